@@ -1,0 +1,49 @@
+/**
+ * The platform-neutral message every part of chatsoar produces. cards/render turns it into an
+ * Adaptive Card (Teams, web chat) or Block Kit (Slack). Handlers and bot code never build
+ * platform JSON. All strings here are raw user/mail text: the renderer escapes them.
+ */
+import type { ResultTable } from '../handlers/kit/outcome';
+
+export type MessageStatus = 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled' | 'info' | 'error' | 'approval' | 'alert';
+
+export interface CardActionButton {
+  /** Button title, shown verbatim (votes: exactly the options, CONTRACT §7.5). */
+  title: string;
+  /** Verb shared with the handlers, e.g. `vote`, `run-form`, `help`. */
+  verb: string;
+  /** Data sent back on click (no secrets). */
+  data: Record<string, unknown>;
+  style?: 'positive' | 'destructive' | 'default';
+}
+
+export interface CardInput {
+  id: string;
+  label: string;
+  type: 'text' | 'toggle' | 'number' | 'choice' | 'multiline';
+  value?: string;
+  required?: boolean;
+  placeholder?: string;
+  options?: string[];
+  secret?: boolean;
+}
+
+export interface ChatMessage {
+  /** Plain text fallback: Slack `text`, Teams activity `text`. Contains the output message. */
+  text: string;
+  title?: string;
+  status?: MessageStatus;
+  /** Body paragraphs, shown as plain text (escaped). */
+  lines?: string[];
+  facts?: Array<{ title: string; value: string }>;
+  tables?: ResultTable[];
+  /** Shown collapsed (a toggle in Adaptive Cards, a code block in Slack). */
+  json?: { title: string; content: string };
+  files?: Array<{ name: string; url: string }>;
+  actions?: CardActionButton[];
+  /** A form: inputs plus `actions` as its submit buttons. */
+  inputs?: CardInput[];
+  /** Progress 0..1 for long actions. */
+  progress?: { done: number; total: number; text?: string };
+  footer?: string;
+}

@@ -1,0 +1,37 @@
+/** What every action's `run` gets: its environment's instance, an HTTP layer, a logger and helpers. */
+import type { Logger } from 'pino';
+import type { HttpClient } from './http';
+
+export interface ActionContext {
+  /** Environment name, e.g. `prod`. */
+  environment: string;
+  /** The integration instance's parameters (secrets decrypted, in memory only), keyed by param id. */
+  instance: Record<string, unknown>;
+  /** Timeouts, Verify SSL, 429/5xx retries with Retry-After, redaction. */
+  http: HttpClient;
+  log: Logger;
+  /** Reports progress; the outbox coalesces updates into the chat message. */
+  progress(done: number, total: number, text?: string): Promise<void>;
+  /** Files root (DECISIONS 6) for this job. */
+  files: FileStore;
+  /** State returned by the previous poll of an async action; undefined on the first run. */
+  state?: unknown;
+  /** Polls so far (0 on first run). */
+  attempt: number;
+  /** Aborted when the job is cancelled or its worker shuts down. */
+  signal: AbortSignal;
+  /** Stores a secret-valued instance parameter (e.g. a rotated refresh token), encrypted. */
+  saveInstanceParam(id: string, value: string): Promise<void>;
+  /** Public base URL (CONTRACT §2 PUBLIC_URL). */
+  publicUrl: string;
+  /** Job metadata: who asked and where. */
+  job: { id: string; requestedBy: string; conversationId: string; dryRun: boolean; timeoutAt: number };
+}
+
+export interface FileStore {
+  root: string;
+  /** Resolves a user-given path inside the root; throws UserError when it leaves it (DECISIONS 32). */
+  resolve(userPath: string): string;
+  /** Writes bytes under the job's folder; returns the path relative to the root. */
+  write(name: string, data: Buffer | string): Promise<string>;
+}

@@ -1,0 +1,146 @@
+/**
+ * The declarative catalogue: one spec per integration, action, connector and job of the seeds.
+ * The parser, help, forms, config keys, docs and tests all read these specs.
+ */
+import type { ActionContext } from './context';
+import type { ActionOutcome } from './outcome';
+
+export type IntegrationId = 'azure-api' | 'microsoft-graph-mail' | 'o365-management-api';
+
+/**
+ * How a value is typed in chat and validated:
+ * - string: free text; password: free text, secret (never shown back)
+ * - boolean: `--flag` / `--flag=false`; integer: whole number
+ * - list: comma-separated strings (kept as string[])
+ * - json: JSON text (parsed)
+ * - enum: one of `options` (matched case-insensitively, stored as written in `options`)
+ * - email: one address; email-list: comma-separated addresses (string[])
+ * - url: http(s) URL
+ * - code: HTML or other multi-line content kept verbatim
+ */
+export type ParamType =
+  | 'string'
+  | 'password'
+  | 'boolean'
+  | 'integer'
+  | 'list'
+  | 'json'
+  | 'enum'
+  | 'email'
+  | 'email-list'
+  | 'url'
+  | 'code';
+
+export type ParamValue = string | number | boolean | string[] | unknown;
+
+export interface ParamSpec {
+  /** slug of displayName (CONTRACT §4); the `--<id>` of the grammar and the config key. */
+  id: string;
+  /** The seed's display name, verbatim. */
+  displayName: string;
+  type: ParamType;
+  required: boolean;
+  /** The seed's default (or DECISIONS' / CONTRACT's where the seed lost it). Typed as the param. */
+  default?: string | number | boolean | string[];
+  /** Secrets are encrypted at rest, never logged, never echoed. */
+  secret?: boolean;
+  /** For `enum`: the allowed values, as the seed writes them. */
+  options?: string[];
+  /** One line from the seed's description. */
+  description: string;
+  /** Extra accepted `--names` (slugs). */
+  aliases?: string[];
+  /**
+   * When not given, the value comes from the integration instance's parameter with this id
+   * (e.g. mailbox params default to `default-mailbox`, DECISIONS 7).
+   */
+  defaultFromInstance?: string;
+}
+
+export interface OutputMessages {
+  /** Success messages verbatim, with the seed's placeholders (UPPER_CASE or {0}). */
+  success: string[];
+  /** Failure messages verbatim. */
+  failure: string[];
+}
+
+export interface TableSpec {
+  title: string;
+  columns: string[];
+}
+
+export interface ActionSpec {
+  integration: IntegrationId;
+  /** slug of the seed's action name */
+  id: string;
+  /** the seed's action name, verbatim */
+  name: string;
+  description: string;
+  params: ParamSpec[];
+  /** Polls until done or --timeout (re-queued with delay every ASYNC_POLL_MS). */
+  async?: boolean;
+  /** Changes or sends mail (or other remote state): four-eyes candidates, --dry-run where supported. */
+  changesMail?: boolean;
+  /** Supports `--dry-run`. */
+  dryRun?: boolean;
+  /** Runs on User entities given as `--user a@x.com,b@x.com` (CONTRACT §4). */
+  entity?: 'user';
+  messages: OutputMessages;
+  /** The seed has a JSON result; an example of it, when the seed shows one. */
+  jsonResult?: boolean;
+  tables?: TableSpec[];
+  /** Case-wall attachments (files in the thread). */
+  attachments?: boolean;
+  /** Shorter `<action>` names accepted by the parser. */
+  aliases?: string[];
+  /** Present once the action is implemented; absent → "not available yet". */
+  run?: ActionRun;
+}
+
+export type ActionRun = (ctx: ActionContext, params: Record<string, unknown>) => Promise<ActionOutcome>;
+
+export interface ConnectorSpec {
+  integration: IntegrationId;
+  /** slug of the seed's connector name, e.g. `microsoft-graph-mail-connector` */
+  id: string;
+  name: string;
+  description: string;
+  params: ParamSpec[];
+  /** Maps connector connection params to the instance param ids (DECISIONS 17). */
+  instanceParamMap?: Record<string, string>;
+}
+
+export interface JobSpec {
+  integration: IntegrationId;
+  /** e.g. `refresh-token-renewal-job` */
+  id: string;
+  name: string;
+  description: string;
+  params: ParamSpec[];
+}
+
+export interface IntegrationSpec {
+  id: IntegrationId;
+  name: string;
+  version: string;
+  alias: string;
+  description: string;
+  /** The integration instance's parameters (config-file keys under `integrations.<id>`). */
+  params: ParamSpec[];
+  actions: ActionSpec[];
+  connectors: ConnectorSpec[];
+  jobs: JobSpec[];
+}
+
+/** CONTRACT §4 slug: lowercase; every run outside [a-z0-9] becomes one `-`; no `-` at either end. */
+export function slug(text: string): string {
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+}
+
+/** Builds a ParamSpec whose id is the slug of its display name. */
+export function param(displayName: string, rest: Omit<ParamSpec, 'id' | 'displayName'>): ParamSpec {
+  return { id: slug(displayName), displayName, ...rest };
+}

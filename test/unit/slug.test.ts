@@ -1,0 +1,11 @@
+import { slug } from '../../handlers/kit/spec';
+
+describe('slug (CONTRACT §4)', () => {
+  it('lowercases and collapses runs outside [a-z0-9] into one dash', () => {
+    expect(slug('Get Mailbox Account Out Of Facility Settings')).toBe('get-mailbox-account-out-of-facility-settings');
+    expect(slug('Time Frame (minutes)')).toBe('time-frame-minutes');
+    expect(slug('Fail on 4xx/5xx')).toBe('fail-on-4xx-5xx');
+    expect(slug('Wait for All Recipients to Reply?')).toBe('wait-for-all-recipients-to-reply');
+    expect(slug('  --Odd__Name--  ')).toBe('odd-name');
+  });
+});
