@@ -9,3 +9,11 @@ describe('slug (CONTRACT §4)', () => {
     expect(slug('  --Odd__Name--  ')).toBe('odd-name');
   });
 });
+
+describe('the catalogue', () => {
+  it('has a run for every Ping and says "not available yet" through the worker for the rest', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { catalog } = require('../../handlers/catalog') as typeof import('../../handlers/catalog');
+    for (const integration of catalog) expect(integration.actions.find((a) => a.id === 'ping')?.run).toBeInstanceOf(Function);
+  });
+});

@@ -1,0 +1,210 @@
+/**
+ * Help at three levels (CONTRACT §4), generated from the catalogue and returned as plain data
+ * (`{ title, lines }`) that the card renderer lays out; `helpText` gives the plain-text form.
+ */
+import type { ActionSpec, IntegrationSpec, ParamSpec } from '../../handlers/kit/spec';
+import type { HelpCommand } from './parse';
+import { MAX_TIMEOUT_MS } from './parse';
+import { formatDuration } from './duration';
+import { quoteArg } from './tokenize';
+
+export interface HelpDoc {
+  title: string;
+  lines: string[];
+}
+
+const ONE_LINE_MAX = 140;
+
+/** The first sentence (or line) of a description, at most ~140 characters. */
+export function oneLine(text: string): string {
+  const flat = String(text ?? '').replace(/\s+/g, ' ').trim();
+  const m = /^(.+?[.!?])(\s|$)/.exec(flat);
+  const first = m ? m[1] : flat;
+  return first.length > ONE_LINE_MAX ? `${first.slice(0, ONE_LINE_MAX - 1).trimEnd()}…` : first;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** Top level: the integrations (alias, action count) and the built-in commands. */
+export function topLevelHelp(catalog: readonly IntegrationSpec[]): HelpDoc {
+  const lines: string[] = ['Usage: soar <integration> <action> [--<param> <value>]...', '', 'Integrations:'];
+  for (const i of catalog) {
+    const unavailable = i.actions.filter((a) => !a.run).length;
+    const count = plural(i.actions.length, 'action') + (unavailable ? `, ${unavailable} not yet available` : '');
+    lines.push(`  ${i.alias} (${i.id}) — ${i.name} ${i.version}: ${count}`);
+  }
+  lines.push(
+    '',
+    'Commands:',
+    '  help <integration> [<action>] — the actions of an integration, the parameters of an action',
+    "  jobs — this channel's queued and running jobs",
+    '  cancel <job-id> — stop a waiting or polling job',
+    '  vote "<question>" [--options Approve/Reject] [--voters <user ids or a role>] [--timeout 30m] — ask the channel',
+    '  admin — environments, channel bindings, integration settings, roles, connectors and jobs',
+    '',
+    'Global options on any action: --environment <name> (default: the channel\'s), --timeout <duration> for async actions (e.g. 90s, 30m, 2h; default 1h), --dry-run for actions that change mail and support it.',
+  );
+  const first = catalog[0];
+  if (first) lines.push(`Example: soar help ${first.alias}`);
+  return { title: 'chatsoar commands', lines };
+}
+
+function actionMarks(action: ActionSpec): string {
+  const marks: string[] = [];
+  if (action.async) marks.push('async');
+  if (action.changesMail) marks.push('changes mail');
+  if (action.dryRun) marks.push('--dry-run');
+  if (!action.run) marks.push('not yet available');
+  return marks.length ? ` [${marks.join(', ')}]` : '';
+}
+
+/** Integration level: one line per action (id, name, description, marks). */
+export function integrationHelp(integration: IntegrationSpec): HelpDoc {
+  const lines: string[] = [oneLine(integration.description), `Usage: soar ${integration.alias} <action> [--<param> <value>]...`, '', 'Actions:'];
+  for (const a of integration.actions) {
+    const aliases = a.aliases && a.aliases.length ? ` (also ${a.aliases.join(', ')})` : '';
+    lines.push(`  ${a.id}${aliases} — ${a.name}: ${oneLine(a.description)}${actionMarks(a)}`);
+  }
+  const first = integration.actions[0];
+  lines.push('', `Parameters of an action: soar help ${integration.alias} ${first ? first.id : '<action>'}`);
+  return {
+    title: `${integration.name} ${integration.version} (${integration.id}, alias ${integration.alias}): ${plural(integration.actions.length, 'action')}`,
+    lines,
+  };
+}
+
+/** A value that `parseCommand` accepts for `param`, as it would be typed. */
+export function exampleValue(param: ParamSpec): string {
+  if (!param.secret && param.default !== undefined) {
+    const d = param.default;
+    if (param.type === 'boolean') return String(d);
+    return quoteArg(Array.isArray(d) ? d.join(',') : String(d));
+  }
+  if (param.type === 'string' && /(^|-)url($|-)/.test(param.id)) return 'https://example.com/path';
+  if (param.type === 'string' && /(^|-)folder($|-)/.test(param.id)) return 'Inbox';
+  switch (param.type) {
+    case 'boolean':
+      return 'true';
+    case 'integer':
+      return '10';
+    case 'list':
+      return 'value1,value2';
+    case 'json':
+      return `'{"key": "value"}'`;
+    case 'enum':
+      return quoteArg(param.options?.[0] ?? 'value');
+    case 'email':
+      return 'user@contoso.com';
+    case 'email-list':
+      return 'user1@contoso.com,user2@contoso.com';
+    case 'url':
+      return 'https://example.com/path';
+    case 'code':
+      return '"<p>Hello</p>"';
+    case 'password':
+      return "'s3cret'";
+    default:
+      return '"some text"';
+  }
+}
+
+/** `--p <value>` / `--flag` as shown in an example. */
+export function exampleArg(param: ParamSpec): string {
+  if (param.type === 'boolean') {
+    const d = param.default;
+    return d === true || d === 'true' ? `--${param.id}=false` : `--${param.id}`;
+  }
+  return `--${param.id} ${exampleValue(param)}`;
+}
+
+function placeholder(param: ParamSpec): string {
+  switch (param.type) {
+    case 'integer':
+      return '<number>';
+    case 'list':
+      return '<a,b,…>';
+    case 'email-list':
+      return '<a@x.com,b@x.com>';
+    case 'email':
+      return '<email>';
+    case 'url':
+      return '<url>';
+    case 'json':
+      return "'<json>'";
+    case 'enum':
+      return `<${(param.options ?? []).join('|')}>`;
+    default:
+      return '<value>';
+  }
+}
+
+function usageArg(param: ParamSpec): string {
+  return param.type === 'boolean' ? `--${param.id}` : `--${param.id} ${placeholder(param)}`;
+}
+
+function describeDefault(param: ParamSpec): string | undefined {
+  if (param.secret) return undefined;
+  if (param.defaultFromInstance) return `default: the environment's ${param.defaultFromInstance}`;
+  if (param.default === undefined) return undefined;
+  const d = param.default;
+  const text = Array.isArray(d) ? d.join(',') : String(d);
+  return `default ${text === '' ? '""' : text}`;
+}
+
+/** One line per parameter: `--id — Display Name (type, required|optional, default …) (secret): description. Example: …`. */
+export function paramLine(param: ParamSpec): string {
+  const facts: string[] = [param.type === 'boolean' ? 'flag' : param.type, param.required ? 'required' : 'optional'];
+  const def = describeDefault(param);
+  if (def) facts.push(def);
+  const extra: string[] = [];
+  if (param.type === 'enum' && param.options?.length) extra.push(`One of: ${param.options.join(', ')}.`);
+  if (param.aliases?.length) extra.push(`Also ${param.aliases.map((a) => `--${a}`).join(', ')}.`);
+  extra.push(`Example: ${exampleArg(param)}`);
+  const desc = oneLine(param.description);
+  const secret = param.secret ? ' (secret)' : '';
+  return `  --${param.id} — ${param.displayName} (${facts.join(', ')})${secret}${desc ? `: ${desc}` : ''} ${extra.join(' ')}`;
+}
+
+/** Action level: usage line, each parameter, the global options that apply. */
+export function actionHelp(integration: IntegrationSpec, action: ActionSpec): HelpDoc {
+  const required = action.params.filter((p) => p.required && p.default === undefined && !p.defaultFromInstance);
+  const optional = action.params.filter((p) => !required.includes(p));
+  const usage = [`soar ${integration.alias} ${action.id}`, ...required.map(usageArg), ...(optional.length ? ['[--<param> <value>]...'] : [])];
+  const lines: string[] = [oneLine(action.description)];
+  const marks: string[] = [];
+  if (!action.run) marks.push('Not yet available in chatsoar.');
+  if (action.async) marks.push('Runs asynchronously: the reply is updated until it is done or --timeout passes.');
+  if (action.changesMail) marks.push('Changes mail (or other remote state).');
+  if (action.entity === 'user') marks.push('Runs on User entities: --user a@x.com,b@x.com.');
+  if (marks.length) lines.push(marks.join(' '));
+  lines.push(`Usage: ${usage.join(' ')}`);
+  const aliases = action.aliases && action.aliases.length ? `Also: soar ${integration.alias} ${action.aliases.join(' | ')}` : undefined;
+  if (aliases) lines.push(aliases);
+  lines.push('', action.params.length ? 'Parameters:' : 'No parameters.');
+  for (const p of action.params) lines.push(paramLine(p));
+  lines.push('', 'Options:', "  --environment <name> — run in this environment instead of the channel's");
+  if (action.async) lines.push(`  --timeout <duration> — give up after this long (e.g. 90s, 30m, 2h; default 1h, at most ${formatDuration(MAX_TIMEOUT_MS)})`);
+  if (action.dryRun) lines.push('  --dry-run — report what would change, change nothing');
+  const example = [`soar ${integration.alias} ${action.id}`, ...required.map(exampleArg)].join(' ');
+  lines.push('', `Example: ${example}`);
+  return { title: `${action.name} (${integration.name})`, lines };
+}
+
+/** Help for `soar help [<integration> [<action>]]` (the dispatcher's entry point). */
+export function helpFor(catalog: readonly IntegrationSpec[], integration?: IntegrationSpec, action?: ActionSpec): HelpDoc {
+  if (integration && action) return actionHelp(integration, action);
+  if (integration) return integrationHelp(integration);
+  return topLevelHelp(catalog);
+}
+
+/** Help for a parsed `{ kind: 'help' }` command. */
+export function helpForCommand(cmd: HelpCommand, catalog: readonly IntegrationSpec[]): HelpDoc {
+  return helpFor(catalog, cmd.integration, cmd.action);
+}
+
+/** Plain text: the title, then the lines. */
+export function helpText(doc: HelpDoc): string {
+  return [doc.title, ...doc.lines].join('\n');
+}

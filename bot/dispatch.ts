@@ -1,0 +1,227 @@
+/**
+ * The platform-neutral heart of bot/: one typed command or button click in, either an
+ * immediate reply (help, errors, refusals, forms) or a queued job whose message the outbox posts.
+ * It never calls Microsoft 365.
+ */
+import type { Logger } from 'pino';
+import type { ChatMessage } from '../cards/message';
+import { queuedMessage } from '../cards/job-messages';
+import { catalog } from '../handlers/catalog';
+import type { ActionSpec, IntegrationSpec, ParamSpec } from '../handlers/kit/spec';
+import { jobIdFor } from '../lib/ids';
+import { metrics } from '../lib/metrics';
+import type { Outbox } from '../queue/outbox';
+import type { Queues } from '../queue/queues';
+import type { ConversationRef, Platform } from '../queue/types';
+import type { EnvironmentStore } from '../store/environments';
+import type { JobIndex } from '../store/jobs';
+import { authorize } from './access/authorize';
+import { formatDuration, helpFor, missingMessage, parseCommand, type ParsedCommand } from './commands';
+
+export interface Incoming {
+  platform: Platform;
+  /** `slack:C…`, `teams:…`, `web:…` */
+  channel: string;
+  /** `slack:U…`, `teams:<aadObjectId>`, `web:<name>` */
+  user: string;
+  text: string;
+  /** The platform's id for this request; a retried webhook carries the same one. */
+  requestId: string;
+  threadTs?: string;
+  receivedAt?: number;
+}
+
+export interface Click {
+  platform: Platform;
+  channel: string;
+  user: string;
+  verb: string;
+  data: Record<string, unknown>;
+  requestId: string;
+  threadTs?: string;
+}
+
+export type Reply = { kind: 'reply'; message: ChatMessage; private?: boolean } | { kind: 'queued'; jobId: string; duplicate: boolean };
+
+export interface DispatchDeps {
+  environments: EnvironmentStore;
+  jobs: JobIndex;
+  queues: Queues;
+  outbox: Outbox;
+  log: Logger;
+  defaultTimeoutMs?: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 3600_000;
+const MAX_TIMEOUT_MS = 7 * 86400_000;
+
+function error(message: string, extra: Partial<ChatMessage> = {}): Reply {
+  return { kind: 'reply', private: true, message: { text: message, status: 'error', lines: [message], ...extra } };
+}
+
+function info(message: ChatMessage): Reply {
+  return { kind: 'reply', message, private: true };
+}
+
+/** The form of DECISIONS 39: one input per missing parameter, prefilled, and a Run button. */
+export function missingForm(text: string, integration: IntegrationSpec, action: ActionSpec, missing: ParamSpec[]): ChatMessage {
+  const message = missingMessage({ action, missing });
+  return {
+    text: message,
+    title: `${integration.name} · ${action.name}`,
+    status: 'error',
+    lines: [message],
+    inputs: missing.map((p) => ({
+      id: p.id,
+      label: p.displayName,
+      type: p.type === 'boolean' ? 'toggle' : p.type === 'integer' ? 'number' : p.type === 'enum' ? 'choice' : p.type === 'code' ? 'multiline' : 'text',
+      required: true,
+      placeholder: p.description.slice(0, 120),
+      options: p.options,
+      secret: p.secret,
+    })),
+    actions: [{ title: 'Run', verb: 'run-form', data: { command: text, fields: missing.map((p) => p.id) }, style: 'positive' }],
+  };
+}
+
+function quote(value: string): string {
+  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+export class Dispatcher {
+  constructor(private readonly deps: DispatchDeps) {}
+
+  async command(incoming: Incoming): Promise<Reply> {
+    const started = incoming.receivedAt ?? Date.now();
+    try {
+      const reply = await this.route(incoming, parseCommand(incoming.text, catalog));
+      metrics.commands.inc({ platform: incoming.platform, outcome: reply.kind });
+      return reply;
+    } catch (err) {
+      this.deps.log.error({ err: (err as Error).message }, 'command failed');
+      metrics.commands.inc({ platform: incoming.platform, outcome: 'error' });
+      return error('Something went wrong while handling this command; nothing was queued. Please try again.');
+    } finally {
+      metrics.ackLatency.observe({ platform: incoming.platform }, (Date.now() - started) / 1000);
+    }
+  }
+
+  /** A button click or form submit; roles are checked again here, never trusted from the card. */
+  async click(click: Click): Promise<Reply> {
+    switch (click.verb) {
+      case 'run-form': {
+        const base = String(click.data.command ?? '');
+        const fields = Array.isArray(click.data.fields) ? (click.data.fields as unknown[]).map(String) : [];
+        const extra = fields
+          .filter((f) => click.data[f] !== undefined && String(click.data[f]) !== '')
+          .map((f) => `--${f}=${quote(String(click.data[f]))}`)
+          .join(' ');
+        return this.command({ ...click, text: `${base} ${extra}`.trim() });
+      }
+      case 'help':
+        return this.command({ ...click, text: `help ${String(click.data.topic ?? '')}`.trim() });
+      case 'cancel':
+        return this.command({ ...click, text: `cancel ${String(click.data.jobId ?? '')}` });
+      default:
+        return error(`This button (${click.verb}) is not available.`);
+    }
+  }
+
+  private async route(incoming: Incoming, parsed: ParsedCommand): Promise<Reply> {
+    switch (parsed.kind) {
+      case 'error':
+        return error(parsed.message);
+      case 'help': {
+        const help = helpFor(catalog, parsed.integration, parsed.action);
+        const actions = !parsed.integration
+          ? catalog.map((i) => ({ title: i.name, verb: 'help', data: { topic: i.alias } }))
+          : undefined;
+        return info({ text: [help.title, ...help.lines].join('\n'), title: help.title, status: 'info', lines: help.lines, actions });
+      }
+      case 'jobs':
+        return this.listJobs(incoming);
+      case 'cancel':
+        return this.cancel(incoming, parsed.jobId);
+      case 'vote':
+        return error('Votes on demand are not available yet in chatsoar.');
+      case 'admin':
+        return error('soar admin is not available yet in chatsoar; environments come from CONFIG_FILE for now.');
+      case 'action':
+        return this.queueAction(incoming, parsed);
+      default:
+        return error('Unknown command.');
+    }
+  }
+
+  private async queueAction(incoming: Incoming, cmd: Extract<ParsedCommand, { kind: 'action' }>): Promise<Reply> {
+    const { action, integration } = cmd;
+    const need = action.changesMail ? 'approver' : 'analyst';
+    const access = await authorize(this.deps.environments, incoming.channel, incoming.user, need, action.name, cmd.options.environment);
+    if (!access.ok) return error(access.message);
+    if (cmd.missing.length) return { kind: 'reply', private: true, message: missingForm(incoming.text, integration, action, cmd.missing) };
+    if (!(await this.deps.environments.hasInstance(access.environment, integration.id))) {
+      return error(`${integration.name} is not configured in environment ${access.environment}. An admin can run soar admin set ${integration.id} --<param> <value>.`);
+    }
+    const timeoutMs = Math.min(cmd.options.timeoutMs ?? this.deps.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS);
+    const jobId = jobIdFor(`${incoming.platform}:${incoming.requestId}`);
+    const conversation: ConversationRef = { platform: incoming.platform, channel: incoming.channel, threadTs: incoming.threadTs };
+    const messageKey = `job:${jobId}`;
+    const now = Date.now();
+
+    const existing = await this.deps.queues.actions.getJob(jobId);
+    if (existing || (await this.deps.jobs.get(jobId))) return { kind: 'queued', jobId, duplicate: true };
+
+    await this.deps.jobs.add({ jobId, actionName: action.name, requestedBy: incoming.user, channel: incoming.channel, state: 'queued', createdAt: now });
+    await this.deps.outbox.upsert(
+      messageKey,
+      conversation,
+      queuedMessage({ jobId, actionName: action.name, integrationName: integration.name, requestedBy: incoming.user, environment: access.environment }),
+    );
+    await this.deps.queues.actions.add(
+      action.id,
+      {
+        jobId,
+        integration: integration.id,
+        action: action.id,
+        actionName: action.name,
+        params: cmd.params,
+        environment: access.environment,
+        requestedBy: incoming.user,
+        conversation,
+        messageKey,
+        timeoutAt: now + timeoutMs,
+        dryRun: cmd.options.dryRun,
+        createdAt: now,
+        attempt: 0,
+      },
+      { jobId },
+    );
+    this.deps.log.info({ job: jobId, action: `${integration.id}/${action.id}`, user: incoming.user, channel: incoming.channel }, 'queued');
+    return { kind: 'queued', jobId, duplicate: false };
+  }
+
+  private async listJobs(incoming: Incoming): Promise<Reply> {
+    const access = await authorize(this.deps.environments, incoming.channel, incoming.user, 'viewer', 'Listing jobs');
+    if (!access.ok) return error(access.message);
+    const active = await this.deps.jobs.active(incoming.channel);
+    const lines = active.length
+      ? active.map((j) => `${j.jobId} · ${j.actionName} · ${j.requestedBy} · ${j.state} · ${formatDuration(Date.now() - j.createdAt)}${j.progress ? ` · ${j.progress}` : ''}`)
+      : ['No queued or running jobs in this channel.'];
+    return info({ text: lines.join('\n'), title: 'Jobs', status: 'info', lines });
+  }
+
+  private async cancel(incoming: Incoming, jobId: string): Promise<Reply> {
+    const access = await authorize(this.deps.environments, incoming.channel, incoming.user, 'analyst', 'Cancelling a job');
+    if (!access.ok) return error(access.message);
+    const job = await this.deps.jobs.get(jobId);
+    if (!job || job.channel !== incoming.channel) return error(`No job ${jobId} in this channel.`);
+    if (['succeeded', 'failed', 'cancelled'].includes(job.state)) return error(`Job ${jobId} has already ended (${job.state}).`);
+    if (job.requestedBy !== incoming.user && access.role !== 'approver' && access.role !== 'admin') {
+      return error(`Cancelling someone else's job needs the approver role.`);
+    }
+    await this.deps.jobs.requestCancel(jobId, incoming.user);
+    const queued = await this.deps.queues.actions.getJob(jobId);
+    if (queued && (await queued.isDelayed())) await queued.promote().catch(() => undefined);
+    return info({ text: `Cancelling job ${jobId}…`, status: 'info', lines: [`Cancelling job ${jobId}…`] });
+  }
+}

@@ -1,0 +1,22 @@
+/** What the outbox needs from a chat platform: post, update in place, upload a file. */
+import type { ChatMessage } from '../cards/message';
+import type { PlatformMessageRef } from '../store/messages';
+import type { ConversationRef } from '../queue/types';
+
+export interface ChatSender {
+  post(conversation: ConversationRef, message: ChatMessage, threadOf?: PlatformMessageRef): Promise<PlatformMessageRef>;
+  update(conversation: ConversationRef, ref: PlatformMessageRef, message: ChatMessage): Promise<void>;
+  uploadFile(conversation: ConversationRef, file: { name: string; data: Buffer; title?: string; url: string }, threadOf?: PlatformMessageRef): Promise<void>;
+  /** Minimum spacing between sends into one conversation (platform rate limits). */
+  readonly intervalMs: number;
+}
+
+/** The platform said "slow down": nothing more to this conversation for `retryAfterMs`. */
+export class RateLimitedError extends Error {
+  constructor(readonly retryAfterMs: number) {
+    super(`rate limited for ${retryAfterMs} ms`);
+  }
+}
+
+/** A permanent refusal by the platform (e.g. channel_not_found): do not retry. */
+export class PermanentSendError extends Error {}

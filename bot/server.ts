@@ -1,0 +1,114 @@
+/** The one HTTP server (restify): every route of CONTRACT §3. */
+import restify, { type Server } from 'restify';
+import { createReadStream } from 'node:fs';
+import { basename } from 'node:path';
+import type { CloudAdapter } from 'botbuilder';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { registry, metrics } from '../lib/metrics';
+import type { FilesRoot } from '../lib/files';
+import type { Queues } from '../queue/queues';
+import type { MountedSlack } from './slack/app';
+import type { TeamsBot } from './teams/bot';
+
+export interface ServerDeps {
+  log: Logger;
+  redis: Redis;
+  queues: Queues;
+  files: FilesRoot;
+  adapter: CloudAdapter;
+  teams: TeamsBot;
+  slack?: MountedSlack;
+  /** Extra routes (web chat, OAuth callback) mounted by their own modules. */
+  mount?: Array<(server: Server) => void>;
+}
+
+async function refreshQueueDepths(queues: Queues): Promise<void> {
+  for (const [name, queue] of Object.entries({ actions: queues.actions, outbox: queues.outbox, connectors: queues.connectors, maintenance: queues.maintenance })) {
+    const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
+    for (const [state, n] of Object.entries(counts)) metrics.queueDepth.set({ queue: name, state }, n);
+  }
+}
+
+export function createServer(deps: ServerDeps): Server {
+  const server = restify.createServer({ name: 'chatsoar', handleUncaughtExceptions: false });
+  server.use(restify.plugins.queryParser({ mapParams: false }));
+
+  server.post('/api/messages', restify.plugins.bodyParser({ maxBodySize: 1024 * 1024, mapParams: false }), async (req, res) => {
+    const started = Date.now();
+    try {
+      await deps.adapter.process(req as never, res as never, (ctx) => deps.teams.onTurn(ctx));
+    } catch (err) {
+      deps.log.warn({ err: (err as Error).message }, 'activity refused');
+      if (!res.headersSent) res.send(500);
+    } finally {
+      metrics.ackLatency.observe({ platform: 'teams' }, (Date.now() - started) / 1000);
+    }
+  });
+
+  // Bolt reads the raw body itself to check the signature: no body parser on this route.
+  server.post('/slack/events', async (req, res) => {
+    const slack = deps.slack;
+    if (!slack) {
+      res.send(404, { error: 'Slack is not configured (SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN).' });
+      return;
+    }
+    const started = Date.now();
+    await new Promise<void>((resolve) => {
+      res.once('close', () => resolve());
+      res.once('finish', () => {
+        metrics.ackLatency.observe({ platform: 'slack' }, (Date.now() - started) / 1000);
+        resolve();
+      });
+      slack.handle(req, res);
+    });
+  });
+
+  server.get('/healthz', async (_req, res) => {
+    res.send(200, { status: 'ok' });
+  });
+
+  server.get('/readyz', async (_req, res) => {
+    try {
+      const pong = await Promise.race([deps.redis.ping(), new Promise<string>((_, reject) => setTimeout(() => reject(new Error('timeout')), 1000))]);
+      res.send(pong === 'PONG' ? 200 : 503, { status: pong === 'PONG' ? 'ready' : 'redis not ready' });
+    } catch {
+      res.send(503, { status: 'redis not ready' });
+    }
+  });
+
+  server.get('/metrics', async (_req, res) => {
+    await refreshQueueDepths(deps.queues).catch(() => undefined);
+    const body = await registry.metrics();
+    res.setHeader('Content-Type', registry.contentType);
+    res.writeHead(200);
+    res.end(body);
+  });
+
+  server.get('/files/:id', async (req, res) => {
+    const q = req.query as Record<string, string>;
+    const path = deps.files.verify(String(req.params.id), String(q.exp ?? ''), String(q.sig ?? ''));
+    if (!path) {
+      res.send(403, { error: 'This download link is invalid or has expired.' });
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      const stream = createReadStream(path);
+      stream.on('error', () => {
+        if (!res.headersSent) res.send(404, { error: 'File not found.' });
+        resolve();
+      });
+      stream.on('open', () => {
+        res.setHeader('Content-Type', 'application/octet-stream');
+        res.setHeader('Content-Disposition', `attachment; filename="${basename(path).replace(/["\\\r\n]/g, '_')}"`);
+        res.setHeader('X-Content-Type-Options', 'nosniff');
+        res.writeHead(200);
+        stream.pipe(res);
+      });
+      stream.on('close', () => resolve());
+    });
+  });
+
+  for (const mount of deps.mount ?? []) mount(server);
+  return server;
+}

@@ -1,0 +1,178 @@
+/**
+ * Slack through @slack/bolt, mounted on our restify server at POST /slack/events. Bolt's
+ * HTTPReceiver checks the signature and the timestamp (forged, missing or older than 5 minutes
+ * → 401, nothing queued); every Web API call goes to SLACK_API_URL.
+ */
+import { App, HTTPReceiver, LogLevel, type webApi } from '@slack/bolt';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import { render } from '../../cards/render';
+import { toSlackModal } from '../../cards/slack';
+import type { ChatMessage } from '../../cards/message';
+import { catalog } from '../../handlers/catalog';
+import { missingForm, type Dispatcher, type Reply } from '../dispatch';
+import { normalizeChatText, parseCommand } from '../commands';
+
+export interface SlackSettings {
+  signingSecret: string;
+  botToken: string;
+  apiUrl: string;
+}
+
+export interface MountedSlack {
+  handle(req: IncomingMessage, res: ServerResponse): void;
+  client: webApi.WebClient;
+}
+
+function ephemeral(message: ChatMessage): Record<string, unknown> {
+  const { text, blocks } = render(message, 'slack');
+  return { response_type: 'ephemeral', text, blocks };
+}
+
+/** A click's value is the JSON `{verb, ...data}` the renderer put on the button. */
+function parseValue(value: string | undefined): { verb: string; data: Record<string, unknown> } | null {
+  try {
+    const parsed = JSON.parse(value ?? '') as Record<string, unknown>;
+    if (typeof parsed.verb !== 'string') return null;
+    const { verb, ...data } = parsed;
+    return { verb, data };
+  } catch {
+    return null;
+  }
+}
+
+/** Values of a submitted modal, keyed by our input ids (block_id = input id). */
+function modalValues(state: Record<string, Record<string, Record<string, unknown>>>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [blockId, actions] of Object.entries(state)) {
+    for (const v of Object.values(actions)) {
+      const value = v as { type?: string; value?: string | null; selected_option?: { value: string } | null; selected_options?: Array<{ value: string }> };
+      if (value.type === 'checkboxes') out[blockId] = String((value.selected_options ?? []).length > 0);
+      else if (value.selected_option) out[blockId] = value.selected_option.value;
+      else if (value.value !== undefined && value.value !== null) out[blockId] = value.value;
+    }
+  }
+  return out;
+}
+
+/** Bolt's logger interface over pino, so its warnings are JSON lines like ours. */
+function boltLogger(log: Logger): import('@slack/bolt').Logger {
+  let level = LogLevel.WARN;
+  return {
+    debug: (...m: unknown[]) => log.debug({ bolt: true }, m.map(String).join(' ')),
+    info: (...m: unknown[]) => log.info({ bolt: true }, m.map(String).join(' ')),
+    warn: (...m: unknown[]) => log.warn({ bolt: true }, m.map(String).join(' ')),
+    error: (...m: unknown[]) => log.error({ bolt: true }, m.map(String).join(' ')),
+    setLevel: (l: LogLevel) => {
+      level = l;
+    },
+    getLevel: () => level,
+    setName: () => undefined,
+  };
+}
+
+export function mountSlack(settings: SlackSettings, dispatcher: Dispatcher, log: Logger): MountedSlack {
+  const logger = boltLogger(log);
+  const receiver = new HTTPReceiver({
+    logger,
+    signingSecret: settings.signingSecret,
+    endpoints: '/slack/events',
+    processBeforeResponse: false,
+    unhandledRequestTimeoutMillis: 2500,
+  });
+  const app = new App({
+    receiver,
+    token: settings.botToken,
+    tokenVerificationEnabled: false,
+    clientOptions: { slackApiUrl: settings.apiUrl.endsWith('/') ? settings.apiUrl : `${settings.apiUrl}/`, retryConfig: { retries: 2 } },
+    logger,
+    ignoreSelf: true,
+  });
+
+  async function reply(r: Reply, respond: (m: Record<string, unknown>) => Promise<unknown>): Promise<void> {
+    if (r.kind === 'reply') await respond(ephemeral(r.message));
+  }
+
+  app.command('/soar', async ({ command, ack }) => {
+    const r = await dispatcher.command({
+      platform: 'slack',
+      channel: `slack:${command.channel_id}`,
+      user: `slack:${command.user_id}`,
+      text: normalizeChatText(command.text ?? '', 'slack'),
+      requestId: command.trigger_id,
+    });
+    if (r.kind === 'reply') await ack(ephemeral(r.message) as never);
+    else await ack();
+  });
+
+  app.event('app_mention', async ({ event, body }) => {
+    const text = normalizeChatText(String(event.text ?? ''), 'slack');
+    const r = await dispatcher.command({
+      platform: 'slack',
+      channel: `slack:${event.channel}`,
+      user: `slack:${event.user}`,
+      text,
+      requestId: String((body as { event_id?: string }).event_id ?? event.ts),
+      threadTs: event.thread_ts ?? event.ts,
+    });
+    if (r.kind === 'reply') {
+      const { text: plain, blocks } = render(r.message, 'slack');
+      await app.client.chat.postEphemeral({ channel: event.channel, user: String(event.user), text: plain, blocks: blocks as never, thread_ts: event.thread_ts });
+    }
+  });
+
+  app.action(/.*/, async ({ ack, body, action, respond, client }) => {
+    await ack();
+    const b = body as { trigger_id?: string; channel?: { id: string }; user: { id: string }; container?: { thread_ts?: string } };
+    const parsed = parseValue((action as { value?: string }).value);
+    if (!parsed || !b.channel) return;
+    const channel = `slack:${b.channel.id}`;
+    const user = `slack:${b.user.id}`;
+    if (parsed.verb === 'run-form') {
+      // Slack inputs live in modals: open one with the missing parameters (DECISIONS 39).
+      const text = String(parsed.data.command ?? '');
+      const cmd = parseCommand(text, catalog);
+      if (cmd.kind !== 'action' || !cmd.missing.length) {
+        await reply(await dispatcher.command({ platform: 'slack', channel, user, text, requestId: String(b.trigger_id) }), respond);
+        return;
+      }
+      const form = missingForm(text, cmd.integration, cmd.action, cmd.missing);
+      const view = toSlackModal(form, 'run-form', JSON.stringify({ command: text, fields: cmd.missing.map((p) => p.id), channel: b.channel.id }));
+      await client.views.open({ trigger_id: String(b.trigger_id), view: view as never });
+      return;
+    }
+    await reply(await dispatcher.click({ platform: 'slack', channel, user, verb: parsed.verb, data: parsed.data, requestId: String(b.trigger_id) }), respond);
+  });
+
+  app.view('run-form', async ({ ack, body, view, client }) => {
+    await ack();
+    let meta: { command?: string; fields?: string[]; channel?: string } = {};
+    try {
+      meta = JSON.parse(view.private_metadata || '{}') as typeof meta;
+    } catch {
+      return;
+    }
+    if (!meta.channel) return;
+    const r = await dispatcher.click({
+      platform: 'slack',
+      channel: `slack:${meta.channel}`,
+      user: `slack:${body.user.id}`,
+      verb: 'run-form',
+      data: { command: meta.command, fields: meta.fields, ...modalValues(view.state.values as never) },
+      requestId: `${view.id}:${view.hash}`,
+    });
+    if (r.kind === 'reply') {
+      const { text, blocks } = render(r.message, 'slack');
+      await client.chat.postEphemeral({ channel: meta.channel, user: body.user.id, text, blocks: blocks as never });
+    }
+  });
+
+  app.error(async (err) => {
+    log.error({ err: err.message }, 'slack handler failed');
+  });
+
+  return {
+    handle: (req, res) => receiver.requestListener(req, res),
+    client: app.client,
+  };
+}

@@ -1,0 +1,65 @@
+/** Slack Web API calls of the outbox: chat.postMessage, chat.update, files upload v2. */
+import { webApi } from '@slack/bolt';
+import { render } from '../../cards/render';
+import type { ChatMessage } from '../../cards/message';
+import type { PlatformMessageRef } from '../../store/messages';
+import type { ConversationRef } from '../../queue/types';
+import { PermanentSendError, RateLimitedError, type ChatSender } from '../sender';
+
+const PERMANENT = new Set(['channel_not_found', 'not_in_channel', 'is_archived', 'invalid_auth', 'account_inactive', 'msg_too_long', 'invalid_blocks', 'message_not_found', 'cant_update_message']);
+
+export function slackClient(token: string, apiUrl: string): webApi.WebClient {
+  return new webApi.WebClient(token, {
+    slackApiUrl: apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/`,
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    logLevel: webApi.LogLevel.ERROR,
+  });
+}
+
+function channelId(conversation: ConversationRef): string {
+  return conversation.channel.replace(/^slack:/, '');
+}
+
+async function call<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    const e = err as { code?: string; retryAfter?: number; data?: { error?: string } };
+    if (e.code === webApi.ErrorCode.RateLimitedError) throw new RateLimitedError((e.retryAfter ?? 1) * 1000);
+    if (e.code === webApi.ErrorCode.PlatformError && e.data?.error && PERMANENT.has(e.data.error)) throw new PermanentSendError(`Slack refused: ${e.data.error}`);
+    throw err;
+  }
+}
+
+export class SlackSender implements ChatSender {
+  readonly intervalMs = 1000;
+
+  constructor(private readonly client: webApi.WebClient) {}
+
+  async post(conversation: ConversationRef, message: ChatMessage, threadOf?: PlatformMessageRef): Promise<PlatformMessageRef> {
+    const { text, blocks } = render(message, 'slack');
+    const channel = channelId(conversation);
+    const res = await call(() =>
+      this.client.chat.postMessage({ channel, text, blocks: blocks as never, thread_ts: threadOf?.id ?? conversation.threadTs, unfurl_links: false, unfurl_media: false }),
+    );
+    return { id: String(res.ts), channel: String(res.channel ?? channel) };
+  }
+
+  async update(_conversation: ConversationRef, ref: PlatformMessageRef, message: ChatMessage): Promise<void> {
+    const { text, blocks } = render(message, 'slack');
+    await call(() => this.client.chat.update({ channel: ref.channel, ts: ref.id, text, blocks: blocks as never }));
+  }
+
+  async uploadFile(conversation: ConversationRef, file: { name: string; data: Buffer; title?: string }, threadOf?: PlatformMessageRef): Promise<void> {
+    await call(() =>
+      this.client.filesUploadV2({
+        channel_id: channelId(conversation),
+        thread_ts: threadOf?.id ?? conversation.threadTs,
+        file: file.data,
+        filename: file.name,
+        title: file.title ?? file.name,
+      } as never),
+    );
+  }
+}

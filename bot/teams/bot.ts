@@ -1,0 +1,75 @@
+/**
+ * Teams and web chat turns: messages (the @mention stripped), Action.Submit (a message with a
+ * `value`) and Action.Execute (an `adaptiveCard/action` invoke). Every turn stores its
+ * conversation reference so that the outbox can post and update proactively.
+ */
+import { ActivityTypes, TurnContext, type Activity, type InvokeResponse } from 'botbuilder';
+import type { Logger } from 'pino';
+import { render } from '../../cards/render';
+import type { ConversationStore } from '../../store/conversations';
+import type { Platform } from '../../queue/types';
+import type { Dispatcher, Reply } from '../dispatch';
+import { normalizeChatText } from '../commands';
+
+export function platformOf(activity: Activity): Exclude<Platform, 'slack'> {
+  return activity.channelId === 'webchat' || activity.channelId === 'directline' ? 'webchat' : 'teams';
+}
+
+export function channelOf(activity: Activity): string {
+  const conversation = activity.conversation?.id ?? '';
+  return platformOf(activity) === 'webchat' ? `web:${conversation}` : `teams:${conversation}`;
+}
+
+export function userOf(activity: Activity): string {
+  const from = activity.from ?? { id: '' };
+  return platformOf(activity) === 'webchat' ? `web:${from.id}` : `teams:${from.aadObjectId ?? from.id}`;
+}
+
+function replyActivity(reply: Reply, platform: 'teams' | 'webchat'): Partial<Activity> | null {
+  if (reply.kind !== 'reply') return null;
+  const { text, attachments } = render(reply.message, platform);
+  return { type: ActivityTypes.Message, text, attachments: attachments as Activity['attachments'], textFormat: 'plain' };
+}
+
+export class TeamsBot {
+  constructor(private readonly dispatcher: Dispatcher, private readonly conversations: ConversationStore, private readonly log: Logger) {}
+
+  async onTurn(ctx: TurnContext): Promise<void> {
+    const activity = ctx.activity;
+    const platform = platformOf(activity);
+    const channel = channelOf(activity);
+    const user = userOf(activity);
+    if (activity.type !== ActivityTypes.Message && activity.type !== ActivityTypes.Invoke) return;
+    await this.conversations.save(channel, TurnContext.getConversationReference(activity));
+
+    if (activity.type === ActivityTypes.Invoke) {
+      if (activity.name !== 'adaptiveCard/action') {
+        await ctx.sendActivity({ type: ActivityTypes.InvokeResponse, value: { status: 200, body: {} } as InvokeResponse });
+        return;
+      }
+      const action = (activity.value as { action?: { verb?: string; data?: Record<string, unknown> } } | undefined)?.action ?? {};
+      const r = await this.dispatcher.click({ platform, channel, user, verb: String(action.verb ?? ''), data: action.data ?? {}, requestId: activity.id ?? '' });
+      const reply = replyActivity(r, platform);
+      if (reply) await ctx.sendActivity(reply);
+      const message = r.kind === 'queued' ? `Queued as job ${r.jobId}` : 'Done';
+      await ctx.sendActivity({
+        type: ActivityTypes.InvokeResponse,
+        value: { status: 200, body: { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: message } } as InvokeResponse,
+      });
+      return;
+    }
+
+    const value = activity.value as Record<string, unknown> | undefined;
+    let r: Reply;
+    if (value && typeof value.verb === 'string') {
+      const { verb, ...data } = value;
+      r = await this.dispatcher.click({ platform, channel, user, verb: verb as string, data, requestId: activity.id ?? '' });
+    } else {
+      const stripped = TurnContext.removeRecipientMention(activity) ?? activity.text ?? '';
+      r = await this.dispatcher.command({ platform, channel, user, text: normalizeChatText(stripped, platform === 'webchat' ? 'web' : 'teams'), requestId: activity.id ?? '' });
+    }
+    const reply = replyActivity(r, platform);
+    if (reply) await ctx.sendActivity(reply);
+    this.log.debug({ channel, kind: r.kind }, 'turn handled');
+  }
+}

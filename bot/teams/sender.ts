@@ -1,0 +1,72 @@
+/** Proactive posts and in-place updates to Teams and web chat through the activity's serviceUrl. */
+import type { Activity, CloudAdapter } from 'botbuilder';
+import { render } from '../../cards/render';
+import type { ChatMessage } from '../../cards/message';
+import type { ConversationStore } from '../../store/conversations';
+import type { PlatformMessageRef } from '../../store/messages';
+import type { ConversationRef } from '../../queue/types';
+import { PermanentSendError, RateLimitedError, type ChatSender } from '../sender';
+
+function toActivity(message: ChatMessage, platform: 'teams' | 'webchat'): Partial<Activity> {
+  const { text, attachments } = render(message, platform);
+  return { type: 'message', text, attachments: attachments as Activity['attachments'], textFormat: 'plain' };
+}
+
+async function call<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    const e = err as { statusCode?: number; response?: { headers?: { get?(n: string): string | undefined } } };
+    if (e.statusCode === 429) {
+      const header = e.response?.headers?.get?.('retry-after');
+      throw new RateLimitedError(Math.max(1, Number(header) || 1) * 1000);
+    }
+    if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500 && e.statusCode !== 408) throw new PermanentSendError(`Bot Connector refused with ${e.statusCode}`);
+    throw err;
+  }
+}
+
+export class BotFrameworkSender implements ChatSender {
+  readonly intervalMs: number;
+
+  constructor(
+    private readonly adapter: CloudAdapter,
+    private readonly conversations: ConversationStore,
+    private readonly appId: string,
+    private readonly platform: 'teams' | 'webchat',
+  ) {
+    this.intervalMs = platform === 'teams' ? 200 : 50;
+  }
+
+  private async withTurn<T>(conversation: ConversationRef, logic: (ctx: import('botbuilder').TurnContext) => Promise<T>): Promise<T> {
+    const ref = await this.conversations.get(conversation.channel);
+    if (!ref) throw new PermanentSendError(`No conversation reference stored for ${conversation.channel}; the bot must be messaged there first.`);
+    let out: T | undefined;
+    await call(() =>
+      this.adapter.continueConversationAsync(this.appId, ref, async (ctx) => {
+        out = await logic(ctx);
+      }),
+    );
+    return out as T;
+  }
+
+  async post(conversation: ConversationRef, message: ChatMessage, threadOf?: PlatformMessageRef): Promise<PlatformMessageRef> {
+    return this.withTurn(conversation, async (ctx) => {
+      const activity = toActivity(message, this.platform);
+      if (threadOf) activity.replyToId = threadOf.id;
+      const res = await ctx.sendActivity(activity);
+      return { id: res?.id ?? '', channel: ctx.activity.conversation.id };
+    });
+  }
+
+  async update(conversation: ConversationRef, ref: PlatformMessageRef, message: ChatMessage): Promise<void> {
+    await this.withTurn(conversation, async (ctx) => {
+      await ctx.updateActivity({ ...toActivity(message, this.platform), id: ref.id, conversation: ctx.activity.conversation });
+    });
+  }
+
+  async uploadFile(conversation: ConversationRef, file: { name: string; title?: string; url: string }, threadOf?: PlatformMessageRef): Promise<void> {
+    // Teams bots cannot attach arbitrary files in channels; a signed download link is posted instead (CONTRACT §7.4).
+    await this.post(conversation, { text: `${file.title ?? file.name}: ${file.url}`, title: file.title ?? file.name, files: [{ name: file.name, url: file.url }] }, threadOf);
+  }
+}

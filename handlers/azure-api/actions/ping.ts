@@ -1,0 +1,31 @@
+/** Azure API — Ping (seed: azure-api 1.0; DECISIONS 25, 28: GET on the instance's Test URL). */
+import { slug, type ActionSpec } from '../../kit/spec';
+import { reasonOf } from '../../kit/errors';
+import { failure, fill, success } from '../../kit/outcome';
+import { callJson } from '../../kit/remote';
+import { azureToken } from '../client';
+
+const NAME = 'Ping';
+
+export const spec: ActionSpec = {
+  integration: 'azure-api',
+  id: slug(NAME),
+  name: NAME,
+  description: 'Test the connectivity to Azure API.',
+  params: [],
+  changesMail: false,
+  messages: {
+    success: ['Successfully connected to the Azure API.'],
+    failure: ['Failed to test connectivity. ERROR_REASON'],
+  },
+  jsonResult: true,
+  async run(ctx) {
+    const endpoint = String(ctx.instance['test-url'] ?? '');
+    try {
+      await callJson({ http: ctx.http, token: await azureToken(ctx), url: endpoint, verifySsl: ctx.instance['verify-ssl'] !== false, signal: ctx.signal });
+      return success(spec.messages.success[0]!, { json: { endpoint } });
+    } catch (err) {
+      return failure(fill(spec.messages.failure[0]!, { ERROR_REASON: reasonOf(err) }));
+    }
+  },
+};

@@ -1,0 +1,69 @@
+import { type ActionSpec, param } from '../../kit/spec';
+
+/** Seed: Delete Email. */
+export const spec: ActionSpec = {
+  integration: 'microsoft-graph-mail',
+  id: 'delete-email',
+  name: 'Delete Email',
+  description: 'Delete one or more emails from a mailbox based on your search criteria.',
+  params: [
+    param('Delete In Mailbox', {
+      type: 'email-list',
+      required: false,
+      defaultFromInstance: 'default-mailbox',
+      description: 'The mailbox(es) to execute the delete operation in (comma-separated); defaults to the Default Mailbox.',
+    }),
+    param('Folder Name', {
+      type: 'string',
+      required: true,
+      default: 'Inbox',
+      description: 'A mailbox folder to search an email in.',
+    }),
+    param('Mail IDs', {
+      type: 'list',
+      required: false,
+      description: 'Comma-separated email IDs to search for; when given, Subject Filter and Sender Filter are ignored.',
+    }),
+    param('Subject Filter', {
+      type: 'string',
+      required: false,
+      description: 'A filter condition that specifies the email subject to search for.',
+    }),
+    param('Sender Filter', {
+      type: 'string',
+      required: false,
+      description: 'A filter condition that specifies the sender of requested emails.',
+    }),
+    param('Time Frame (minutes)', {
+      type: 'integer',
+      required: false,
+      description: 'A filter condition that specifies the timeframe in minutes to search for emails.',
+    }),
+    param('Only Unread', {
+      type: 'boolean',
+      required: false,
+      default: false,
+      description: 'If selected, the action searches only for unread emails.',
+    }),
+    param('How many mailboxes to process in a single batch', {
+      type: 'integer',
+      required: false,
+      default: 25,
+      description: 'The number of mailboxes to process in a single batch (single connection to the mail server).',
+    }),
+  ],
+  changesMail: true,
+  dryRun: true,
+  messages: {
+    success: [
+      'Successfully deleted emails in the following mailboxes: MAILBOX_NAME: DELETED_EMAILS_NUMBER',
+      'Mailbox MAILBOX was not found.',
+    ],
+    failure: [
+      'Action was not able to find any emails based on the specified search criteria.',
+      'Action failed to delete any emails because the provided mailbox folder name was not found in the mailbox(es): MAILBOX_NAME, MAILBOX_FOLDER',
+      'Failed to find any of the provided mailboxes: MAILBOX_LIST',
+      'Failed to execute action, the error is: ERROR_REASON',
+    ],
+  },
+};

@@ -1,0 +1,43 @@
+import { type ActionSpec, param } from '../../kit/spec';
+
+/** Seed: Mark Email as Not Junk (beta `markAsNotJunk`, DECISIONS 13). */
+export const spec: ActionSpec = {
+  integration: 'microsoft-graph-mail',
+  id: 'mark-email-as-not-junk',
+  name: 'Mark Email as Not Junk',
+  description: 'Mark emails as not junk: unblock their sender and move them to the Inbox folder.',
+  params: [
+    param('Search In Mailbox', {
+      type: 'email-list',
+      required: false,
+      defaultFromInstance: 'default-mailbox',
+      description: 'The mailbox(es) to search for the email in (comma-separated); defaults to the Default Mailbox.',
+    }),
+    param('Folder Name', {
+      type: 'string',
+      required: true,
+      // DECISIONS 8: Mark Email as Not Junk searches `Junk Email` by default.
+      default: 'Junk Email',
+      description: 'A mailbox folder to execute search in.',
+    }),
+    param('Mail IDs', {
+      type: 'list',
+      required: true,
+      description: 'The IDs or internetMessageId values of the mails to mark as not junk (comma-separated).',
+    }),
+  ],
+  changesMail: true,
+  dryRun: true,
+  messages: {
+    success: [
+      'Successfully marked the email as not junk.',
+      'Failed to find email with ID ID in MAILBOX.',
+      'Mailbox MAILBOX was not found.',
+    ],
+    failure: [
+      'Error executing action "Mark Email as Not Junk". Reason: ERROR_REASON',
+      'Failed to find any emails based on provided parameters!',
+      'Action failed to run because the provided mailbox folder name MAILBOX_FOLDER was not found in the mailbox MAILBOX.',
+    ],
+  },
+};

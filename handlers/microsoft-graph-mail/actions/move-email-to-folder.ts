@@ -1,0 +1,74 @@
+import { type ActionSpec, param } from '../../kit/spec';
+
+/** Seed: Move Email To Folder. */
+export const spec: ActionSpec = {
+  integration: 'microsoft-graph-mail',
+  id: 'move-email-to-folder',
+  name: 'Move Email To Folder',
+  description: 'Move one or more emails from a source folder to another folder of the mailbox.',
+  params: [
+    param('Move In Mailbox', {
+      type: 'email-list',
+      required: false,
+      defaultFromInstance: 'default-mailbox',
+      description: 'The mailbox(es) to execute the move operation in (comma-separated); defaults to the Default Mailbox.',
+    }),
+    param('Source Folder Name', {
+      type: 'string',
+      required: true,
+      description: 'A source folder to move the email from.',
+    }),
+    param('Destination Folder Name', {
+      type: 'string',
+      required: true,
+      description: 'A destination folder to move the email to, e.g. inbox/folder_name/subfolder_name (case insensitive).',
+    }),
+    param('Mail IDs', {
+      type: 'list',
+      required: false,
+      description: 'Comma-separated email IDs to search for; when given, Subject Filter and Sender Filter are ignored.',
+    }),
+    param('Subject Filter', {
+      type: 'string',
+      required: false,
+      description: 'A filter condition that specifies the email subject to search for (contains logic).',
+    }),
+    param('Sender Filter', {
+      type: 'string',
+      required: false,
+      description: 'A filter condition that specifies the sender of requested emails (equals logic).',
+    }),
+    param('Time Frame (minutes)', {
+      type: 'integer',
+      required: false,
+      description: 'A filter condition that specifies the timeframe in minutes to search for emails.',
+    }),
+    param('Only Unread', {
+      type: 'boolean',
+      required: false,
+      default: false,
+      description: 'If selected, the action searches only for unread emails.',
+    }),
+    param('How many mailboxes to process in a single batch', {
+      type: 'integer',
+      required: false,
+      default: 25,
+      description: 'The number of mailboxes to process in a single batch (single connection to the mail server).',
+    }),
+  ],
+  changesMail: true,
+  dryRun: true,
+  messages: {
+    success: [
+      'Successfully moved emails in the following mailboxes: MAILBOX: MOVED_EMAILS_NUMBER',
+      'Mailbox MAILBOX was not found.',
+    ],
+    failure: [
+      'Action was not able to find any emails based on the specified search criteria.',
+      'Action failed to move any emails because the provided source folder was not found in the mailbox(es): MAILBOX_NAME, MAILBOX_FOLDER',
+      'Action failed to move any emails because the provided destination folder was not found in the mailbox(es): MAILBOX_NAME, MAILBOX_FOLDER',
+      'Failed to find any of the provided mailboxes: MAILBOX_LIST',
+      'Failed to execute action, the error is: ERROR_REASON',
+    ],
+  },
+};

@@ -1,0 +1,33 @@
+/**
+ * O365 Management API — Start a Subscription (seed: o365-management-api 7.0; DECISIONS 21).
+ * "Select content type" of the seed is a placeholder, not a default: the content type is required.
+ */
+import { param, slug, type ActionSpec } from '../../kit/spec';
+
+const NAME = 'Start a Subscription';
+
+/** DECISIONS 21: the Office 365 Management Activity API content types. */
+export const CONTENT_TYPES = ['Audit.General', 'Audit.Exchange', 'Audit.SharePoint', 'Audit.AzureActiveDirectory', 'DLP.All'];
+
+export const spec: ActionSpec = {
+  integration: 'o365-management-api',
+  id: slug(NAME),
+  name: NAME,
+  description: 'Start a subscription to a chosen Office 365 Management API content type.',
+  params: [
+    param('Start a Subscription for', {
+      type: 'enum',
+      required: true,
+      options: CONTENT_TYPES,
+      aliases: ['content-type'],
+      description: 'Specify for which content type to start a subscription.',
+    }),
+  ],
+  // Additive and idempotent: it only turns on the audit feed the connectors read.
+  changesMail: false,
+  messages: {
+    success: ['Successfully created O365 Management API subscription for the {0} content type!'],
+    failure: ['Failed to execute command! Error is {0}'],
+  },
+  jsonResult: false,
+};

@@ -1,0 +1,31 @@
+/**
+ * O365 Management API — Stop a Subscription (seed: o365-management-api 7.0; DECISIONS 2, 21).
+ * The failure message's seed typo ("Failed to connect to execute command!") is corrected.
+ */
+import { param, slug, type ActionSpec } from '../../kit/spec';
+import { CONTENT_TYPES } from './start-a-subscription';
+
+const NAME = 'Stop a Subscription';
+
+export const spec: ActionSpec = {
+  integration: 'o365-management-api',
+  id: slug(NAME),
+  name: NAME,
+  description: 'Stop a subscription to a chosen Office 365 Management API content type.',
+  params: [
+    param('Stop a Subscription for', {
+      type: 'enum',
+      required: true,
+      options: CONTENT_TYPES,
+      aliases: ['content-type'],
+      description: 'Specify for which content type to stop a subscription.',
+    }),
+  ],
+  // Stopping a subscription blinds the audit/DLP connectors: a four-eyes candidate.
+  changesMail: true,
+  messages: {
+    success: ['Successfully stopped O365 Management API subscription for the {0} content type!'],
+    failure: ['Failed to execute command! Error is {0}'],
+  },
+  jsonResult: false,
+};

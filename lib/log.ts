@@ -1,0 +1,39 @@
+/** Structured JSON logs (pino). Secrets are redacted by key and by value. */
+import pino, { type Logger } from 'pino';
+
+const REDACT_KEYS = [
+  'password', 'secret', 'token', 'authorization', 'cookie', 'clientSecret', 'client_secret', 'refresh_token',
+  'access_token', 'secret-id', 'client-secret', 'refresh-token', 'certificate-password', 'SECRETS_KEY',
+];
+
+const knownSecrets = new Set<string>();
+
+/** Registers a secret value so that it is masked wherever it appears in a log line. */
+export function registerSecret(value: string | undefined | null): void {
+  if (value && value.length >= 4) knownSecrets.add(value);
+}
+
+export function maskSecrets(text: string): string {
+  let out = text;
+  for (const s of knownSecrets) if (out.includes(s)) out = out.split(s).join('[REDACTED]');
+  return out;
+}
+
+const paths = REDACT_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`].map((p) => (/^[A-Za-z_$][\w$]*$/.test(k) ? p : p.replace(k, `["${k}"]`))));
+
+export const rootLogger: Logger = pino({
+  level: process.env.LOG_LEVEL ?? 'info',
+  base: { app: 'chatsoar', pid: process.pid },
+  redact: { paths, censor: '[REDACTED]' },
+  hooks: {
+    streamWrite(line: string) {
+      return knownSecrets.size ? maskSecrets(line) : line;
+    },
+  },
+});
+
+export function childLogger(bindings: Record<string, unknown>): Logger {
+  return rootLogger.child(bindings);
+}
+
+export type { Logger };

@@ -1,0 +1,136 @@
+/**
+ * Wires one process: the bot role (HTTP server, parsing, queuing), the worker role (actions and
+ * outbox workers), or both (`main`). Workers are stateless; any number run against one Redis.
+ */
+import type { Server } from 'restify';
+import type { Worker } from 'bullmq';
+import { hkdfSync } from 'node:crypto';
+import type { Logger } from 'pino';
+import { Dispatcher } from '../bot/dispatch';
+import { createServer } from '../bot/server';
+import { mountSlack, type MountedSlack } from '../bot/slack/app';
+import { SlackSender, slackClient } from '../bot/slack/sender';
+import { createAdapter } from '../bot/teams/adapter';
+import { TeamsBot } from '../bot/teams/bot';
+import { BotFrameworkSender } from '../bot/teams/sender';
+import type { ChatSender } from '../bot/sender';
+import { http } from '../handlers/kit/http';
+import { startActionWorker } from '../queue/actions.worker';
+import { Outbox } from '../queue/outbox';
+import { startOutboxWorker } from '../queue/outbox.worker';
+import { createQueues, type Queues } from '../queue/queues';
+import type { Platform } from '../queue/types';
+import { AuditLog } from '../store/audit';
+import { ConversationStore } from '../store/conversations';
+import { SecretBox } from '../store/crypto';
+import { EnvironmentStore } from '../store/environments';
+import { JobIndex } from '../store/jobs';
+import { MessageStore } from '../store/messages';
+import { connectRedis, redisOptions, type Redis } from '../store/redis';
+import { FilesRoot } from './files';
+import { registerSecret } from './log';
+import type { Settings } from './settings';
+
+export type Role = 'main' | 'bot' | 'worker';
+
+export interface RuntimeOptions {
+  role: Role;
+  settings: Settings;
+  redisUrl: string;
+  secretsKey: string;
+  log: Logger;
+  /** Extra routes (web chat) mounted on the server. */
+  mount?: Array<(server: Server, runtime: Runtime) => void>;
+}
+
+export interface Runtime {
+  settings: Settings;
+  redis: Redis;
+  queues: Queues;
+  environments: EnvironmentStore;
+  messages: MessageStore;
+  conversations: ConversationStore;
+  jobs: JobIndex;
+  audit: AuditLog;
+  outbox: Outbox;
+  files: FilesRoot;
+  dispatcher: Dispatcher;
+  server?: Server;
+  slack?: MountedSlack;
+  workers: Worker[];
+  /** SIGTERM: stop taking work, let running jobs finish or hand them back. */
+  close(): Promise<void>;
+}
+
+export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
+  const { settings, log } = opts;
+  const prefix = settings.redisPrefix;
+  registerSecret(settings.slack?.signingSecret);
+  registerSecret(settings.slack?.botToken);
+  registerSecret(settings.botFramework.MicrosoftAppPassword);
+  registerSecret(opts.secretsKey);
+
+  const redis = connectRedis(opts.redisUrl);
+  const connection = { ...redisOptions(opts.redisUrl), maxRetriesPerRequest: null };
+  const box = new SecretBox(opts.secretsKey);
+  const environments = new EnvironmentStore(redis, box, prefix);
+  const messages = new MessageStore(redis, prefix);
+  const conversations = new ConversationStore(redis, prefix);
+  const jobs = new JobIndex(redis, prefix);
+  const audit = new AuditLog(redis, prefix);
+  const queues = createQueues(connection, prefix);
+  const outbox = new Outbox(queues, messages);
+  const signingKey = Buffer.from(hkdfSync('sha256', Buffer.from(opts.secretsKey, 'base64'), 'chatsoar', 'files-links', 32));
+  const files = new FilesRoot(settings.filesDir, signingKey, settings.publicUrl);
+  const adapter = createAdapter(settings.botFramework);
+  const dispatcher = new Dispatcher({ environments, jobs, queues, outbox, log: log.child({ part: 'dispatch' }) });
+
+  const runtime: Runtime = {
+    settings, redis, queues, environments, messages, conversations, jobs, audit, outbox, files, dispatcher, workers: [],
+    close: async () => undefined,
+  };
+
+  if (opts.role !== 'worker') {
+    if (!settings.botFramework.MicrosoftAppId) {
+      log.warn('MicrosoftAppId is empty: /api/messages accepts unauthenticated activities (Bot Framework Emulator convention).');
+    }
+    const slack = settings.slack ? mountSlack(settings.slack, dispatcher, log.child({ part: 'slack' })) : undefined;
+    const teams = new TeamsBot(dispatcher, conversations, log.child({ part: 'teams' }));
+    const server = createServer({
+      log, redis, queues, files, adapter, teams, slack,
+      mount: (opts.mount ?? []).map((m) => (s: Server) => m(s, runtime)),
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(settings.port, () => resolve());
+    });
+    runtime.server = server;
+    runtime.slack = slack;
+  }
+
+  if (opts.role !== 'bot') {
+    const senders: Partial<Record<Platform, ChatSender>> = {
+      teams: new BotFrameworkSender(adapter, conversations, settings.botFramework.MicrosoftAppId ?? '', 'teams'),
+      webchat: new BotFrameworkSender(adapter, conversations, settings.botFramework.MicrosoftAppId ?? '', 'webchat'),
+    };
+    if (settings.slack) senders.slack = new SlackSender(slackClient(settings.slack.botToken, settings.slack.apiUrl));
+    runtime.workers.push(
+      startActionWorker({
+        connection, prefix, environments, jobs, outbox, files, http, publicUrl: settings.publicUrl, pollMs: settings.asyncPollMs,
+        log: log.child({ part: 'actions' }),
+      }),
+      startOutboxWorker({
+        connection, prefix, messages, senders, log: log.child({ part: 'outbox' }),
+        fileSource: (path) => ({ absolute: files.resolveUserPath(path), url: files.signedUrl(path) }),
+      }),
+    );
+  }
+
+  runtime.close = async () => {
+    if (runtime.server) await new Promise<void>((resolve) => runtime.server!.close(() => resolve()));
+    await Promise.all(runtime.workers.map((w) => w.close()));
+    await queues.close();
+    redis.disconnect();
+  };
+  return runtime;
+}

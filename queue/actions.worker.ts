@@ -1,0 +1,150 @@
+/**
+ * Runs action jobs: looks the action up in the catalogue, gives its `run` a context with the
+ * environment's instance, and reports through the outbox. Async actions are re-queued with a
+ * delay (ASYNC_POLL_MS) until done, cancelled or past their --timeout.
+ */
+import { DelayedError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import type { Logger } from 'pino';
+import { findAction, findIntegration } from '../handlers/catalog';
+import type { ActionContext } from '../handlers/kit/context';
+import { NotAvailableError, reasonOf } from '../handlers/kit/errors';
+import type { HttpClient } from '../handlers/kit/http';
+import { instanceWithDefaults } from '../handlers/kit/instance';
+import { failure, type ActionResult } from '../handlers/kit/outcome';
+import type { ActionSpec } from '../handlers/kit/spec';
+import { cancelledMessage, resultMessage, runningMessage, type JobHeader } from '../cards/job-messages';
+import type { EnvironmentStore } from '../store/environments';
+import type { JobIndex } from '../store/jobs';
+import type { FilesRoot } from '../lib/files';
+import { metrics } from '../lib/metrics';
+import type { Outbox } from './outbox';
+import { QUEUE_NAMES } from './queues';
+import type { ActionJobData } from './types';
+
+export interface ActionWorkerDeps {
+  connection: ConnectionOptions;
+  prefix: string;
+  environments: EnvironmentStore;
+  jobs: JobIndex;
+  outbox: Outbox;
+  files: FilesRoot;
+  http: HttpClient;
+  log: Logger;
+  publicUrl: string;
+  pollMs: number;
+  concurrency?: number;
+}
+
+/** Progress updates go out at most every 2 s per message (DECISIONS 40). */
+const PROGRESS_INTERVAL_MS = 2000;
+
+/** Fills what the user left out: the seed's defaults, or the instance's value (DECISIONS 7). */
+export function withDefaults(spec: ActionSpec, params: Record<string, unknown>, instance: Record<string, unknown>, publicUrl: string): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...params };
+  for (const p of spec.params) {
+    if (out[p.id] !== undefined) continue;
+    if (p.defaultFromInstance && instance[p.defaultFromInstance] !== undefined && instance[p.defaultFromInstance] !== '') out[p.id] = instance[p.defaultFromInstance];
+    else if (p.default !== undefined) out[p.id] = typeof p.default === 'string' ? p.default.replace('$PUBLIC_URL', publicUrl.replace(/\/$/, '')) : p.default;
+  }
+  return out;
+}
+
+export function startActionWorker(deps: ActionWorkerDeps): Worker<ActionJobData> {
+  const { environments, jobs, outbox, log } = deps;
+
+  function header(data: ActionJobData): JobHeader {
+    return {
+      jobId: data.jobId,
+      actionName: data.actionName,
+      integrationName: findIntegration(data.integration)?.name ?? data.integration,
+      requestedBy: data.requestedBy,
+      environment: data.environment,
+    };
+  }
+
+  async function finish(data: ActionJobData, result: ActionResult): Promise<void> {
+    const files = (result.files ?? []).map((f) => ({ name: f.name, url: deps.files.signedUrl(f.path) }));
+    await outbox.upsert(data.messageKey, data.conversation, resultMessage(header(data), result, files));
+    for (const f of result.files ?? []) await outbox.file(data.conversation, f, data.messageKey);
+    await jobs.update(data.jobId, { state: result.isSuccess ? 'succeeded' : 'failed', progress: undefined });
+  }
+
+  async function process(job: Job<ActionJobData>, token?: string): Promise<void> {
+    const data = job.data;
+    const started = Date.now();
+    const jobLog = log.child({ job: data.jobId, action: `${data.integration}/${data.action}`, environment: data.environment });
+
+    const cancelledBy = await jobs.cancelledBy(data.jobId);
+    if (cancelledBy) {
+      await outbox.upsert(data.messageKey, data.conversation, cancelledMessage(header(data), cancelledBy));
+      await jobs.update(data.jobId, { state: 'cancelled' });
+      return;
+    }
+
+    const spec = findAction(data.integration, data.action);
+    if (!spec) return finish(data, failure(`Unknown action ${data.integration} ${data.action}.`));
+    if (!spec.run) return finish(data, failure(new NotAvailableError(`${spec.name} is not available yet in chatsoar.`).message));
+    if (Date.now() > data.timeoutAt) return finish(data, failure(`${spec.name} timed out.`));
+
+    if (data.attempt === 0) {
+      await jobs.update(data.jobId, { state: 'running' });
+      await outbox.upsert(data.messageKey, data.conversation, runningMessage(header(data)));
+    }
+
+    const instance = instanceWithDefaults(findIntegration(data.integration)?.params ?? [], await environments.getInstance(data.environment, data.integration), deps.publicUrl);
+    const abort = new AbortController();
+    let lastProgress = 0;
+    const ctx: ActionContext = {
+      environment: data.environment,
+      instance,
+      http: deps.http,
+      log: jobLog,
+      files: deps.files.forJob(data.jobId),
+      state: data.state,
+      attempt: data.attempt,
+      signal: abort.signal,
+      publicUrl: deps.publicUrl,
+      job: { id: data.jobId, requestedBy: data.requestedBy, conversationId: data.conversation.channel, dryRun: data.dryRun, timeoutAt: data.timeoutAt },
+      saveInstanceParam: (id, value) => environments.setInstance(data.environment, data.integration, { [id]: value }),
+      progress: async (done, total, text) => {
+        const now = Date.now();
+        if (now - lastProgress < PROGRESS_INTERVAL_MS && done < total) return;
+        lastProgress = now;
+        const line = text ?? `${done}/${total}`;
+        await jobs.update(data.jobId, { progress: line });
+        await outbox.upsert(data.messageKey, data.conversation, runningMessage(header(data), undefined, { done, total, text }));
+      },
+    };
+
+    let outcome;
+    try {
+      outcome = await spec.run(ctx, withDefaults(spec, data.params, instance, deps.publicUrl));
+    } catch (err) {
+      jobLog.warn({ err: reasonOf(err) }, 'action failed');
+      outcome = failure(`Action "${spec.name}" failed: ${reasonOf(err)}`);
+    }
+    metrics.jobDuration.observe({ integration: data.integration, action: data.action, outcome: outcome.kind === 'result' ? String(outcome.isSuccess) : 'pending' }, (Date.now() - started) / 1000);
+
+    if (outcome.kind === 'result') return finish(data, outcome);
+
+    const nextAt = Date.now() + deps.pollMs;
+    if (nextAt > data.timeoutAt) return finish(data, failure(`${spec.name} timed out.`));
+    await job.updateData({ ...data, state: outcome.state, attempt: data.attempt + 1 });
+    await jobs.update(data.jobId, { state: 'waiting', progress: outcome.status });
+    if (outcome.status) await outbox.upsert(data.messageKey, data.conversation, runningMessage(header(data), outcome.status));
+    await job.moveToDelayed(nextAt, token);
+    throw new DelayedError();
+  }
+
+  const worker = new Worker<ActionJobData>(QUEUE_NAMES.actions, process, {
+    connection: deps.connection,
+    prefix: `${deps.prefix}bull`,
+    concurrency: deps.concurrency ?? 16,
+  });
+  worker.on('failed', async (job, err) => {
+    if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) return;
+    log.error({ job: job.data.jobId, err: reasonOf(err) }, 'action job gave up');
+    await finish(job.data, failure(`Action failed: ${reasonOf(err)}`)).catch(() => undefined);
+  });
+  return worker;
+}

@@ -1,0 +1,27 @@
+/** Producer side of the outbox: every message to a chat platform goes through here. */
+import type { ChatMessage } from '../cards/message';
+import type { MessageStore } from '../store/messages';
+import type { Queues } from './queues';
+import type { ConversationRef } from './types';
+
+export class Outbox {
+  constructor(private readonly queues: Queues, private readonly messages: MessageStore) {}
+
+  /**
+   * Sets a message's content and queues its delivery: a post the first time, an update in
+   * place afterwards. Intermediate versions are coalesced; `delayMs` paces progress updates.
+   */
+  async upsert(messageKey: string, conversation: ConversationRef, message: ChatMessage, delayMs = 0): Promise<void> {
+    const version = await this.messages.setLatest(messageKey, conversation, message);
+    await this.queues.outbox.add('upsert', { op: 'upsert', messageKey, version, conversation }, { jobId: `upsert_${messageKey.replace(/:/g, '_')}_${version}`, delay: delayMs });
+  }
+
+  /** A new message in the thread of `threadOf` (an outbox message key), or in the channel. */
+  async post(conversation: ConversationRef, message: ChatMessage, threadOf?: string): Promise<void> {
+    await this.queues.outbox.add('post', { op: 'post', conversation, message, threadOf });
+  }
+
+  async file(conversation: ConversationRef, file: { name: string; path: string; title?: string }, threadOf?: string): Promise<void> {
+    await this.queues.outbox.add('file', { op: 'file', conversation, file, threadOf });
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * Delivers outbox jobs to Slack, Teams and web chat: retried with backoff, paced per
+ * conversation, honouring 429 Retry-After, one delivery at a time per message.
+ */
+import { DelayedError, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { readFile } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import type { MessageStore, PlatformMessageRef } from '../store/messages';
+import { PermanentSendError, RateLimitedError, type ChatSender } from '../bot/sender';
+import { metrics } from '../lib/metrics';
+import { QUEUE_NAMES } from './queues';
+import type { OutboxJobData, Platform } from './types';
+
+export interface OutboxDeps {
+  connection: ConnectionOptions;
+  prefix: string;
+  messages: MessageStore;
+  senders: Partial<Record<Platform, ChatSender>>;
+  log: Logger;
+  /** Absolute path of a file under the files root, and its signed URL. */
+  fileSource(path: string): { absolute: string; url: string };
+  concurrency?: number;
+}
+
+const LOCK_MS = 30_000;
+
+export function startOutboxWorker(deps: OutboxDeps): Worker<OutboxJobData> {
+  const { messages, log } = deps;
+
+  async function delay(job: Job, token: string | undefined, ms: number): Promise<never> {
+    await job.moveToDelayed(Date.now() + Math.max(ms, 10), token);
+    throw new DelayedError();
+  }
+
+  function senderFor(platform: Platform): ChatSender {
+    const sender = deps.senders[platform];
+    if (!sender) throw new UnrecoverableError(`${platform} is not configured on this worker`);
+    return sender;
+  }
+
+  async function threadRef(key: string | undefined): Promise<PlatformMessageRef | undefined> {
+    if (!key) return undefined;
+    return (await messages.get(key))?.ref;
+  }
+
+  async function deliver(job: Job<OutboxJobData>, token?: string): Promise<void> {
+    const data = job.data;
+    const sender = senderFor(data.conversation.platform);
+    const paced = async (): Promise<void> => {
+      const wait = await messages.reserveSlot(data.conversation.channel, sender.intervalMs);
+      if (wait > 0) await delay(job, token, wait);
+    };
+
+    if (data.op === 'upsert') {
+      if (!(await messages.lock(data.messageKey, LOCK_MS))) return delay(job, token, 200);
+      try {
+        const current = await messages.get(data.messageKey);
+        if (!current?.content || current.sent >= data.version) return; // a newer delivery already covered this version
+        await paced();
+        const version = current.version;
+        if (current.ref) {
+          await sender.update(data.conversation, current.ref, current.content);
+          await messages.markSent(data.messageKey, version);
+        } else {
+          const ref = await sender.post(data.conversation, current.content);
+          await messages.markSent(data.messageKey, version, ref);
+        }
+      } finally {
+        await messages.unlock(data.messageKey);
+      }
+      return;
+    }
+    await paced();
+    if (data.op === 'post') {
+      await sender.post(data.conversation, data.message, await threadRef(data.threadOf));
+      return;
+    }
+    const source = deps.fileSource(data.file.path);
+    const bytes = await readFile(source.absolute);
+    await sender.uploadFile(data.conversation, { name: data.file.name, data: bytes, title: data.file.title, url: source.url }, await threadRef(data.threadOf));
+  }
+
+  const worker = new Worker<OutboxJobData>(
+    QUEUE_NAMES.outbox,
+    async (job, token) => {
+      try {
+        await deliver(job, token);
+        metrics.outboxDelivered.inc({ platform: job.data.conversation.platform });
+      } catch (err) {
+        if (err instanceof DelayedError) throw err;
+        if (err instanceof RateLimitedError) {
+          metrics.outboxRetries.inc({ platform: job.data.conversation.platform, reason: '429' });
+          await messages.blockUntil(job.data.conversation.channel, Date.now() + err.retryAfterMs);
+          return delay(job, token, err.retryAfterMs);
+        }
+        if (err instanceof PermanentSendError) throw new UnrecoverableError(err.message);
+        metrics.outboxRetries.inc({ platform: job.data.conversation.platform, reason: 'error' });
+        log.warn({ err: (err as Error).message, job: job.id }, 'outbox delivery failed; will retry');
+        throw err;
+      }
+    },
+    { connection: deps.connection, prefix: `${deps.prefix}bull`, concurrency: deps.concurrency ?? 8 },
+  );
+  worker.on('failed', (job, err) => log.error({ job: job?.id, err: err.message }, 'outbox delivery gave up'));
+  return worker;
+}

@@ -1,0 +1,36 @@
+/** The BullMQ queues: actions, outbox, connectors, maintenance. */
+import { Queue, type ConnectionOptions } from 'bullmq';
+import type { ActionJobData, OutboxJobData } from './types';
+
+export const QUEUE_NAMES = { actions: 'actions', outbox: 'outbox', connectors: 'connectors', maintenance: 'maintenance' } as const;
+
+export interface Queues {
+  actions: Queue<ActionJobData>;
+  outbox: Queue<OutboxJobData>;
+  connectors: Queue;
+  maintenance: Queue;
+  close(): Promise<void>;
+}
+
+export function createQueues(connection: ConnectionOptions, prefix: string): Queues {
+  const opts = { connection, prefix: `${prefix}bull` };
+  const actions = new Queue<ActionJobData>(QUEUE_NAMES.actions, {
+    ...opts,
+    defaultJobOptions: { attempts: 3, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { age: 86400, count: 10000 }, removeOnFail: { age: 7 * 86400 } },
+  });
+  const outbox = new Queue<OutboxJobData>(QUEUE_NAMES.outbox, {
+    ...opts,
+    defaultJobOptions: { attempts: 12, backoff: { type: 'exponential', delay: 500 }, removeOnComplete: { age: 3600, count: 10000 }, removeOnFail: { age: 7 * 86400 } },
+  });
+  const connectors = new Queue(QUEUE_NAMES.connectors, { ...opts, defaultJobOptions: { removeOnComplete: 1000, removeOnFail: 5000 } });
+  const maintenance = new Queue(QUEUE_NAMES.maintenance, { ...opts, defaultJobOptions: { removeOnComplete: 1000, removeOnFail: 5000 } });
+  return {
+    actions,
+    outbox,
+    connectors,
+    maintenance,
+    async close() {
+      await Promise.all([actions.close(), outbox.close(), connectors.close(), maintenance.close()]);
+    },
+  };
+}

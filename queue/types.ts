@@ -1,0 +1,38 @@
+/** Job payloads of the queues. They carry ids, never secrets (ARCHITECTURE: jobs carry ids). */
+import type { ChatMessage } from '../cards/message';
+import type { IntegrationId } from '../handlers/kit/spec';
+
+export type Platform = 'slack' | 'teams' | 'webchat';
+
+/** Where a message goes: the channel id of CONTRACT §5 plus, in Slack, the thread. */
+export interface ConversationRef {
+  platform: Platform;
+  /** `slack:C0123`, `teams:19:abc@thread.tacv2`, `web:demo` */
+  channel: string;
+  /** Slack thread ts, when the reply belongs in a thread. */
+  threadTs?: string;
+}
+
+export interface ActionJobData {
+  jobId: string;
+  integration: IntegrationId;
+  action: string;
+  actionName: string;
+  params: Record<string, unknown>;
+  environment: string;
+  requestedBy: string;
+  conversation: ConversationRef;
+  /** Outbox key of the chat message this job keeps updating. */
+  messageKey: string;
+  timeoutAt: number;
+  dryRun: boolean;
+  createdAt: number;
+  /** Async actions: state handed back by the last poll, and the poll count. */
+  state?: unknown;
+  attempt: number;
+}
+
+export type OutboxJobData =
+  | { op: 'upsert'; messageKey: string; version: number; conversation: ConversationRef }
+  | { op: 'post'; conversation: ConversationRef; message: ChatMessage; threadOf?: string }
+  | { op: 'file'; conversation: ConversationRef; threadOf?: string; file: { name: string; path: string; title?: string } };

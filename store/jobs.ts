@@ -1,0 +1,63 @@
+/** The channel's job index for `soar jobs` and `soar cancel` (DECISIONS 35). */
+import type { Redis } from 'ioredis';
+import { Keys } from './keys';
+
+export type JobState = 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled' | 'awaiting-approval';
+
+export interface JobInfo {
+  jobId: string;
+  actionName: string;
+  requestedBy: string;
+  channel: string;
+  state: JobState;
+  createdAt: number;
+  progress?: string;
+}
+
+const TTL_SECONDS = 7 * 86400;
+const FINISHED: JobState[] = ['succeeded', 'failed', 'cancelled'];
+
+export class JobIndex {
+  private readonly keys: Keys;
+
+  constructor(private readonly redis: Redis, prefix: string) {
+    this.keys = new Keys(prefix);
+  }
+
+  async add(info: JobInfo): Promise<void> {
+    await this.redis
+      .multi()
+      .set(this.keys.jobInfo(info.jobId), JSON.stringify(info), 'EX', TTL_SECONDS)
+      .zadd(this.keys.channelJobs(info.channel), info.createdAt, info.jobId)
+      .expire(this.keys.channelJobs(info.channel), TTL_SECONDS)
+      .exec();
+  }
+
+  async get(jobId: string): Promise<JobInfo | null> {
+    const raw = await this.redis.get(this.keys.jobInfo(jobId));
+    return raw ? (JSON.parse(raw) as JobInfo) : null;
+  }
+
+  async update(jobId: string, patch: Partial<JobInfo>): Promise<void> {
+    const info = await this.get(jobId);
+    if (!info) return;
+    const next = { ...info, ...patch };
+    await this.redis.set(this.keys.jobInfo(jobId), JSON.stringify(next), 'EX', TTL_SECONDS);
+    if (FINISHED.includes(next.state)) await this.redis.zrem(this.keys.channelJobs(info.channel), jobId);
+  }
+
+  /** Queued and running jobs of a channel, oldest first. */
+  async active(channel: string): Promise<JobInfo[]> {
+    const ids = await this.redis.zrange(this.keys.channelJobs(channel), 0, 199);
+    const infos = await Promise.all(ids.map((id) => this.get(id)));
+    return infos.filter((i): i is JobInfo => !!i && !FINISHED.includes(i.state));
+  }
+
+  async requestCancel(jobId: string, by: string): Promise<void> {
+    await this.redis.set(this.keys.cancel(jobId), by, 'EX', TTL_SECONDS);
+  }
+
+  async cancelledBy(jobId: string): Promise<string | null> {
+    return this.redis.get(this.keys.cancel(jobId));
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * Chat messages that are updated in place: the latest content (versioned), the platform's
+ * reference once posted (Slack ts, Teams activity id) and the version last delivered.
+ */
+import type { Redis } from 'ioredis';
+import type { ChatMessage } from '../cards/message';
+import type { ConversationRef } from '../queue/types';
+import { Keys } from './keys';
+
+const TTL_SECONDS = 14 * 86400;
+
+export interface PlatformMessageRef {
+  /** Slack ts or Teams/web activity id. */
+  id: string;
+  /** Slack channel id (without the `slack:` prefix) or conversation id. */
+  channel: string;
+}
+
+export class MessageStore {
+  private readonly keys: Keys;
+
+  constructor(private readonly redis: Redis, prefix: string) {
+    this.keys = new Keys(prefix);
+  }
+
+  /** Stores new content for a message and returns its version. */
+  async setLatest(messageKey: string, conversation: ConversationRef, message: ChatMessage): Promise<number> {
+    const key = this.keys.message(messageKey);
+    const version = await this.redis.hincrby(key, 'version', 1);
+    await this.redis
+      .multi()
+      .hset(key, 'content', JSON.stringify(message), 'conversation', JSON.stringify(conversation))
+      .expire(key, TTL_SECONDS)
+      .exec();
+    return version;
+  }
+
+  async get(messageKey: string): Promise<{ version: number; sent: number; content?: ChatMessage; ref?: PlatformMessageRef; conversation?: ConversationRef } | null> {
+    const raw = await this.redis.hgetall(this.keys.message(messageKey));
+    if (!raw.version) return null;
+    return {
+      version: Number(raw.version),
+      sent: Number(raw.sent ?? 0),
+      content: raw.content ? (JSON.parse(raw.content) as ChatMessage) : undefined,
+      ref: raw.ref ? (JSON.parse(raw.ref) as PlatformMessageRef) : undefined,
+      conversation: raw.conversation ? (JSON.parse(raw.conversation) as ConversationRef) : undefined,
+    };
+  }
+
+  async markSent(messageKey: string, version: number, ref?: PlatformMessageRef): Promise<void> {
+    const key = this.keys.message(messageKey);
+    const fields: string[] = ['sent', String(version)];
+    if (ref) fields.push('ref', JSON.stringify(ref));
+    await this.redis.hset(key, ...fields);
+  }
+
+  async lock(messageKey: string, ms: number): Promise<boolean> {
+    return (await this.redis.set(`${this.keys.message(messageKey)}:lock`, '1', 'PX', ms, 'NX')) === 'OK';
+  }
+
+  async unlock(messageKey: string): Promise<void> {
+    await this.redis.del(`${this.keys.message(messageKey)}:lock`);
+  }
+
+  /** Per-conversation pacing: returns how long to wait before the next send (0 = go now). */
+  async reserveSlot(conversation: string, intervalMs: number): Promise<number> {
+    const key = this.keys.rate(conversation);
+    const now = Date.now();
+    const next = Number((await this.redis.get(key)) ?? 0);
+    if (next > now) return next - now;
+    await this.redis.set(key, String(now + intervalMs), 'PX', intervalMs * 4 + 1000);
+    return 0;
+  }
+
+  /** After a 429, nothing goes to that conversation before `until`. */
+  async blockUntil(conversation: string, until: number): Promise<void> {
+    await this.redis.set(this.keys.rate(conversation), String(until), 'PX', Math.max(1, until - Date.now()) + 1000);
+  }
+}

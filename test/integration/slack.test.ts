@@ -1,0 +1,159 @@
+/** Slack end to end: signed requests into /slack/events, real redis-server, emulator, fake Slack Web API. */
+import { jobIdFor } from '../../lib/ids';
+import { startHarness, type Harness } from '../helpers/harness';
+
+let h: Harness;
+
+beforeAll(async () => {
+  h = await startHarness();
+});
+
+afterAll(async () => {
+  await h?.close();
+});
+
+async function jobCount(): Promise<number> {
+  const counts = await h.runtime.queues.actions.getJobCounts();
+  return Object.values(counts).reduce((a, b) => a + b, 0);
+}
+
+/** Slack escapes &, < and > in text; tests compare what a user reads. */
+function unescape(text: unknown): string {
+  return String(text ?? '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
+
+function finalText(ts: string): string {
+  return unescape(h.slack.messages.get(ts)?.text);
+}
+
+/** Waits until the message posted for the job ends (is_success shown) and returns its text. */
+async function resultOf(jobId: string): Promise<string> {
+  const mine = (m: Record<string, unknown>) => JSON.stringify(m).includes(jobId);
+  await h.slack.waitFor(() => [...h.slack.messages.values()].some(mine));
+  const ts = [...h.slack.messages.entries()].find(([, m]) => mine(m))![0];
+  const deadline = Date.now() + 15000;
+  while (!/is_success/.test(finalText(ts))) {
+    if (Date.now() > deadline) throw new Error(`no result; last text: ${finalText(ts)}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return finalText(ts);
+}
+
+describe('Slack /soar', () => {
+  it('acks at once, posts "Queued Ping as job …", then updates it in place with the seed message', async () => {
+    const started = Date.now();
+    const res = await h.slash('graphmail ping', { triggerId: 'trig-ping-1' });
+    expect(res.status).toBe(200);
+    expect(Date.now() - started).toBeLessThan(3000);
+    const jobId = jobIdFor('slack:trig-ping-1');
+    const text = await resultOf(jobId);
+    const first = h.slack.calls.find((c) => c.method === 'chat.postMessage' && JSON.stringify(c.body).includes(jobId))!;
+    // The visible acknowledgement names the action and its job (coalesced with the result when the job is faster).
+    expect(JSON.stringify(first.body)).toMatch(new RegExp(`(Queued Ping as job ${jobId}|job ${jobId})`));
+    expect(text).toContain('Successfully connected to the Microsoft Graph mail service with the provided connection parameters!');
+    expect(text).toContain('is_success: true');
+    expect(h.slack.calls.some((c) => c.method === 'chat.update')).toBe(true);
+  });
+
+  it('runs the Azure API and O365 Management API pings with their seed messages', async () => {
+    await h.slash('azure ping', { triggerId: 'trig-azure-1' });
+    await h.slash('o365 ping', { triggerId: 'trig-o365-1' });
+    await h.slack.waitFor((calls) => calls.some((c) => /Successfully connected to the Azure API\./.test(String(c.body.text))));
+    await h.slack.waitFor((calls) => calls.some((c) => /Successfully connected to the O365 Management API with the provided connection parameters!/.test(String(c.body.text))));
+  });
+
+  it('a retried request with the same trigger id queues one job only', async () => {
+    const before = await jobCount();
+    await h.slash('graphmail ping', { triggerId: 'trig-dup' });
+    await h.slash('graphmail ping', { triggerId: 'trig-dup' });
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await jobCount()) - before).toBe(1);
+  });
+
+  it.each([
+    ['forged signature', { secret: 'wrong-secret' }],
+    ['timestamp older than 5 minutes', { timestamp: Math.floor(Date.now() / 1000) - 6 * 60 }],
+  ])('%s → 401, nothing queued', async (_name, opts) => {
+    const before = await jobCount();
+    const calls = h.slack.calls.length;
+    const res = await h.slash('graphmail ping', opts);
+    expect(res.status).toBe(401);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await jobCount()).toBe(before);
+    expect(h.slack.calls.length).toBe(calls);
+  });
+
+  it('a request without signature headers → 401', async () => {
+    const res = await fetch(`${h.url}/slack/events`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'command=/soar&text=graphmail+ping' });
+    expect(res.status).toBe(401);
+  });
+
+  it.each([
+    ['an unbound channel', { channel: 'C-UNBOUND' }, 'This channel is not bound to an environment. An admin can run soar admin bind <env>.'],
+    ['a user with no role', { user: 'U-NOBODY' }, 'You have no role in environment prod.'],
+    ['a viewer running an action', { user: 'U3' }, 'Ping needs the analyst role.'],
+  ])('refuses %s with a clear line, nothing queued', async (_name, opts, message) => {
+    const before = await jobCount();
+    const res = await h.slash('graphmail ping', opts);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { text: string; response_type: string };
+    expect(body.response_type).toBe('ephemeral');
+    expect(unescape(body.text)).toContain(message);
+    expect(await jobCount()).toBe(before);
+  });
+
+  it('an unknown action gets "did you mean", nothing queued', async () => {
+    const res = await h.slash('graphmail pnig');
+    const body = (await res.json()) as { text: string };
+    expect(body.text).toMatch(/ping/);
+    expect(body.text.toLowerCase()).toContain('did you mean');
+  });
+
+  it('help is generated from the catalogue', async () => {
+    const res = await h.slash('help graphmail');
+    const body = (await res.json()) as { text: string };
+    expect(body.text).toContain('search-emails');
+    expect(body.text).toContain('Microsoft Graph Mail');
+  });
+
+  it('an action whose run comes later answers "not available yet" clearly', async () => {
+    await h.slash('graphmail search-emails', { triggerId: 'trig-later' });
+    await h.slack.waitFor((calls) => calls.some((c) => /Search Emails is not available yet/.test(String(c.body.text))));
+  });
+
+  it('a wrong client secret gives the seed failure message with the AAD reason', async () => {
+    await h.runtime.environments.setInstance('prod', 'o365-management-api', { 'client-secret': 'wrong-secret' });
+    await h.slash('o365 ping', { triggerId: 'trig-wrong-secret' });
+    await h.slack.waitFor((calls) => calls.some((c) => /Failed to connect to the O365 Management API! Error is .*AADSTS7000215/.test(String(c.body.text))));
+    const all = JSON.stringify(h.slack.calls);
+    expect(all).not.toContain('wrong-secret');
+  });
+
+  it('an unreachable host gives the seed failure message', async () => {
+    await h.runtime.environments.setInstance('prod', 'azure-api', { 'test-url': 'http://127.0.0.1:1/v1.0/organization' });
+    await h.slash('azure ping', { triggerId: 'trig-unreachable' });
+    await h.slack.waitFor((calls) => calls.some((c) => /Failed to test connectivity\. Connection refused by 127\.0\.0\.1:1/.test(String(c.body.text))));
+  });
+
+  it('a post throttled with 429 is delivered after Retry-After, once', async () => {
+    const jobId = jobIdFor('slack:trig-throttle');
+    h.slack.throttle('chat.postMessage', 2, 1);
+    const before = h.slack.calls.length;
+    await h.slash('graphmail ping', { triggerId: 'trig-throttle' });
+    const text = await resultOf(jobId);
+    expect(text).toContain('Successfully connected to the Microsoft Graph mail service');
+    const posts = h.slack.calls.slice(before).filter((c) => c.method === 'chat.postMessage' && JSON.stringify(c.body).includes(jobId));
+    expect(posts.length).toBe(3); // two answered 429, one delivered
+    expect([...h.slack.messages.values()].filter((m) => JSON.stringify(m).includes(jobId))).toHaveLength(1);
+    // Retry-After (1 s) was honoured between the throttled attempts and the delivery.
+    expect(posts[2]!.at - posts[0]!.at).toBeGreaterThanOrEqual(2000);
+  }, 30000);
+
+  it('soar jobs and soar cancel answer in the channel', async () => {
+    const res = await h.slash('jobs');
+    const body = (await res.json()) as { text: string };
+    expect(body.text).toMatch(/No queued or running jobs|j-\d{4}/);
+    const cancel = await h.slash('cancel j-0000zzzz');
+    expect(((await cancel.json()) as { text: string }).text).toContain('No job j-0000zzzz in this channel.');
+  });
+});
