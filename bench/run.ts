@@ -26,9 +26,9 @@ function summary(samples: number[]): { n: number; p50: number; p99: number; max:
   return { n: s.length, p50: percentile(s, 50), p99: percentile(s, 99), max: s[s.length - 1] ?? NaN };
 }
 
-async function startBareBolt(): Promise<{ url: string; close(): Promise<void> }> {
+async function startBareBolt(slackApiUrl: string): Promise<{ url: string; close(): Promise<void> }> {
   const receiver = new HTTPReceiver({ signingSecret: SLACK_SECRET, endpoints: '/slack/events', processBeforeResponse: false });
-  const app = new App({ receiver, token: 'xoxb-bare', tokenVerificationEnabled: false, logLevel: LogLevel.ERROR });
+  const app = new App({ receiver, token: 'xoxb-bare', tokenVerificationEnabled: false, logLevel: LogLevel.ERROR, clientOptions: { slackApiUrl } });
   app.command('/soar', async ({ ack }) => {
     await ack();
   });
@@ -68,7 +68,7 @@ async function main(): Promise<void> {
   const redis = await startPrivateRedis(mkdtempSync(join(tmpdir(), 'chatsoar-bench-redis-')), (l) => console.log(l));
   process.env.TEST_REDIS_URL = redis.url;
   const h = await startHarness({ asyncPollMs: 100 });
-  const bare = await startBareBolt();
+  const bare = await startBareBolt(h.slack.url);
   try {
     console.log(`Steady load: ${RATE}/s for ${SECONDS} s to chatsoar and to a bare bolt app…`);
     const latencies = await steadyLoad([

@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import type { ChatMessage } from '../cards/message';
 import { queuedMessage } from '../cards/job-messages';
-import { catalog } from '../handlers/catalog';
+import { catalog as defaultCatalog } from '../handlers/catalog';
 import type { ActionSpec, IntegrationSpec, ParamSpec } from '../handlers/kit/spec';
 import { jobIdFor } from '../lib/ids';
 import { metrics } from '../lib/metrics';
@@ -50,6 +50,8 @@ export interface DispatchDeps {
   outbox: Outbox;
   log: Logger;
   defaultTimeoutMs?: number;
+  /** The catalogue to parse against (default: the seeds'). */
+  catalog?: IntegrationSpec[];
 }
 
 const DEFAULT_TIMEOUT_MS = 3600_000;
@@ -89,12 +91,16 @@ function quote(value: string): string {
 }
 
 export class Dispatcher {
-  constructor(private readonly deps: DispatchDeps) {}
+  readonly catalog: IntegrationSpec[];
+
+  constructor(private readonly deps: DispatchDeps) {
+    this.catalog = deps.catalog ?? defaultCatalog;
+  }
 
   async command(incoming: Incoming): Promise<Reply> {
     const started = incoming.receivedAt ?? Date.now();
     try {
-      const reply = await this.route(incoming, parseCommand(incoming.text, catalog));
+      const reply = await this.route(incoming, parseCommand(incoming.text, this.catalog));
       metrics.commands.inc({ platform: incoming.platform, outcome: reply.kind });
       return reply;
     } catch (err) {
@@ -132,9 +138,9 @@ export class Dispatcher {
       case 'error':
         return error(parsed.message);
       case 'help': {
-        const help = helpFor(catalog, parsed.integration, parsed.action);
+        const help = helpFor(this.catalog, parsed.integration, parsed.action);
         const actions = !parsed.integration
-          ? catalog.map((i) => ({ title: i.name, verb: 'help', data: { topic: i.alias } }))
+          ? this.catalog.map((i) => ({ title: i.name, verb: 'help', data: { topic: i.alias } }))
           : undefined;
         return info({ text: [help.title, ...help.lines].join('\n'), title: help.title, status: 'info', lines: help.lines, actions });
       }

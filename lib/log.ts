@@ -21,16 +21,22 @@ export function maskSecrets(text: string): string {
 
 const paths = REDACT_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`].map((p) => (/^[A-Za-z_$][\w$]*$/.test(k) ? p : p.replace(k, `["${k}"]`))));
 
-export const rootLogger: Logger = pino({
-  level: process.env.LOG_LEVEL ?? 'info',
-  base: { app: 'chatsoar', pid: process.pid },
-  redact: { paths, censor: '[REDACTED]' },
-  hooks: {
-    streamWrite(line: string) {
-      return knownSecrets.size ? maskSecrets(line) : line;
+/** A logger with the redaction of every chatsoar log; `destination` for tests that read the lines. */
+export function createLogger(level = process.env.LOG_LEVEL ?? 'info', destination?: { write(line: string): void }): Logger {
+  const options = {
+    level,
+    base: { app: 'chatsoar', pid: process.pid },
+    redact: { paths, censor: '[REDACTED]' },
+    hooks: {
+      streamWrite(line: string) {
+        return knownSecrets.size ? maskSecrets(line) : line;
+      },
     },
-  },
-});
+  };
+  return destination ? pino(options, destination) : pino(options);
+}
+
+export const rootLogger: Logger = createLogger();
 
 export function childLogger(bindings: Record<string, unknown>): Logger {
   return rootLogger.child(bindings);

@@ -6,7 +6,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
-import { connectRedis } from '../store/redis';
+import Redis from 'ioredis';
 
 function has(cmd: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
@@ -51,9 +51,11 @@ export async function startPrivateRedis(dataDir: string, say: (line: string) => 
   const url = `redis://127.0.0.1:${p}`;
   const deadline = Date.now() + 15000;
   for (;;) {
-    const client = connectRedis(url);
-    client.on('error', () => undefined); // refused until redis-server listens
+    // A bare client: refusals are expected until redis-server listens.
+    const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    client.on('error', () => undefined);
     try {
+      await client.connect();
       await client.ping();
       client.disconnect();
       break;

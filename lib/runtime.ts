@@ -15,6 +15,7 @@ import { TeamsBot } from '../bot/teams/bot';
 import { BotFrameworkSender } from '../bot/teams/sender';
 import type { ChatSender } from '../bot/sender';
 import { http } from '../handlers/kit/http';
+import type { IntegrationSpec } from '../handlers/kit/spec';
 import { startActionWorker } from '../queue/actions.worker';
 import { Outbox } from '../queue/outbox';
 import { startOutboxWorker } from '../queue/outbox.worker';
@@ -41,6 +42,8 @@ export interface RuntimeOptions {
   log: Logger;
   /** Extra routes (web chat) mounted on the server. */
   mount?: Array<(server: Server, runtime: Runtime) => void>;
+  /** The catalogue (default: the seeds'); tests add fixture actions. */
+  catalog?: IntegrationSpec[];
 }
 
 export interface Runtime {
@@ -83,7 +86,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const signingKey = Buffer.from(hkdfSync('sha256', Buffer.from(opts.secretsKey, 'base64'), 'chatsoar', 'files-links', 32));
   const files = new FilesRoot(settings.filesDir, signingKey, settings.publicUrl);
   const adapter = createAdapter(settings.botFramework);
-  const dispatcher = new Dispatcher({ environments, jobs, queues, outbox, log: log.child({ part: 'dispatch' }) });
+  const dispatcher = new Dispatcher({ environments, jobs, queues, outbox, log: log.child({ part: 'dispatch' }), catalog: opts.catalog });
 
   const runtime: Runtime = {
     settings, redis, queues, environments, messages, conversations, jobs, audit, outbox, files, dispatcher, workers: [],
@@ -117,7 +120,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     runtime.workers.push(
       startActionWorker({
         connection, prefix, environments, jobs, outbox, files, http, publicUrl: settings.publicUrl, pollMs: settings.asyncPollMs,
-        log: log.child({ part: 'actions' }),
+        log: log.child({ part: 'actions' }), catalog: opts.catalog,
       }),
       startOutboxWorker({
         connection, prefix, messages, senders, log: log.child({ part: 'outbox' }),

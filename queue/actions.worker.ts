@@ -5,13 +5,13 @@
  */
 import { DelayedError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Logger } from 'pino';
-import { findAction, findIntegration } from '../handlers/catalog';
+import { catalog as defaultCatalog } from '../handlers/catalog';
 import type { ActionContext } from '../handlers/kit/context';
 import { NotAvailableError, reasonOf } from '../handlers/kit/errors';
 import type { HttpClient } from '../handlers/kit/http';
 import { instanceWithDefaults } from '../handlers/kit/instance';
 import { failure, type ActionResult } from '../handlers/kit/outcome';
-import type { ActionSpec } from '../handlers/kit/spec';
+import type { ActionSpec, IntegrationSpec } from '../handlers/kit/spec';
 import { cancelledMessage, resultMessage, runningMessage, type JobHeader } from '../cards/job-messages';
 import type { EnvironmentStore } from '../store/environments';
 import type { JobIndex } from '../store/jobs';
@@ -33,6 +33,8 @@ export interface ActionWorkerDeps {
   publicUrl: string;
   pollMs: number;
   concurrency?: number;
+  /** The catalogue to run from (tests add fixture actions that poll, fail or hang). */
+  catalog?: IntegrationSpec[];
 }
 
 /** Progress updates go out at most every 2 s per message (DECISIONS 40). */
@@ -51,6 +53,9 @@ export function withDefaults(spec: ActionSpec, params: Record<string, unknown>, 
 
 export function startActionWorker(deps: ActionWorkerDeps): Worker<ActionJobData> {
   const { environments, jobs, outbox, log } = deps;
+  const catalog = deps.catalog ?? defaultCatalog;
+  const findIntegration = (id: string) => catalog.find((i) => i.id === id);
+  const findAction = (integration: string, action: string) => findIntegration(integration)?.actions.find((a) => a.id === action);
 
   function header(data: ActionJobData): JobHeader {
     return {

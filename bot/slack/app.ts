@@ -9,7 +9,6 @@ import type { Logger } from 'pino';
 import { render } from '../../cards/render';
 import { toSlackModal } from '../../cards/slack';
 import type { ChatMessage } from '../../cards/message';
-import { catalog } from '../../handlers/catalog';
 import { missingForm, type Dispatcher, type Reply } from '../dispatch';
 import { normalizeChatText, parseCommand } from '../commands';
 
@@ -131,7 +130,7 @@ export function mountSlack(settings: SlackSettings, dispatcher: Dispatcher, log:
     if (parsed.verb === 'run-form') {
       // Slack inputs live in modals: open one with the missing parameters (DECISIONS 39).
       const text = String(parsed.data.command ?? '');
-      const cmd = parseCommand(text, catalog);
+      const cmd = parseCommand(text, dispatcher.catalog);
       if (cmd.kind !== 'action' || !cmd.missing.length) {
         await reply(await dispatcher.command({ platform: 'slack', channel, user, text, requestId: String(b.trigger_id) }), respond);
         return;

@@ -38,9 +38,13 @@ export class BotFrameworkSender implements ChatSender {
     this.intervalMs = platform === 'teams' ? 200 : 50;
   }
 
-  private async withTurn<T>(conversation: ConversationRef, logic: (ctx: import('botbuilder').TurnContext) => Promise<T>): Promise<T> {
-    const ref = await this.conversations.get(conversation.channel);
-    if (!ref) throw new PermanentSendError(`No conversation reference stored for ${conversation.channel}; the bot must be messaged there first.`);
+  private async withTurn<T>(conversation: ConversationRef, logic: (ctx: import('botbuilder').TurnContext) => Promise<T>, thread?: PlatformMessageRef): Promise<T> {
+    const stored = await this.conversations.get(conversation.channel);
+    if (!stored) throw new PermanentSendError(`No conversation reference stored for ${conversation.channel}; the bot must be messaged there first.`);
+    // A reply in a Teams channel thread is addressed as `<conversation>;messageid=<parent>`.
+    const ref = thread && this.platform === 'teams' && stored.conversation
+      ? { ...stored, conversation: { ...stored.conversation, id: `${stored.conversation.id.split(';')[0]};messageid=${thread.id}` } }
+      : stored;
     let out: T | undefined;
     await call(() =>
       this.adapter.continueConversationAsync(this.appId, ref, async (ctx) => {
@@ -51,12 +55,21 @@ export class BotFrameworkSender implements ChatSender {
   }
 
   async post(conversation: ConversationRef, message: ChatMessage, threadOf?: PlatformMessageRef): Promise<PlatformMessageRef> {
-    return this.withTurn(conversation, async (ctx) => {
-      const activity = toActivity(message, this.platform);
-      if (threadOf) activity.replyToId = threadOf.id;
-      const res = await ctx.sendActivity(activity);
-      return { id: res?.id ?? '', channel: ctx.activity.conversation.id };
-    });
+    return this.withTurn(
+      conversation,
+      async (ctx) => {
+        if (threadOf) {
+          // continueConversation stamps the turn's own id as replyToId; point it at the parent.
+          ctx.onSendActivities(async (_ctx, activities, next) => {
+            for (const a of activities) a.replyToId = threadOf.id;
+            return next();
+          });
+        }
+        const res = await ctx.sendActivity(toActivity(message, this.platform));
+        return { id: res?.id ?? '', channel: ctx.activity.conversation.id };
+      },
+      threadOf,
+    );
   }
 
   async update(conversation: ConversationRef, ref: PlatformMessageRef, message: ChatMessage): Promise<void> {

@@ -1,6 +1,5 @@
-import type { ChildProcess } from 'node:child_process';
+import type { PrivateRedis } from '../../lib/redis-server';
 
 export default async function globalTeardown(): Promise<void> {
-  const child = (globalThis as Record<string, unknown>).__REDIS_CHILD__ as ChildProcess | undefined;
-  child?.kill('SIGTERM');
+  await ((globalThis as Record<string, unknown>).__REDIS__ as PrivateRedis | undefined)?.stop();
 }

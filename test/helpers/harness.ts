@@ -8,10 +8,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
-import pino from 'pino';
+import { createLogger } from '../../lib/log';
 import { startEmulator, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT, type Emulator } from '../../emulator';
 import { startRuntime, type Role, type Runtime } from '../../lib/runtime';
 import type { Settings } from '../../lib/settings';
+import type { IntegrationSpec } from '../../handlers/kit/spec';
 import { startFakeConnector, type FakeConnector } from './fake-connector';
 import { startFakeSlack, slackSignature, type FakeSlack } from './fake-slack';
 
@@ -53,6 +54,10 @@ export interface HarnessOptions {
   asyncPollMs?: number;
   /** Configure env `prod` bound to slack:C1 and teams:conv-1 with these roles (default: analyst U1 / aad-1, approver U2). */
   configure?: boolean;
+  /** Catalogue with fixture actions added (default: the seeds'). */
+  catalog?: IntegrationSpec[];
+  /** Receives every log line (to check that no secret is ever logged). */
+  logLines?: string[];
 }
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
@@ -70,8 +75,11 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     webchat: false,
     redisPrefix: `t-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}:`,
   };
-  const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const runtime = await startRuntime({ role: opts.role ?? 'main', settings, redisUrl, secretsKey: randomBytes(32).toString('base64'), log });
+  const lines = opts.logLines;
+  const log = lines
+    ? createLogger('debug', { write: (line: string) => void lines.push(line) })
+    : createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+  const runtime = await startRuntime({ role: opts.role ?? 'main', settings, redisUrl, secretsKey: randomBytes(32).toString('base64'), log, catalog: opts.catalog });
 
   if (opts.configure !== false) {
     const env = runtime.environments;

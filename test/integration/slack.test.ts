@@ -1,6 +1,8 @@
 /** Slack end to end: signed requests into /slack/events, real redis-server, emulator, fake Slack Web API. */
 import { jobIdFor } from '../../lib/ids';
+import { slackSignature } from '../helpers/fake-slack';
 import { startHarness, type Harness } from '../helpers/harness';
+import { startSelfSignedServer } from '../helpers/tls-server';
 
 let h: Harness;
 
@@ -155,5 +157,74 @@ describe('Slack /soar', () => {
     expect(body.text).toMatch(/No queued or running jobs|j-\d{4}/);
     const cancel = await h.slash('cancel j-0000zzzz');
     expect(((await cancel.json()) as { text: string }).text).toContain('No job j-0000zzzz in this channel.');
+  });
+
+  it('block_actions: a help button is answered through response_url', async () => {
+    const res = await h.interact({
+      type: 'block_actions',
+      user: { id: 'U1' },
+      channel: { id: 'C1' },
+      team: { id: 'T1' },
+      trigger_id: 't-ba-help',
+      response_url: `${h.slack.url.replace(/\/api\/$/, '')}/response`,
+      actions: [{ type: 'button', action_id: 'help:0', block_id: 'b1', value: JSON.stringify({ verb: 'help', topic: 'o365' }) }],
+    });
+    expect(res.status).toBe(200);
+    await h.slack.waitFor((calls) => calls.some((c) => c.method === 'response' && /start-a-subscription/.test(String(c.body.text))));
+  });
+
+  it('block_actions run-form opens a modal; view_submission runs the completed command', async () => {
+    await h.interact({
+      type: 'block_actions',
+      user: { id: 'U1' },
+      channel: { id: 'C1' },
+      team: { id: 'T1' },
+      trigger_id: 't-ba-form',
+      response_url: `${h.slack.url.replace(/\/api\/$/, '')}/response`,
+      actions: [{ type: 'button', action_id: 'run-form:0', block_id: 'b1', value: JSON.stringify({ verb: 'run-form', command: 'o365 start-a-subscription', fields: ['start-a-subscription-for'] }) }],
+    });
+    await h.slack.waitFor((calls) => calls.some((c) => c.method === 'views.open'));
+    const open = h.slack.calls.find((c) => c.method === 'views.open')!;
+    const view = open.body.view as { callback_id: string; private_metadata: string };
+    expect(view.callback_id).toBe('run-form');
+    const res = await h.interact({
+      type: 'view_submission',
+      user: { id: 'U1' },
+      team: { id: 'T1' },
+      view: {
+        id: 'V1',
+        hash: 'h1',
+        callback_id: 'run-form',
+        private_metadata: view.private_metadata,
+        state: { values: { 'start-a-subscription-for': { value: { type: 'static_select', selected_option: { value: 'Audit.General' } } } } },
+      },
+    });
+    expect(res.status).toBe(200);
+    await h.slack.waitFor((calls) => calls.some((c) => /Start a Subscription is not available yet/.test(String(c.body.text))));
+  });
+
+  it('a forged interactivity payload → 401, nothing done', async () => {
+    const body = new URLSearchParams({ payload: JSON.stringify({ type: 'block_actions', user: { id: 'U1' }, actions: [] }) }).toString();
+    const res = await fetch(`${h.url}/slack/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...slackSignature('forged', body) },
+      body,
+    });
+    expect(res.status).toBe(401);
+  });
+
+  it('a TLS failure with Verify SSL on gives the seed failure message; with it off the ping succeeds', async () => {
+    const tls = await startSelfSignedServer();
+    try {
+      await h.runtime.environments.setInstance('prod', 'azure-api', { 'test-url': `${tls.url}/v1.0/organization`, 'verify-ssl': true });
+      await h.slash('azure ping', { triggerId: 'trig-tls-on' });
+      const failed = await resultOf(jobIdFor('slack:trig-tls-on'));
+      expect(failed).toMatch(/Failed to test connectivity\. TLS certificate verification failed for 127\.0\.0\.1:\d+/);
+      await h.runtime.environments.setInstance('prod', 'azure-api', { 'verify-ssl': false });
+      await h.slash('azure ping', { triggerId: 'trig-tls-off' });
+      expect(await resultOf(jobIdFor('slack:trig-tls-off'))).toContain('Successfully connected to the Azure API.');
+    } finally {
+      await tls.close();
+    }
   });
 });
