@@ -99,10 +99,6 @@ switch (task) {
     ensureBuild();
     process.exit(run('node', ['--no-deprecation', join(root, 'dist', 'bench', 'run.js'), ...process.argv.slice(3)]));
     break;
-  case 'package-teams':
-    ensureBuild();
-    process.exit(run('node', [join(root, 'dist', 'manifest', 'package-teams.js')]));
-    break;
   default:
     say(`unknown task ${task}`);
     process.exit(2);
