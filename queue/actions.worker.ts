@@ -89,7 +89,6 @@ export function startActionWorker(deps: ActionWorkerDeps): Worker<ActionJobData>
     const spec = findAction(data.integration, data.action);
     if (!spec) return finish(data, failure(`Unknown action ${data.integration} ${data.action}.`));
     if (!spec.run) return finish(data, failure(new NotAvailableError(`${spec.name} is not available yet in chatsoar.`).message));
-    if (Date.now() > data.timeoutAt) return finish(data, failure(`${spec.name} timed out.`));
 
     if (data.attempt === 0) {
       await jobs.update(data.jobId, { state: 'running' });
@@ -121,9 +120,21 @@ export function startActionWorker(deps: ActionWorkerDeps): Worker<ActionJobData>
       },
     };
 
+    const params = withDefaults(spec, data.params, instance, deps.publicUrl);
+    const timedOut = async (): Promise<void> => {
+      let result: ActionResult;
+      try {
+        result = spec.onTimeout ? await spec.onTimeout(ctx, params) : failure(`${spec.name} timed out.`);
+      } catch (err) {
+        result = failure(`${spec.name} timed out: ${reasonOf(err)}`);
+      }
+      return finish(data, result);
+    };
+    if (Date.now() > data.timeoutAt) return timedOut();
+
     let outcome;
     try {
-      outcome = await spec.run(ctx, withDefaults(spec, data.params, instance, deps.publicUrl));
+      outcome = await spec.run(ctx, params);
     } catch (err) {
       jobLog.warn({ err: reasonOf(err) }, 'action failed');
       outcome = failure(`Action "${spec.name}" failed: ${reasonOf(err)}`);
@@ -133,7 +144,10 @@ export function startActionWorker(deps: ActionWorkerDeps): Worker<ActionJobData>
     if (outcome.kind === 'result') return finish(data, outcome);
 
     const nextAt = Date.now() + deps.pollMs;
-    if (nextAt > data.timeoutAt) return finish(data, failure(`${spec.name} timed out.`));
+    if (nextAt > data.timeoutAt) {
+      ctx.state = outcome.state;
+      return timedOut();
+    }
     await job.updateData({ ...data, state: outcome.state, attempt: data.attempt + 1 });
     await jobs.update(data.jobId, { state: 'waiting', progress: outcome.status });
     if (outcome.status) await outbox.upsert(data.messageKey, data.conversation, runningMessage(header(data), outcome.status));

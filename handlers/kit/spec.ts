@@ -3,7 +3,7 @@
  * The parser, help, forms, config keys, docs and tests all read these specs.
  */
 import type { ActionContext } from './context';
-import type { ActionOutcome } from './outcome';
+import type { ActionOutcome, ActionResult } from './outcome';
 
 export type IntegrationId = 'azure-api' | 'microsoft-graph-mail' | 'o365-management-api';
 
@@ -95,6 +95,8 @@ export interface ActionSpec {
   aliases?: string[];
   /** Present once the action is implemented; absent → "not available yet". */
   run?: ActionRun;
+  /** Async actions: the result when --timeout passes (the seed's timeout message), given the last poll's state. */
+  onTimeout?: (ctx: ActionContext, params: Record<string, unknown>) => Promise<ActionResult> | ActionResult;
 }
 
 export type ActionRun = (ctx: ActionContext, params: Record<string, unknown>) => Promise<ActionOutcome>;
