@@ -1,0 +1,8 @@
+/** What every benchmark module (`bench/*.bench.ts`) exports: `run(): Promise<BenchResult>`. */
+export interface BenchResult {
+  name: string;
+  /** Figures written to bench/results/latest.json (medians, baselines, ratios). */
+  results: Record<string, unknown>;
+  /** Markdown lines printed to the console. */
+  table: string[];
+}
