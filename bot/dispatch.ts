@@ -12,10 +12,12 @@ import { jobIdFor } from '../lib/ids';
 import { metrics } from '../lib/metrics';
 import type { Outbox } from '../queue/outbox';
 import type { Queues } from '../queue/queues';
-import type { ConversationRef, Platform } from '../queue/types';
+import type { ActionJobData, ConversationRef, Platform } from '../queue/types';
 import type { EnvironmentStore } from '../store/environments';
 import type { JobIndex } from '../store/jobs';
 import { authorize } from './access/authorize';
+import { approversNeeded, requiresApproval } from './access/approvals';
+import type { ApprovalFlow } from './approvals';
 import { formatDuration, helpFor, missingMessage, parseCommand, type ParsedCommand } from './commands';
 
 export interface Incoming {
@@ -41,7 +43,10 @@ export interface Click {
   threadTs?: string;
 }
 
-export type Reply = { kind: 'reply'; message: ChatMessage; private?: boolean } | { kind: 'queued'; jobId: string; duplicate: boolean };
+export type Reply =
+  /** `card`: the clicked card as it is now (Teams Action.Execute answers with it). */
+  | { kind: 'reply'; message: ChatMessage; private?: boolean; card?: ChatMessage }
+  | { kind: 'queued'; jobId: string; duplicate: boolean };
 
 export interface DispatchDeps {
   environments: EnvironmentStore;
@@ -52,9 +57,13 @@ export interface DispatchDeps {
   defaultTimeoutMs?: number;
   /** The catalogue to parse against (default: the seeds'). */
   catalog?: IntegrationSpec[];
+  approvals: ApprovalFlow;
 }
 
 const DEFAULT_TIMEOUT_MS = 3600_000;
+/** An approval waits at most this long (or the job's --timeout when shorter). */
+const APPROVAL_TIMEOUT_MS = 3600_000;
+const DEFAULT_VOTE_TIMEOUT_MS = 30 * 60_000;
 const MAX_TIMEOUT_MS = 7 * 86400_000;
 
 function error(message: string, extra: Partial<ChatMessage> = {}): Reply {
@@ -84,6 +93,13 @@ export function missingForm(text: string, integration: IntegrationSpec, action: 
     })),
     actions: [{ title: 'Run', verb: 'run-form', data: { command: text, fields: missing.map((p) => p.id) }, style: 'positive' }],
   };
+}
+
+/** Every parameter as it would run, secrets hidden (the approval card's details). */
+function describeParams(action: ActionSpec, params: Record<string, unknown>): Array<{ title: string; value: string }> {
+  return action.params
+    .filter((p) => params[p.id] !== undefined)
+    .map((p) => ({ title: p.displayName, value: p.secret ? '••••••' : Array.isArray(params[p.id]) ? (params[p.id] as unknown[]).join(', ') : typeof params[p.id] === 'object' ? JSON.stringify(params[p.id]) : String(params[p.id]) }));
 }
 
 function quote(value: string): string {
@@ -128,6 +144,10 @@ export class Dispatcher {
         return this.command({ ...click, text: `help ${String(click.data.topic ?? '')}`.trim() });
       case 'cancel':
         return this.command({ ...click, text: `cancel ${String(click.data.jobId ?? '')}` });
+      case 'vote': {
+        const outcome = await this.deps.approvals.vote(String(click.data.approvalId ?? ''), click.user, String(click.data.option ?? ''), click.channel);
+        return { kind: 'reply', private: true, message: { text: outcome.message, status: outcome.ok ? 'info' : 'error', lines: [outcome.message] }, card: outcome.card };
+      }
       default:
         return error(`This button (${click.verb}) is not available.`);
     }
@@ -149,7 +169,7 @@ export class Dispatcher {
       case 'cancel':
         return this.cancel(incoming, parsed.jobId);
       case 'vote':
-        return error('Votes on demand are not available yet in chatsoar.');
+        return this.startVote(incoming, parsed);
       case 'admin':
         return error('soar admin is not available yet in chatsoar; environments come from CONFIG_FILE for now.');
       case 'action':
@@ -161,7 +181,11 @@ export class Dispatcher {
 
   private async queueAction(incoming: Incoming, cmd: Extract<ParsedCommand, { kind: 'action' }>): Promise<Reply> {
     const { action, integration } = cmd;
-    const need = action.changesMail ? 'approver' : 'analyst';
+    const bound = await this.deps.environments.environmentOf(incoming.channel);
+    const meta = bound ? await this.deps.environments.getMeta(bound) : {};
+    // Four-eyes: an analyst may ask; approvers decide. Without the rule, changing mail needs an approver.
+    const needsApproval = !cmd.options.dryRun && requiresApproval(action, cmd.params, meta, this.catalog);
+    const need = action.changesMail && !needsApproval && !cmd.options.dryRun ? 'approver' : 'analyst';
     const access = await authorize(this.deps.environments, incoming.channel, incoming.user, need, action.name, cmd.options.environment);
     if (!access.ok) return error(access.message);
     if (cmd.missing.length) return { kind: 'reply', private: true, message: missingForm(incoming.text, integration, action, cmd.missing) };
@@ -177,33 +201,76 @@ export class Dispatcher {
     const existing = await this.deps.queues.actions.getJob(jobId);
     if (existing || (await this.deps.jobs.get(jobId))) return { kind: 'queued', jobId, duplicate: true };
 
+    const data: ActionJobData = {
+      jobId,
+      integration: integration.id,
+      action: action.id,
+      actionName: action.name,
+      params: cmd.params,
+      environment: access.environment,
+      requestedBy: incoming.user,
+      conversation,
+      messageKey,
+      timeoutAt: now + timeoutMs,
+      dryRun: cmd.options.dryRun,
+      createdAt: now,
+      attempt: 0,
+    };
+    if (needsApproval) {
+      if (await this.deps.jobs.get(jobId)) return { kind: 'queued', jobId, duplicate: true };
+      await this.deps.approvals.request({
+        id: `a-${jobId.slice(2)}`,
+        kind: 'action',
+        environment: access.environment,
+        channel: incoming.channel,
+        conversation,
+        requestedBy: incoming.user,
+        job: data,
+        question: `${integration.name} · ${action.name} (job ${jobId})`,
+        options: ['Approve', 'Reject'],
+        needed: approversNeeded(meta),
+        voters: ['role:approver'],
+        createdAt: now,
+        expiresAt: now + Math.min(timeoutMs, APPROVAL_TIMEOUT_MS),
+        messageKey: `approval:${jobId}`,
+        details: describeParams(action, cmd.params),
+      });
+      return { kind: 'queued', jobId, duplicate: false };
+    }
     await this.deps.jobs.add({ jobId, actionName: action.name, requestedBy: incoming.user, channel: incoming.channel, state: 'queued', createdAt: now });
     await this.deps.outbox.upsert(
       messageKey,
       conversation,
       queuedMessage({ jobId, actionName: action.name, integrationName: integration.name, requestedBy: incoming.user, environment: access.environment }),
     );
-    await this.deps.queues.actions.add(
-      action.id,
-      {
-        jobId,
-        integration: integration.id,
-        action: action.id,
-        actionName: action.name,
-        params: cmd.params,
-        environment: access.environment,
-        requestedBy: incoming.user,
-        conversation,
-        messageKey,
-        timeoutAt: now + timeoutMs,
-        dryRun: cmd.options.dryRun,
-        createdAt: now,
-        attempt: 0,
-      },
-      { jobId },
-    );
+    await this.deps.queues.actions.add(action.id, data, { jobId });
     this.deps.log.info({ job: jobId, action: `${integration.id}/${action.id}`, user: incoming.user, channel: incoming.channel }, 'queued');
     return { kind: 'queued', jobId, duplicate: false };
+  }
+
+  private async startVote(incoming: Incoming, cmd: Extract<ParsedCommand, { kind: 'vote' }>): Promise<Reply> {
+    const access = await authorize(this.deps.environments, incoming.channel, incoming.user, 'analyst', 'Starting a vote');
+    if (!access.ok) return error(access.message);
+    const voters = cmd.voters?.length ? cmd.voters.map((v) => (/^(viewer|analyst|approver|admin)$/.test(v) ? `role:${v}` : v)) : ['role:approver'];
+    const now = Date.now();
+    const id = `v-${jobIdFor(`${incoming.platform}:${incoming.requestId}`).slice(2)}`;
+    await this.deps.approvals.request({
+      id,
+      kind: 'vote',
+      environment: access.environment,
+      channel: incoming.channel,
+      conversation: { platform: incoming.platform, channel: incoming.channel, threadTs: incoming.threadTs },
+      requestedBy: incoming.user,
+      question: cmd.question,
+      options: cmd.options,
+      needed: 1,
+      voters,
+      createdAt: now,
+      expiresAt: now + (cmd.timeoutMs || DEFAULT_VOTE_TIMEOUT_MS),
+      messageKey: `vote:${id}`,
+      details: [{ title: 'Voters', value: voters.join(', ') }],
+    });
+    return { kind: 'queued', jobId: id, duplicate: false };
   }
 
   private async listJobs(incoming: Incoming): Promise<Reply> {

@@ -6,6 +6,7 @@ import type { Server } from 'restify';
 import type { Worker } from 'bullmq';
 import { hkdfSync } from 'node:crypto';
 import type { Logger } from 'pino';
+import { ApprovalFlow } from '../bot/approvals';
 import { Dispatcher } from '../bot/dispatch';
 import { createServer } from '../bot/server';
 import { mountSlack, type MountedSlack } from '../bot/slack/app';
@@ -21,6 +22,7 @@ import { Outbox } from '../queue/outbox';
 import { startOutboxWorker } from '../queue/outbox.worker';
 import { createQueues, type Queues } from '../queue/queues';
 import type { Platform } from '../queue/types';
+import { ApprovalStore } from '../store/approvals';
 import { AuditLog } from '../store/audit';
 import { ConversationStore } from '../store/conversations';
 import { SecretBox } from '../store/crypto';
@@ -58,6 +60,8 @@ export interface Runtime {
   outbox: Outbox;
   files: FilesRoot;
   dispatcher: Dispatcher;
+  approvals: ApprovalFlow;
+  log: Logger;
   server?: Server;
   slack?: MountedSlack;
   workers: Worker[];
@@ -86,10 +90,11 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const signingKey = Buffer.from(hkdfSync('sha256', Buffer.from(opts.secretsKey, 'base64'), 'chatsoar', 'files-links', 32));
   const files = new FilesRoot(settings.filesDir, signingKey, settings.publicUrl);
   const adapter = createAdapter(settings.botFramework);
-  const dispatcher = new Dispatcher({ environments, jobs, queues, outbox, log: log.child({ part: 'dispatch' }), catalog: opts.catalog });
+  const approvals = new ApprovalFlow({ approvals: new ApprovalStore(redis, prefix), environments, jobs, audit, outbox, queues, log: log.child({ part: 'approvals' }) });
+  const dispatcher = new Dispatcher({ environments, jobs, queues, outbox, approvals, log: log.child({ part: 'dispatch' }), catalog: opts.catalog });
 
   const runtime: Runtime = {
-    settings, redis, queues, environments, messages, conversations, jobs, audit, outbox, files, dispatcher, workers: [],
+    settings, redis, queues, environments, messages, conversations, jobs, audit, outbox, files, dispatcher, approvals, log, workers: [],
     close: async () => undefined,
   };
 
@@ -126,6 +131,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
         connection, prefix, messages, senders, log: log.child({ part: 'outbox' }),
         fileSource: (path) => ({ absolute: files.resolveUserPath(path), url: files.signedUrl(path) }),
       }),
+      approvals.startExpiryWorker(connection, prefix),
     );
   }
 

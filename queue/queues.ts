@@ -2,13 +2,15 @@
 import { Queue, type ConnectionOptions } from 'bullmq';
 import type { ActionJobData, OutboxJobData } from './types';
 
-export const QUEUE_NAMES = { actions: 'actions', outbox: 'outbox', connectors: 'connectors', maintenance: 'maintenance' } as const;
+export const QUEUE_NAMES = { actions: 'actions', outbox: 'outbox', connectors: 'connectors', maintenance: 'maintenance', approvals: 'approvals' } as const;
 
 export interface Queues {
   actions: Queue<ActionJobData>;
   outbox: Queue<OutboxJobData>;
   connectors: Queue;
   maintenance: Queue;
+  /** Delayed expiry of approvals and votes. */
+  approvals: Queue<{ approvalId: string }>;
   close(): Promise<void>;
 }
 
@@ -24,13 +26,15 @@ export function createQueues(connection: ConnectionOptions, prefix: string): Que
   });
   const connectors = new Queue(QUEUE_NAMES.connectors, { ...opts, defaultJobOptions: { removeOnComplete: 1000, removeOnFail: 5000 } });
   const maintenance = new Queue(QUEUE_NAMES.maintenance, { ...opts, defaultJobOptions: { removeOnComplete: 1000, removeOnFail: 5000 } });
+  const approvals = new Queue<{ approvalId: string }>(QUEUE_NAMES.approvals, { ...opts, defaultJobOptions: { attempts: 5, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: 1000, removeOnFail: 5000 } });
   return {
     actions,
+    approvals,
     outbox,
     connectors,
     maintenance,
     async close() {
-      await Promise.all([actions.close(), outbox.close(), connectors.close(), maintenance.close()]);
+      await Promise.all([actions.close(), outbox.close(), connectors.close(), maintenance.close(), approvals.close()]);
     },
   };
 }

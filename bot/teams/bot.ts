@@ -5,6 +5,7 @@
  */
 import { ActivityTypes, TurnContext, type Activity, type InvokeResponse } from 'botbuilder';
 import type { Logger } from 'pino';
+import { toAdaptiveCard } from '../../cards/adaptive';
 import { render } from '../../cards/render';
 import type { ConversationStore } from '../../store/conversations';
 import type { Platform } from '../../queue/types';
@@ -49,9 +50,17 @@ export class TeamsBot {
       }
       const action = (activity.value as { action?: { verb?: string; data?: Record<string, unknown> } } | undefined)?.action ?? {};
       const r = await this.dispatcher.click({ platform, channel, user, verb: String(action.verb ?? ''), data: action.data ?? {}, requestId: activity.id ?? '' });
+      // A vote answers with the card as it is now, so the clicker sees the current state at once.
+      if (r.kind === 'reply' && r.card && r.message.status !== 'error') {
+        await ctx.sendActivity({
+          type: ActivityTypes.InvokeResponse,
+          value: { status: 200, body: { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: toAdaptiveCard(r.card, { universal: true }) } } as InvokeResponse,
+        });
+        return;
+      }
       const reply = replyActivity(r, platform);
       if (reply) await ctx.sendActivity(reply);
-      const message = r.kind === 'queued' ? `Queued as job ${r.jobId}` : 'Done';
+      const message = r.kind === 'queued' ? `Queued as job ${r.jobId}` : r.message.text;
       await ctx.sendActivity({
         type: ActivityTypes.InvokeResponse,
         value: { status: 200, body: { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: message } } as InvokeResponse,

@@ -1,0 +1,29 @@
+/**
+ * The four-eyes rule (CONTRACT §5 approvals): which requests wait for approvers. By default
+ * every action that changes or sends mail, and Execute HTTP Request with a method other than
+ * GET/HEAD (`execute-http-request:write`).
+ */
+import type { ActionSpec, IntegrationSpec } from '../../handlers/kit/spec';
+import type { EnvironmentMeta } from '../../store/environments';
+
+export function defaultRequiredFor(catalog: IntegrationSpec[]): string[] {
+  return catalog.flatMap((i) => i.actions.filter((a) => a.changesMail).map((a) => (a.id === 'execute-http-request' ? `${a.id}:write` : a.id)));
+}
+
+function isWriteRequest(params: Record<string, unknown>): boolean {
+  const method = String(params.method ?? 'GET').toUpperCase();
+  return method !== 'GET' && method !== 'HEAD';
+}
+
+export function requiresApproval(action: ActionSpec, params: Record<string, unknown>, meta: EnvironmentMeta, catalog: IntegrationSpec[]): boolean {
+  const rules = meta.approvals?.requiredFor ?? defaultRequiredFor(catalog);
+  return rules.some((rule) => {
+    const [id, qualifier] = rule.split(':');
+    if (id !== action.id) return false;
+    return qualifier === 'write' ? isWriteRequest(params) : true;
+  });
+}
+
+export function approversNeeded(meta: EnvironmentMeta): number {
+  return Math.max(1, Math.floor(meta.approvals?.approversNeeded ?? 1));
+}

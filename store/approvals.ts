@@ -1,0 +1,75 @@
+/**
+ * Approvals and votes in Redis: who asked, what would run, who voted what. Each user votes once
+ * (HSETNX) and a request is decided once (SET NX), so double clicks and replayed submits change
+ * nothing.
+ */
+import type { Redis } from 'ioredis';
+import type { ActionJobData, ConversationRef } from '../queue/types';
+
+export type ApprovalStatus = 'open' | 'approved' | 'rejected' | 'expired';
+
+export interface Approval {
+  id: string;
+  environment: string;
+  channel: string;
+  conversation: ConversationRef;
+  requestedBy: string;
+  /** Action approvals carry the job to queue once approved; `soar vote` has none. */
+  job?: ActionJobData;
+  question: string;
+  options: string[];
+  /** Which option approves (first) and which stops at once (second), for action approvals. */
+  kind: 'action' | 'vote';
+  needed: number;
+  /** Users or a role (`role:approver`) allowed to vote. */
+  voters: string[];
+  createdAt: number;
+  expiresAt: number;
+  messageKey: string;
+  /** Shown on the card: every parameter, secrets hidden, and the dry-run preview where there is one. */
+  details: Array<{ title: string; value: string }>;
+}
+
+export interface ApprovalState {
+  approval: Approval;
+  votes: Record<string, string>;
+  status: ApprovalStatus;
+  decidedBy?: string;
+}
+
+const TTL_SECONDS = 14 * 86400;
+
+export class ApprovalStore {
+  constructor(private readonly redis: Redis, private readonly prefix: string) {}
+
+  private key(id: string, part = ''): string {
+    return `${this.prefix}approval:${id}${part}`;
+  }
+
+  async create(approval: Approval): Promise<void> {
+    await this.redis.set(this.key(approval.id), JSON.stringify(approval), 'EX', TTL_SECONDS, 'NX');
+  }
+
+  async get(id: string): Promise<ApprovalState | null> {
+    const [raw, votes, decided] = await Promise.all([
+      this.redis.get(this.key(id)),
+      this.redis.hgetall(this.key(id, ':votes')),
+      this.redis.get(this.key(id, ':decided')),
+    ]);
+    if (!raw) return null;
+    const decision = decided ? (JSON.parse(decided) as { status: ApprovalStatus; by?: string }) : undefined;
+    return { approval: JSON.parse(raw) as Approval, votes, status: decision?.status ?? 'open', decidedBy: decision?.by };
+  }
+
+  /** Records one vote; false when this user had already voted. */
+  async vote(id: string, user: string, option: string): Promise<boolean> {
+    const added = await this.redis.hsetnx(this.key(id, ':votes'), user, option);
+    await this.redis.expire(this.key(id, ':votes'), TTL_SECONDS);
+    return added === 1;
+  }
+
+  /** Closes the request; only the first decision counts. */
+  async decide(id: string, status: Exclude<ApprovalStatus, 'open'>, by?: string): Promise<boolean> {
+    return (await this.redis.set(this.key(id, ':decided'), JSON.stringify({ status, by }), 'EX', TTL_SECONDS, 'NX')) === 'OK';
+  }
+}

@@ -1,0 +1,183 @@
+/**
+ * Four-eyes approvals and votes through real Slack and Teams requests: approve runs the action
+ * exactly once; reject, timeout, self-approval, non-approver, double click and replay leave
+ * nothing done and say why. A fixture action that changes things counts its runs.
+ */
+import { catalog } from '../../handlers/catalog';
+import { success } from '../../handlers/kit/outcome';
+import type { ActionSpec, IntegrationSpec } from '../../handlers/kit/spec';
+import { jobIdFor } from '../../lib/ids';
+import { startHarness, type Harness } from '../helpers/harness';
+
+let runs = 0;
+const changeFixture: ActionSpec = {
+  integration: 'microsoft-graph-mail',
+  id: 'change-fixture',
+  name: 'Change Fixture',
+  description: 'Changes something (counts its runs).',
+  changesMail: true,
+  dryRun: true,
+  params: [],
+  messages: { success: ['Changed.'], failure: [] },
+  async run(ctx) {
+    if (ctx.job.dryRun) return success('Dry run: would change 1 thing.');
+    runs++;
+    return success('Changed.');
+  },
+};
+const withFixture: IntegrationSpec[] = catalog.map((i) => (i.id === 'microsoft-graph-mail' ? { ...i, actions: [...i.actions, changeFixture] } : i));
+
+const unescape = (t: unknown) => String(t ?? '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({ catalog: withFixture });
+  await h.runtime.environments.grant('prod', 'admin', ['slack:U4']);
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+/** The Slack message whose JSON mentions `key`, once its text matches. */
+async function slackMessage(key: string, pattern: RegExp, timeoutMs = 10000): Promise<Record<string, unknown>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const mine = [...h.slack.messages.values()].filter((x) => JSON.stringify(x).includes(key));
+    const m = mine.find((x) => pattern.test(unescape(x.text)));
+    if (m) return m;
+    if (Date.now() > deadline) throw new Error(`${key}: ${pattern} not seen; last: ${mine.map((x) => unescape(x.text)).join(' | ')}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function buttons(message: Record<string, unknown>): Array<{ text: string; value: string }> {
+  const out: Array<{ text: string; value: string }> = [];
+  for (const b of (message.blocks ?? []) as Array<{ type: string; elements?: Array<{ type: string; text?: { text: string }; value?: string }> }>) {
+    if (b.type !== 'actions') continue;
+    for (const e of b.elements ?? []) if (e.type === 'button') out.push({ text: e.text?.text ?? '', value: e.value ?? '' });
+  }
+  return out;
+}
+
+async function click(user: string, value: string, triggerId = `t-${Math.random()}`): Promise<string> {
+  const before = h.slack.calls.length;
+  await h.interact({
+    type: 'block_actions',
+    user: { id: user },
+    channel: { id: 'C1' },
+    team: { id: 'T1' },
+    trigger_id: triggerId,
+    response_url: `${h.slack.url.replace(/\/api\/$/, '')}/response`,
+    actions: [{ type: 'button', action_id: 'vote:0', block_id: 'b', value }],
+  });
+  await h.slack.waitFor((calls) => calls.slice(before).some((c) => c.method === 'response'));
+  return unescape(h.slack.calls.slice(before).find((c) => c.method === 'response')!.body.text);
+}
+
+async function request(trigger: string, extra = ''): Promise<{ card: Record<string, unknown>; approve: string; reject: string }> {
+  await h.slash(`graphmail change-fixture ${extra}`.trim(), { triggerId: trigger });
+  const jobId = jobIdFor(`slack:${trigger}`);
+  const card = await slackMessage(jobId, /Approval needed/);
+  const [approve, reject] = buttons(card);
+  expect(approve!.text).toBe('Approve');
+  expect(reject!.text).toBe('Reject');
+  return { card, approve: approve!.value, reject: reject!.value };
+}
+
+describe('four-eyes approvals', () => {
+  it('an analyst request waits for an approver; self-approval and a viewer are refused; approve runs it exactly once', async () => {
+    runs = 0;
+    const { approve } = await request('t-appr-1');
+    expect(runs).toBe(0);
+    expect(await click('U1', approve)).toContain('You cannot approve your own request.');
+    expect(await click('U3', approve)).toContain('Voting on this request needs the approver role.');
+    expect(await click('U-NOBODY', approve)).toContain('You have no role in environment prod.');
+    expect(runs).toBe(0);
+    expect(await click('U2', approve, 't-replayed')).toContain('Your vote (Approve) was recorded.');
+    await slackMessage(jobIdFor('slack:t-appr-1'), /Changed\.[\s\S]*is_success: true/);
+    // Double click, replayed submit, and a click on the closed card change nothing.
+    expect(await click('U2', approve)).toMatch(/closed \(approved\)/);
+    expect(await click('U2', approve, 't-replayed')).toMatch(/closed \(approved\)/);
+    expect(await click('U4', approve)).toMatch(/closed \(approved\)/);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(runs).toBe(1);
+    const closed = await slackMessage(jobIdFor('slack:t-appr-1'), /Approved by slack:U2/);
+    expect(buttons(closed)).toHaveLength(0);
+    const audit = await h.runtime.audit.since(0, 'prod');
+    expect(audit.map((e) => e.event)).toEqual(expect.arrayContaining(['approval.requested', 'approval.vote', 'approval.approved']));
+  });
+
+  it('one Reject stops it and nothing runs', async () => {
+    runs = 0;
+    const { reject } = await request('t-appr-2');
+    expect(await click('U2', reject)).toContain('Your vote (Reject) was recorded.');
+    await slackMessage(jobIdFor('slack:t-appr-2'), /Rejected by slack:U2/);
+    expect(runs).toBe(0);
+    expect(await h.runtime.queues.actions.getJob(jobIdFor('slack:t-appr-2'))).toBeUndefined();
+  });
+
+  it('no decision by the timeout expires it', async () => {
+    runs = 0;
+    await request('t-appr-3', '--timeout 1s');
+    await slackMessage(jobIdFor('slack:t-appr-3'), /Expired: no decision before the timeout/, 8000);
+    expect(runs).toBe(0);
+  });
+
+  it('approvers-needed 2 waits for a second approver', async () => {
+    runs = 0;
+    await h.runtime.environments.setMeta('prod', { ...(await h.runtime.environments.getMeta('prod')), approvals: { approversNeeded: 2 } });
+    const { approve } = await request('t-appr-4');
+    await click('U2', approve);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(runs).toBe(0);
+    await click('U4', approve);
+    await slackMessage(jobIdFor('slack:t-appr-4'), /Changed\./);
+    expect(runs).toBe(1);
+    await h.runtime.environments.setMeta('prod', { ...(await h.runtime.environments.getMeta('prod')), approvals: undefined });
+  });
+
+  it('--dry-run is not queued for approval and changes nothing', async () => {
+    runs = 0;
+    await h.slash('graphmail change-fixture --dry-run', { triggerId: 't-dry' });
+    const m = await slackMessage(jobIdFor('slack:t-dry'), /is_success: true/);
+    expect(unescape(m.text)).toContain('Dry run: would change 1 thing.');
+    expect(runs).toBe(0);
+  });
+
+  it('Teams Action.Execute votes answer with the current card', async () => {
+    runs = 0;
+    await h.teamsMessage('graphmail change-fixture', { id: 'teams-appr', user: 'aad-1' });
+    const jobId = jobIdFor('teams:teams-appr');
+    await h.connector.waitFor((calls) => calls.some((c) => JSON.stringify(c.activity).includes(`job ${jobId}`)));
+    const res = await h.activity({
+      type: 'invoke',
+      name: 'adaptiveCard/action',
+      id: 'invoke-vote-1',
+      channelId: 'msteams',
+      serviceUrl: h.connector.serviceUrl,
+      from: { id: '29:aad-2', aadObjectId: 'aad-2' },
+      conversation: { id: 'conv-1' },
+      recipient: { id: '28:chatsoar' },
+      value: { action: { type: 'Action.Execute', verb: 'vote', data: { approvalId: `a-${jobId.slice(2)}`, option: 'Approve' } } },
+    });
+    const body = (await res.json()) as { type: string; value: unknown };
+    expect(body.type).toBe('application/vnd.microsoft.card.adaptive');
+    expect(JSON.stringify(body.value)).toContain('Approved by teams:aad-2');
+    await h.connector.waitFor((calls) => calls.some((c) => /Changed\./.test(String(c.activity.text))));
+    expect(runs).toBe(1);
+  });
+});
+
+describe('soar vote', () => {
+  it('posts a Yes/No card for the listed voters and reports the result when all have voted', async () => {
+    await h.slash('vote "Block the sender domain?" --options Yes/No --voters slack:U2,slack:U3 --timeout 30m', { triggerId: 't-vote-1' });
+    const card = await slackMessage('Block the sender domain?', /Vote: Block the sender domain\?/);
+    const [yes, no] = buttons(card);
+    expect([yes!.text, no!.text]).toEqual(['Yes', 'No']);
+    expect(await click('U1', yes!.value)).toContain('You are not one of the voters of this vote.');
+    await click('U2', yes!.value);
+    await click('U3', no!.value);
+    const done = await slackMessage('Block the sender domain?', /Result: tie \(Yes 1, No 1\)\./);
+    expect(buttons(done)).toHaveLength(0);
+  });
+});
