@@ -16,8 +16,8 @@ export interface FakeSlack {
   calls: SlackCall[];
   /** Messages by ts, as last posted or updated. */
   messages: Map<string, Record<string, unknown>>;
-  /** The next N calls of `method` answer 429 with Retry-After seconds. */
-  throttle(method: string, times: number, retryAfterSeconds: number): void;
+  /** The next N calls of `method` (to `channel`, when given) answer 429 with Retry-After seconds. */
+  throttle(method: string, times: number, retryAfterSeconds: number, channel?: string): void;
   waitFor(predicate: (calls: SlackCall[]) => boolean, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
@@ -44,7 +44,7 @@ async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> 
 export async function startFakeSlack(): Promise<FakeSlack> {
   const calls: SlackCall[] = [];
   const messages = new Map<string, Record<string, unknown>>();
-  const throttles = new Map<string, { times: number; retryAfter: number }>();
+  const throttles = new Map<string, { times: number; retryAfter: number; channel?: string }>();
   let seq = 1000;
   let server: Server;
   let base = '';
@@ -90,7 +90,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     const method = url.replace(/^\/api\//, '').replace(/^\//, '').split('?')[0]!;
     calls.push({ method, body, at: Date.now() });
     const t = throttles.get(method);
-    if (t && t.times > 0) {
+    if (t && t.times > 0 && (!t.channel || t.channel === body.channel)) {
       t.times--;
       res.writeHead(429, { 'Retry-After': String(t.retryAfter), 'content-type': 'application/json' });
       res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
@@ -107,8 +107,8 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     url: `${base}/api/`,
     calls,
     messages,
-    throttle(method, times, retryAfterSeconds) {
-      throttles.set(method, { times, retryAfter: retryAfterSeconds });
+    throttle(method, times, retryAfterSeconds, channel) {
+      throttles.set(method, { times, retryAfter: retryAfterSeconds, channel });
     },
     async waitFor(predicate, timeoutMs = 15000) {
       const deadline = Date.now() + timeoutMs;

@@ -139,9 +139,10 @@ describe('Slack /soar', () => {
 
   it('a post throttled with 429 is delivered after Retry-After, once', async () => {
     const jobId = jobIdFor('slack:trig-throttle');
-    h.slack.throttle('chat.postMessage', 2, 1);
+    await h.runtime.environments.bind('slack:C9', 'prod');
+    h.slack.throttle('chat.postMessage', 2, 1, 'C9');
     const before = h.slack.calls.length;
-    await h.slash('graphmail ping', { triggerId: 'trig-throttle' });
+    await h.slash('graphmail ping', { triggerId: 'trig-throttle', channel: 'C9' });
     const text = await resultOf(jobId);
     expect(text).toContain('Successfully connected to the Microsoft Graph mail service');
     const posts = h.slack.calls.slice(before).filter((c) => c.method === 'chat.postMessage' && JSON.stringify(c.body).includes(jobId));
