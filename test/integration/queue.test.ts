@@ -38,7 +38,16 @@ const slowFixture: ActionSpec = {
   },
 };
 
-const withFixtures: IntegrationSpec[] = catalog.map((i) => (i.id === 'microsoft-graph-mail' ? { ...i, actions: [...i.actions, pollFixture, slowFixture] } : i));
+const laterFixture: ActionSpec = {
+  integration: 'microsoft-graph-mail',
+  id: 'later-fixture',
+  name: 'Later Fixture',
+  description: 'In the catalogue, run not written yet.',
+  params: [],
+  messages: { success: [], failure: [] },
+};
+
+const withFixtures: IntegrationSpec[] = catalog.map((i) => (i.id === 'microsoft-graph-mail' ? { ...i, actions: [...i.actions, pollFixture, slowFixture, laterFixture] } : i));
 
 const unescape = (t: unknown) => String(t ?? '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 
@@ -77,6 +86,13 @@ describe('queue mechanics', () => {
     const job = await h.runtime.queues.actions.getJob(jobId);
     expect(await job?.getState()).toBe('completed');
     expect(job?.data.attempt).toBe(12);
+  });
+
+  it('an action whose run comes later answers "not available yet" clearly', async () => {
+    const jobId = jobIdFor('slack:t-later');
+    await h.slash('graphmail later-fixture', { triggerId: 't-later' });
+    const text = await messageOf(h, jobId, /is_success: false/);
+    expect(text).toContain('Later Fixture is not available yet in chatsoar.');
   });
 
   it('--timeout ends a polling action', async () => {
