@@ -148,4 +148,30 @@ describeBrowser('web chat end to end (runtime + emulator + headless Chromium)', 
     await page.screenshot({ path: artifact('webchat.png') });
     expect(problems).toEqual([]);
   });
+
+  test('four-eyes: an approver clicks Approve in web chat and the card closes with the outcome', async () => {
+    await runtime.environments.grant('demo', 'approver', ['web:boss']);
+    const before = await botActivities().count();
+    await send('o365 stop-a-subscription --stop-a-subscription-for Audit.General');
+    const card = botActivities().nth(before);
+    await card.filter({ hasText: 'Approval needed' }).waitFor({ timeout: 15_000 });
+    expect(await card.getByRole('button', { name: 'Approve', exact: true }).count()).toBe(1);
+    expect(await card.getByRole('button', { name: 'Reject', exact: true }).count()).toBe(1);
+    const id = await card.getAttribute('data-activity-id');
+
+    // The approver opens the same room as another user and clicks Approve on the same card.
+    const boss = await browser.newPage({ viewport: { width: 1100, height: 860 } });
+    const bossProblems = watchPage(boss);
+    await boss.goto(`${url}/?room=demo&user=boss`);
+    const bossCard = boss.locator(`[data-testid="activity"][data-activity-id="${id}"]`);
+    await bossCard.getByRole('button', { name: 'Approve', exact: true }).click();
+    await bossCard.filter({ hasText: 'Approved by web:boss' }).waitFor({ timeout: 15_000 });
+    // Everyone sees the closed card: no buttons left, the outcome shown, in place.
+    const closed = page.locator(`[data-testid="activity"][data-activity-id="${id}"]`);
+    await closed.filter({ hasText: 'Approved by web:boss' }).waitFor({ timeout: 15_000 });
+    expect(await closed.getByRole('button', { name: 'Approve', exact: true }).count()).toBe(0);
+    await boss.screenshot({ path: artifact('webchat-approval.png') });
+    await boss.close();
+    expect(bossProblems).toEqual([]);
+  });
 });
