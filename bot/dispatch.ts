@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { ChatMessage } from '../cards/message';
 import { queuedMessage } from '../cards/job-messages';
 import { catalog as defaultCatalog } from '../handlers/catalog';
-import type { ActionSpec, IntegrationSpec, ParamSpec } from '../handlers/kit/spec';
+import { changesState, type ActionSpec, type IntegrationSpec, type ParamSpec } from '../handlers/kit/spec';
 import { jobIdFor } from '../lib/ids';
 import { metrics } from '../lib/metrics';
 import type { Outbox } from '../queue/outbox';
@@ -185,7 +185,7 @@ export class Dispatcher {
     const meta = bound ? await this.deps.environments.getMeta(bound) : {};
     // Four-eyes: an analyst may ask; approvers decide. Without the rule, changing mail needs an approver.
     const needsApproval = !cmd.options.dryRun && requiresApproval(action, cmd.params, meta, this.catalog);
-    const need = action.changesMail && !needsApproval && !cmd.options.dryRun ? 'approver' : 'analyst';
+    const need = changesState(action, cmd.params) && !needsApproval && !cmd.options.dryRun ? 'approver' : 'analyst';
     const access = await authorize(this.deps.environments, incoming.channel, incoming.user, need, action.name, cmd.options.environment);
     if (!access.ok) return error(access.message);
     if (cmd.missing.length) return { kind: 'reply', private: true, message: missingForm(incoming.text, integration, action, cmd.missing) };

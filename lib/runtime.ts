@@ -8,6 +8,8 @@ import { hkdfSync } from 'node:crypto';
 import type { Logger } from 'pino';
 import { ApprovalFlow } from '../bot/approvals';
 import { Dispatcher } from '../bot/dispatch';
+import { mountOAuthCallback } from '../bot/oauth/callback';
+import { RedisOAuthStates, useOAuthStates } from '../handlers/azure-api/oauth-states';
 import { createServer } from '../bot/server';
 import { mountSlack, type MountedSlack } from '../bot/slack/app';
 import { SlackSender, slackClient } from '../bot/slack/sender';
@@ -78,6 +80,8 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   registerSecret(opts.secretsKey);
 
   const redis = connectRedis(opts.redisUrl);
+  // Delegated sign-in states live in Redis so that any bot or worker process can finish a sign-in.
+  useOAuthStates(new RedisOAuthStates(redis, prefix));
   const connection = { ...redisOptions(opts.redisUrl), maxRetriesPerRequest: null };
   const box = new SecretBox(opts.secretsKey);
   const environments = new EnvironmentStore(redis, box, prefix);
@@ -106,7 +110,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const teams = new TeamsBot(dispatcher, conversations, log.child({ part: 'teams' }));
     const server = createServer({
       log, redis, queues, files, adapter, teams, slack,
-      mount: (opts.mount ?? []).map((m) => (s: Server) => m(s, runtime)),
+      mount: [mountOAuthCallback, ...(opts.mount ?? [])].map((m) => (s: Server) => m(s, runtime)),
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -13,6 +13,7 @@ import { instanceWithDefaults } from '../handlers/kit/instance';
 import { failure, type ActionResult } from '../handlers/kit/outcome';
 import type { ActionSpec, IntegrationSpec } from '../handlers/kit/spec';
 import { cancelledMessage, resultMessage, runningMessage, type JobHeader } from '../cards/job-messages';
+import { environmentAllowList } from '../store/allow-list';
 import type { EnvironmentStore } from '../store/environments';
 import type { JobIndex } from '../store/jobs';
 import type { FilesRoot } from '../lib/files';
@@ -96,6 +97,7 @@ export function startActionWorker(deps: ActionWorkerDeps): Worker<ActionJobData>
     }
 
     const instance = instanceWithDefaults(findIntegration(data.integration)?.params ?? [], await environments.getInstance(data.environment, data.integration), deps.publicUrl);
+    const allowList = await environmentAllowList(environments, data.environment, catalog, deps.publicUrl);
     const abort = new AbortController();
     let lastProgress = 0;
     const ctx: ActionContext = {
@@ -108,6 +110,7 @@ export function startActionWorker(deps: ActionWorkerDeps): Worker<ActionJobData>
       attempt: data.attempt,
       signal: abort.signal,
       publicUrl: deps.publicUrl,
+      allowList,
       job: { id: data.jobId, requestedBy: data.requestedBy, conversationId: data.conversation.channel, dryRun: data.dryRun, timeoutAt: data.timeoutAt },
       saveInstanceParam: (id, value) => environments.setInstance(data.environment, data.integration, { [id]: value }),
       progress: async (done, total, text) => {

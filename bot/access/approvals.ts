@@ -3,16 +3,11 @@
  * every action that changes or sends mail, and Execute HTTP Request with a method other than
  * GET/HEAD (`execute-http-request:write`).
  */
-import type { ActionSpec, IntegrationSpec } from '../../handlers/kit/spec';
+import { changesState, type ActionSpec, type IntegrationSpec } from '../../handlers/kit/spec';
 import type { EnvironmentMeta } from '../../store/environments';
 
 export function defaultRequiredFor(catalog: IntegrationSpec[]): string[] {
   return catalog.flatMap((i) => i.actions.filter((a) => a.changesMail).map((a) => (a.id === 'execute-http-request' ? `${a.id}:write` : a.id)));
-}
-
-function isWriteRequest(params: Record<string, unknown>): boolean {
-  const method = String(params.method ?? 'GET').toUpperCase();
-  return method !== 'GET' && method !== 'HEAD';
 }
 
 export function requiresApproval(action: ActionSpec, params: Record<string, unknown>, meta: EnvironmentMeta, catalog: IntegrationSpec[]): boolean {
@@ -20,7 +15,7 @@ export function requiresApproval(action: ActionSpec, params: Record<string, unkn
   return rules.some((rule) => {
     const [id, qualifier] = rule.split(':');
     if (id !== action.id) return false;
-    return qualifier === 'write' ? isWriteRequest(params) : true;
+    return qualifier === 'write' ? changesState(action, params) : true;
   });
 }
 

@@ -22,6 +22,11 @@ export interface ActionContext {
   signal: AbortSignal;
   /** Stores a secret-valued instance parameter (e.g. a rotated refresh token), encrypted. */
   saveInstanceParam(id: string, value: string): Promise<void>;
+  /**
+   * The environment's SSRF allow-list (DECISIONS 30): the origins of every configured root and
+   * endpoint of its integrations plus its `http-allow-list`.
+   */
+  allowList?: string[];
   /** Public base URL (CONTRACT §2 PUBLIC_URL). */
   publicUrl: string;
   /** Job metadata: who asked and where. */

@@ -81,6 +81,8 @@ export interface ActionSpec {
   async?: boolean;
   /** Changes or sends mail (or other remote state): four-eyes candidates, --dry-run where supported. */
   changesMail?: boolean;
+  /** Whether this request changes remote state (e.g. Execute HTTP Request with POST); default `changesMail`. */
+  writes?: (params: Record<string, unknown>) => boolean;
   /** Supports `--dry-run`. */
   dryRun?: boolean;
   /** Runs on User entities given as `--user a@x.com,b@x.com` (CONTRACT §4). */
@@ -97,6 +99,11 @@ export interface ActionSpec {
   run?: ActionRun;
   /** Async actions: the result when --timeout passes (the seed's timeout message), given the last poll's state. */
   onTimeout?: (ctx: ActionContext, params: Record<string, unknown>) => Promise<ActionResult> | ActionResult;
+}
+
+/** Whether a request of this action changes remote state (the four-eyes rule and role checks use it). */
+export function changesState(action: ActionSpec, params: Record<string, unknown>): boolean {
+  return action.writes ? action.writes(params) : !!action.changesMail;
 }
 
 export type ActionRun = (ctx: ActionContext, params: Record<string, unknown>) => Promise<ActionOutcome>;

@@ -3,6 +3,7 @@
  * Asynchronous when Expected Response Values is given: polls until the response body matches.
  */
 import { param, slug, type ActionSpec } from '../../kit/spec';
+import { runHttpRequest, httpRequestTimedOut } from '../http/run';
 
 const NAME = 'Execute HTTP Request';
 
@@ -11,6 +12,12 @@ export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'O
 
 /** CONTRACT §4 default of Fields To Return (DECISIONS 28: `response_cookies` is accepted as `cookies`). */
 export const DEFAULT_FIELDS_TO_RETURN = ['response_data', 'redirects', 'response_code', 'cookies', 'response_headers', 'apparent_encoding'];
+
+/** Methods other than GET/HEAD change things: the four-eyes rule applies to them (`execute-http-request:write`). */
+export function isWrite(params: Record<string, unknown>): boolean {
+  const method = String(params.method ?? 'GET').toUpperCase();
+  return method !== 'GET' && method !== 'HEAD';
+}
 
 /** DECISIONS 28: the Headers default, as JSON text. */
 export const DEFAULT_HEADERS = '{"Content-Type": "application/json; charset=utf-8", "Accept": "application/json"}';
@@ -105,6 +112,7 @@ export const spec: ActionSpec = {
   ],
   async: true,
   changesMail: true,
+  writes: isWrite,
   messages: {
     success: [
       'Successfully executed API request.',
@@ -115,4 +123,6 @@ export const spec: ActionSpec = {
   },
   jsonResult: true,
   attachments: true,
+  run: (ctx, params) => runHttpRequest(ctx, params, spec.messages),
+  onTimeout: (ctx) => httpRequestTimedOut(ctx, spec.messages),
 };

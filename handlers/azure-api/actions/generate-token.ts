@@ -2,7 +2,11 @@
  * Azure API — Generate Token (seed: azure-api 1.0; DECISIONS 26, 36).
  * The refresh token is never shown: it is stored encrypted in the environment.
  */
+import { reasonOf } from '../../kit/errors';
+import { failure, fill, success } from '../../kit/outcome';
 import { param, slug, type ActionSpec } from '../../kit/spec';
+import { CODE_MISSING, CODE_REFUSED, completeSignIn, redirectParams, SIGNED_IN, SIGN_IN_FAILED } from '../delegated';
+import { oauthStatesFor } from '../oauth-states';
 
 const NAME = 'Generate Token';
 
@@ -22,12 +26,25 @@ export const spec: ActionSpec = {
   ],
   changesMail: false,
   messages: {
-    success: ['Successfully fetched the refresh token and saved it to environment ENV.'],
-    failure: [
-      "Failed to generate a token because the authorization URL that you provided is incorrect. The 'code' parameter is missing.",
-      'Unable to generate the refresh token with the provided authorization URL.',
-      'Failed to get the refresh token! Error is ERROR_REASON',
-    ],
+    success: [SIGNED_IN],
+    failure: [CODE_MISSING, CODE_REFUSED, SIGN_IN_FAILED],
   },
   jsonResult: false,
+  async run(ctx, params) {
+    try {
+      const redirect = redirectParams(String(params['authorization-url'] ?? ''));
+      if (!redirect) return failure(fill(SIGN_IN_FAILED, { ERROR_REASON: 'the authorization URL is not a valid URL.' }));
+      const outcome = await completeSignIn({
+        http: ctx.http,
+        states: oauthStatesFor(ctx),
+        redirect,
+        expect: { environment: ctx.environment, user: ctx.job.requestedBy },
+        instance: ctx.instance,
+        saveRefreshToken: (token) => ctx.saveInstanceParam('refresh-token', token),
+      });
+      return outcome.ok ? success(outcome.message) : failure(outcome.message);
+    } catch (err) {
+      return failure(fill(SIGN_IN_FAILED, { ERROR_REASON: reasonOf(err) }));
+    }
+  },
 };
