@@ -19,6 +19,7 @@ import { authorize } from './access/authorize';
 import { approversNeeded, requiresApproval } from './access/approvals';
 import type { ApprovalFlow } from './approvals';
 import { formatDuration, helpFor, missingMessage, parseCommand, type ParsedCommand } from './commands';
+import { adminDepsOf, handleAdminClick, handleAdminCommand, type AdminExtras } from './admin';
 
 export interface Incoming {
   platform: Platform;
@@ -58,6 +59,8 @@ export interface DispatchDeps {
   /** The catalogue to parse against (default: the seeds'). */
   catalog?: IntegrationSpec[];
   approvals: ApprovalFlow;
+  /** The runtime's objects `soar admin` works with (audit log, files root, PUBLIC_URL). */
+  admin?: AdminExtras;
 }
 
 const DEFAULT_TIMEOUT_MS = 3600_000;
@@ -109,7 +112,7 @@ function quote(value: string): string {
 export class Dispatcher {
   readonly catalog: IntegrationSpec[];
 
-  constructor(private readonly deps: DispatchDeps) {
+  constructor(readonly deps: DispatchDeps) {
     this.catalog = deps.catalog ?? defaultCatalog;
   }
 
@@ -149,6 +152,7 @@ export class Dispatcher {
         return { kind: 'reply', private: true, message: { text: outcome.message, status: outcome.ok ? 'info' : 'error', lines: [outcome.message] }, card: outcome.card };
       }
       default:
+        if (click.verb.startsWith('admin-')) return handleAdminClick(click, adminDepsOf(this));
         return error(`This button (${click.verb}) is not available.`);
     }
   }
@@ -171,7 +175,7 @@ export class Dispatcher {
       case 'vote':
         return this.startVote(incoming, parsed);
       case 'admin':
-        return error('soar admin is not available yet in chatsoar; environments come from CONFIG_FILE for now.');
+        return handleAdminCommand(parsed, incoming, adminDepsOf(this));
       case 'action':
         return this.queueAction(incoming, parsed);
       default:

@@ -231,6 +231,8 @@ function actions(msg: ChatMessage, b: Budget): unknown[] {
       verb: payload.verb,
       data: payload.data,
       submitData: { verb: payload.verb, ...payload.data },
+      // Teams opens a dialog (task module) only from Action.Submit with msteams.type task/fetch.
+      taskFetch: (payload.data.msteams as { type?: string } | undefined)?.type === 'task/fetch',
       style: adaptiveButtonStyle(a.style),
     };
   });

@@ -12,11 +12,13 @@
  *   POST /_emulator/deliver                {to, from, subject, body, …} delivered to local mailboxes,
  *                                          or {mailbox, folder, …} stored in one folder
  *   POST /_emulator/audit                  {contentType, events, tenant?, at?} adds a content blob
+ *   POST /_emulator/arrive                 the next demo mail (a user's phishing report) arrives now
  *   GET  /_emulator/state                  a summary of tenants, mailboxes, subscriptions
  */
 import type { EmuContext } from './context';
 import type { FaultRule } from './faults';
 import { isObject, json, parseJson, Reply, type EmuRequest, type EmuResponse } from './http';
+import { deliverNextArrival } from './mail-arrival';
 import { DEMO_TENANT, isContentType, type MessageInput, type Settings } from './state';
 
 export interface ControlHooks {
@@ -40,7 +42,7 @@ function body(req: EmuRequest): Record<string, unknown> {
   return v;
 }
 
-const SETTING_KEYS: (keyof Settings)[] = ['tokenLifetimeSeconds', 'refreshTokenLifetimeSeconds', 'authCodeLifetimeSeconds', 'graphPageSize', 'graphMaxPageSize', 'batchLimit', 'mailboxConcurrencyLimit', 'contentPageSize', 'generateAuditContent', 'contentIntervalMinutes'];
+const SETTING_KEYS: (keyof Settings)[] = ['tokenLifetimeSeconds', 'refreshTokenLifetimeSeconds', 'authCodeLifetimeSeconds', 'graphPageSize', 'graphMaxPageSize', 'batchLimit', 'mailboxConcurrencyLimit', 'contentPageSize', 'generateAuditContent', 'contentIntervalMinutes', 'mailArrivalMinutes'];
 
 export function handleControl(req: EmuRequest, ctx: EmuContext, hooks: ControlHooks): EmuResponse {
   const { state, faults, ledger } = ctx;
@@ -118,6 +120,10 @@ export function handleControl(req: EmuRequest, ctx: EmuContext, hooks: ControlHo
         const at = typeof b.at === 'string' ? new Date(b.at) : new Date();
         const blob = state.addAuditEvents(tenant.id, ct, b.events as Record<string, unknown>[], at);
         return json(201, { contentId: blob.contentId, contentCreated: blob.contentCreated });
+      }
+      case 'POST arrive': {
+        const arrived = deliverNextArrival(state, Date.now());
+        return arrived ? json(201, { delivered: [{ mailbox: arrived.mailbox, id: arrived.id }] }) : bad('No demo mailbox to deliver to (the emulator started empty).');
       }
       case 'GET state':
         return json(200, {

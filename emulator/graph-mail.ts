@@ -271,6 +271,8 @@ function inputFromGraph(m: Obj): MessageInput {
     replyTo,
     importance: importance === 'low' || importance === 'high' ? importance : 'normal',
     categories: Array.isArray(m.categories) ? m.categories.filter((c): c is string => typeof c === 'string') : undefined,
+    // Writable while the message is a draft (Graph: "Updatable only if isDraft is true").
+    internetMessageId: typeof m.internetMessageId === 'string' && m.internetMessageId !== '' ? m.internetMessageId : undefined,
     headers,
     attachments,
   };
@@ -399,7 +401,8 @@ function quoteOriginal(m: Message): string {
   return `\n\n________________________________\nFrom: ${from}\nSent: ${new Date(m.sentDateTime).toUTCString()}\nSubject: ${m.subject}\n\n${original}`;
 }
 
-function respond(g: GraphCall, mb: Mailbox, m: Message, kind: 'reply' | 'replyAll' | 'forward'): EmuResponse {
+/** reply/replyAll/forward send at once; createReply/createReplyAll/createForward (draft) return the draft, 201. */
+function respond(g: GraphCall, mb: Mailbox, m: Message, kind: 'reply' | 'replyAll' | 'forward', draft = false): EmuResponse {
   const body = readJson(g.req);
   const comment = typeof body.comment === 'string' ? body.comment : '';
   const extra: MessageInput = isObject(body.message) ? inputFromGraph(body.message) : {};
@@ -417,7 +420,8 @@ function respond(g: GraphCall, mb: Mailbox, m: Message, kind: 'reply' | 'replyAl
     }
   }
   const prefix = kind === 'forward' ? 'FW: ' : 'RE: ';
-  const subject = new RegExp(`^${prefix.trim()}`, 'i').test(m.subject) ? m.subject : `${prefix}${m.subject}`;
+  const given = isObject(body.message) && typeof body.message.subject === 'string' ? body.message.subject : null;
+  const subject = given ?? (new RegExp(`^${prefix.trim()}`, 'i').test(m.subject) ? m.subject : `${prefix}${m.subject}`);
   const attachments: AttachmentInput[] =
     kind === 'forward'
       ? m.attachments.map((a): AttachmentInput => (a.kind === 'file' ? { name: a.name, contentType: a.contentType, content: a.content, isInline: a.isInline } : { name: a.name, item: { subject: a.item.subject, body: a.item.body.content, from: a.item.from?.emailAddress } }))
@@ -428,10 +432,18 @@ function respond(g: GraphCall, mb: Mailbox, m: Message, kind: 'reply' | 'replyAl
     bodyType: 'text',
     to,
     cc,
+    bcc: extra.bcc ?? [],
+    replyTo: extra.replyTo ?? [],
     conversationId: m.conversationId,
+    internetMessageId: extra.internetMessageId,
     attachments: [...attachments, ...(extra.attachments ?? [])],
     headers: { 'In-Reply-To': m.internetMessageId, References: m.internetMessageId },
   };
+  if (draft) {
+    const drafts = graphFolder(mb, 'drafts') as Folder;
+    const created = g.ctx.state.addMessage(mb, drafts.id, { ...input, from: mb.address, isDraft: true, isRead: true });
+    return messageEntity(g, mb, created, 201);
+  }
   submit(g, mb, input, true);
   return empty(202);
 }
@@ -459,6 +471,11 @@ function updateMessage(g: GraphCall, mb: Mailbox, m: Message): EmuResponse {
       case 'inferenceClassification':
         if (v === 'focused' || v === 'other') m.inferenceClassification = v;
         else return badRequest("Invalid value for 'inferenceClassification'.");
+        break;
+      case 'internetMessageId':
+        if (!m.isDraft) return graphError(400, 'ErrorInvalidPropertyUpdateSentMessage', 'Update operation is not supported for this property on a sent message.');
+        if (typeof v !== 'string' || !v) return badRequest("Invalid value for 'internetMessageId'.");
+        m.internetMessageId = v;
         break;
       case 'subject':
       case 'body':
@@ -525,7 +542,7 @@ function messageOps(g: GraphCall, mb: Mailbox, msgRef: string, tail: string[]): 
   }
   if (op === 'attachments') return attachmentOps(g, mb, m, tail.slice(1));
   if (tail.length !== 1) return segmentNotFound(tail[1] as string);
-  const actions = ['move', 'copy', 'reply', 'replyAll', 'forward', 'send', 'permanentDelete', 'markAsJunk', 'markAsNotJunk'];
+  const actions = ['move', 'copy', 'reply', 'replyAll', 'forward', 'createReply', 'createReplyAll', 'createForward', 'send', 'permanentDelete', 'markAsJunk', 'markAsNotJunk'];
   const action = actions.find((a) => a.toLowerCase() === op.toLowerCase());
   if (!action || ((action === 'markAsJunk' || action === 'markAsNotJunk') && g.version !== 'beta')) return segmentNotFound(op);
   if (method !== 'POST') return methodNotAllowed(method);
@@ -540,6 +557,12 @@ function messageOps(g: GraphCall, mb: Mailbox, msgRef: string, tail: string[]): 
     case 'replyAll':
     case 'forward':
       return respond(g, mb, m, action);
+    case 'createReply':
+      return respond(g, mb, m, 'reply', true);
+    case 'createReplyAll':
+      return respond(g, mb, m, 'replyAll', true);
+    case 'createForward':
+      return respond(g, mb, m, 'forward', true);
     case 'send': {
       if (!m.isDraft) return graphError(400, 'ErrorInvalidOperation', 'Only draft messages can be sent.');
       submit(g, mb, { to: m.toRecipients.map((r) => r.emailAddress), cc: m.ccRecipients.map((r) => r.emailAddress), bcc: m.bccRecipients.map((r) => r.emailAddress) }, true, m);

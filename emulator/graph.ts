@@ -8,7 +8,7 @@ import { graphError, isObject, json, parseJson, pathSegments, Reply, type EmuReq
 import { badRequest, collection, mailRoute, methodNotAllowed, presenceJson, segmentNotFound, type GraphCall } from './graph-mail';
 import { checkBearer } from './login';
 import { applySelect, ODataError } from './odata';
-import type { Tenant, User } from './state';
+import type { EmulatorState, Tenant, User } from './state';
 
 type Obj = Record<string, unknown>;
 
@@ -69,6 +69,26 @@ function userJson(u: User): Obj {
   };
 }
 
+/**
+ * `state.findUser` scans every user; with thousands of mailboxes (benchmarks) that dominates.
+ * Hits are remembered per state and checked again on use (the user must still exist and still
+ * answer to the name), so adding, removing or renaming users needs no invalidation.
+ */
+const userIndex = new WeakMap<EmulatorState, Map<string, User>>();
+
+function findUserFast(state: EmulatorState, ref: string, tenantId: string): User | undefined {
+  let index = userIndex.get(state);
+  if (!index) userIndex.set(state, (index = new Map()));
+  const key = `${tenantId}|${ref.toLowerCase()}`;
+  const hit = index.get(key);
+  const r = ref.toLowerCase();
+  if (hit && state.users.get(hit.id) === hit && hit.tenantId === tenantId && (hit.id.toLowerCase() === r || hit.userPrincipalName.toLowerCase() === r || (hit.mail ?? '').toLowerCase() === r)) return hit;
+  const user = state.findUser(ref, tenantId);
+  if (user) index.set(key, user);
+  else index.delete(key);
+  return user;
+}
+
 function userNotFound(ref: string): EmuResponse {
   return graphError(404, 'Request_ResourceNotFound', `Resource '${ref}' does not exist or one of its queried reference-property objects are not present.`);
 }
@@ -98,7 +118,7 @@ function route(g: GraphCall, rest: string[]): EmuResponse {
         return collection(g, users, { context: `${g.root}/$metadata#users`, typeName: 'microsoft.graph.user', defaultTop: 100 });
       }
       const ref = tail[0] as string;
-      const user = state.findUser(ref, tenant.id);
+      const user = findUserFast(state, ref, tenant.id);
       if (tail.length === 1) {
         if (method !== 'GET') return methodNotAllowed(method);
         if (!user) return userNotFound(ref);
@@ -114,7 +134,7 @@ function route(g: GraphCall, rest: string[]): EmuResponse {
       if (tail[0] !== 'presences') return segmentNotFound(tail[0] ?? 'communications');
       if (tail.length !== 2) return segmentNotFound(tail[tail.length - 1] ?? 'presences');
       if (method !== 'GET') return methodNotAllowed(method);
-      const user = state.findUser(tail[1] as string, tenant.id);
+      const user = findUserFast(state, tail[1] as string, tenant.id);
       if (!user) return graphError(404, 'NotFound', `The requested user '${tail[1] ?? ''}' was not found.`);
       return json(200, presenceJson(g, user));
     }
@@ -173,12 +193,52 @@ function batchBody(res: EmuResponse): unknown {
   return res.body;
 }
 
+/** The mailbox a batch item targets (`/users/{id|upn}/…`), lowercase, or null. */
+function itemMailbox(url: string): string | null {
+  const m = /^\/?users\/([^/?]+)\/[^?]/.exec(url);
+  if (!m) return null;
+  try {
+    return decodeURIComponent(m[1] as string).toLowerCase();
+  } catch {
+    return (m[1] as string).toLowerCase();
+  }
+}
+
+/**
+ * Items that Outlook would refuse for mailbox concurrency: a batch's requests run in parallel
+ * unless sequenced with dependsOn, so beyond `limit` unsequenced requests to one mailbox the
+ * rest are throttled (429 ApplicationThrottled), as Graph does.
+ */
+function overMailboxLimit(items: BatchItem[], limit: number): Set<string> {
+  const over = new Set<string>();
+  if (limit <= 0) return over;
+  const count = new Map<string, number>();
+  for (const item of items) {
+    const mb = itemMailbox(item.url);
+    if (!mb || item.dependsOn.length) continue;
+    const n = (count.get(mb) ?? 0) + 1;
+    count.set(mb, n);
+    if (n > limit) over.add(item.id);
+  }
+  return over;
+}
+
 async function batch(req: EmuRequest, ctx: EmuContext, version: string): Promise<EmuResponse> {
   const parsed = parseBatch(req, ctx.state.settings.batchLimit);
   if (!Array.isArray(parsed)) return parsed;
   const statusById = new Map<string, number>();
   const responses: Obj[] = [];
+  const throttled = overMailboxLimit(parsed, ctx.state.settings.mailboxConcurrencyLimit);
   for (const item of parsed) {
+    if (throttled.has(item.id)) {
+      statusById.set(item.id, 429);
+      if (item.method !== 'GET' && item.method !== 'HEAD') {
+        const u = new URL(`${req.baseUrl}/${version}${item.url.startsWith('/') ? item.url : `/${item.url}`}`);
+        ctx.ledger.push({ method: item.method, path: u.pathname, query: u.searchParams.toString(), time: new Date().toISOString(), status: 429, batch: true });
+      }
+      responses.push({ id: item.id, status: 429, headers: { 'Retry-After': '1', 'Content-Type': 'application/json' }, body: { error: { code: 'ApplicationThrottled', message: 'Application is over its MailboxConcurrency limit.' } } });
+      continue;
+    }
     if (item.dependsOn.some((d) => (statusById.get(d) ?? 424) >= 400)) {
       statusById.set(item.id, 424);
       responses.push({ id: item.id, status: 424, body: { error: { code: 'FailedDependency', message: 'Failed dependency.' } } });

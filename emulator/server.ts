@@ -11,6 +11,7 @@ import type { Faults, FaultDecision } from './faults';
 import { handleGraph } from './graph';
 import { aadError, graphError, json, managementError, pathSegments, readBody, send, type EmuRequest, type EmuResponse } from './http';
 import { handleLogin } from './login';
+import { ensureMailArrivals } from './mail-arrival';
 import { handleManagement } from './management';
 import type { EmulatorState } from './state';
 
@@ -93,7 +94,10 @@ function notFound(req: EmuRequest): EmuResponse {
 }
 
 async function route(req: EmuRequest, ctx: EmuContext, root: Root): Promise<EmuResponse> {
-  if (root === 'graph') return handleGraph(req, ctx);
+  if (root === 'graph') {
+    ensureMailArrivals(ctx.state);
+    return handleGraph(req, ctx);
+  }
   if (root === 'management') return handleManagement(req, ctx);
   return handleLogin(req, ctx) ?? notFound(req);
 }

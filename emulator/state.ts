@@ -70,6 +70,8 @@ export interface Settings {
   generateAuditContent: boolean;
   /** Minutes between generated content blobs, per content type. */
   contentIntervalMinutes: Record<ContentType, number>;
+  /** Minutes between new mails arriving in the demo mailboxes as time passes (0: none). */
+  mailArrivalMinutes: number;
 }
 
 export function defaultSettings(): Settings {
@@ -84,6 +86,7 @@ export function defaultSettings(): Settings {
     contentPageSize: 100,
     generateAuditContent: false,
     contentIntervalMinutes: { 'Audit.General': 30, 'DLP.All': 60, 'Audit.Exchange': 30, 'Audit.SharePoint': 60, 'Audit.AzureActiveDirectory': 60 },
+    mailArrivalMinutes: 0,
   };
 }
 
@@ -412,6 +415,8 @@ export class EmulatorState {
   readonly authCodes = new Map<string, AuthCode>();
   /** Per tenant: epoch ms up to which audit content has been generated. */
   readonly contentGeneratedUntil = new Map<string, number>();
+  /** Epoch ms up to which new mail has arrived (settings.mailArrivalMinutes); null: from the next request on. */
+  mailArrivedUntil: number | null = null;
 
   /** Empties everything and restores default settings (keeping this object's identity). */
   clear(): void {
@@ -419,6 +424,7 @@ export class EmulatorState {
     for (const m of [this.tenants, this.apps, this.users, this.mailboxes, this.subscriptions, this.content, this.tokens, this.refreshTokens, this.authCodes, this.contentGeneratedUntil]) {
       m.clear();
     }
+    this.mailArrivedUntil = null;
   }
 
   // ------------------------------------------------ tenants, apps, users
@@ -722,6 +728,7 @@ export class EmulatorState {
   seedDemo(now: Date = new Date()): void {
     const ago = (minutes: number): Date => new Date(now.getTime() - minutes * 60000);
     this.settings.generateAuditContent = true;
+    this.settings.mailArrivalMinutes = 15;
     this.addTenant({ id: DEMO_TENANT, displayName: 'Demo Corp', domains: [DEMO_TENANT_DOMAIN, 'demo.example'], city: 'Redmond', countryLetterCode: 'US' });
     this.addApp({ clientId: DEMO_CLIENT_ID, tenantId: DEMO_TENANT, displayName: 'chatsoar demo', secrets: [DEMO_CLIENT_SECRET], redirectUris: ['*'] });
 

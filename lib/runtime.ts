@@ -95,7 +95,10 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const files = new FilesRoot(settings.filesDir, signingKey, settings.publicUrl);
   const adapter = createAdapter(settings.botFramework);
   const approvals = new ApprovalFlow({ approvals: new ApprovalStore(redis, prefix), environments, jobs, audit, outbox, queues, log: log.child({ part: 'approvals' }) });
-  const dispatcher = new Dispatcher({ environments, jobs, queues, outbox, approvals, log: log.child({ part: 'dispatch' }), catalog: opts.catalog });
+  const dispatcher = new Dispatcher({
+    environments, jobs, queues, outbox, approvals, log: log.child({ part: 'dispatch' }), catalog: opts.catalog,
+    admin: { audit, files, publicUrl: settings.publicUrl },
+  });
 
   const runtime: Runtime = {
     settings, redis, queues, environments, messages, conversations, jobs, audit, outbox, files, dispatcher, approvals, log, workers: [],

@@ -4,7 +4,7 @@
  */
 import type { ActionSpec, IntegrationSpec, ParamSpec } from '../../handlers/kit/spec';
 import type { HelpCommand } from './parse';
-import { MAX_TIMEOUT_MS } from './parse';
+import { actionParams, MAX_TIMEOUT_MS } from './parse';
 import { formatDuration } from './duration';
 import { quoteArg } from './tokenize';
 
@@ -169,8 +169,9 @@ export function paramLine(param: ParamSpec): string {
 
 /** Action level: usage line, each parameter, the global options that apply. */
 export function actionHelp(integration: IntegrationSpec, action: ActionSpec): HelpDoc {
-  const required = action.params.filter((p) => p.required && p.default === undefined && !p.defaultFromInstance);
-  const optional = action.params.filter((p) => !required.includes(p));
+  const params = actionParams(action);
+  const required = params.filter((p) => p.required && p.default === undefined && !p.defaultFromInstance);
+  const optional = params.filter((p) => !required.includes(p));
   const usage = [`soar ${integration.alias} ${action.id}`, ...required.map(usageArg), ...(optional.length ? ['[--<param> <value>]...'] : [])];
   const lines: string[] = [oneLine(action.description)];
   const marks: string[] = [];
@@ -182,8 +183,8 @@ export function actionHelp(integration: IntegrationSpec, action: ActionSpec): He
   lines.push(`Usage: ${usage.join(' ')}`);
   const aliases = action.aliases && action.aliases.length ? `Also: soar ${integration.alias} ${action.aliases.join(' | ')}` : undefined;
   if (aliases) lines.push(aliases);
-  lines.push('', action.params.length ? 'Parameters:' : 'No parameters.');
-  for (const p of action.params) lines.push(paramLine(p));
+  lines.push('', params.length ? 'Parameters:' : 'No parameters.');
+  for (const p of params) lines.push(paramLine(p));
   lines.push('', 'Options:', "  --environment <name> — run in this environment instead of the channel's");
   if (action.async) lines.push(`  --timeout <duration> — give up after this long (e.g. 90s, 30m, 2h; default 1h, at most ${formatDuration(MAX_TIMEOUT_MS)})`);
   if (action.dryRun) lines.push('  --dry-run — report what would change, change nothing');

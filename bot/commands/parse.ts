@@ -2,7 +2,7 @@
  * The one parser of CONTRACT §4, fed by the catalogue. `parseCommand` never throws: every
  * problem is a `{ kind: 'error' }` with one clear line (and "did you mean" suggestions).
  */
-import { type ActionSpec, type IntegrationSpec, type ParamSpec, slug } from '../../handlers/kit/spec';
+import { type ActionSpec, type IntegrationSpec, type ParamSpec, param, slug } from '../../handlers/kit/spec';
 import { parseDuration } from './duration';
 import { orList, suggest } from './suggest';
 import { clip, quoteArg, show, stripLeadingMention, type Token, tokenize } from './tokenize';
@@ -172,14 +172,33 @@ export function findAction(integration: IntegrationSpec, word: string): ActionSp
   );
 }
 
+/**
+ * The User entities of an entity action (CONTRACT §4): `--user a@x.com,b@x.com`, kept as
+ * `params.user`. Not `required` here: help's usage line and example (help.ts) do not show it
+ * yet, and they must parse without anything missing; the action refuses to run without users.
+ */
+export const USER_ENTITY_PARAM: ParamSpec = param('User', {
+  type: 'email-list',
+  required: true,
+  aliases: ['users'],
+  description: 'The User entities to run on: comma-separated email addresses (user principal names).',
+});
+
+/** An action's parameters as typed in chat: the entity list first for entity actions (unless the spec declares it). */
+export function actionParams(action: ActionSpec): ParamSpec[] {
+  if (action.entity !== 'user' || action.params.some((p) => p.id === USER_ENTITY_PARAM.id)) return action.params;
+  return [USER_ENTITY_PARAM, ...action.params];
+}
+
 /** The param an `--name` refers to: id, alias or slug of the display name. */
 export function findParam(action: ActionSpec, name: string): ParamSpec | undefined {
   const key = slug(name);
   if (!key) return undefined;
+  const params = actionParams(action);
   return (
-    action.params.find((p) => p.id === key) ??
-    action.params.find((p) => (p.aliases ?? []).some((x) => x.toLowerCase() === key)) ??
-    action.params.find((p) => slug(p.displayName) === key)
+    params.find((p) => p.id === key) ??
+    params.find((p) => (p.aliases ?? []).some((x) => x.toLowerCase() === key)) ??
+    params.find((p) => slug(p.displayName) === key)
   );
 }
 
@@ -662,11 +681,11 @@ function parseActionArgs(integration: IntegrationSpec, action: ActionSpec, token
     lastParam = p;
   }
 
-  const missing = action.params.filter(
+  const missing = actionParams(action).filter(
     (p) => p.required && isEmpty(params[p.id]) && p.default === undefined && p.defaultFromInstance === undefined,
   );
   if (opts.fillDefaults) {
-    for (const p of action.params) {
+    for (const p of actionParams(action)) {
       if (params[p.id] === undefined && p.default !== undefined) params[p.id] = typedDefault(p);
     }
   }
@@ -704,7 +723,7 @@ function applyGlobal(name: GlobalOption, raw: RawValue, action: ActionSpec, opti
 function unknownParam(integration: IntegrationSpec, action: ActionSpec, tok: Token): CommandError {
   const typed = slug(tok.option?.name ?? '') || (tok.option?.name ?? '').toLowerCase();
   const names: string[] = [];
-  for (const p of action.params) names.push(p.id, ...(p.aliases ?? []));
+  for (const p of actionParams(action)) names.push(p.id, ...(p.aliases ?? []));
   names.push('environment', 'timeout');
   if (action.dryRun) names.push('dry-run');
   const byName = (n: string): string => findParam(action, n)?.id ?? n;
@@ -733,7 +752,7 @@ export function formatParam(param: ParamSpec, value: unknown): string {
  */
 export function formatCommand(cmd: Pick<ActionCommand, 'integration' | 'action' | 'params' | 'options'>): string {
   const parts = ['soar', cmd.integration.alias, cmd.action.id];
-  for (const p of cmd.action.params) {
+  for (const p of actionParams(cmd.action)) {
     if (cmd.params[p.id] !== undefined) parts.push(formatParam(p, cmd.params[p.id]));
   }
   if (cmd.options.environment) parts.push(`--environment ${quoteArg(cmd.options.environment)}`);

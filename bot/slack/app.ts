@@ -11,6 +11,7 @@ import { toSlackModal } from '../../cards/slack';
 import type { ChatMessage } from '../../cards/message';
 import { missingForm, type Dispatcher, type Reply } from '../dispatch';
 import { normalizeChatText, parseCommand } from '../commands';
+import { ADMIN_CALLBACK_PREFIX, ADMIN_OPEN_VERB, adminDepsOf, adminDialogRequest, handleAdminViewSubmission, openAdminModal } from '../admin';
 
 export interface SlackSettings {
   signingSecret: string;
@@ -92,7 +93,21 @@ export function mountSlack(settings: SlackSettings, dispatcher: Dispatcher, log:
     if (r.kind === 'reply') await respond(ephemeral(r.message));
   }
 
-  app.command('/soar', async ({ command, ack }) => {
+  app.command('/soar', async ({ command, ack, client }) => {
+    // `/soar admin` opens the admin modal at once (the trigger id is good for 3 s).
+    const admin = adminDialogRequest(parseCommand(normalizeChatText(command.text ?? '', 'slack'), dispatcher.catalog));
+    if (admin) {
+      const who = { triggerId: command.trigger_id, channel: `slack:${command.channel_id}`, user: `slack:${command.user_id}` };
+      try {
+        const refusal = await openAdminModal(client, who, adminDepsOf(dispatcher), admin.environment);
+        if (refusal?.kind === 'reply') await ack(ephemeral(refusal.message) as never);
+        else await ack();
+      } catch (err) {
+        log.warn({ err: (err as Error).message }, 'admin modal not opened');
+        await ack({ response_type: 'ephemeral', text: 'The admin dialog could not be opened; please try again.' } as never);
+      }
+      return;
+    }
     const r = await dispatcher.command({
       platform: 'slack',
       channel: `slack:${command.channel_id}`,
@@ -127,6 +142,11 @@ export function mountSlack(settings: SlackSettings, dispatcher: Dispatcher, log:
     if (!parsed || !b.channel) return;
     const channel = `slack:${b.channel.id}`;
     const user = `slack:${b.user.id}`;
+    if (parsed.verb === ADMIN_OPEN_VERB) {
+      const refusal = await openAdminModal(client, { triggerId: String(b.trigger_id), channel, user }, adminDepsOf(dispatcher));
+      if (refusal) await reply(refusal, respond);
+      return;
+    }
     if (parsed.verb === 'run-form') {
       // Slack inputs live in modals: open one with the missing parameters (DECISIONS 39).
       const text = String(parsed.data.command ?? '');
@@ -164,6 +184,10 @@ export function mountSlack(settings: SlackSettings, dispatcher: Dispatcher, log:
       const { text, blocks } = render(r.message, 'slack');
       await client.chat.postEphemeral({ channel: meta.channel, user: body.user.id, text, blocks: blocks as never });
     }
+  });
+
+  app.view(new RegExp(`^${ADMIN_CALLBACK_PREFIX}`), async ({ ack, body, view, client }) => {
+    await handleAdminViewSubmission({ ack: ack as never, body, view: view as never, client }, adminDepsOf(dispatcher));
   });
 
   app.error(async (err) => {

@@ -11,6 +11,7 @@ import type { ConversationStore } from '../../store/conversations';
 import type { Platform } from '../../queue/types';
 import type { Dispatcher, Reply } from '../dispatch';
 import { normalizeChatText } from '../commands';
+import { adminDepsOf, handleTaskModule } from '../admin';
 
 export function platformOf(activity: Activity): Exclude<Platform, 'slack'> {
   return activity.channelId === 'webchat' || activity.channelId === 'directline' ? 'webchat' : 'teams';
@@ -44,6 +45,11 @@ export class TeamsBot {
     await this.conversations.save(channel, TurnContext.getConversationReference(activity));
 
     if (activity.type === ActivityTypes.Invoke) {
+      if (activity.name === 'task/fetch' || activity.name === 'task/submit') {
+        const body = await handleTaskModule(activity, adminDepsOf(this.dispatcher));
+        await ctx.sendActivity({ type: ActivityTypes.InvokeResponse, value: { status: 200, body } as InvokeResponse });
+        return;
+      }
       if (activity.name !== 'adaptiveCard/action') {
         await ctx.sendActivity({ type: ActivityTypes.InvokeResponse, value: { status: 200, body: {} } as InvokeResponse });
         return;

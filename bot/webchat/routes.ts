@@ -202,6 +202,9 @@ export function mountWebchat(server: Server, runtime: Runtime): void {
     // The room shows the user's own message (or click) before the bot's answer to it.
     const shown: StoredActivity = { ...activity };
     delete shown.serviceUrl;
+    // A click is shown by its label only: form values (secrets among them) never reach the room.
+    if (input.kind === 'invoke') shown.value = { action: { type: 'Action.Execute', verb: input.verb } };
+    else if (input.kind !== 'text') delete shown.value;
     if (input.kind !== 'text' && input.label) shown.label = input.label;
     let record;
     try {

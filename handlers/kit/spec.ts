@@ -4,6 +4,7 @@
  */
 import type { ActionContext } from './context';
 import type { ActionOutcome, ActionResult } from './outcome';
+import type { ConnectorContext, JobContext, ScheduleRunSummary } from './schedule';
 
 export type IntegrationId = 'azure-api' | 'microsoft-graph-mail' | 'o365-management-api';
 
@@ -117,6 +118,10 @@ export interface ConnectorSpec {
   params: ParamSpec[];
   /** Maps connector connection params to the instance param ids (DECISIONS 17). */
   instanceParamMap?: Record<string, string>;
+  /** One cycle: fetch what is new since the checkpoint and post it (present once implemented). */
+  run?(ctx: ConnectorContext, params: Record<string, unknown>): Promise<ScheduleRunSummary>;
+  /** A configuration the connector refuses, as one line (DECISIONS 24); null when acceptable. */
+  validate?: (params: Record<string, unknown>) => string | null;
 }
 
 export interface JobSpec {
@@ -126,6 +131,8 @@ export interface JobSpec {
   name: string;
   description: string;
   params: ParamSpec[];
+  /** One run of the job (present once implemented). */
+  run?(ctx: JobContext, params: Record<string, unknown>): Promise<ScheduleRunSummary>;
 }
 
 export interface IntegrationSpec {

@@ -1,4 +1,5 @@
 /** Help at three levels, generated from the catalogue (CONTRACT §4). */
+import { actionParams } from '../../bot/commands/parse';
 import {
   actionHelp,
   checkCatalog,
@@ -169,11 +170,11 @@ describe('action help', () => {
 function examplesParse(catalog: IntegrationSpec[]): void {
   for (const i of catalog) {
     for (const a of i.actions) {
-      const all = `soar ${i.alias} ${a.id} ${a.params.map(exampleArg).join(' ')}`;
+      const all = `soar ${i.alias} ${a.id} ${actionParams(a).map(exampleArg).join(' ')}`;
       const cmd = parseCommand(all, catalog);
       if (cmd.kind !== 'action') throw new Error(`${all}: ${cmd.kind === 'error' ? cmd.message : cmd.kind}`);
       expect(cmd.missing).toEqual([]);
-      expect(cmd.given).toEqual(a.params.map((p) => p.id));
+      expect(cmd.given).toEqual(actionParams(a).map((p) => p.id));
       const example = actionHelp(i, a).lines.find((l) => l.startsWith('Example: '))!.slice('Example: '.length);
       const ex = parseCommand(example, catalog);
       if (ex.kind !== 'action') throw new Error(`${example}: ${ex.kind === 'error' ? ex.message : ex.kind}`);

@@ -1,4 +1,7 @@
 import { type ActionSpec, param } from '../../kit/spec';
+import { runCleanup } from '../cleanup';
+import { GraphClient } from '../client';
+import { resolveFolder } from '../folders';
 
 /** Seed: Delete Email. */
 export const spec: ActionSpec = {
@@ -65,5 +68,24 @@ export const spec: ActionSpec = {
       'Failed to find any of the provided mailboxes: MAILBOX_LIST',
       'Failed to execute action, the error is: ERROR_REASON',
     ],
+  },
+  async run(ctx, params) {
+    const [done, mailboxMissing] = spec.messages.success as [string, string];
+    const [noEmails, folderMissing, noMailboxes, failed] = spec.messages.failure as [string, string, string, string];
+    const graph = new GraphClient(ctx);
+    const folderName = String(params['folder-name'] ?? 'Inbox');
+    return runCleanup({
+      ctx,
+      graph,
+      params,
+      mailboxParam: 'delete-in-mailbox',
+      verb: 'Searched',
+      texts: { done, donePairs: 'MAILBOX_NAME: DELETED_EMAILS_NUMBER', mailboxMissing, noEmails, noMailboxes, failed, folderMissing: () => folderMissing, dryRunWhat: 'delete {n}' },
+      folders: async (mailbox) => ({ source: await resolveFolder(graph, mailbox, folderName) }),
+      // https://learn.microsoft.com/graph/api/message-delete: moves the mail to Deleted Items.
+      act: async (mailbox, mail) => {
+        await graph.call('DELETE', `v1.0/users/${encodeURIComponent(mailbox)}/messages/${encodeURIComponent(mail.id)}`);
+      },
+    });
   },
 };

@@ -1,4 +1,14 @@
 import { type ActionSpec, param } from '../../kit/spec';
+import { reasonOf } from '../../kit/errors';
+import { failure, fill, success } from '../../kit/outcome';
+import { GraphClient } from '../client';
+import { loadAttachments } from '../attachment-paths';
+import { graphMessage, sendingMailbox } from '../compose';
+import { FolderNotFoundError } from '../folders';
+import type { Message } from '../lookup';
+import { findOriginal } from '../original-message';
+import { recipients } from '../recipients';
+import { idempotentMessageId, mailboxPath, sendOnce } from '../send-once';
 
 /** Seed: Forward Email. */
 export const spec: ActionSpec = {
@@ -65,5 +75,40 @@ export const spec: ActionSpec = {
       'Action failed to run because specified attachments were not found: ATTACHMENTS_LIST',
       'Failed to execute action, the error is: ERROR_REASON',
     ],
+  },
+  async run(ctx, params) {
+    const [forwarded] = spec.messages.success as [string];
+    const [mailNotFound, folderNotFound, attachmentsMissing, failed] = spec.messages.failure as [string, string, string, string];
+    const mailId = String(params['mail-id'] ?? '').trim();
+    try {
+      const graph = new GraphClient(ctx);
+      const mailbox = sendingMailbox(params['send-from'], graph.inst.defaultMailbox);
+      const attachments = await loadAttachments(ctx.files, params['attachments-paths']);
+      if (attachments.missing.length) return failure(fill(attachmentsMissing, { ATTACHMENTS_LIST: attachments.missing.join(', ') }));
+      const original = await findOriginal(graph, mailbox, String(params['folder-name'] ?? 'Inbox'), mailId);
+      if (!original) return failure(fill(mailNotFound, { EMAIL_ID: mailId }));
+      await sendOnce({
+        ctx,
+        graph,
+        mailbox,
+        internetMessageId: idempotentMessageId(ctx, spec.id, mailbox),
+        attachments: attachments.files,
+        // https://learn.microsoft.com/graph/api/message-createforward: a draft that quotes the thread
+        // and carries the original's attachments.
+        createDraft: (internetMessageId) => {
+          const { body: _body, ...message } = graphMessage({ subject: String(params.subject ?? ''), content: '', contentType: 'text', cc: params.cc ?? [], bcc: params.bcc ?? [] }, internetMessageId);
+          return graph.call<Message>('POST', `${mailboxPath(mailbox)}/messages/${encodeURIComponent(original.id)}/createForward`, {
+            toRecipients: recipients(params['send-to']),
+            comment: String(params['mail-content'] ?? ''),
+            message,
+          });
+        },
+      });
+      return success(fill(forwarded, { MAIL_ID: mailId }));
+    } catch (err) {
+      // MAILBOX_FOLDER first: fill() replaces in order and MAILBOX is a prefix of it.
+      if (err instanceof FolderNotFoundError) return failure(fill(folderNotFound, { MAILBOX_FOLDER: err.folder, MAILBOX: err.mailbox }));
+      return failure(fill(failed, { ERROR_REASON: reasonOf(err) }));
+    }
   },
 };

@@ -1,4 +1,5 @@
 import { type ActionSpec, param } from '../../kit/spec';
+import { runJunk } from '../junk';
 
 /** Seed: Mark Email as Junk (beta `markAsJunk`, DECISIONS 13). */
 export const spec: ActionSpec = {
@@ -39,4 +40,5 @@ export const spec: ActionSpec = {
       'Action failed to run because the provided mailbox folder name MAILBOX_FOLDER was not found in the mailbox MAILBOX.',
     ],
   },
+  run: (ctx, params) => runJunk(ctx, params, spec, 'markAsJunk'),
 };

@@ -1,4 +1,5 @@
 import { type ActionSpec, param } from '../../kit/spec';
+import { runJunk } from '../junk';
 
 /** Seed: Mark Email as Not Junk (beta `markAsNotJunk`, DECISIONS 13). */
 export const spec: ActionSpec = {
@@ -40,4 +41,5 @@ export const spec: ActionSpec = {
       'Action failed to run because the provided mailbox folder name MAILBOX_FOLDER was not found in the mailbox MAILBOX.',
     ],
   },
+  run: (ctx, params) => runJunk(ctx, params, spec, 'markAsNotJunk'),
 };

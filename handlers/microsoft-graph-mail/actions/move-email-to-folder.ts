@@ -1,4 +1,8 @@
 import { type ActionSpec, param } from '../../kit/spec';
+import { runCleanup } from '../cleanup';
+import { GraphClient } from '../client';
+import { FolderNotFoundError, resolveFolder } from '../folders';
+import { RoleFolderNotFoundError } from '../mailboxes';
 
 /** Seed: Move Email To Folder. */
 export const spec: ActionSpec = {
@@ -70,5 +74,47 @@ export const spec: ActionSpec = {
       'Failed to find any of the provided mailboxes: MAILBOX_LIST',
       'Failed to execute action, the error is: ERROR_REASON',
     ],
+  },
+  async run(ctx, params) {
+    const [done, mailboxMissing] = spec.messages.success as [string, string];
+    const [noEmails, sourceMissing, destinationMissing, noMailboxes, failed] = spec.messages.failure as [string, string, string, string, string];
+    const graph = new GraphClient(ctx);
+    const sourceName = String(params['source-folder-name'] ?? '');
+    const destinationName = String(params['destination-folder-name'] ?? '');
+    /** The folder of one role, or RoleFolderNotFoundError naming that role. */
+    const folderAs = async (mailbox: string, name: string, role: string) => {
+      try {
+        return await resolveFolder(graph, mailbox, name, { verify: role === 'destination' });
+      } catch (err) {
+        if (err instanceof FolderNotFoundError) throw new RoleFolderNotFoundError(mailbox, err.folder, role);
+        throw err;
+      }
+    };
+    return runCleanup({
+      ctx,
+      graph,
+      params,
+      mailboxParam: 'move-in-mailbox',
+      verb: 'Searched',
+      texts: {
+        done,
+        donePairs: 'MAILBOX: MOVED_EMAILS_NUMBER',
+        mailboxMissing,
+        noEmails,
+        noMailboxes,
+        failed,
+        folderMissing: (role) => (role === 'destination' ? destinationMissing : sourceMissing),
+        dryRunWhat: 'move {n}',
+      },
+      folders: async (mailbox) => {
+        const source = await folderAs(mailbox, sourceName, 'source');
+        const destination = await folderAs(mailbox, destinationName, 'destination');
+        return { source, destination, tail: ` to ${destination.path}` };
+      },
+      // https://learn.microsoft.com/graph/api/message-move
+      act: async (mailbox, mail, folders) => {
+        await graph.call('POST', `v1.0/users/${encodeURIComponent(mailbox)}/messages/${encodeURIComponent(mail.id)}/move`, { destinationId: folders.destination!.id });
+      },
+    });
   },
 };

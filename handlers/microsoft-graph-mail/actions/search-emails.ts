@@ -1,4 +1,34 @@
 import { type ActionSpec, param } from '../../kit/spec';
+import type { ActionContext } from '../../kit/context';
+import { reasonOf } from '../../kit/errors';
+import { failure, fill, success } from '../../kit/outcome';
+import { GraphClient } from '../client';
+import { criteriaFrom, findMatching, type Found, type MailCriteria } from '../criteria';
+import { resolveFolder } from '../folders';
+import type { Message } from '../lookup';
+import { batchSizeParam, failureReasons, forEachMailbox, mailboxCounts, mailboxList } from '../mailboxes';
+import { mailJson, matchingMailsTable, TABLE_FIELDS } from '../mail-table';
+
+export interface SearchRequest {
+  folder: string;
+  criteria: MailCriteria;
+  /** Per mailbox; undefined → Graph's default page (DECISIONS 9). */
+  max?: number;
+  allFields: boolean;
+}
+
+/** Searches one mailbox: resolves the folder, then lists the matches. */
+export async function searchMailbox(graph: GraphClient, mailbox: string, req: SearchRequest): Promise<Found> {
+  const folder = await resolveFolder(graph, mailbox, req.folder);
+  return findMatching(graph, mailbox, folder, req.criteria, { max: req.max, select: req.allFields ? undefined : TABLE_FIELDS });
+}
+
+function maxParam(value: unknown): number | undefined {
+  if (value === undefined || value === null || String(value).trim() === '') return undefined;
+  const n = Math.floor(Number(value));
+  if (!Number.isFinite(n) || n < 1) throw new Error(`Max Emails To Return must be at least 1, got ${String(value)}.`);
+  return n;
+}
 
 /** Seed: Search Emails (DECISIONS 9, 10). */
 export const spec: ActionSpec = {
@@ -79,4 +109,51 @@ export const spec: ActionSpec = {
   // DECISIONS 9: the found mails are attached as a JSON file (beyond the seed).
   jsonResult: true,
   tables: [{ title: 'Matching Mails', columns: ['Mail ID', 'Subject', 'Sender', 'Receivers', 'Received Date'] }],
+  run: (ctx, params) => run(ctx, params),
 };
+
+async function run(ctx: ActionContext, params: Record<string, unknown>) {
+  const [foundMsg, mailboxMissing] = spec.messages.success as [string, string];
+  const [noEmails, noMailboxes, failed] = spec.messages.failure as [string, string, string];
+  let req: SearchRequest;
+  try {
+    req = { folder: String(params['folder-name'] ?? 'Inbox'), criteria: criteriaFrom(params), max: maxParam(params['max-emails-to-return']), allFields: params['select-all-fields-for-return'] === true };
+  } catch (err) {
+    return failure(fill(failed, { ERROR_REASON: reasonOf(err) }));
+  }
+  const mailboxes = mailboxList(params['search-in-mailbox']);
+  if (!mailboxes.length) return failure(fill(failed, { ERROR_REASON: 'no mailbox given and the integration has no Default Mailbox.' }));
+  const graph = new GraphClient(ctx);
+  const outcomes = await forEachMailbox(ctx, mailboxes, batchSizeParam(params['how-many-mailboxes-to-process-in-a-single-batch']), (mb) => searchMailbox(graph, mb, req), 'Searched');
+
+  const found: Array<{ mailbox: string; mails: Message[] }> = [];
+  const notFound: string[] = [];
+  const lines: string[] = [];
+  const unknownIds = new Set(req.criteria.mailIds);
+  let searched = 0;
+  for (const o of outcomes) {
+    if (o.kind === 'done') {
+      searched++;
+      if (o.value.messages.length) found.push({ mailbox: o.mailbox, mails: o.value.messages });
+      for (const id of req.criteria.mailIds) if (!o.value.missingIds.includes(id)) unknownIds.delete(id);
+    } else if (o.kind === 'not-found') notFound.push(o.mailbox);
+    else if (o.kind === 'folder-missing') lines.push(fill(failed, { ERROR_REASON: `Folder ${o.folder} was not found in mailbox ${o.mailbox}.` }));
+  }
+  const errors = failureReasons(outcomes).map((r) => fill(failed, { ERROR_REASON: r }));
+  const notFoundLines = notFound.map((m) => fill(mailboxMissing, { MAILBOX: m }));
+  if (notFound.length === mailboxes.length) return failure(fill(noMailboxes, { MAILBOX_LIST: notFound.join(', ') }));
+  // DECISIONS 38: ids that matched nothing anywhere, one line each.
+  const idLines = found.length ? [...unknownIds].map((id) => `Failed to find email with ID ${id}`) : [];
+  const rest = [...notFoundLines, ...lines, ...idLines, ...errors];
+  if (!found.length) {
+    const head = searched > 0 ? [noEmails] : [];
+    return failure([...head, ...rest].join('\n') || noEmails);
+  }
+  const counts = mailboxCounts(found.map((f) => ({ mailbox: f.mailbox, count: f.mails.length })));
+  const first = foundMsg.replace('MAILBOX: FOUND_EMAILS_NUMBER', counts);
+  const all = found.flatMap((f) => f.mails);
+  return success([first, ...rest].join('\n'), {
+    tables: [matchingMailsTable(all)],
+    json: found.flatMap((f) => f.mails.map((m) => mailJson(f.mailbox, m, req.allFields))),
+  });
+}

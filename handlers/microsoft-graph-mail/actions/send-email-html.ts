@@ -1,4 +1,13 @@
 import { type ActionSpec, param } from '../../kit/spec';
+import { reasonOf, UserError } from '../../kit/errors';
+import { failure, fill, success } from '../../kit/outcome';
+import { GraphClient } from '../client';
+import { loadAttachments } from '../attachment-paths';
+import { graphMessage, sendingMailbox } from '../compose';
+import { availableTemplates, BUILT_IN_TEMPLATE, loadTemplate, renderTemplate } from '../html-templates';
+import type { Message } from '../lookup';
+import { idempotentMessageId, mailboxPath, sendOnce } from '../send-once';
+import { bucketFallbackNote } from '../destination';
 
 /** Seed: Send Email HTML. */
 export const spec: ActionSpec = {
@@ -39,13 +48,12 @@ export const spec: ActionSpec = {
       description: 'A comma-separated list of paths of files to attach.',
     }),
     param('Email HTML Template', {
-      type: 'enum',
+      // Free text, not an enum: besides the built-in template, the seed's "dynamically generated
+      // list of available templates" is every *.html file in the files root's templates/ folder.
+      type: 'string',
       required: true,
-      // The seed's other options are "a dynamically generated list of available templates" of the
-      // SOAR platform; chatsoar has the built-in one.
-      options: ['Email HTML Template'],
-      default: 'Email HTML Template',
-      description: 'The HTML template to use.',
+      default: BUILT_IN_TEMPLATE,
+      description: 'The HTML template to use: Email HTML Template (built in) or the name of an .html file in the templates folder of the files root.',
     }),
     param('Mail Content', {
       type: 'code',
@@ -75,4 +83,44 @@ export const spec: ActionSpec = {
     ],
   },
   jsonResult: true,
+  async run(ctx, params) {
+    const [sent] = spec.messages.success as [string];
+    const [noTemplate, attachmentsMissing, failed] = spec.messages.failure as [string, string, string];
+    try {
+      const templateName = String(params['email-html-template'] ?? '').trim();
+      if (!templateName) return failure(noTemplate);
+      const template = await loadTemplate(ctx.files.root, templateName);
+      if (template === null) {
+        throw new UserError(`HTML template "${templateName}" was not found. Available templates: ${(await availableTemplates(ctx.files.root)).join(', ')}.`);
+      }
+      const graph = new GraphClient(ctx);
+      const mailbox = sendingMailbox(params['send-from'], graph.inst.defaultMailbox);
+      const attachments = await loadAttachments(ctx.files, params['attachments-paths']);
+      if (attachments.missing.length) return failure(fill(attachmentsMissing, { ATTACHMENT_LIST: attachments.missing.join(', ') }));
+      const subject = String(params.subject ?? '');
+      const message = await sendOnce({
+        ctx,
+        graph,
+        mailbox,
+        internetMessageId: idempotentMessageId(ctx, spec.id, mailbox),
+        attachments: attachments.files,
+        createDraft: (internetMessageId) =>
+          // https://learn.microsoft.com/graph/api/user-post-messages
+          graph.call<Message>('POST', `${mailboxPath(mailbox)}/messages`, graphMessage({
+            subject,
+            content: renderTemplate(template, { subject, content: String(params['mail-content'] ?? '') }),
+            contentType: 'html',
+            to: params['send-to'],
+            cc: params.cc ?? [],
+            bcc: params.bcc ?? [],
+            replyTo: params['reply-to-recipients'] ?? [],
+          }, internetMessageId)),
+      });
+      const note = attachments.files.length ? bucketFallbackNote(ctx, params['attachment-location'], 'read the attachments from') : null;
+      const { '@odata.context': _context, '@odata.etag': _etag, ...json } = message;
+      return success([sent, note].filter(Boolean).join('\n'), { json });
+    } catch (err) {
+      return failure(fill(failed, { ERROR_REASON: reasonOf(err) }));
+    }
+  },
 };

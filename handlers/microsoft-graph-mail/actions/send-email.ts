@@ -1,4 +1,11 @@
 import { type ActionSpec, param } from '../../kit/spec';
+import { reasonOf } from '../../kit/errors';
+import { failure, fill, success } from '../../kit/outcome';
+import { GraphClient } from '../client';
+import { loadAttachments } from '../attachment-paths';
+import { graphMessage, sendingMailbox } from '../compose';
+import type { Message } from '../lookup';
+import { idempotentMessageId, mailboxPath, sendOnce } from '../send-once';
 
 /** Seed: Send Email. */
 export const spec: ActionSpec = {
@@ -66,4 +73,35 @@ export const spec: ActionSpec = {
   },
   // DECISIONS 11: beyond the seed, the sent message's `id` and `internetMessageId`.
   jsonResult: true,
+  async run(ctx, params) {
+    const [sent] = spec.messages.success as [string];
+    const [attachmentsMissing, failed] = spec.messages.failure as [string, string];
+    try {
+      const graph = new GraphClient(ctx);
+      const mailbox = sendingMailbox(params['send-from'], graph.inst.defaultMailbox);
+      const attachments = await loadAttachments(ctx.files, params['attachments-paths']);
+      if (attachments.missing.length) return failure(fill(attachmentsMissing, { ATTACHMENTS_LIST: attachments.missing.join(', ') }));
+      const message = await sendOnce({
+        ctx,
+        graph,
+        mailbox,
+        internetMessageId: idempotentMessageId(ctx, spec.id, mailbox),
+        attachments: attachments.files,
+        createDraft: (internetMessageId) =>
+          // https://learn.microsoft.com/graph/api/user-post-messages
+          graph.call<Message>('POST', `${mailboxPath(mailbox)}/messages`, graphMessage({
+            subject: String(params.subject ?? ''),
+            content: String(params['mail-content'] ?? ''),
+            contentType: params['mail-content-type'] === 'HTML' ? 'html' : 'text',
+            to: params['send-to'],
+            cc: params.cc ?? [],
+            bcc: params.bcc ?? [],
+            replyTo: params['reply-to-recipients'] ?? [],
+          }, internetMessageId)),
+      });
+      return success(sent, { json: { id: message.id, internetMessageId: message.internetMessageId } });
+    } catch (err) {
+      return failure(fill(failed, { ERROR_REASON: reasonOf(err) }));
+    }
+  },
 };

@@ -1,4 +1,24 @@
 import { type ActionSpec, param } from '../../kit/spec';
+import { reasonOf } from '../../kit/errors';
+import { failure, fill, success } from '../../kit/outcome';
+import { GraphClient } from '../client';
+import { loadAttachments } from '../attachment-paths';
+import { graphMessage, sendingMailbox } from '../compose';
+import type { Message } from '../lookup';
+import { findOriginal } from '../original-message';
+import { addressOf, recipients, sameAddress } from '../recipients';
+import { idempotentMessageId, mailboxPath, sendOnce } from '../send-once';
+
+/** Who a reply reaches: Reply All (priority), else Reply To, else the original's sender (its Reply-To header first). */
+function replyAudience(original: Message, mailbox: string, replyAll: boolean, replyTo: string[]): string[] {
+  const sender = (original.replyTo?.length ? original.replyTo.map(addressOf) : [addressOf(original.from ?? original.sender)]).filter(Boolean);
+  if (replyAll) {
+    const everyone = [...sender, ...(original.toRecipients ?? []).map(addressOf), ...(original.ccRecipients ?? []).map(addressOf)];
+    return everyone.filter((a) => a && !sameAddress(a, mailbox));
+  }
+  if (replyTo.length) return replyTo;
+  return sender.filter((a) => !sameAddress(a, mailbox));
+}
 
 /** Seed: Send Thread Reply. */
 export const spec: ActionSpec = {
@@ -55,5 +75,44 @@ export const spec: ActionSpec = {
       'Action failed to run because specified attachments were not found: ATTACHMENTS_LIST',
       'Failed to execute action, the error is: ERROR_REASON',
     ],
+  },
+  async run(ctx, params) {
+    const [replied] = spec.messages.success as [string];
+    const [onlyOwnAddress, mailNotFound, attachmentsMissing, failed] = spec.messages.failure as [string, string, string, string];
+    const mailId = String(params['mail-id'] ?? '').trim();
+    try {
+      const graph = new GraphClient(ctx);
+      const mailbox = sendingMailbox(params['send-from'], graph.inst.defaultMailbox);
+      const attachments = await loadAttachments(ctx.files, params['attachments-paths']);
+      if (attachments.missing.length) return failure(fill(attachmentsMissing, { ATTACHMENTS_LIST: attachments.missing.join(', ') }));
+      const original = await findOriginal(graph, mailbox, String(params['folder-name'] ?? 'Inbox'), mailId);
+      if (!original) return failure(fill(mailNotFound, { EMAIL_ID: mailId }));
+      const replyAll = params['reply-all'] === true;
+      const replyTo = recipients(params['reply-to']).map(addressOf);
+      if (!replyAudience(original, mailbox, replyAll, replyTo).length) return failure(onlyOwnAddress);
+      await sendOnce({
+        ctx,
+        graph,
+        mailbox,
+        internetMessageId: idempotentMessageId(ctx, spec.id, mailbox),
+        attachments: attachments.files,
+        // https://learn.microsoft.com/graph/api/message-createreply and message-createreplyall:
+        // a draft in the thread (In-Reply-To, References, the quoted original).
+        createDraft: (internetMessageId) => {
+          const { body: _body, subject: _subject, ...message } = graphMessage(
+            { content: '', contentType: 'text', ...(!replyAll && replyTo.length ? { to: replyTo } : {}) },
+            internetMessageId,
+          );
+          const op = replyAll ? 'createReplyAll' : 'createReply';
+          return graph.call<Message>('POST', `${mailboxPath(mailbox)}/messages/${encodeURIComponent(original.id)}/${op}`, {
+            comment: String(params['mail-content'] ?? ''),
+            message,
+          });
+        },
+      });
+      return success(fill(replied, { EMAIL_ID: mailId }));
+    } catch (err) {
+      return failure(fill(failed, { ERROR_REASON: reasonOf(err) }));
+    }
   },
 };

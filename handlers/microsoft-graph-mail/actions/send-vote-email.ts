@@ -1,4 +1,15 @@
 import { type ActionSpec, param } from '../../kit/spec';
+import { reasonOf, UserError } from '../../kit/errors';
+import { failure, fill, success } from '../../kit/outcome';
+import { loadAttachments } from '../attachment-paths';
+import { GraphClient } from '../client';
+import { graphMessage, sendingMailbox } from '../compose';
+import { bucketFallbackNote } from '../destination';
+import { availableTemplates, loadTemplate } from '../html-templates';
+import type { Message } from '../lookup';
+import { idempotentMessageId, mailboxPath, sendOnce } from '../send-once';
+import { voteOptions, voteRef } from '../vote/options';
+import { voteMailHtml } from '../vote/vote-html';
 
 /** Seed: Send Vote Email. */
 export const spec: ActionSpec = {
@@ -81,4 +92,46 @@ export const spec: ActionSpec = {
     ],
   },
   jsonResult: true,
+  async run(ctx, params) {
+    const [sent] = spec.messages.success as [string];
+    const [noTemplate, attachmentsMissing, failed] = spec.messages.failure as [string, string, string];
+    try {
+      const templateName = String(params['email-html-template'] ?? '').trim();
+      if (!templateName) return failure(noTemplate);
+      const template = await loadTemplate(ctx.files.root, templateName);
+      if (template === null) {
+        throw new UserError(`HTML template "${templateName}" was not found. Available templates: ${(await availableTemplates(ctx.files.root)).join(', ')}.`);
+      }
+      const graph = new GraphClient(ctx);
+      const mailbox = sendingMailbox(params['send-from'], graph.inst.defaultMailbox);
+      const attachments = await loadAttachments(ctx.files, params['attachments-paths']);
+      if (attachments.missing.length) return failure(fill(attachmentsMissing, { ATTACHMENT_LIST: attachments.missing.join(', ') }));
+      const subject = String(params.subject ?? '');
+      const options = voteOptions(params['structure-of-voting-options']);
+      const message = await sendOnce({
+        ctx,
+        graph,
+        mailbox,
+        internetMessageId: idempotentMessageId(ctx, spec.id, mailbox),
+        attachments: attachments.files,
+        // The vote links carry a reference to this very mail, so the id is known before it exists.
+        createDraft: (internetMessageId) =>
+          // https://learn.microsoft.com/graph/api/user-post-messages
+          graph.call<Message>('POST', `${mailboxPath(mailbox)}/messages`, graphMessage({
+            subject,
+            content: voteMailHtml(template, subject, String(params['mail-content'] ?? ''), { replyAddress: mailbox, subject, options, ref: voteRef(internetMessageId), internetMessageId }),
+            contentType: 'html',
+            to: params['send-to'],
+            cc: params.cc ?? [],
+            bcc: params.bcc ?? [],
+            replyTo: params['reply-to-recipients'] ?? [],
+          }, internetMessageId)),
+      });
+      const note = attachments.files.length ? bucketFallbackNote(ctx, params['attachment-location'], 'read the attachments from') : null;
+      const { '@odata.context': _context, '@odata.etag': _etag, ...json } = message;
+      return success([sent, note].filter(Boolean).join('\n'), { json });
+    } catch (err) {
+      return failure(fill(failed, { ERROR_REASON: reasonOf(err) }));
+    }
+  },
 };

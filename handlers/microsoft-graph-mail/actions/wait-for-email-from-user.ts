@@ -1,4 +1,5 @@
 import { type ActionSpec, param } from '../../kit/spec';
+import { pollReplies, repliesAtTimeout, type WaitKind } from '../vote/wait';
 
 /** Seed: Wait For Email From User (DECISIONS 11, 12). Searches the mailbox the question was sent from. */
 export const spec: ActionSpec = {
@@ -50,4 +51,12 @@ export const spec: ActionSpec = {
   tables: [{ title: 'Matching Mails', columns: ['Mail ID', 'Received Date', 'Sender', 'Recipients', 'Subject'] }],
   // Reply attachments, titled `RECIPIENT_EMAIL reply attachment.` (DECISIONS 12).
   attachments: true,
+  run: (ctx, params) => pollReplies(ctx, params, kind()),
+  onTimeout: (ctx) => repliesAtTimeout(ctx, kind()),
 };
+
+function kind(): WaitKind {
+  const [found, timeout] = spec.messages.success as [string, string];
+  const [none, failed] = spec.messages.failure as [string, string];
+  return { found, timeout, none, failed, vote: false };
+}

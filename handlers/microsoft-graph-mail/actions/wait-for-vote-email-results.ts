@@ -1,4 +1,5 @@
 import { type ActionSpec, param } from '../../kit/spec';
+import { pollReplies, repliesAtTimeout, type WaitKind } from '../vote/wait';
 
 /** Seed: Wait For Vote Email Results (DECISIONS 12). */
 export const spec: ActionSpec = {
@@ -63,4 +64,12 @@ export const spec: ActionSpec = {
   tables: [{ title: 'Matching Mails', columns: ['Mail ID', 'Received Date', 'Sender', 'Recipients', 'Subject'] }],
   // Reply attachments, titled `RECIPIENT_EMAIL reply attachment.` (DECISIONS 12).
   attachments: true,
+  run: (ctx, params) => pollReplies(ctx, params, kind()),
+  onTimeout: (ctx) => repliesAtTimeout(ctx, kind()),
 };
+
+function kind(): WaitKind {
+  const [found, timeout] = spec.messages.success as [string, string];
+  const [none, failed] = spec.messages.failure as [string, string];
+  return { found, timeout, none, failed, vote: true };
+}

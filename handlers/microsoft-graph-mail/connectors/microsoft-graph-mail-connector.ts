@@ -1,4 +1,5 @@
 import { type ConnectorSpec, param } from '../../kit/spec';
+import { runMailCycle } from './mail/mail-cycle';
 
 /**
  * Seed: Microsoft Graph Mail Connector. Its connection parameters default to the environment's
@@ -194,4 +195,5 @@ export const spec: ConnectorSpec = {
     'mail-address': 'default-mailbox',
     'verify-ssl': 'verify-ssl',
   },
+  run: runMailCycle,
 };

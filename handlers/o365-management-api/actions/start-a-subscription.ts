@@ -2,7 +2,10 @@
  * O365 Management API — Start a Subscription (seed: o365-management-api 7.0; DECISIONS 21).
  * "Select content type" of the seed is a placeholder, not a default: the content type is required.
  */
+import { reasonOf, UpstreamError } from '../../kit/errors';
+import { failure, fill, success } from '../../kit/outcome';
 import { param, slug, type ActionSpec } from '../../kit/spec';
+import { ManagementClient } from '../client';
 
 const NAME = 'Start a Subscription';
 
@@ -30,4 +33,14 @@ export const spec: ActionSpec = {
     failure: ['Failed to execute command! Error is {0}'],
   },
   jsonResult: false,
+  async run(ctx, params) {
+    const contentType = String(params['start-a-subscription-for']);
+    try {
+      await new ManagementClient(ctx).feed('POST', `subscriptions/start?contentType=${encodeURIComponent(contentType)}`);
+    } catch (err) {
+      // AF20024: already enabled — the subscription the user asked for is there.
+      if (!(err instanceof UpstreamError && /^AF20024\b/.test(err.message))) return failure(fill(spec.messages.failure[0]!, [reasonOf(err)]));
+    }
+    return success(fill(spec.messages.success[0]!, [contentType]));
+  },
 };

@@ -2,7 +2,10 @@
  * O365 Management API — Stop a Subscription (seed: o365-management-api 7.0; DECISIONS 2, 21).
  * The failure message's seed typo ("Failed to connect to execute command!") is corrected.
  */
+import { reasonOf } from '../../kit/errors';
+import { failure, fill, success } from '../../kit/outcome';
 import { param, slug, type ActionSpec } from '../../kit/spec';
+import { ManagementClient } from '../client';
 import { CONTENT_TYPES } from './start-a-subscription';
 
 const NAME = 'Stop a Subscription';
@@ -28,4 +31,13 @@ export const spec: ActionSpec = {
     failure: ['Failed to execute command! Error is {0}'],
   },
   jsonResult: false,
+  async run(ctx, params) {
+    const contentType = String(params['stop-a-subscription-for']);
+    try {
+      await new ManagementClient(ctx).feed('POST', `subscriptions/stop?contentType=${encodeURIComponent(contentType)}`);
+      return success(fill(spec.messages.success[0]!, [contentType]));
+    } catch (err) {
+      return failure(fill(spec.messages.failure[0]!, [reasonOf(err)]));
+    }
+  },
 };

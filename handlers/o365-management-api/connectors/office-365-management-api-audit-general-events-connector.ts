@@ -5,6 +5,10 @@
  * the environment's o365-management-api instance (instanceParamMap).
  */
 import { param, slug, type ConnectorSpec } from '../../kit/spec';
+import { auditAlertBuilder } from '../feed/audit-alert';
+import { httpForProxy } from '../../kit/proxy';
+import { runFeedCycle } from '../feed/cycle';
+import { windowProblem } from '../feed/windows';
 
 const NAME = 'Office 365 Management API Audit General Events Connector';
 
@@ -169,5 +173,10 @@ export const spec: ConnectorSpec = {
     'certificate-password': 'certificate-password',
     'oauth2-login-endpoint-url': 'oauth2-login-endpoint-url',
     'verify-ssl': 'verify-ssl',
+  },
+  validate: windowProblem,
+  run(ctx, params) {
+    const toAlert = auditAlertBuilder({ params, rules: ctx.rules, environment: ctx.environment });
+    return runFeedCycle({ ...ctx, http: httpForProxy(ctx.http, params) }, params, { contentType: 'Audit.General', toAlert });
   },
 };

@@ -4,6 +4,10 @@
  * Connection parameters default to the environment's o365-management-api instance (instanceParamMap).
  */
 import { param, slug, type ConnectorSpec } from '../../kit/spec';
+import { dlpAlertBuilder } from '../feed/dlp-alert';
+import { httpForProxy } from '../../kit/proxy';
+import { runFeedCycle } from '../feed/cycle';
+import { windowProblem } from '../feed/windows';
 
 const NAME = 'Office 365 Management API DLP Events Connector';
 
@@ -160,5 +164,10 @@ export const spec: ConnectorSpec = {
     'certificate-path': 'certificate-path',
     'certificate-password': 'certificate-password',
     'oauth2-login-endpoint-url': 'oauth2-login-endpoint-url',
+  },
+  validate: windowProblem,
+  run(ctx, params) {
+    const toAlert = dlpAlertBuilder({ params, rules: ctx.rules, environment: ctx.environment });
+    return runFeedCycle({ ...ctx, http: httpForProxy(ctx.http, params) }, params, { contentType: 'DLP.All', toAlert });
   },
 };

@@ -1,0 +1,113 @@
+/**
+ * Values typed for instance, connector and job parameters, checked with the grammar's own
+ * conversion (bot/commands convertValue), so that text commands and dialogs accept and refuse
+ * exactly the same things.
+ */
+import { convertValue, suggest } from '../commands';
+import { slug, type ParamSpec } from '../../handlers/kit/spec';
+
+export type Typed = { ok: true; value: unknown } | { ok: false; message: string };
+
+export function findParamIn(params: readonly ParamSpec[], name: string): ParamSpec | undefined {
+  const key = slug(name);
+  if (!key) return undefined;
+  return params.find((p) => p.id === key) ?? params.find((p) => (p.aliases ?? []).includes(key)) ?? params.find((p) => slug(p.displayName) === key);
+}
+
+/** `Parameter --x: "y" is not …` → `"y" is not …` (the field already names the parameter). */
+export function fieldMessage(message: string): string {
+  const m = /^Parameter --[a-z0-9-]+:?\s*(.*)$/.exec(message);
+  if (!m || !m[1]) return message;
+  return m[1].charAt(0).toUpperCase() + m[1].slice(1);
+}
+
+/** A typed or submitted value to the param's type; `true` is a bare `--flag`. */
+export function typedValue(p: ParamSpec, raw: string | true): Typed {
+  if (raw === true) return p.type === 'boolean' ? { ok: true, value: true } : { ok: false, message: `Parameter --${p.id} needs a value.` };
+  const text = p.secret ? raw.trim() : raw;
+  const r = convertValue(p, { value: text, literal: text, source: text, quoted: true });
+  return r.ok ? { ok: true, value: r.value } : { ok: false, message: r.message };
+}
+
+export function isBlank(raw: unknown): boolean {
+  return raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '');
+}
+
+export function needsValue(p: ParamSpec): boolean {
+  return p.required && p.default === undefined && p.defaultFromInstance === undefined;
+}
+
+export interface Checked {
+  values: Record<string, unknown>;
+  /** Params to clear (back to their defaults). */
+  unset: string[];
+  /** By param id (or the unknown name as typed). */
+  errors: Record<string, string>;
+}
+
+/** `--flag value` pairs of a text command (partial update: only what is given). */
+export function checkFlags(params: readonly ParamSpec[], flags: Record<string, string | true>, owner: string): Checked {
+  const out: Checked = { values: {}, unset: [], errors: {} };
+  for (const [name, raw] of Object.entries(flags)) {
+    const p = findParamIn(params, name);
+    if (!p) {
+      const near = suggest(name, params.map((x) => x.id), 3).map((n) => `--${n}`);
+      out.errors[name] = `Unknown parameter --${name} for ${owner}.${near.length ? ` Did you mean ${near.join(' or ')}?` : ` Parameters: ${params.map((x) => `--${x.id}`).join(', ')}.`}`;
+      continue;
+    }
+    if (raw !== true && isBlank(raw)) {
+      if (needsValue(p)) out.errors[p.id] = `Parameter --${p.id} is required; it cannot be emptied.`;
+      else out.unset.push(p.id);
+      continue;
+    }
+    const t = typedValue(p, raw);
+    if (t.ok) out.values[p.id] = t.value;
+    else out.errors[p.id] = t.message;
+  }
+  return out;
+}
+
+/**
+ * A submitted form (every field present). Empty secret: keep the saved one (or the one typed
+ * earlier in this dialog, `drafts`). Empty other field: back to its default. `stored` are the
+ * ids that hold a value now.
+ */
+export function checkForm(params: readonly ParamSpec[], submitted: Record<string, unknown>, stored: ReadonlySet<string>, drafts: Record<string, string> = {}): Checked {
+  const out: Checked = { values: {}, unset: [], errors: {} };
+  for (const p of params) {
+    const raw = submitted[p.id];
+    if (p.secret) {
+      if (!isBlank(raw)) out.values[p.id] = String(raw).trim();
+      else if (drafts[p.id]) out.values[p.id] = drafts[p.id];
+      continue;
+    }
+    if (p.type === 'boolean') {
+      if (raw === undefined || raw === null || raw === '') continue;
+      const t = typedValue(p, typeof raw === 'boolean' ? String(raw) : String(raw));
+      if (t.ok) out.values[p.id] = t.value;
+      else out.errors[p.id] = fieldMessage(t.message);
+      continue;
+    }
+    if (isBlank(raw)) {
+      if (stored.has(p.id)) out.unset.push(p.id);
+      continue;
+    }
+    const t = typedValue(p, String(raw));
+    if (t.ok) out.values[p.id] = t.value;
+    else out.errors[p.id] = fieldMessage(t.message);
+  }
+  for (const p of params) {
+    if (out.errors[p.id] || !needsValue(p)) continue;
+    const has = out.values[p.id] !== undefined || (stored.has(p.id) && !out.unset.includes(p.id));
+    if (!has) out.errors[p.id] = `${p.displayName} is required.`;
+  }
+  return out;
+}
+
+/** A value as shown back (never a secret's). */
+export function display(p: ParamSpec, value: unknown): string {
+  if (p.secret) return '••••••';
+  if (Array.isArray(value)) return value.map(String).join(',');
+  if (value !== null && typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}

@@ -1,0 +1,76 @@
+/**
+ * What every connector does with its events' fields (DECISIONS 16, 18): read a field by name,
+ * the environment label (Environment Field Name + Environment Regex Pattern, on RE2), `[field]`
+ * name templates, and user regexes compiled safely.
+ */
+import RE2 from 're2';
+import { UserError } from './errors';
+
+/** A top-level field, or a dotted path (`ExchangeMetaData.From`) when no such top-level key exists. */
+export function fieldValue(event: Record<string, unknown>, name: string): unknown {
+  if (!name) return undefined;
+  if (Object.prototype.hasOwnProperty.call(event, name)) return event[name];
+  let cur: unknown = event;
+  for (const part of name.split('.')) {
+    if (!cur || typeof cur !== 'object' || !Object.prototype.hasOwnProperty.call(cur, part)) return undefined;
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  return cur;
+}
+
+/** A user regex on RE2 (it cannot hang); a pattern RE2 cannot take is refused naming the parameter. */
+export function compileUserRegex(source: string, paramName: string, flags = ''): RE2 {
+  try {
+    return new RE2(source, flags);
+  } catch (err) {
+    throw new UserError(`${paramName} ${JSON.stringify(source)} is not a regular expression RE2 accepts (${(err as Error).message.split('\n')[0]}).`);
+  }
+}
+
+/**
+ * The environment label: the field's value run through the pattern (its first match; `.*`
+ * keeps the value). No field, an empty pattern or no match → `fallback` (the seeds' "default
+ * environment").
+ */
+export function environmentLabel(event: Record<string, unknown>, fieldName: unknown, pattern: unknown, fallback: string): string {
+  const field = typeof fieldName === 'string' ? fieldName.trim().replace(/^"(.*)"$/, '$1') : '';
+  if (!field) return fallback;
+  const value = fieldValue(event, field);
+  if (value === undefined || value === null || typeof value === 'object') return fallback;
+  const source = typeof pattern === 'string' ? pattern : '';
+  if (!source) return fallback;
+  const m = compileUserRegex(source, 'Environment Regex Pattern').exec(String(value));
+  return m && m[0] ? m[0] : fallback;
+}
+
+/**
+ * Fills `[field]` placeholders from the event. Only string values are used (the seed: "the
+ * connector only handles keys containing the string value"); a template naming a missing or
+ * non-string field, or with no placeholder text left, is invalid → null (use the default name).
+ */
+export function fillTemplate(template: unknown, event: Record<string, unknown>): string | null {
+  if (typeof template !== 'string' || !template.trim()) return null;
+  let invalid = false;
+  const out = template.replace(/\[([^[\]]+)\]/g, (_m, name: string) => {
+    const v = fieldValue(event, name.trim());
+    if (typeof v !== 'string') {
+      invalid = true;
+      return '';
+    }
+    return v;
+  });
+  return invalid || !out.trim() ? null : out.trim();
+}
+
+/** Case-insensitive membership for the seeds' comma-separated filters and the rule lists. */
+export function inList(list: string[], value: unknown): boolean {
+  if (value === undefined || value === null) return false;
+  const v = String(value).trim().toLowerCase();
+  return list.some((x) => x.trim().toLowerCase() === v);
+}
+
+/** A list parameter as given (list, or comma-separated text), trimmed, empties dropped. */
+export function listParam(value: unknown): string[] {
+  const raw = Array.isArray(value) ? value.map(String) : typeof value === 'string' ? value.split(',') : [];
+  return raw.map((s) => s.trim()).filter(Boolean);
+}

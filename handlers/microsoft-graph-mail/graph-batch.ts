@@ -1,0 +1,378 @@
+/**
+ * Sends Graph requests in JSON batches (https://learn.microsoft.com/graph/json-batching):
+ * requests made in the same tick are packed into `$batch` envelopes of at most 20, with at most
+ * `perMailbox` requests in flight per mailbox (Outlook allows 4 per app and mailbox) and at most
+ * `maxInFlight` envelopes at once. A request answered 429 is sent again after its own Retry-After
+ * (https://learn.microsoft.com/graph/throttling): Graph refuses it before doing anything. A 503 is
+ * retried for reads and for writes whose repetition changes nothing (DELETE, PATCH, move, mark as
+ * junk: a second try finds the item gone or already changed); a send is never repeated here.
+ */
+import { getMaxListeners, setMaxListeners } from 'node:events';
+import { UnreachableError } from '../kit/errors';
+import type { HttpClient } from '../kit/http';
+
+export interface SubRequest {
+  method: string;
+  /** `v1.0` or `beta`. */
+  version: string;
+  /** Relative to the version, starting with `/` (`/users/x/messages?$top=5`). */
+  url: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface SubResponse {
+  status: number;
+  /** Lowercase names. */
+  headers: Record<string, string>;
+  /** Parsed JSON, a string (non-JSON bodies), or undefined. */
+  body: unknown;
+}
+
+export interface SchedulerOptions {
+  /** Sub-requests per `$batch` (Graph allows 20). */
+  batchSize?: number;
+  /** Requests in flight per mailbox. */
+  perMailbox?: number;
+  /** HTTP requests (envelopes) in flight. */
+  maxInFlight?: number;
+  /** false: every request goes alone (no `$batch`). */
+  batching?: boolean;
+  /** Sends of one request before its last answer is returned as is. */
+  maxAttempts?: number;
+  /** Upper bound of one Retry-After wait. */
+  maxRetryWaitMs?: number;
+}
+
+export interface Transport {
+  http: HttpClient;
+  /** Graph root, no trailing slash. */
+  root: string;
+  verifySsl: boolean;
+  signal?: AbortSignal;
+  token(): Promise<string>;
+  /** Called after a 401 so that the next `token()` asks for a new one. */
+  forgetToken(): void;
+}
+
+interface Pending {
+  req: SubRequest;
+  mailbox: string | null;
+  attempts: number;
+  /** A 401 was answered once already (the token is renewed once, then the 401 stands). */
+  renewed: boolean;
+  notBefore: number;
+  resolve(res: SubResponse): void;
+  reject(err: unknown): void;
+}
+
+export const GRAPH_BATCH_LIMIT = 20;
+export const OUTLOOK_MAILBOX_CONCURRENCY = 4;
+
+/** The mailbox a request counts against (`/users/{id|upn}/…`), lowercase, or null. */
+export function mailboxOf(url: string): string | null {
+  const m = /^\/users\/([^/?]+)\/[^?]/.exec(url);
+  if (!m) return null;
+  try {
+    return decodeURIComponent(m[1] as string).toLowerCase();
+  } catch {
+    return (m[1] as string).toLowerCase();
+  }
+}
+
+function lowerHeaders(h: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (h && typeof h === 'object') for (const [k, v] of Object.entries(h as Record<string, unknown>)) out[k.toLowerCase()] = String(v);
+  return out;
+}
+
+function parseBody(buf: Buffer, contentType: string): unknown {
+  if (!buf.length) return undefined;
+  const text = buf.toString('utf8');
+  if (/json/i.test(contentType) || /^\s*[{[]/.test(text)) {
+    try {
+      return JSON.parse(text);
+    } catch {
+      return text;
+    }
+  }
+  return text;
+}
+
+function retryAfterMs(headers: Record<string, string>, attempt: number, cap: number): number {
+  const raw = headers['retry-after'];
+  const seconds = raw !== undefined ? Number(raw) : NaN;
+  if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds * 1000, cap);
+  const date = raw ? Date.parse(raw) : NaN;
+  if (Number.isFinite(date)) return Math.min(Math.max(0, date - Date.now()), cap);
+  return Math.min(250 * 2 ** attempt, 8000, cap);
+}
+
+/**
+ * Writes that may be sent twice without a second effect: the item is gone (DELETE), already set
+ * (PATCH), or has a new id after a move, so a repeat finds nothing (404) instead of acting again.
+ */
+export function isRepeatableWrite(req: SubRequest): boolean {
+  if (req.method === 'DELETE' || req.method === 'PATCH') return true;
+  return req.method === 'POST' && /\/messages\/[^/?]+\/(move|markAsJunk|markAsNotJunk)(\?|$)/i.test(req.url);
+}
+
+/** Statuses after which a request is sent again. */
+function shouldRetry(status: number, req: SubRequest): boolean {
+  if (status === 429) return true;
+  if (req.method === 'GET') return status === 500 || status === 502 || status === 503 || status === 504;
+  return status === 503 && isRepeatableWrite(req);
+}
+
+export class BatchScheduler {
+  private readonly queue: Pending[] = [];
+  private readonly inFlightByMailbox = new Map<string, number>();
+  private inFlight = 0;
+  private pumpScheduled = false;
+  private timer: NodeJS.Timeout | null = null;
+  private fatal: unknown = null;
+  private readonly batchSize: number;
+  private readonly perMailbox: number;
+  private readonly maxInFlight: number;
+  private readonly batching: boolean;
+  private readonly maxAttempts: number;
+  private readonly maxRetryWaitMs: number;
+  /** Envelopes sent (HTTP requests to Graph), for figures. */
+  envelopes = 0;
+  /** Sub-requests sent, retries included. */
+  sent = 0;
+
+  constructor(private readonly t: Transport, opts: SchedulerOptions = {}) {
+    this.batchSize = Math.max(1, Math.min(opts.batchSize ?? GRAPH_BATCH_LIMIT, GRAPH_BATCH_LIMIT));
+    this.perMailbox = Math.max(1, opts.perMailbox ?? OUTLOOK_MAILBOX_CONCURRENCY);
+    this.maxInFlight = Math.max(1, opts.maxInFlight ?? 10);
+    this.batching = opts.batching !== false;
+    this.maxAttempts = Math.max(1, opts.maxAttempts ?? 8);
+    this.maxRetryWaitMs = opts.maxRetryWaitMs ?? 60_000;
+    if (t.signal) {
+      // Each request in flight listens to the job's signal (undici): room for all of them.
+      setMaxListeners(Math.max(getMaxListeners(t.signal), this.maxInFlight + 16), t.signal);
+      t.signal.addEventListener('abort', () => this.failAll(new Error('The job was cancelled.')), { once: true });
+    }
+  }
+
+  /** Queues one request; resolves with its final answer (after retries), rejects on network failure. */
+  submit(req: SubRequest): Promise<SubResponse> {
+    if (this.fatal) return Promise.reject(this.fatal);
+    if (this.t.signal?.aborted) return Promise.reject(new Error('The job was cancelled.'));
+    return new Promise<SubResponse>((resolve, reject) => {
+      this.queue.push({ req, mailbox: mailboxOf(req.url), attempts: 0, renewed: false, notBefore: 0, resolve, reject });
+      this.schedulePump();
+    });
+  }
+
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    // setImmediate: requests made in this tick (and the microtasks after it) share envelopes.
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
+  }
+
+  private failAll(err: unknown): void {
+    this.fatal = err;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    for (const p of this.queue.splice(0)) p.reject(err);
+  }
+
+  private pump(): void {
+    if (this.fatal) return;
+    const now = Date.now();
+    while (this.inFlight < this.maxInFlight) {
+      const chosen = this.take(now);
+      if (!chosen.length) break;
+      this.inFlight++;
+      for (const p of chosen) if (p.mailbox) this.inFlightByMailbox.set(p.mailbox, (this.inFlightByMailbox.get(p.mailbox) ?? 0) + 1);
+      void this.send(chosen).finally(() => {
+        this.inFlight--;
+        for (const p of chosen) {
+          if (!p.mailbox) continue;
+          const n = (this.inFlightByMailbox.get(p.mailbox) ?? 1) - 1;
+          if (n <= 0) this.inFlightByMailbox.delete(p.mailbox);
+          else this.inFlightByMailbox.set(p.mailbox, n);
+        }
+        this.schedulePump();
+      });
+    }
+    this.armTimer(now);
+  }
+
+  /** The next envelope: ready requests in order, one Graph version, mailbox limits kept. */
+  private take(now: number): Pending[] {
+    const chosen: Pending[] = [];
+    const extra = new Map<string, number>();
+    const limit = this.batching ? this.batchSize : 1;
+    let version: string | null = null;
+    for (let i = 0; i < this.queue.length && chosen.length < limit; ) {
+      const p = this.queue[i] as Pending;
+      const busy = p.mailbox ? (this.inFlightByMailbox.get(p.mailbox) ?? 0) + (extra.get(p.mailbox) ?? 0) : 0;
+      if (p.notBefore > now || busy >= this.perMailbox || (version !== null && p.req.version !== version)) {
+        i++;
+        continue;
+      }
+      version = p.req.version;
+      this.queue.splice(i, 1);
+      chosen.push(p);
+      if (p.mailbox) extra.set(p.mailbox, (extra.get(p.mailbox) ?? 0) + 1);
+    }
+    return chosen;
+  }
+
+  /** Wakes the pump when the earliest delayed request becomes due. */
+  private armTimer(now: number): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    const waiting = this.queue.filter((p) => p.notBefore > now);
+    if (!waiting.length) return;
+    const due = Math.min(...waiting.map((p) => p.notBefore));
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.pump();
+    }, Math.max(0, due - now));
+  }
+
+  private requeue(p: Pending, waitMs: number): void {
+    p.notBefore = Date.now() + waitMs;
+    this.queue.push(p);
+  }
+
+  /** Settles one request from its answer: done, or queued again after Retry-After. */
+  private settle(p: Pending, res: SubResponse): void {
+    p.attempts++;
+    if (res.status === 401 && !p.renewed) {
+      p.renewed = true;
+      this.t.forgetToken();
+      this.requeue(p, 0);
+      return;
+    }
+    if (shouldRetry(res.status, p.req) && p.attempts < this.maxAttempts) {
+      this.requeue(p, retryAfterMs(res.headers, p.attempts - 1, this.maxRetryWaitMs));
+      return;
+    }
+    // A repeatable write sent again that now finds nothing: an earlier try did it (or the item is
+    // gone anyway). Answered as done without a body.
+    if (res.status === 404 && p.attempts > 1 && isRepeatableWrite(p.req)) {
+      p.resolve({ status: 204, headers: {}, body: undefined });
+      return;
+    }
+    p.resolve(res);
+  }
+
+  private async send(chosen: Pending[]): Promise<void> {
+    let token: string;
+    try {
+      token = await this.t.token();
+    } catch (err) {
+      // No token, no request: every waiting request fails with the same one-line reason.
+      for (const p of chosen) p.reject(err);
+      this.failAll(err);
+      return;
+    }
+    this.envelopes++;
+    this.sent += chosen.length;
+    if (chosen.length === 1) return this.sendOne(chosen[0] as Pending, token);
+    return this.sendBatch(chosen, token);
+  }
+
+  private async sendOne(p: Pending, token: string): Promise<void> {
+    const { req } = p;
+    const hasBody = req.body !== undefined;
+    try {
+      const res = await this.t.http.send({
+        method: req.method,
+        url: `${this.t.root}/${req.version}${req.url}`,
+        headers: {
+          authorization: `Bearer ${token}`,
+          accept: 'application/json',
+          ...(hasBody ? { 'content-type': 'application/json' } : {}),
+          ...req.headers,
+        },
+        body: hasBody ? (typeof req.body === 'string' ? req.body : JSON.stringify(req.body)) : undefined,
+        verifySsl: this.t.verifySsl,
+        signal: this.t.signal,
+        retries: 0,
+      });
+      this.settle(p, { status: res.status, headers: res.headers, body: parseBody(res.body, res.headers['content-type'] ?? '') });
+    } catch (err) {
+      this.networkFailure([p], err);
+    }
+  }
+
+  private async sendBatch(chosen: Pending[], token: string): Promise<void> {
+    const requests = chosen.map((p, i) => {
+      const r: Record<string, unknown> = { id: String(i + 1), method: p.req.method, url: p.req.url };
+      const headers: Record<string, string> = { ...p.req.headers };
+      if (p.req.body !== undefined) {
+        headers['Content-Type'] = headers['Content-Type'] ?? 'application/json';
+        r.body = p.req.body;
+      }
+      if (Object.keys(headers).length) r.headers = headers;
+      return r;
+    });
+    const version = chosen[0]?.req.version ?? 'v1.0';
+    let status: number;
+    let headers: Record<string, string>;
+    let body: unknown;
+    try {
+      const res = await this.t.http.send({
+        method: 'POST',
+        url: `${this.t.root}/${version}/$batch`,
+        headers: { authorization: `Bearer ${token}`, accept: 'application/json', 'content-type': 'application/json' },
+        body: JSON.stringify({ requests }),
+        verifySsl: this.t.verifySsl,
+        signal: this.t.signal,
+        retries: 0,
+      });
+      status = res.status;
+      headers = res.headers;
+      body = parseBody(res.body, res.headers['content-type'] ?? '');
+    } catch (err) {
+      this.networkFailure(chosen, err);
+      return;
+    }
+    if (status < 200 || status >= 300) {
+      // The envelope itself was refused (throttled, token expired, bad payload): none of its requests ran.
+      for (const p of chosen) this.settle(p, { status, headers, body });
+      return;
+    }
+    const responses = Array.isArray((body as { responses?: unknown })?.responses) ? ((body as { responses: unknown[] }).responses as Array<Record<string, unknown>>) : [];
+    const byId = new Map(responses.map((r) => [String(r.id), r]));
+    chosen.forEach((p, i) => {
+      const r = byId.get(String(i + 1));
+      if (!r) {
+        p.reject(new UnreachableError('Microsoft Graph answered a batch without a response for one of its requests.'));
+        return;
+      }
+      const h = lowerHeaders(r.headers);
+      let b = r.body;
+      // Graph base64-encodes non-JSON sub-response bodies.
+      if (typeof b === 'string' && !/json/i.test(h['content-type'] ?? '')) {
+        try {
+          b = Buffer.from(b, 'base64').toString('utf8');
+        } catch {
+          /* keep as is */
+        }
+      }
+      this.settle(p, { status: Number(r.status), headers: h, body: b });
+    });
+  }
+
+  /** A lost connection: reads are sent again after a pause; a write may have run, so it fails. */
+  private networkFailure(chosen: Pending[], err: unknown): void {
+    for (const p of chosen) {
+      p.attempts++;
+      if (p.req.method === 'GET' && p.attempts < this.maxAttempts && !this.t.signal?.aborted) this.requeue(p, Math.min(250 * 2 ** (p.attempts - 1), 8000));
+      else p.reject(err);
+    }
+  }
+}

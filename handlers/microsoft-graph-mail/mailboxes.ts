@@ -1,0 +1,122 @@
+/**
+ * The comma-separated mailbox lists of the seed's actions: processed in batches of "How many
+ * mailboxes to process in a single batch" (the mailboxes whose requests go out together), several
+ * batches at once up to MAILBOXES_IN_FLIGHT, progress shown as batches finish, and one outcome per
+ * mailbox: done, not found, folder missing, or failed.
+ */
+import type { ActionContext } from '../kit/context';
+import { reasonOf, UpstreamError } from '../kit/errors';
+import { FolderNotFoundError } from './folders';
+
+/** Mailboxes worked on at once: about ten `$batch` envelopes of 20 in flight. */
+export const MAILBOXES_IN_FLIGHT = 200;
+export const DEFAULT_MAILBOX_BATCH = 25;
+
+export type MailboxOutcome<T> =
+  | { mailbox: string; kind: 'done'; value: T }
+  | { mailbox: string; kind: 'not-found' }
+  | { mailbox: string; kind: 'folder-missing'; folder: string; role?: string }
+  | { mailbox: string; kind: 'failed'; reason: string };
+
+/** A folder missing in a mailbox, with its role where an action has two (source/destination). */
+export class RoleFolderNotFoundError extends FolderNotFoundError {
+  constructor(mailbox: string, folder: string, readonly role: string) {
+    super(mailbox, folder);
+  }
+}
+
+/** Graph's answers for a mailbox that does not exist or has no Exchange Online mailbox. */
+export function isMailboxNotFound(err: unknown): boolean {
+  return (
+    err instanceof UpstreamError &&
+    (err.status === 404 || err.status === 400) &&
+    /^(ErrorInvalidUser|MailboxNotEnabledForRESTAPI|MailboxNotHostedInExchangeOnline|ErrorNonExistentMailbox|Request_ResourceNotFound|ResourceNotFound|ErrorMailboxNotFound)\b/.test(err.message)
+  );
+}
+
+/** A list parameter as typed (string[]) or as the instance gives it (one string). */
+export function listParam(value: unknown, separators: RegExp = /[,;]/): string[] {
+  const items = Array.isArray(value) ? value.map(String) : typeof value === 'string' ? value.split(separators) : [];
+  return items.map((s) => s.trim()).filter(Boolean);
+}
+
+/** Mailbox addresses, duplicates (any case) dropped, order kept. */
+export function mailboxList(value: unknown): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const m of listParam(value, /[,;\s]+/)) {
+    const key = m.toLowerCase();
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(m);
+  }
+  return out;
+}
+
+export function batchSizeParam(value: unknown): number {
+  const n = Math.floor(Number(value));
+  return Number.isFinite(n) && n >= 1 ? Math.min(n, 1000) : DEFAULT_MAILBOX_BATCH;
+}
+
+function outcomeOf<T>(mailbox: string, err: unknown): MailboxOutcome<T> {
+  if (err instanceof RoleFolderNotFoundError) return { mailbox, kind: 'folder-missing', folder: err.folder, role: err.role };
+  if (err instanceof FolderNotFoundError) return { mailbox, kind: 'folder-missing', folder: err.folder };
+  if (isMailboxNotFound(err)) return { mailbox, kind: 'not-found' };
+  return { mailbox, kind: 'failed', reason: reasonOf(err) };
+}
+
+/**
+ * Runs `work` for every mailbox, `batchSize` mailboxes per batch and as many batches at once as
+ * keep about MAILBOXES_IN_FLIGHT mailboxes busy. Outcomes come back in the order of `mailboxes`.
+ */
+export async function forEachMailbox<T>(
+  ctx: ActionContext,
+  mailboxes: string[],
+  batchSize: number,
+  work: (mailbox: string) => Promise<T>,
+  verb = 'Processed',
+): Promise<MailboxOutcome<T>[]> {
+  const total = mailboxes.length;
+  const outcomes: MailboxOutcome<T>[] = new Array(total);
+  const batches: number[][] = [];
+  for (let i = 0; i < total; i += batchSize) batches.push(Array.from({ length: Math.min(batchSize, total - i) }, (_, k) => i + k));
+  const lanes = Math.max(1, Math.min(batches.length, Math.floor(MAILBOXES_IN_FLIGHT / batchSize)));
+  let next = 0;
+  let done = 0;
+  const lane = async (): Promise<void> => {
+    while (next < batches.length) {
+      if (ctx.signal.aborted) throw new Error('The job was cancelled.');
+      const batch = batches[next++] as number[];
+      await Promise.all(
+        batch.map(async (i) => {
+          const mailbox = mailboxes[i] as string;
+          try {
+            outcomes[i] = { mailbox, kind: 'done', value: await work(mailbox) };
+          } catch (err) {
+            outcomes[i] = outcomeOf<T>(mailbox, err);
+          }
+        }),
+      );
+      done += batch.length;
+      if (total > 1) await ctx.progress(done, total, `${verb} ${done} of ${total} mailboxes`).catch(() => undefined);
+    }
+  };
+  await Promise.all(Array.from({ length: lanes }, lane));
+  return outcomes;
+}
+
+/** `a@x: 3, b@x: 1` (DECISIONS 3). */
+export function mailboxCounts(items: Array<{ mailbox: string; count: number }>): string {
+  return items.map((i) => `${i.mailbox}: ${i.count}`).join(', ');
+}
+
+/**
+ * One line per distinct failure reason; the mailboxes are named unless every mailbox failed
+ * alike (a bad secret fails them all with one reason).
+ */
+export function failureReasons(outcomes: MailboxOutcome<unknown>[]): string[] {
+  const failed = outcomes.filter((o): o is Extract<MailboxOutcome<unknown>, { kind: 'failed' }> => o.kind === 'failed');
+  const byReason = new Map<string, string[]>();
+  for (const f of failed) byReason.set(f.reason, [...(byReason.get(f.reason) ?? []), f.mailbox]);
+  return [...byReason.entries()].map(([reason, boxes]) => (boxes.length === outcomes.length ? reason : `${reason} (mailbox(es): ${boxes.join(', ')})`));
+}

@@ -1,0 +1,372 @@
+/**
+ * Office 365 Management API connectors end to end: the schedule worker beside the real runtime
+ * (real redis-server, real outbox, fake Slack Web API), the emulator's Management Activity API.
+ * Each scenario gets its own emulator tenant and Slack channel.
+ */
+import type { Worker } from 'bullmq';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { createQueues } from '../../queue/queues';
+import { runScheduleNow } from '../../queue/schedules';
+import { SecretBox } from '../../store/crypto';
+import { EnvironmentStore } from '../../store/environments';
+import { redisOptions } from '../../store/redis';
+import { startHarness, type Harness } from '../helpers/harness';
+import { startRuntime, type Runtime } from '../../lib/runtime';
+import { createLogger } from '../../lib/log';
+import { addSchedule, alertIdsIn, duplicates, postsIn, runNow, settled, sleep, startSchedules, stopSchedules, unescape, until } from './connector-helpers';
+import { auditEvent, dlpEvent, minutesAgo, newTenant, publish } from './o365-fixtures';
+import { planWindows } from '../../handlers/o365-management-api/feed/windows';
+
+let h: Harness;
+let workers: Worker[];
+
+beforeAll(async () => {
+  h = await startHarness();
+  // Only what a test publishes: no generated demo content.
+  h.emulator.state.settings.generateAuditContent = false;
+  workers = startSchedules(h.runtime, h.settings.redisUrl!);
+});
+
+afterAll(async () => {
+  await stopSchedules(workers ?? []);
+  await h?.close();
+});
+
+const DLP = 'office-365-management-api-dlp-events-connector';
+const AUDIT = 'office-365-management-api-audit-general-events-connector';
+
+describe('O365 Management API connectors', () => {
+  it('posts events from several windows and pages once each, across cycles and overlapping windows', async () => {
+    const t = newTenant(h.emulator, 'pages');
+    h.emulator.state.settings.contentPageSize = 2;
+    const ids: string[] = [];
+    const blob = (minutes: number, n: number): void => {
+      const events = Array.from({ length: n }, () => dlpEvent({ at: minutesAgo(minutes + 1) }));
+      ids.push(...events.map((e) => String(e.Id)));
+      publish(h.emulator, t, 'DLP.All', events, minutesAgo(minutes));
+    };
+    blob(7 * 60, 2); // first 2-hour window
+    blob(5 * 60, 1);
+    blob(3 * 60 + 30, 1); // one window with three blobs: two listing pages
+    blob(3 * 60 + 20, 1);
+    blob(3 * 60 + 10, 1);
+    blob(30, 1); // inside the padding period: listed again by every cycle
+
+    await addSchedule(h.runtime, 'connectors', {
+      name: 'dlp-pages',
+      type: DLP,
+      channel: 'slack:C11',
+      every: '60s',
+      params: { ...t.params, 'fetch-max-hours-backwards': 8, 'fetch-backwards-time-interval-minutes': 120, 'max-events-to-fetch': 100 },
+    });
+    await until('7 alerts', () => alertIdsIn(h, 'C11').length >= 7);
+
+    // A late blob repeats an event already posted (overlapping windows) and brings one new one.
+    const fresh = dlpEvent({ at: minutesAgo(3) });
+    const repeated = h.emulator.state.content.values().next().value!.events[0]!;
+    publish(h.emulator, t, 'DLP.All', [repeated, fresh], minutesAgo(2));
+    ids.push(String(fresh.Id));
+    await runNow(h.runtime, 'dlp-pages');
+    await until('the new alert', () => alertIdsIn(h, 'C11').includes(String(fresh.Id)));
+    await runNow(h.runtime, 'dlp-pages');
+    await settled(h.runtime);
+    await sleep(300);
+
+    const posted = alertIdsIn(h, 'C11');
+    expect(duplicates(posted)).toEqual([]);
+    expect(posted.sort()).toEqual([...ids].sort());
+    const card = postsIn(h, 'C11')[0]!;
+    expect(card.text).toMatch(/^Alert: DlpRuleMatch: PCI Credit Card Policy/);
+    expect(card.text).toContain('alice@demo.onmicrosoft.com');
+    expect(card.text).toContain('Severity: High');
+    const blocks = JSON.stringify(card.body.blocks);
+    expect(blocks).toContain('Search the mail');
+    expect(blocks).toContain('Delete the mail');
+    expect(blocks).toContain('event.json');
+  });
+
+  it('stops at Max events to fetch and goes on from there in the next cycles', async () => {
+    const t = newTenant(h.emulator, 'maxed');
+    const events = Array.from({ length: 5 }, (_, i) => dlpEvent({ at: minutesAgo(50 - i) }));
+    publish(h.emulator, t, 'DLP.All', events, minutesAgo(40));
+    await addSchedule(h.runtime, 'connectors', { name: 'dlp-max', type: DLP, channel: 'slack:C12', every: '60s', params: { ...t.params, 'max-events-to-fetch': 2 } });
+    await until('2 alerts', () => alertIdsIn(h, 'C12').length >= 2);
+    await settled(h.runtime);
+    expect(alertIdsIn(h, 'C12')).toHaveLength(2);
+    await runNow(h.runtime, 'dlp-max');
+    await until('4 alerts', () => alertIdsIn(h, 'C12').length >= 4);
+    await runNow(h.runtime, 'dlp-max');
+    await until('5 alerts', () => alertIdsIn(h, 'C12').length >= 5);
+    await runNow(h.runtime, 'dlp-max');
+    await settled(h.runtime);
+    const posted = alertIdsIn(h, 'C12');
+    expect(duplicates(posted)).toEqual([]);
+    // The outbox does not promise the order of cards within one cycle.
+    expect(posted.sort()).toEqual(events.map((e) => String(e.Id)).sort());
+  });
+
+  it('a flood becomes one digest card with the count and a JSON file of every event', async () => {
+    const t = newTenant(h.emulator, 'flood');
+    const events = Array.from({ length: 40 }, (_, i) => dlpEvent({ at: minutesAgo(100 - i), operation: i % 2 ? 'DlpRuleMatch' : 'DlpInfo' }));
+    publish(h.emulator, t, 'DLP.All', events.slice(0, 20), minutesAgo(60));
+    publish(h.emulator, t, 'DLP.All', events.slice(20), minutesAgo(30));
+    // Every 10 s a Slack channel takes 5 cards per cycle (half its ~1 message/s).
+    await addSchedule(h.runtime, 'connectors', { name: 'dlp-flood', type: DLP, channel: 'slack:C13', every: '10s', params: { ...t.params, 'max-events-to-fetch': 1000 } });
+    await until('the digest', () => postsIn(h, 'C13').length >= 1);
+    await until('the file upload', () => h.slack.calls.some((c) => c.method === 'files.completeUploadExternal' && c.body.channel_id === 'C13'));
+    await runNow(h.runtime, 'dlp-flood');
+    await settled(h.runtime);
+
+    const posts = postsIn(h, 'C13');
+    expect(posts).toHaveLength(1);
+    expect(alertIdsIn(h, 'C13')).toEqual([]);
+    expect(posts[0]!.text).toContain('40 alerts from connector dlp-flood in one digest');
+    const upload = h.slack.calls.find((c) => c.method === 'files.completeUploadExternal' && c.body.channel_id === 'C13')!;
+    expect(JSON.stringify(upload.body.files)).toContain('40 events');
+    expect(h.slack.calls.some((c) => c.method === 'files.getUploadURLExternal' && c.body.filename === 'dlp-flood-40-events.json')).toBe(true);
+    // The card links the file too; the link serves every event once.
+    const link = /<(http[^|>]+\/files\/[^|>]+)\|dlp-flood-40-events\.json>/.exec(unescape(JSON.stringify(posts[0]!.body.blocks)).replace(/\\u0026/g, '&'))?.[1];
+    expect(link).toBeDefined();
+    const file = (await (await fetch(link!)).json()) as Array<{ Id: string }>;
+    expect(file.map((e) => e.Id).sort()).toEqual(events.map((e) => String(e.Id)).sort());
+  });
+
+  it('filters as the seed says: operation and policy blacklists, the whitelist used as a blacklist; masks findings', async () => {
+    const t = newTenant(h.emulator, 'filters');
+    const undo = dlpEvent({ operation: 'DlpRuleUndo', at: minutesAgo(20) });
+    const gdpr = dlpEvent({ policy: 'GDPR Enhanced', at: minutesAgo(19) });
+    const sharePoint = dlpEvent({ workload: 'SharePoint', at: minutesAgo(18) });
+    const card = dlpEvent({ at: minutesAgo(17) });
+    const iban = dlpEvent({ workload: 'OneDrive', at: minutesAgo(16), values: [{ Name: 'International Banking Account Number (IBAN)', Value: 'DE89 3704 0044 0532 0130 00' }] });
+    publish(h.emulator, t, 'DLP.All', [undo, gdpr, sharePoint, card, iban], minutesAgo(15));
+    await addSchedule(h.runtime, 'connectors', {
+      name: 'dlp-filters',
+      type: DLP,
+      channel: 'slack:C14',
+      every: '60s',
+      whitelist: ['SharePoint'],
+      params: { ...t.params, 'type-of-operation-filter': 'DlpRuleUndo', 'type-of-policy-filter': 'GDPR Enhanced', 'mask-findings': true, 'use-whitelist-as-a-blacklist': true },
+    });
+    await until('2 alerts', () => alertIdsIn(h, 'C14').length >= 2);
+    await settled(h.runtime);
+    expect(alertIdsIn(h, 'C14').sort()).toEqual([String(card.Id), String(iban.Id)].sort());
+    const slackTraffic = JSON.stringify(h.slack.calls.filter((c) => c.body.channel === 'C14'));
+    expect(slackTraffic).not.toContain('4111 1111 1111 1111');
+    expect(slackTraffic).not.toContain('DE89 3704');
+    const ibanCard = postsIn(h, 'C14').find((p) => p.text.includes(String(iban.Id)))!;
+    const blocks = unescape(JSON.stringify(ibanCard.body.blocks));
+    expect(blocks).toContain('XX00 0000 0000 0000 0000 00');
+    expect(blocks).toContain('XXXXXXXXXXXXX XXXXXXX XXXXXXX XXXXXX (XXXX)');
+  });
+
+  it('Audit.General: filters as a whitelist, connector blacklist, additional events from entity keys, environment label', async () => {
+    const t = newTenant(h.emulator, 'audit');
+    const data = JSON.stringify({
+      Entities: [
+        { $id: '1', Type: 'mailbox', MailboxPrimaryAddress: 'carol@demo.onmicrosoft.com' },
+        { $id: '2', Type: 'mailMessage', Recipient: 'carol@demo.onmicrosoft.com', Sender: 'it-support@contoso-helpdesk.co', Subject: 'Mailbox full' },
+        { $id: '3', Type: 'url', Url: 'http://contoso-helpdesk.co/owa/login.php' },
+      ],
+    });
+    const alert = auditEvent({ operation: 'AlertTriggered', workload: 'SecurityComplianceCenter', at: minutesAgo(30), extra: { Name: 'Email reported by user as malware or phish', Severity: 'High' } });
+    const failed = auditEvent({ operation: 'AlertTriggered', workload: 'SecurityComplianceCenter', status: 'Failed', at: minutesAgo(29) });
+    const team = auditEvent({ operation: 'TeamCreated', at: minutesAgo(28) });
+    const air = auditEvent({ operation: 'AirInvestigationData', workload: 'AirInvestigation', at: minutesAgo(27), extra: { Data: data } });
+    const powerBi = auditEvent({ operation: 'AlertTriggered', workload: 'PowerBI', at: minutesAgo(26) });
+    publish(h.emulator, t, 'Audit.General', [alert, failed, team, air, powerBi], minutesAgo(25));
+    await addSchedule(h.runtime, 'connectors', {
+      name: 'audit-rules',
+      type: AUDIT,
+      channel: 'slack:C15',
+      every: '60s',
+      blacklist: ['PowerBI'],
+      params: {
+        ...t.params,
+        'type-of-operation-filter': 'AlertTriggered, AirInvestigationData',
+        'status-filter': 'Succeeded',
+        'use-operation-and-status-filters-as-whitelist': true,
+        'entity-keys-to-create-additional-events': 'Url,MailboxPrimaryAddress',
+        'environment-field-name': 'Workload',
+        'environment-regex-pattern': '^[A-Z][a-z]+',
+      },
+    });
+    await until('2 alerts', () => alertIdsIn(h, 'C15').length >= 2);
+    await settled(h.runtime);
+    expect(alertIdsIn(h, 'C15').sort()).toEqual([String(alert.Id), String(air.Id)].sort());
+    const first = postsIn(h, 'C15').find((p) => p.text.includes(String(alert.Id)))!;
+    expect(first.text).toMatch(/^Alert: Email reported by user as malware or phish \(AlertTriggered\)/);
+    expect(first.text).toContain('Severity: High');
+    expect(unescape(JSON.stringify(first.body.blocks))).toContain('Security');
+    const second = unescape(JSON.stringify(postsIn(h, 'C15').find((p) => p.text.includes(String(air.Id)))!.body.blocks));
+    expect(second).toContain('Additional events');
+    expect(second).toContain(`${String(air.Id)}:1`);
+    expect(second).toContain('http://contoso-helpdesk.co/owa/login.php');
+    expect(second).not.toContain(`${String(air.Id)}:3`);
+    expect(second).toContain('Search mail from the sender');
+  });
+
+  it('warns the channel once while the subscription is missing', async () => {
+    const t = newTenant(h.emulator, 'nosub', []);
+    publish(h.emulator, t, 'Audit.General', [auditEvent({ at: minutesAgo(10) })], minutesAgo(9));
+    await addSchedule(h.runtime, 'connectors', { name: 'audit-nosub', type: AUDIT, channel: 'slack:C16', every: '60s', params: t.params });
+    await until('the warning', () => postsIn(h, 'C16').length >= 1);
+    await runNow(h.runtime, 'audit-nosub');
+    await runNow(h.runtime, 'audit-nosub');
+    await settled(h.runtime);
+    const posts = postsIn(h, 'C16');
+    expect(posts).toHaveLength(1);
+    expect(posts[0]!.text).toContain('soar o365 start-a-subscription --start-a-subscription-for Audit.General');
+  });
+
+  it('refuses windows the API cannot serve when the connector is configured (DECISIONS 24)', async () => {
+    const { syncSchedules } = await import('../../queue/schedules');
+    await h.runtime.environments.setSchedule('prod', 'connectors', { name: 'too-wide', type: DLP, channel: 'slack:C17', every: '60s', params: { 'fetch-backwards-time-interval-minutes': 2000 } });
+    const result = await syncSchedules({ queues: h.runtime.queues, environments: h.runtime.environments, log: createLogger('silent') });
+    expect(result.refused).toEqual([{ id: 'connectors:prod:too-wide', reason: expect.stringContaining('Fetch Backwards Time Interval (minutes) must be between 1 and 1440') }]);
+    expect(result.scheduled).not.toContain('connectors:prod:too-wide');
+    expect((await h.runtime.queues.connectors.getJobSchedulers(0, -1)).map((j) => j.key)).not.toContain('connectors:prod:too-wide');
+  });
+
+  it('a crash after the cards were queued but before they were marked: the next cycle updates them, posts nothing twice', async () => {
+    const t = newTenant(h.emulator, 'crash');
+    const events = Array.from({ length: 3 }, (_, i) => dlpEvent({ at: minutesAgo(30 - i) }));
+    publish(h.emulator, t, 'DLP.All', events, minutesAgo(20));
+    await addSchedule(h.runtime, 'connectors', { name: 'dlp-crash', type: DLP, channel: 'slack:C18', every: '60s', params: t.params });
+    await until('3 alerts', () => alertIdsIn(h, 'C18').length >= 3);
+    await settled(h.runtime);
+    // What a crash between queueing and committing leaves: cards queued, no marks, no checkpoint.
+    const base = `${h.settings.redisPrefix}sched:prod:connector:dlp-crash:`;
+    await h.runtime.redis.del(`${base}seen:alert`, `${base}seen:blob`, `${base}checkpoint`);
+    const updatesBefore = h.slack.calls.filter((c) => c.method === 'chat.update' && c.body.channel === 'C18').length;
+    await runNow(h.runtime, 'dlp-crash');
+    await until('the cards updated in place', () => h.slack.calls.filter((c) => c.method === 'chat.update' && c.body.channel === 'C18').length >= updatesBefore + 3);
+    await settled(h.runtime);
+    expect(alertIdsIn(h, 'C18').sort()).toEqual(events.map((e) => String(e.Id)).sort());
+  });
+});
+
+describe('a restart in the middle of a cycle', () => {
+  it('loses nothing and posts nothing twice', async () => {
+    const t = newTenant(h.emulator, 'restart');
+    const events = Array.from({ length: 12 }, (_, i) => dlpEvent({ at: minutesAgo(100 - i) }));
+    events.forEach((e, i) => publish(h.emulator, t, 'DLP.All', [e], minutesAgo(90 - i)));
+    h.emulator.faults.set({ prefix: '/api/v1.0/restart/activity/feed/audit', latencyMs: 250 });
+
+    // A runtime of its own (worker role) with the schedule worker, on a prefix of its own.
+    const settings = { ...h.settings, redisPrefix: `${h.settings.redisPrefix}restart:` };
+    const secretsKey = Buffer.alloc(32, 7).toString('base64');
+    const log = createLogger('silent');
+    const start = async (): Promise<{ runtime: Runtime; workers: Worker[] }> => {
+      const runtime = await startRuntime({ role: 'worker', settings, redisUrl: settings.redisUrl!, secretsKey, log });
+      return { runtime, workers: startSchedules(runtime, settings.redisUrl!) };
+    };
+    const first = await start();
+    await first.runtime.environments.create('prod');
+    await first.runtime.environments.setInstance('prod', 'o365-management-api', { 'api-root': h.emulator.url, 'oauth2-login-endpoint-url': h.emulator.url, ...t.params });
+    await addSchedule(first.runtime, 'connectors', { name: 'dlp-restart', type: DLP, channel: 'slack:C19', every: '60s', params: { 'max-events-to-fetch': 100 } });
+    const blobMarks = `${settings.redisPrefix}sched:prod:connector:dlp-restart:seen:blob`;
+    await until('the cycle to be half way', async () => (await first.runtime.redis.zcard(blobMarks)) > 0 || (await first.runtime.queues.connectors.getJobCounts('active')).active > 0);
+    await sleep(500);
+    await stopSchedules(first.workers);
+    const doneBeforeRestart = await first.runtime.redis.zcard(blobMarks);
+    await first.runtime.close();
+    expect(doneBeforeRestart).toBeGreaterThan(0);
+    expect(doneBeforeRestart).toBeLessThan(12);
+
+    const second = await start();
+    try {
+      await runNow(second.runtime, 'dlp-restart');
+      await until('12 alerts', () => alertIdsIn(h, 'C19').length >= 12, 30_000);
+      await runNow(second.runtime, 'dlp-restart');
+      await settled(second.runtime);
+      await sleep(300);
+      const posted = alertIdsIn(h, 'C19');
+      expect(duplicates(posted)).toEqual([]);
+      expect(posted.sort()).toEqual(events.map((e) => String(e.Id)).sort());
+    } finally {
+      h.emulator.faults.clear();
+      await stopSchedules(second.workers);
+      await second.runtime.close();
+    }
+  });
+});
+
+describe('the bot killed (SIGKILL) in the middle of a cycle and started again', () => {
+  it('loses nothing and posts nothing twice', async () => {
+    const t = newTenant(h.emulator, 'killed');
+    const events = Array.from({ length: 6 }, (_, i) => dlpEvent({ at: minutesAgo(100 - i) }));
+    events.forEach((e, i) => publish(h.emulator, t, 'DLP.All', [e], minutesAgo(90 - i)));
+    h.emulator.faults.set({ prefix: '/api/v1.0/killed/activity/feed/audit', latencyMs: 400 });
+
+    const prefix = `${h.settings.redisPrefix}killed:`;
+    const secretsKey = Buffer.alloc(32, 9).toString('base64');
+    const store = new EnvironmentStore(h.runtime.redis, new SecretBox(secretsKey), prefix);
+    await store.create('prod');
+    await store.setInstance('prod', 'o365-management-api', { 'api-root': h.emulator.url, 'oauth2-login-endpoint-url': h.emulator.url, ...t.params });
+    await store.bind('slack:C20', 'prod');
+    await store.setSchedule('prod', 'connectors', { name: 'dlp-killed', type: DLP, channel: 'slack:C20', every: '60s', params: {} });
+    const queues = createQueues({ ...redisOptions(h.settings.redisUrl!), maxRetriesPerRequest: null }, prefix);
+
+    const child = async (): Promise<ChildProcess> => {
+      const root = join(__dirname, '..', '..');
+      const p = spawn(process.execPath, ['--no-deprecation', '-r', join(root, 'test/helpers/register-ts.js'), join(__dirname, 'schedule-worker-child.ts')], {
+        env: { ...process.env, REDIS_URL: h.settings.redisUrl, REDIS_PREFIX: prefix, SECRETS_KEY: secretsKey, SLACK_API_URL: h.slack.url, FILES_DIR: h.settings.filesDir, PUBLIC_URL: h.settings.publicUrl, CYCLE_LOCK_MS: '1500' },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      await new Promise<void>((resolve, reject) => {
+        p.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
+        p.once('exit', (code) => reject(new Error(`child exited ${code}`)));
+      });
+      return p;
+    };
+    const first = await child();
+    await runScheduleNow(queues, 'connectors', 'prod', 'dlp-killed');
+    await until('the cycle to run', async () => (await queues.connectors.getJobCounts('active')).active > 0);
+    await sleep(600);
+    first.kill('SIGKILL');
+    await new Promise((r) => first.once('exit', r));
+    // Killed before its commit: nothing was delivered or marked.
+    expect(alertIdsIn(h, 'C20')).toEqual([]);
+
+    const second = await child();
+    try {
+      await sleep(1600); // the dead cycle's lock runs out
+      await runScheduleNow(queues, 'connectors', 'prod', 'dlp-killed');
+      await until('6 alerts', () => alertIdsIn(h, 'C20').length >= 6, 30_000);
+      await runScheduleNow(queues, 'connectors', 'prod', 'dlp-killed');
+      await sleep(1500);
+      const posted = alertIdsIn(h, 'C20');
+      expect(duplicates(posted)).toEqual([]);
+      expect(posted.sort()).toEqual(events.map((e) => String(e.Id)).sort());
+    } finally {
+      h.emulator.faults.clear();
+      second.kill('SIGKILL');
+      await queues.close();
+    }
+  });
+});
+
+describe('time windows (Fetch Max Hours Backwards, Fetch Backwards Time Interval, Events Padding Period)', () => {
+  const now = Date.UTC(2024, 4, 10, 12, 0, 0);
+  const H = 3_600_000;
+  it('walks from Fetch Max Hours Backwards to now in interval steps on the first cycle', () => {
+    expect(planWindows({ now, maxHoursBackwards: 8, intervalMinutes: 240, paddingMinutes: 60 })).toEqual([
+      { start: now - 8 * H, end: now - 4 * H },
+      { start: now - 4 * H, end: now },
+    ]);
+  });
+  it('goes on from the checkpoint, but always re-reads the padding period', () => {
+    expect(planWindows({ now, checkpoint: now - 10 * 60_000, maxHoursBackwards: 8, intervalMinutes: 240, paddingMinutes: 60 })).toEqual([{ start: now - H, end: now }]);
+    expect(planWindows({ now, checkpoint: now - 3 * H, maxHoursBackwards: 8, intervalMinutes: 120, paddingMinutes: 60 })).toEqual([
+      { start: now - 3 * H, end: now - H },
+      { start: now - H, end: now },
+    ]);
+  });
+  it('never asks for more than 24 hours at once nor further back than 7 days', () => {
+    const windows = planWindows({ now, checkpoint: now - 30 * 24 * H, maxHoursBackwards: 168, intervalMinutes: 5000, paddingMinutes: 0 });
+    expect(windows[0]!.start).toBeGreaterThan(now - 7 * 24 * H);
+    for (const w of windows) expect(w.end - w.start).toBeLessThanOrEqual(24 * H);
+    expect(windows[windows.length - 1]!.end).toBe(now);
+  });
+});
