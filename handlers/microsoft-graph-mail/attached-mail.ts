@@ -4,6 +4,8 @@
  * binary compound file) needs @kenjiuno/msgreader, which is not installed: such files are reported
  * as not readable. An Outlook item attachment arrives as MIME (Graph renders it), so it is read as EML.
  */
+import MsgReader from '@kenjiuno/msgreader';
+import { UserError } from '../kit/errors';
 import { simpleParser, type AddressObject } from 'mailparser';
 import { applyRegexMap, type RegexMap } from './regex-map';
 
@@ -63,6 +65,27 @@ export async function readEml(data: Buffer, base: { id: string; name: string }, 
 function readable(mail: Awaited<ReturnType<typeof simpleParser>>, text: string): string {
   const headers = mail.headerLines.map((h) => h.line).join('\n');
   return [headers, text, typeof mail.html === 'string' ? mail.html : ''].join('\n');
+}
+
+/** An Outlook .msg file (compound file), read with @kenjiuno/msgreader. */
+export function readMsg(data: Buffer, base: { id: string; name: string }, map: RegexMap): AttachedMailData {
+  const fields = new MsgReader(new DataView(data.buffer, data.byteOffset, data.byteLength)).getFileData();
+  if (fields.error) throw new UserError(`${base.name} is not a readable MSG file: ${fields.error}`);
+  const text = fields.body ?? '';
+  const html = fields.bodyHtml ?? '';
+  const to = (fields.recipients ?? []).map((r) => r.smtpAddress ?? r.email ?? '').filter(Boolean).join(',');
+  return {
+    type: 'MSG',
+    subject: fields.subject ?? '',
+    from: fields.senderSmtpAddress ?? fields.senderEmail ?? '',
+    to,
+    date: fields.messageDeliveryTime ?? fields.clientSubmitTime ?? '',
+    text,
+    html,
+    regex: applyRegexMap(map, [fields.headers ?? '', text, html].join('\n')),
+    regex_from_text_part: applyRegexMap(map, text),
+    ...base,
+  };
 }
 
 /** RFC 5545 content lines: unfolded, then `NAME;PARAMS:VALUE`. */

@@ -234,16 +234,19 @@ describe('Extract Data From Attached EML', () => {
         { name: 'invite.ics', contentType: 'text/calendar', content: INVITE_ICS },
         { name: 'Fwd item', item: { subject: 'Wire transfer', from: 'ceo@evil.example', to: ['alice@demo.onmicrosoft.com'], body: 'Send 10k to 198.51.100.99' } },
         { name: 'notes.pdf', contentType: 'application/pdf', content: Buffer.from('%PDF') },
-        { name: 'outlook.msg', contentType: 'application/vnd.ms-outlook', content: Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]) },
+        { name: 'outlook.msg', contentType: 'application/vnd.ms-outlook', content: readFileSync(join(__dirname, '..', 'fixtures', 'mail', 'sent.msg')) },
+        { name: 'broken.msg', contentType: 'application/vnd.ms-outlook', content: Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]) },
       ],
     });
     const missing = 'AAMkAGRlbW8DDDDDDDDDDDDDDDDDDDDDDDDDDDDDDD=';
     const regex = JSON.stringify({ ips: '\\b\\d{1,3}(\\.\\d{1,3}){3}\\b', urls: 'https?://[^\\s"<>]+' });
     const r = await soar(`graphmail extract-data-from-attached-eml --mail-ids "${msg.id},${missing}" --regex-map-json '${regex}'`);
     const dir = `jobs/${r.jobId}/attached-mail`;
-    expectOk(r, `Extracted data from reported.eml, invite.ics, Fwd item attached email files. Files: ${dir}/reported.eml, ${dir}/invite.ics, ${dir}/Fwd item.eml`);
-    expect(r.text).toContain(`Failed to find emails in ${MAILBOX} with the following mail ids: ${missing}\nFailed to execute action, the error is: MSG files cannot be read yet (no MSG reader is installed): outlook.msg`);
-    const [eml, ics, item] = r.json as Array<Record<string, unknown>>;
+    expectOk(r, `Extracted data from reported.eml, invite.ics, Fwd item, outlook.msg attached email files. Files: ${dir}/reported.eml, ${dir}/invite.ics, ${dir}/Fwd item.eml, ${dir}/outlook.msg`);
+    expect(r.text).toContain(`Failed to find emails in ${MAILBOX} with the following mail ids: ${missing}\nFailed to execute action, the error is: these attached MSG files could not be read: broken.msg`);
+    const [eml, ics, item, msgFile] = r.json as Array<Record<string, unknown>>;
+    expect(msgFile).toMatchObject({ type: 'MSG', subject: 'Sent time', from: 'xmailuser@xmailserver.test', to: 'xmailuser@xmailserver.test', date: 'Mon, 15 Feb 2021 08:19:00 GMT', name: 'outlook.msg' });
+    expect(String(msgFile!.text)).toContain('Test mail');
     expect(eml).toEqual({
       type: 'EML',
       subject: 'Your password expires today',
@@ -269,7 +272,7 @@ describe('Extract Data From Attached EML', () => {
       name: 'invite.ics',
     });
     expect(item).toMatchObject({ type: 'EML', subject: 'Wire transfer', from: 'ceo@evil.example', regex_from_text_part: { ips: ['198.51.100.99'], urls: [] }, name: 'Fwd item' });
-    expect(filesIn(join(h.settings.filesDir, 'jobs', r.jobId, 'attached-mail'))).toEqual(['Fwd item.eml', 'invite.ics', 'reported.eml']);
+    expect(filesIn(join(h.settings.filesDir, 'jobs', r.jobId, 'attached-mail'))).toEqual(['Fwd item.eml', 'invite.ics', 'outlook.msg', 'reported.eml']);
   });
 
   it('fails with the seed messages: no emails, no mailboxes, unknown folder, a pattern RE2 cannot take', async () => {

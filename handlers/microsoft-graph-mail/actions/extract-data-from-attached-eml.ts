@@ -3,7 +3,7 @@ import { type ActionSpec, param } from '../../kit/spec';
 import { reasonOf, UserError } from '../../kit/errors';
 import { failure, fill, success } from '../../kit/outcome';
 import { safeFileName } from '../../../lib/files';
-import { attachedMailType, readEml, readIcs, type AttachedMailData } from '../attached-mail';
+import { attachedMailType, readEml, readMsg, readIcs, type AttachedMailData } from '../attached-mail';
 import { GraphClient } from '../client';
 import { findMatching } from '../criteria';
 import { DownloadFolder } from '../download-folder';
@@ -75,12 +75,15 @@ async function extractMailbox(graph: GraphClient, mailbox: string, folderPath: s
     for (const a of await messageAttachments(graph, mailbox, m.id)) {
       const type = attachedMailType(a);
       if (!type) continue;
-      if (type === 'MSG') {
-        out.unreadable.push(a.name);
-        continue;
-      }
       const base = { id: m.id, name: a.name };
-      out.data.push(type === 'EML' ? await readEml(a.data, base, map) : readIcs(a.data, base, map));
+      if (type === 'MSG') {
+        try {
+          out.data.push(readMsg(a.data, base, map));
+        } catch {
+          out.unreadable.push(a.name);
+          continue;
+        }
+      } else out.data.push(type === 'EML' ? await readEml(a.data, base, map) : readIcs(a.data, base, map));
       out.paths.push(await target.save(savedNameOf(a), a.data));
     }
   }
@@ -130,7 +133,7 @@ async function run(ctx: ActionContext, params: Record<string, unknown>) {
     ...notFound.map((m) => `Mailbox ${m} was not found.`),
     ...folderLines,
     ...failureReasons(outcomes).map((r) => fill(failed, { ERROR_REASON: r })),
-    ...(unreadable.length ? [fill(failed, { ERROR_REASON: `MSG files cannot be read yet (no MSG reader is installed): ${unreadable.join(', ')}` })] : []),
+    ...(unreadable.length ? [fill(failed, { ERROR_REASON: `these attached MSG files could not be read: ${unreadable.join(', ')}` })] : []),
   ];
   if (found === 0) {
     const searched = outcomes.some((o) => o.kind === 'done');
