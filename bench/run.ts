@@ -2,7 +2,7 @@
  * `npm run bench`: runs every `bench/*.bench.ts` (or those named on the command line) against a
  * private redis-server, prints their tables and writes bench/results/latest.json.
  */
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startPrivateRedis } from '../lib/redis-server';
@@ -30,9 +30,14 @@ async function main(): Promise<void> {
   } finally {
     await redis.stop();
   }
+  // Running some benchmarks keeps the others' last figures (each entry carries its own date).
   const dir = resolve(__dirname, '..', '..', 'bench', 'results');
+  const file = join(dir, 'latest.json');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'latest.json'), `${JSON.stringify({ date: new Date().toISOString(), machine: { cpus: cpus().length, node: process.version }, benchmarks: all }, null, 2)}\n`);
+  const previous = existsSync(file) ? ((JSON.parse(readFileSync(file, 'utf8')) as { benchmarks?: Record<string, unknown> }).benchmarks ?? {}) : {};
+  const machine = { cpus: cpus().length, node: process.version };
+  const dated = Object.fromEntries(Object.entries(all).map(([k, v]) => [k, { date: new Date().toISOString(), machine, ...(v as object) }]));
+  writeFileSync(file, `${JSON.stringify({ benchmarks: { ...previous, ...dated } }, null, 2)}\n`);
   console.log('\nResults written to bench/results/latest.json');
 }
 
