@@ -55,6 +55,13 @@ export class ApprovalFlow {
     await audit.write({ environment: approval.environment, actor: approval.requestedBy, event: approval.kind === 'action' ? 'approval.requested' : 'vote.started', detail: approval.question });
   }
 
+  /** Shows the action's dry-run result on the card while it waits. */
+  async setPreview(approvalId: string, text: string): Promise<void> {
+    await this.deps.approvals.setPreview(approvalId, text);
+    const state = await this.deps.approvals.get(approvalId);
+    if (state?.status === 'open') await this.refresh(state);
+  }
+
   private async mayVote(a: Approval, user: string): Promise<string | null> {
     const role = await this.deps.environments.roleOf(a.environment, user);
     if (a.kind === 'action') {

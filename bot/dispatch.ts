@@ -222,8 +222,9 @@ export class Dispatcher {
     };
     if (needsApproval) {
       if (await this.deps.jobs.get(jobId)) return { kind: 'queued', jobId, duplicate: true };
+      const approvalId = `a-${jobId.slice(2)}`;
       await this.deps.approvals.request({
-        id: `a-${jobId.slice(2)}`,
+        id: approvalId,
         kind: 'action',
         environment: access.environment,
         channel: incoming.channel,
@@ -239,6 +240,11 @@ export class Dispatcher {
         messageKey: `approval:${jobId}`,
         details: describeParams(action, cmd.params),
       });
+      if (action.dryRun) {
+        // The approvers see what would change: a dry run of the same request, shown on the card.
+        const previewId = `${jobId}-p`;
+        await this.deps.queues.actions.add(action.id, { ...data, jobId: previewId, dryRun: true, previewFor: approvalId, messageKey: `preview:${jobId}` }, { jobId: previewId });
+      }
       return { kind: 'queued', jobId, duplicate: false };
     }
     await this.deps.jobs.add({ jobId, actionName: action.name, requestedBy: incoming.user, channel: incoming.channel, state: 'queued', createdAt: now });

@@ -28,6 +28,7 @@ export function approvalMessage(state: ApprovalState, result?: string): ChatMess
       { title: 'Asked by', value: a.requestedBy },
       { title: 'Environment', value: a.environment },
       ...a.details,
+      ...(state.preview ? [{ title: 'Dry run', value: state.preview }] : []),
       { title: 'Votes', value: tally(state) },
     ],
     actions: open

@@ -133,6 +133,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       startActionWorker({
         connection, prefix, environments, jobs, outbox, files, http, publicUrl: settings.publicUrl, pollMs: settings.asyncPollMs,
         log: log.child({ part: 'actions' }), catalog: opts.catalog,
+        onPreview: (approvalId, result) => approvals.setPreview(approvalId, result.message),
       }),
       startOutboxWorker({
         connection, prefix, messages, senders, log: log.child({ part: 'outbox' }),

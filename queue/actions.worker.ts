@@ -34,6 +34,8 @@ export interface ActionWorkerDeps {
   publicUrl: string;
   pollMs: number;
   concurrency?: number;
+  /** Receives the result of an approval's dry-run preview (the approval card shows it). */
+  onPreview?: (approvalId: string, result: ActionResult) => Promise<void>;
   /** The catalogue to run from (tests add fixture actions that poll, fail or hang). */
   catalog?: IntegrationSpec[];
 }
@@ -69,6 +71,7 @@ export function startActionWorker(deps: ActionWorkerDeps): Worker<ActionJobData>
   }
 
   async function finish(data: ActionJobData, result: ActionResult): Promise<void> {
+    if (data.previewFor) return deps.onPreview?.(data.previewFor, result);
     const files = (result.files ?? []).map((f) => ({ name: f.name, url: deps.files.signedUrl(f.path) }));
     await outbox.upsert(data.messageKey, data.conversation, resultMessage(header(data), result, files));
     for (const f of result.files ?? []) await outbox.file(data.conversation, f, data.messageKey);

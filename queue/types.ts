@@ -24,6 +24,8 @@ export interface ActionJobData {
   conversation: ConversationRef;
   /** Outbox key of the chat message this job keeps updating. */
   messageKey: string;
+  /** A dry run whose result goes onto this approval's card instead of a message of its own. */
+  previewFor?: string;
   timeoutAt: number;
   dryRun: boolean;
   createdAt: number;

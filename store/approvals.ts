@@ -35,6 +35,8 @@ export interface ApprovalState {
   votes: Record<string, string>;
   status: ApprovalStatus;
   decidedBy?: string;
+  /** The action's --dry-run result, when it has one. */
+  preview?: string;
 }
 
 const TTL_SECONDS = 14 * 86400;
@@ -51,14 +53,19 @@ export class ApprovalStore {
   }
 
   async get(id: string): Promise<ApprovalState | null> {
-    const [raw, votes, decided] = await Promise.all([
+    const [raw, votes, decided, preview] = await Promise.all([
       this.redis.get(this.key(id)),
       this.redis.hgetall(this.key(id, ':votes')),
       this.redis.get(this.key(id, ':decided')),
+      this.redis.get(this.key(id, ':preview')),
     ]);
     if (!raw) return null;
     const decision = decided ? (JSON.parse(decided) as { status: ApprovalStatus; by?: string }) : undefined;
-    return { approval: JSON.parse(raw) as Approval, votes, status: decision?.status ?? 'open', decidedBy: decision?.by };
+    return { approval: JSON.parse(raw) as Approval, votes, status: decision?.status ?? 'open', decidedBy: decision?.by, preview: preview ?? undefined };
+  }
+
+  async setPreview(id: string, text: string): Promise<void> {
+    await this.redis.set(this.key(id, ':preview'), text, 'EX', TTL_SECONDS);
   }
 
   /** Records one vote; false when this user had already voted. */

@@ -88,6 +88,8 @@ describe('four-eyes approvals', () => {
   it('an analyst request waits for an approver; self-approval and a viewer are refused; approve runs it exactly once', async () => {
     runs = 0;
     const { approve } = await request('t-appr-1');
+    // The approvers see the dry run of the same request on the card; it changed nothing.
+    await h.slack.waitFor(() => JSON.stringify([...h.slack.messages.values()].filter((m) => JSON.stringify(m).includes(jobIdFor('slack:t-appr-1')))).includes('Dry run: would change 1 thing.'));
     expect(runs).toBe(0);
     expect(await click('U1', approve)).toContain('You cannot approve your own request.');
     expect(await click('U3', approve)).toContain('Voting on this request needs the approver role.');
@@ -118,7 +120,8 @@ describe('four-eyes approvals', () => {
 
   it('no decision by the timeout expires it', async () => {
     runs = 0;
-    await request('t-appr-3', '--timeout 1s');
+    // A 1 s timeout may close the card before Slack's pacing lets its first version out: wait for the outcome only.
+    await h.slash('graphmail change-fixture --timeout 1s', { triggerId: 't-appr-3' });
     await slackMessage(jobIdFor('slack:t-appr-3'), /Expired: no decision before the timeout/, 8000);
     expect(runs).toBe(0);
   });
