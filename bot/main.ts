@@ -13,6 +13,7 @@ import { startPrivateRedis, type PrivateRedis } from '../lib/redis-server';
 import { startRuntime, type Role } from '../lib/runtime';
 import { readSettings } from '../lib/settings';
 import { connectRedis } from '../store/redis';
+import { syncSchedules } from '../queue/schedules';
 import { Keys } from '../store/keys';
 import { mountWebchat } from './webchat/routes';
 
@@ -78,6 +79,11 @@ async function main(): Promise<void> {
     stopEmulator = () => emulator.close();
     await setupDemo(runtime.environments, emulator.url, { tenant: DEMO_TENANT, clientId: DEMO_CLIENT_ID, clientSecret: DEMO_CLIENT_SECRET, mailbox: DEMO_MAILBOX });
     say(`Microsoft 365 emulator at ${emulator.url}; demo environment "${DEMO_ENV}" bound to ${DEMO_CHANNEL}.`);
+  }
+  if (role !== 'worker') {
+    // Connectors and jobs of every environment become BullMQ job schedulers (idempotent per start).
+    const sync = await syncSchedules({ queues: runtime.queues, environments: runtime.environments, log: rootLogger });
+    for (const r of sync.refused) say(`Not scheduled: ${r.id}: ${r.reason}`);
   }
   rootLogger.info({ role, port: settings.port, demo }, 'chatsoar started');
   if (role !== 'worker') say(webchat ? `chatsoar is running: open ${settings.publicUrl}/ and type \`graphmail ping\`` : `chatsoar (${role}) listening on port ${settings.port}`);

@@ -31,7 +31,8 @@ async function refreshQueueDepths(queues: Queues): Promise<void> {
 }
 
 export function createServer(deps: ServerDeps): Server {
-  const server = restify.createServer({ name: 'chatsoar', handleUncaughtExceptions: false });
+  // Download ids are base64url paths: longer than restify's default 100-character parameter limit.
+  const server = restify.createServer({ name: 'chatsoar', handleUncaughtExceptions: false, maxParamLength: 2048 });
   server.use(restify.plugins.queryParser({ mapParams: false }));
 
   server.post('/api/messages', restify.plugins.bodyParser({ maxBodySize: 1024 * 1024, mapParams: false }), async (req, res) => {

@@ -1,7 +1,8 @@
 /** CONFIG_FILE (CONTRACT §5): YAML read, checked against the catalogue, applied into Redis. */
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { catalog } from '../handlers/catalog';
+import { allConnectors, allJobs, catalog } from '../handlers/catalog';
+import { scheduleProblem } from '../queue/schedule-params';
 import type { IntegrationId, ParamSpec } from '../handlers/kit/spec';
 import type { EnvironmentMeta, EnvironmentStore, ScheduleConfig } from '../store/environments';
 import { isRole, type Role } from '../store/roles';
@@ -153,7 +154,14 @@ export async function applyConfig(config: ChatsoarConfig, store: EnvironmentStor
     for (const [role, users] of Object.entries(env.roles)) await store.grant(name, role as Role, users ?? []);
     const current = await store.getMeta(name);
     await store.setMeta(name, { ...current, ...Object.fromEntries(Object.entries(env.meta).filter(([, v]) => v !== undefined)) });
-    for (const c of env.connectors) await store.setSchedule(name, 'connectors', c);
-    for (const j of env.jobs) await store.setSchedule(name, 'jobs', j);
+    for (const [kind, list] of [['connectors', env.connectors], ['jobs', env.jobs]] as const) {
+      for (const c of list) {
+        const spec = (kind === 'connectors' ? allConnectors() : allJobs()).find((s) => s.id === c.type);
+        if (!spec) throw new ConfigError(`environments.${name}.${kind}: unknown type ${c.type} (one of ${(kind === 'connectors' ? allConnectors() : allJobs()).map((s) => s.id).join(', ')}).`);
+        const problem = scheduleProblem(spec, c.params, store.box);
+        if (problem) throw new ConfigError(`environments.${name}.${kind}.${c.name}: ${problem}`);
+        await store.setSchedule(name, kind, c);
+      }
+    }
   }
 }

@@ -20,6 +20,7 @@ import type { ChatSender } from '../bot/sender';
 import { http } from '../handlers/kit/http';
 import type { IntegrationSpec } from '../handlers/kit/spec';
 import { startActionWorker } from '../queue/actions.worker';
+import { startScheduleWorker } from '../queue/connectors.worker';
 import { Outbox } from '../queue/outbox';
 import { startOutboxWorker } from '../queue/outbox.worker';
 import { createQueues, type Queues } from '../queue/queues';
@@ -140,6 +141,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
         fileSource: (path) => ({ absolute: files.resolveUserPath(path), url: files.signedUrl(path) }),
       }),
       approvals.startExpiryWorker(connection, prefix),
+      ...startScheduleWorker({ connection, prefix, redis, environments, outbox, files, http, log: log.child({ part: 'schedules' }), publicUrl: settings.publicUrl, catalog: opts.catalog }),
     );
   }
 

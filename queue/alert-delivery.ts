@@ -14,6 +14,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import type { Logger } from 'pino';
 import { alertMessage, digestMessage, type AlertSource } from '../cards/alert-messages';
@@ -241,11 +242,11 @@ export class AlertSink {
     return { posted: 0, digest: d.count };
   }
 
-  /** Drops an unfinished digest file (the cycle failed before committing). */
+  /** Drops an unfinished digest file (the cycle failed before committing; the next one repeats it). */
   async discard(): Promise<void> {
-    if (this.digest && !this.digest.stream.closed) {
-      this.digest.stream.destroy();
-    }
+    if (!this.digest) return;
+    this.digest.stream.destroy();
+    await rm(this.deps.files.resolveUserPath(this.digest.path), { force: true }).catch(() => undefined);
   }
 }
 

@@ -4,7 +4,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { IntegrationId } from '../handlers/kit/spec';
-import { isSecretParam } from '../handlers/catalog';
+import { allConnectors, allJobs, isSecretParam } from '../handlers/catalog';
 import { registerSecret } from '../lib/log';
 import { SecretBox } from './crypto';
 import { Keys } from './keys';
@@ -156,8 +156,17 @@ export class EnvironmentStore {
     return out;
   }
 
+  /** Stores a connector or job; its secret parameters are sealed like instance secrets. */
   async setSchedule(env: string, kind: 'connectors' | 'jobs', config: ScheduleConfig): Promise<void> {
-    await this.redis.hset(this.keys[kind](env), config.name, JSON.stringify(config));
+    const spec = (kind === 'connectors' ? allConnectors() : allJobs()).find((s) => s.id === config.type);
+    const params: Record<string, unknown> = { ...config.params };
+    for (const p of spec?.params ?? []) {
+      const value = params[p.id];
+      if (!p.secret || value === undefined || (typeof value === 'string' && SecretBox.isSealed(value))) continue;
+      registerSecret(String(value));
+      params[p.id] = this.box.seal(JSON.stringify(value));
+    }
+    await this.redis.hset(this.keys[kind](env), config.name, JSON.stringify({ ...config, params }));
   }
 
   async schedules(env: string, kind: 'connectors' | 'jobs'): Promise<ScheduleConfig[]> {

@@ -195,7 +195,15 @@ export function mountSlack(settings: SlackSettings, dispatcher: Dispatcher, log:
   });
 
   return {
-    handle: (req, res) => receiver.requestListener(req, res),
+    handle: (req, res) => {
+      // Bolt refuses timestamps older than 5 minutes but not ones from the future; Slack's rule is |now − ts| ≤ 5 min.
+      const ts = Number(req.headers['x-slack-request-timestamp']);
+      if (Number.isFinite(ts) && ts > Date.now() / 1000 + 300) {
+        res.writeHead(401).end();
+        return;
+      }
+      receiver.requestListener(req, res);
+    },
     client: app.client,
   };
 }

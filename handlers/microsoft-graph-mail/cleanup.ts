@@ -4,7 +4,7 @@
  * with --dry-run, only list them), and one report with the seed's messages (DECISIONS 3, 34, 38).
  */
 import type { ActionContext } from '../kit/context';
-import { reasonOf } from '../kit/errors';
+import { reasonOf, UpstreamError } from '../kit/errors';
 import { failure, fill, success, type ActionResult } from '../kit/outcome';
 import type { GraphClient } from './client';
 import { criteriaFrom, findMatching, type MailCriteria } from './criteria';
@@ -12,6 +12,7 @@ import type { ResolvedFolder } from './folders';
 import type { Message } from './lookup';
 import { batchSizeParam, failureReasons, forEachMailbox, mailboxCounts, mailboxList, type MailboxOutcome } from './mailboxes';
 import { dryRunLine } from './dry-run';
+import { readRecordedMatches, recordMatches } from './cleanup-record';
 
 export interface MailboxWork {
   matched: Message[];
@@ -59,11 +60,35 @@ export interface CleanupRequest {
 
 async function work(req: CleanupRequest, criteria: MailCriteria, mailbox: string): Promise<MailboxWork> {
   const folders = await req.folders(mailbox);
-  const { messages, missingIds } = await findMatching(req.graph, mailbox, folders.source, criteria, { allPages: true, select: ['subject', 'receivedDateTime'] });
+  const recorded = req.ctx.job.dryRun ? undefined : await readRecordedMatches(req.ctx, req.verb, mailbox);
+  const { messages, missingIds } = recorded ?? (await findMatching(req.graph, mailbox, folders.source, criteria, { allPages: true, select: ['subject', 'receivedDateTime'] }));
   if (req.ctx.job.dryRun) return { matched: messages, changed: 0, missingIds, errors: [], dryRunTail: folders.tail };
-  const settled = await Promise.allSettled(messages.map((m) => req.act(mailbox, m, folders)));
+  if (!recorded) await recordMatches(req.ctx, req.verb, mailbox, { messages, missingIds });
+  const pending = recorded ? await stillInSource(req, mailbox, folders.source, messages) : messages;
+  const settled = await Promise.allSettled(pending.map((m) => req.act(mailbox, m, folders)));
+  settled.push(...messages.filter((m) => !pending.includes(m)).map((m): PromiseFulfilledResult<void> => ({ status: 'fulfilled', value: undefined })));
   const errors = settled.filter((s): s is PromiseRejectedResult => s.status === 'rejected').map((s) => reasonOf(s.reason));
   return { matched: messages, changed: settled.length - errors.length, missingIds, errors };
+}
+
+/**
+ * On a re-run, the recorded mails the run that died has not changed yet: a mail gone (404) or no
+ * longer in the source folder was already deleted or moved, and must not be acted on again (a
+ * second delete would purge it from Deleted Items).
+ */
+async function stillInSource(req: CleanupRequest, mailbox: string, source: ResolvedFolder, messages: Message[]): Promise<Message[]> {
+  const user = `v1.0/users/${encodeURIComponent(mailbox)}`;
+  const folder = await req.graph.call<{ id: string }>('GET', `${user}/mailFolders/${encodeURIComponent(source.id)}?$select=id`);
+  const out: Message[] = [];
+  for (const m of messages) {
+    try {
+      const now = await req.graph.call<{ parentFolderId?: string }>('GET', `${user}/messages/${encodeURIComponent(m.id)}?$select=parentFolderId`);
+      if (now.parentFolderId === folder.id) out.push(m);
+    } catch (err) {
+      if (!(err instanceof UpstreamError && err.status === 404)) throw err;
+    }
+  }
+  return out;
 }
 
 export async function runCleanup(req: CleanupRequest): Promise<ActionResult> {

@@ -4,19 +4,15 @@
  * Each scenario gets its own emulator tenant and Slack channel.
  */
 import type { Worker } from 'bullmq';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
-import { createQueues } from '../../queue/queues';
-import { runScheduleNow } from '../../queue/schedules';
-import { SecretBox } from '../../store/crypto';
-import { EnvironmentStore } from '../../store/environments';
-import { redisOptions } from '../../store/redis';
 import { startHarness, type Harness } from '../helpers/harness';
-import { startRuntime, type Runtime } from '../../lib/runtime';
 import { createLogger } from '../../lib/log';
 import { addSchedule, alertIdsIn, duplicates, postsIn, runNow, settled, sleep, startSchedules, stopSchedules, unescape, until } from './connector-helpers';
 import { auditEvent, dlpEvent, minutesAgo, newTenant, publish } from './o365-fixtures';
 import { planWindows } from '../../handlers/o365-management-api/feed/windows';
+import { dlpAlertBuilder } from '../../handlers/o365-management-api/feed/dlp-alert';
+import { alertMessage, digestMessage } from '../../cards/alert-messages';
+import { render } from '../../cards/render';
+import { validateAdaptiveCard } from '../../cards/validate';
 
 let h: Harness;
 let workers: Worker[];
@@ -244,105 +240,26 @@ describe('O365 Management API connectors', () => {
     await settled(h.runtime);
     expect(alertIdsIn(h, 'C18').sort()).toEqual(events.map((e) => String(e.Id)).sort());
   });
-});
-
-describe('a restart in the middle of a cycle', () => {
-  it('loses nothing and posts nothing twice', async () => {
-    const t = newTenant(h.emulator, 'restart');
-    const events = Array.from({ length: 12 }, (_, i) => dlpEvent({ at: minutesAgo(100 - i) }));
-    events.forEach((e, i) => publish(h.emulator, t, 'DLP.All', [e], minutesAgo(90 - i)));
-    h.emulator.faults.set({ prefix: '/api/v1.0/restart/activity/feed/audit', latencyMs: 250 });
-
-    // A runtime of its own (worker role) with the schedule worker, on a prefix of its own.
-    const settings = { ...h.settings, redisPrefix: `${h.settings.redisPrefix}restart:` };
-    const secretsKey = Buffer.alloc(32, 7).toString('base64');
-    const log = createLogger('silent');
-    const start = async (): Promise<{ runtime: Runtime; workers: Worker[] }> => {
-      const runtime = await startRuntime({ role: 'worker', settings, redisUrl: settings.redisUrl!, secretsKey, log });
-      return { runtime, workers: startSchedules(runtime, settings.redisUrl!) };
-    };
-    const first = await start();
-    await first.runtime.environments.create('prod');
-    await first.runtime.environments.setInstance('prod', 'o365-management-api', { 'api-root': h.emulator.url, 'oauth2-login-endpoint-url': h.emulator.url, ...t.params });
-    await addSchedule(first.runtime, 'connectors', { name: 'dlp-restart', type: DLP, channel: 'slack:C19', every: '60s', params: { 'max-events-to-fetch': 100 } });
-    const blobMarks = `${settings.redisPrefix}sched:prod:connector:dlp-restart:seen:blob`;
-    await until('the cycle to be half way', async () => (await first.runtime.redis.zcard(blobMarks)) > 0 || (await first.runtime.queues.connectors.getJobCounts('active')).active > 0);
-    await sleep(500);
-    await stopSchedules(first.workers);
-    const doneBeforeRestart = await first.runtime.redis.zcard(blobMarks);
-    await first.runtime.close();
-    expect(doneBeforeRestart).toBeGreaterThan(0);
-    expect(doneBeforeRestart).toBeLessThan(12);
-
-    const second = await start();
+  it('Script Timeout ends a cycle cleanly: what was read is posted, the rest comes next cycle', async () => {
+    const t = newTenant(h.emulator, 'slow');
+    const events = Array.from({ length: 5 }, (_, i) => dlpEvent({ at: minutesAgo(60 - i) }));
+    events.forEach((e, i) => publish(h.emulator, t, 'DLP.All', [e], minutesAgo(50 - i)));
+    // Four blobs arrive after 0.7 s, the fifth after 1.4 s: past the 1 s bound.
+    h.emulator.faults.set({ prefix: '/api/v1.0/slow/activity/feed/audit', latencyMs: 700 });
     try {
-      await runNow(second.runtime, 'dlp-restart');
-      await until('12 alerts', () => alertIdsIn(h, 'C19').length >= 12, 30_000);
-      await runNow(second.runtime, 'dlp-restart');
-      await settled(second.runtime);
-      await sleep(300);
-      const posted = alertIdsIn(h, 'C19');
-      expect(duplicates(posted)).toEqual([]);
-      expect(posted.sort()).toEqual(events.map((e) => String(e.Id)).sort());
+      await addSchedule(h.runtime, 'connectors', { name: 'dlp-slow', type: DLP, channel: 'slack:C21', every: '60s', params: { ...t.params, 'script-timeout-seconds': 1 } });
+      await until('the first cycle', () => alertIdsIn(h, 'C21').length >= 1);
+      await settled(h.runtime);
+      const first = alertIdsIn(h, 'C21').length;
+      expect(first).toBeGreaterThan(0);
+      expect(first).toBeLessThan(5);
+      h.emulator.faults.clear();
+      await runNow(h.runtime, 'dlp-slow');
+      await until('5 alerts', () => alertIdsIn(h, 'C21').length >= 5);
+      await settled(h.runtime);
+      expect(alertIdsIn(h, 'C21').sort()).toEqual(events.map((e) => String(e.Id)).sort());
     } finally {
       h.emulator.faults.clear();
-      await stopSchedules(second.workers);
-      await second.runtime.close();
-    }
-  });
-});
-
-describe('the bot killed (SIGKILL) in the middle of a cycle and started again', () => {
-  it('loses nothing and posts nothing twice', async () => {
-    const t = newTenant(h.emulator, 'killed');
-    const events = Array.from({ length: 6 }, (_, i) => dlpEvent({ at: minutesAgo(100 - i) }));
-    events.forEach((e, i) => publish(h.emulator, t, 'DLP.All', [e], minutesAgo(90 - i)));
-    h.emulator.faults.set({ prefix: '/api/v1.0/killed/activity/feed/audit', latencyMs: 400 });
-
-    const prefix = `${h.settings.redisPrefix}killed:`;
-    const secretsKey = Buffer.alloc(32, 9).toString('base64');
-    const store = new EnvironmentStore(h.runtime.redis, new SecretBox(secretsKey), prefix);
-    await store.create('prod');
-    await store.setInstance('prod', 'o365-management-api', { 'api-root': h.emulator.url, 'oauth2-login-endpoint-url': h.emulator.url, ...t.params });
-    await store.bind('slack:C20', 'prod');
-    await store.setSchedule('prod', 'connectors', { name: 'dlp-killed', type: DLP, channel: 'slack:C20', every: '60s', params: {} });
-    const queues = createQueues({ ...redisOptions(h.settings.redisUrl!), maxRetriesPerRequest: null }, prefix);
-
-    const child = async (): Promise<ChildProcess> => {
-      const root = join(__dirname, '..', '..');
-      const p = spawn(process.execPath, ['--no-deprecation', '-r', join(root, 'test/helpers/register-ts.js'), join(__dirname, 'schedule-worker-child.ts')], {
-        env: { ...process.env, REDIS_URL: h.settings.redisUrl, REDIS_PREFIX: prefix, SECRETS_KEY: secretsKey, SLACK_API_URL: h.slack.url, FILES_DIR: h.settings.filesDir, PUBLIC_URL: h.settings.publicUrl, CYCLE_LOCK_MS: '1500' },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
-      await new Promise<void>((resolve, reject) => {
-        p.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
-        p.once('exit', (code) => reject(new Error(`child exited ${code}`)));
-      });
-      return p;
-    };
-    const first = await child();
-    await runScheduleNow(queues, 'connectors', 'prod', 'dlp-killed');
-    await until('the cycle to run', async () => (await queues.connectors.getJobCounts('active')).active > 0);
-    await sleep(600);
-    first.kill('SIGKILL');
-    await new Promise((r) => first.once('exit', r));
-    // Killed before its commit: nothing was delivered or marked.
-    expect(alertIdsIn(h, 'C20')).toEqual([]);
-
-    const second = await child();
-    try {
-      await sleep(1600); // the dead cycle's lock runs out
-      await runScheduleNow(queues, 'connectors', 'prod', 'dlp-killed');
-      await until('6 alerts', () => alertIdsIn(h, 'C20').length >= 6, 30_000);
-      await runScheduleNow(queues, 'connectors', 'prod', 'dlp-killed');
-      await sleep(1500);
-      const posted = alertIdsIn(h, 'C20');
-      expect(duplicates(posted)).toEqual([]);
-      expect(posted.sort()).toEqual(events.map((e) => String(e.Id)).sort());
-    } finally {
-      h.emulator.faults.clear();
-      second.kill('SIGKILL');
-      await queues.close();
     }
   });
 });
@@ -368,5 +285,19 @@ describe('time windows (Fetch Max Hours Backwards, Fetch Backwards Time Interval
     expect(windows[0]!.start).toBeGreaterThan(now - 7 * 24 * H);
     for (const w of windows) expect(w.end - w.start).toBeLessThanOrEqual(24 * H);
     expect(windows[windows.length - 1]!.end).toBe(now);
+  });
+});
+
+describe('alert cards', () => {
+  const alert = dlpAlertBuilder({ params: { 'product-field-name': 'Product Name', 'event-field-name': 'Operation', 'mask-findings': true }, rules: { whitelist: [], blacklist: [] }, environment: 'prod' })(dlpEvent())!;
+  const source = { connector: 'dlp', environment: 'prod' };
+  it.each([
+    ['alert', alertMessage(alert, source, [{ name: 'event.json', url: 'http://127.0.0.1/files/x?exp=1&sig=y' }])],
+    ['digest', digestMessage({ count: 40, from: '2024-05-01T10:00:00Z', to: '2024-05-01T11:00:00Z', byRule: [['PCI / rule', 40]], reason: 'flood' }, source, { name: 'dlp-40-events.json', url: 'http://127.0.0.1/files/x?exp=1&sig=y' })],
+  ])('the %s card is a valid Adaptive Card and fits Slack', (_name, message) => {
+    const teams = render(message, 'teams');
+    expect(validateAdaptiveCard(teams.attachments[0]!.content).errors).toEqual([]);
+    expect(render(message, 'slack').blocks.length).toBeLessThanOrEqual(50);
+    expect(teams.text).toContain(message.text.split('\n')[0]!);
   });
 });
