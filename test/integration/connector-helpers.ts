@@ -5,26 +5,14 @@
  */
 import type { Worker } from 'bullmq';
 import { createLogger } from '../../lib/log';
-import { http } from '../../handlers/kit/http';
 import type { Runtime } from '../../lib/runtime';
-import { startScheduleWorker } from '../../queue/connectors.worker';
 import { runScheduleNow, syncSchedules } from '../../queue/schedules';
-import { redisOptions } from '../../store/redis';
 import type { ScheduleConfig } from '../../store/environments';
 import type { Harness } from '../helpers/harness';
 
-export function startSchedules(runtime: Runtime, redisUrl: string): Worker[] {
-  return startScheduleWorker({
-    connection: { ...redisOptions(redisUrl), maxRetriesPerRequest: null },
-    prefix: runtime.settings.redisPrefix,
-    redis: runtime.redis,
-    environments: runtime.environments,
-    outbox: runtime.outbox,
-    files: runtime.files,
-    http,
-    log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
-    publicUrl: runtime.settings.publicUrl,
-  });
+/** The runtime's own connector and job workers (every worker role runs them). */
+export function startSchedules(runtime: Runtime, _redisUrl?: string): Worker[] {
+  return runtime.workers.filter((w) => w.name === 'connectors' || w.name === 'maintenance');
 }
 
 export async function stopSchedules(workers: Worker[]): Promise<void> {

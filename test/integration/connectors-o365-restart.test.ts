@@ -132,5 +132,5 @@ describe('the bot killed (SIGKILL) in the middle of a cycle and started again', 
       second.kill('SIGKILL');
       await queues.close();
     }
-  });
+  }, 90_000);
 });
