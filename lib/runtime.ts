@@ -49,6 +49,8 @@ export interface RuntimeOptions {
   mount?: Array<(server: Server, runtime: Runtime) => void>;
   /** The catalogue (default: the seeds'); tests add fixture actions. */
   catalog?: IntegrationSpec[];
+  /** How long a dead process's connector cycle lock blocks the next cycle (default 30 s). */
+  cycleLockMs?: number;
 }
 
 export interface Runtime {
@@ -141,7 +143,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
         fileSource: (path) => ({ absolute: files.resolveUserPath(path), url: files.signedUrl(path) }),
       }),
       approvals.startExpiryWorker(connection, prefix),
-      ...startScheduleWorker({ connection, prefix, redis, environments, outbox, files, http, log: log.child({ part: 'schedules' }), publicUrl: settings.publicUrl, catalog: opts.catalog }),
+      ...startScheduleWorker({ connection, prefix, redis, environments, outbox, files, http, log: log.child({ part: 'schedules' }), publicUrl: settings.publicUrl, catalog: opts.catalog, cycleLockMs: opts.cycleLockMs }),
     );
   }
 

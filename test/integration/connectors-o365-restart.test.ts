@@ -121,7 +121,7 @@ describe('the bot killed (SIGKILL) in the middle of a cycle and started again', 
     try {
       await sleep(1600); // the dead cycle's lock runs out
       await runScheduleNow(queues, 'connectors', 'prod', 'dlp-killed');
-      await until('6 alerts', () => alertIdsIn(h, 'C20').length >= 6, 30_000);
+      await until('6 alerts', () => alertIdsIn(h, 'C20').length >= 6, 60_000);
       await runScheduleNow(queues, 'connectors', 'prod', 'dlp-killed');
       await sleep(1500);
       const posted = alertIdsIn(h, 'C20');

@@ -1,12 +1,9 @@
 /**
- * A chatsoar worker process for the kill test: the runtime's worker role (actions, outbox) and
- * the schedule worker, configured from the environment. Prints `ready` once it runs.
+ * A chatsoar worker process for the kill test: the runtime's worker role (actions, outbox,
+ * connectors and jobs), configured from the environment. Prints `ready` once it runs.
  */
 import { createLogger } from '../../lib/log';
 import { startRuntime } from '../../lib/runtime';
-import { http } from '../../handlers/kit/http';
-import { startScheduleWorker } from '../../queue/connectors.worker';
-import { redisOptions } from '../../store/redis';
 
 async function main(): Promise<void> {
   const env = process.env;
@@ -23,19 +20,7 @@ async function main(): Promise<void> {
     redisPrefix: env.REDIS_PREFIX!,
   };
   const log = createLogger('silent');
-  const runtime = await startRuntime({ role: 'worker', settings, redisUrl, secretsKey: env.SECRETS_KEY!, log });
-  startScheduleWorker({
-    connection: { ...redisOptions(redisUrl), maxRetriesPerRequest: null },
-    prefix: settings.redisPrefix,
-    redis: runtime.redis,
-    environments: runtime.environments,
-    outbox: runtime.outbox,
-    files: runtime.files,
-    http,
-    log,
-    publicUrl: settings.publicUrl,
-    cycleLockMs: Number(env.CYCLE_LOCK_MS ?? 30_000),
-  });
+  await startRuntime({ role: 'worker', settings, redisUrl, secretsKey: env.SECRETS_KEY!, log, cycleLockMs: Number(env.CYCLE_LOCK_MS ?? 30_000) });
   process.stdout.write('ready\n');
 }
 
