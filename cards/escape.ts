@@ -117,7 +117,7 @@ export function escapeSlackEntities(s: string): string {
  * - `@here`, `@channel`, `@everyone` get a full-width at sign (no broadcast even with
  *   `link_names`);
  * - formatting delimiters `*` `_` `~` that could open or close formatting (not between two
- *   letters/digits, so `soc_team` and mail ids stay copyable) and every backtick are replaced by
+ *   letters/digits, runs included, so `soc_team` and mail ids stay copyable) and every backtick are replaced by
  *   look-alikes that Slack never treats as delimiters (Slack has no escape character);
  * - a `>` at the start of a line (a quote once decoded) becomes a full-width `＞`.
  */
@@ -134,7 +134,14 @@ export function escapeSlackMrkdwn(value: unknown): string {
       out += j < 0 || s[j] === '\n' ? '\uFF1E' : '&gt;';
     } else if (c === '`') out += SLACK_FORMAT_LOOKALIKE[c];
     else if (c === '*' || c === '_' || c === '~') {
-      out += isWordChar(s[i - 1]) && isWordChar(s[i + 1]) ? c : SLACK_FORMAT_LOOKALIKE[c];
+      // Only a run after a space, punctuation or the start can open formatting; with no opener
+      // nothing can close, so runs after a letter or digit (`soc_team`, `…x__pp`, `…8_-Y` in mail
+      // ids) stay as typed and copyable.
+      let j = i;
+      while (s[j + 1] === c) j++;
+      const inWord = isWordChar(s[i - 1]);
+      out += inWord ? c.repeat(j - i + 1) : SLACK_FORMAT_LOOKALIKE[c].repeat(j - i + 1);
+      i = j;
     } else out += c;
   }
   return neutraliseBroadcasts(out);

@@ -32,6 +32,22 @@ export function startOutboxWorker(deps: OutboxDeps): Worker<OutboxJobData> {
     throw new DelayedError();
   }
 
+  /**
+   * A posted message's ref must be recorded: a retry of the job without it would post the message
+   * a second time. So a Redis outage right after the post is waited out here (up to 2 minutes).
+   */
+  async function recordPosted(key: string, version: number, ref: PlatformMessageRef): Promise<void> {
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      try {
+        return await messages.markSent(key, version, ref);
+      } catch (err) {
+        if (Date.now() > deadline) throw err;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+  }
+
   function senderFor(platform: Platform): ChatSender {
     const sender = deps.senders[platform];
     if (!sender) throw new UnrecoverableError(`${platform} is not configured on this worker`);
@@ -63,7 +79,7 @@ export function startOutboxWorker(deps: OutboxDeps): Worker<OutboxJobData> {
           await messages.markSent(data.messageKey, version);
         } else {
           const ref = await sender.post(data.conversation, current.content);
-          await messages.markSent(data.messageKey, version, ref);
+          await recordPosted(data.messageKey, version, ref);
         }
       } finally {
         await messages.unlock(data.messageKey);

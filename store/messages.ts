@@ -26,13 +26,17 @@ export class MessageStore {
   /** Stores new content for a message and returns its version. */
   async setLatest(messageKey: string, conversation: ConversationRef, message: ChatMessage): Promise<number> {
     const key = this.keys.message(messageKey);
-    const version = await this.redis.hincrby(key, 'version', 1);
-    await this.redis
+    // One transaction: a delivery reading between a new version and its content would mark the
+    // new version sent with the old content, and the new content would never be delivered.
+    const replies = await this.redis
       .multi()
+      .hincrby(key, 'version', 1)
       .hset(key, 'content', JSON.stringify(message), 'conversation', JSON.stringify(conversation))
       .expire(key, TTL_SECONDS)
       .exec();
-    return version;
+    const [err, version] = replies?.[0] ?? [new Error('no reply from Redis')];
+    if (err) throw err;
+    return Number(version);
   }
 
   async get(messageKey: string): Promise<{ version: number; sent: number; content?: ChatMessage; ref?: PlatformMessageRef; conversation?: ConversationRef } | null> {

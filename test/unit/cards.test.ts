@@ -472,10 +472,10 @@ describe('cards: escape functions', () => {
 
   it('escapeSlackMrkdwn neutralises entities, mentions, links and formatting', () => {
     const out = escapeSlackMrkdwn(SUBJECT);
-    expect(out).toBe('&lt;!channel&gt; ∗bold∗ [x](http://evil) ${secret} &lt;/code&gt;');
+    expect(out).toBe('&lt;!channel&gt; ∗bold* [x](http://evil) ${secret} &lt;/code&gt;');
     expect(escapeSlackMrkdwn('<@U123> <#C1|general> <http://evil|click>')).toBe('&lt;@U123&gt; &lt;#C1|general&gt; &lt;http://evil|click&gt;');
     expect(escapeSlackMrkdwn('@here @Channel @everyone ops@here.com')).toBe('＠here ＠Channel ＠everyone ops@here.com');
-    expect(escapeSlackMrkdwn('_it_ ~st~ `code` a&b')).toBe('＿it＿ ∼st∼ ˋcodeˋ a&amp;b');
+    expect(escapeSlackMrkdwn('_it_ ~st~ `code` a&b')).toBe('＿it_ ∼st~ ˋcodeˋ a&amp;b');
     // Word-internal delimiters stay copyable (mail ids, snake_case).
     expect(escapeSlackMrkdwn('AAMk_AGI2 soc_team a*b')).toBe('AAMk_AGI2 soc_team a*b');
     expect(escapeSlackMrkdwn('> quoted\n  > again a > b')).toBe('＞ quoted\n  ＞ again a &gt; b');
@@ -602,7 +602,7 @@ describe('cards: hostile input on every platform', () => {
     expect(runs).toContain(SUBJECT); // a line, shown verbatim: `${secret}` not expanded, no Markdown
     expect(runs.filter((r) => r.includes('${secret}')).length).toBeGreaterThanOrEqual(3);
     const slack = render(msg, 'slack');
-    expect(slack.text).toBe('&lt;!channel&gt; ∗bold∗ [x](http://evil) ${secret} &lt;/code&gt;');
+    expect(slack.text).toBe('&lt;!channel&gt; ∗bold* [x](http://evil) ${secret} &lt;/code&gt;');
     expect(JSON.stringify(slack.blocks)).not.toContain('<!channel>');
   });
 
