@@ -139,12 +139,21 @@ export function escapeSlackMrkdwn(value: unknown): string {
       // ids) stay as typed and copyable.
       let j = i;
       while (s[j + 1] === c) j++;
-      const inWord = isWordChar(s[i - 1]);
+      const inWord = isWordChar(s[i - 1]) || inIdToken(s, i);
       out += inWord ? c.repeat(j - i + 1) : SLACK_FORMAT_LOOKALIKE[c].repeat(j - i + 1);
       i = j;
     } else out += c;
   }
   return neutraliseBroadcasts(out);
+}
+
+/** Whether position `i` lies in a long base64/base64url token (a mail id): copied, never formatted. */
+function inIdToken(s: string, i: number): boolean {
+  let a = i;
+  let b = i;
+  while (a > 0 && !/\s/.test(s[a - 1]!)) a--;
+  while (b < s.length - 1 && !/\s/.test(s[b + 1]!)) b++;
+  return /^[A-Za-z0-9_\-+/=]{20,}$/.test(s.slice(a, b + 1).replace(/^["'(]|["'),.;:]$/g, ''));
 }
 
 /** Text for a Slack `plain_text` object (header, button, label, option): entities only. */
