@@ -199,7 +199,12 @@ export function mountSlack(settings: SlackSettings, dispatcher: Dispatcher, log:
       // Bolt refuses timestamps older than 5 minutes but not ones from the future; Slack's rule is |now − ts| ≤ 5 min.
       const ts = Number(req.headers['x-slack-request-timestamp']);
       if (Number.isFinite(ts) && ts > Date.now() / 1000 + 300) {
-        res.writeHead(401).end();
+        // Drain the body first, as Bolt does, so the server sees a normal, finished exchange.
+        req.resume();
+        req.once('end', () => {
+          res.statusCode = 401;
+          res.end();
+        });
         return;
       }
       receiver.requestListener(req, res);
