@@ -60,7 +60,7 @@ export interface DispatchDeps {
   catalog?: IntegrationSpec[];
   approvals: ApprovalFlow;
   /** The runtime's objects `soar admin` works with (audit log, files root, PUBLIC_URL). */
-  admin?: AdminExtras;
+  admin: AdminExtras;
 }
 
 const DEFAULT_TIMEOUT_MS = 3600_000;

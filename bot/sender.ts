@@ -4,7 +4,13 @@ import type { PlatformMessageRef } from '../store/messages';
 import type { ConversationRef } from '../queue/types';
 
 export interface ChatSender {
-  post(conversation: ConversationRef, message: ChatMessage, threadOf?: PlatformMessageRef): Promise<PlatformMessageRef>;
+  /** `key` tags the post (where the platform keeps it) so that `findPosted` can recognise it. */
+  post(conversation: ConversationRef, message: ChatMessage, threadOf?: PlatformMessageRef, key?: string): Promise<PlatformMessageRef>;
+  /**
+   * The message posted with `key` since `sinceMs`, on platforms whose history can be read (Slack).
+   * Lets a retry after an interrupted post adopt the message instead of posting it twice.
+   */
+  findPosted?(conversation: ConversationRef, key: string, sinceMs: number): Promise<PlatformMessageRef | undefined>;
   update(conversation: ConversationRef, ref: PlatformMessageRef, message: ChatMessage): Promise<void>;
   uploadFile(conversation: ConversationRef, file: { name: string; data: Buffer; title?: string; url: string }, threadOf?: PlatformMessageRef): Promise<void>;
   /** Minimum spacing between sends into one conversation (platform rate limits). */

@@ -18,10 +18,18 @@ export const SCOPE_USES: Record<string, string> = {
   'chat:write.public': 'answering /soar in public channels the bot was not invited to',
   'files:write': 'files.getUploadURLExternal / files.completeUploadExternal (files in a job thread)',
   'app_mentions:read': 'the app_mention event (@chatsoar <command>)',
+  'channels:history': 'conversations.history / conversations.replies: after an interrupted post, finding the message so it is not posted twice',
+  'groups:history': 'the same in private channels',
+  'im:history': 'the same in direct messages',
+  'mpim:history': 'the same in group direct messages',
 };
 
-/** Web API methods chatsoar calls, and the scope each needs (null: none). */
-export const METHOD_SCOPES: Record<string, string | null> = {
+const HISTORY = ['channels:history', 'groups:history', 'im:history', 'mpim:history'];
+
+/** Web API methods chatsoar calls, and the scopes each needs (null: none; a list: one per kind of channel). */
+export const METHOD_SCOPES: Record<string, string | string[] | null> = {
+  'conversations.history': HISTORY,
+  'conversations.replies': HISTORY,
   'chat.postMessage': 'chat:write',
   'chat.update': 'chat:write',
   'chat.postEphemeral': 'chat:write',

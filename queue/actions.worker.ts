@@ -3,7 +3,7 @@
  * environment's instance, and reports through the outbox. Async actions are re-queued with a
  * delay (ASYNC_POLL_MS) until done, cancelled or past their --timeout.
  */
-import { DelayedError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { catalog as defaultCatalog } from '../handlers/catalog';
 import type { ActionContext } from '../handlers/kit/context';
@@ -19,7 +19,7 @@ import type { JobIndex } from '../store/jobs';
 import type { FilesRoot } from '../lib/files';
 import { metrics } from '../lib/metrics';
 import type { Outbox } from './outbox';
-import { QUEUE_NAMES } from './queues';
+import { MAX_STALLED, QUEUE_NAMES } from './queues';
 import type { ActionJobData } from './types';
 
 export interface ActionWorkerDeps {
@@ -165,9 +165,13 @@ export function startActionWorker(deps: ActionWorkerDeps): Worker<ActionJobData>
     connection: deps.connection,
     prefix: `${deps.prefix}bull`,
     concurrency: deps.concurrency ?? 16,
+    // A job taken back from a dead worker runs again (its steps are idempotent or send-once);
+    // only a job that keeps killing workers is given up.
+    maxStalledCount: MAX_STALLED,
   });
   worker.on('failed', async (job, err) => {
-    if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) return;
+    // BullMQ gives up a job that stalled too often with an UnrecoverableError whatever attempts are left.
+    if (!job || (job.attemptsMade < (job.opts.attempts ?? 1) && !(err instanceof UnrecoverableError || err.name === 'UnrecoverableError'))) return;
     log.error({ job: job.data.jobId, err: reasonOf(err) }, 'action job gave up');
     await finish(job.data, failure(`Action failed: ${reasonOf(err)}`)).catch(() => undefined);
   });

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { MessageStore, PlatformMessageRef } from '../store/messages';
 import { PermanentSendError, RateLimitedError, type ChatSender } from '../bot/sender';
 import { metrics } from '../lib/metrics';
-import { QUEUE_NAMES } from './queues';
+import { MAX_STALLED, QUEUE_NAMES } from './queues';
 import type { OutboxJobData, Platform } from './types';
 
 export interface OutboxDeps {
@@ -59,6 +59,20 @@ export function startOutboxWorker(deps: OutboxDeps): Worker<OutboxJobData> {
     return (await messages.get(key))?.ref;
   }
 
+  /**
+   * A history the platform refuses to show (e.g. a missing scope) means posting again: a possible
+   * duplicate beats a lost result. Transient failures are retried like any delivery.
+   */
+  async function findPosted(sender: ChatSender, data: OutboxJobData & { op: 'upsert' }, since: number): Promise<PlatformMessageRef | undefined> {
+    try {
+      return await sender.findPosted?.(data.conversation, data.messageKey, since);
+    } catch (err) {
+      if (!(err instanceof PermanentSendError)) throw err;
+      log.warn({ err: err.message, message: data.messageKey }, 'cannot look for an interrupted post; posting again');
+      return undefined;
+    }
+  }
+
   async function deliver(job: Job<OutboxJobData>, token?: string): Promise<void> {
     const data = job.data;
     const sender = senderFor(data.conversation.platform);
@@ -74,12 +88,15 @@ export function startOutboxWorker(deps: OutboxDeps): Worker<OutboxJobData> {
         if (!current?.content || current.sent >= data.version) return; // a newer delivery already covered this version
         await paced();
         const version = current.version;
-        if (current.ref) {
-          await sender.update(data.conversation, current.ref, current.content);
-          await messages.markSent(data.messageKey, version);
+        // A post interrupted before its ref was recorded (worker killed, answer lost) may have gone out.
+        const ref = current.ref ?? (current.postingAt ? await findPosted(sender, data, current.postingAt) : undefined);
+        if (ref) {
+          await sender.update(data.conversation, ref, current.content);
+          if (current.ref) await messages.markSent(data.messageKey, version);
+          else await recordPosted(data.messageKey, version, ref);
         } else {
-          const ref = await sender.post(data.conversation, current.content);
-          await recordPosted(data.messageKey, version, ref);
+          await messages.markPosting(data.messageKey, Date.now());
+          await recordPosted(data.messageKey, version, await sender.post(data.conversation, current.content, undefined, data.messageKey));
         }
       } finally {
         await messages.unlock(data.messageKey);
@@ -115,7 +132,7 @@ export function startOutboxWorker(deps: OutboxDeps): Worker<OutboxJobData> {
         throw err;
       }
     },
-    { connection: deps.connection, prefix: `${deps.prefix}bull`, concurrency: deps.concurrency ?? 8 },
+    { connection: deps.connection, prefix: `${deps.prefix}bull`, concurrency: deps.concurrency ?? 8, maxStalledCount: MAX_STALLED },
   );
   worker.on('failed', (job, err) => log.error({ job: job?.id, err: err.message }, 'outbox delivery gave up'));
   return worker;

@@ -4,6 +4,9 @@ import type { ActionJobData, OutboxJobData } from './types';
 
 export const QUEUE_NAMES = { actions: 'actions', outbox: 'outbox', connectors: 'connectors', maintenance: 'maintenance', approvals: 'approvals' } as const;
 
+/** How many times a job may lose its worker (killed, crashed) before BullMQ gives it up. */
+export const MAX_STALLED = 5;
+
 export interface Queues {
   actions: Queue<ActionJobData>;
   outbox: Queue<OutboxJobData>;

@@ -39,7 +39,7 @@ export class MessageStore {
     return Number(version);
   }
 
-  async get(messageKey: string): Promise<{ version: number; sent: number; content?: ChatMessage; ref?: PlatformMessageRef; conversation?: ConversationRef } | null> {
+  async get(messageKey: string): Promise<{ version: number; sent: number; content?: ChatMessage; ref?: PlatformMessageRef; conversation?: ConversationRef; postingAt?: number } | null> {
     const raw = await this.redis.hgetall(this.keys.message(messageKey));
     if (!raw.version) return null;
     return {
@@ -48,6 +48,7 @@ export class MessageStore {
       content: raw.content ? (JSON.parse(raw.content) as ChatMessage) : undefined,
       ref: raw.ref ? (JSON.parse(raw.ref) as PlatformMessageRef) : undefined,
       conversation: raw.conversation ? (JSON.parse(raw.conversation) as ConversationRef) : undefined,
+      postingAt: raw.posting ? Number(raw.posting) : undefined,
     };
   }
 
@@ -56,6 +57,11 @@ export class MessageStore {
     const fields: string[] = ['sent', String(version)];
     if (ref) fields.push('ref', JSON.stringify(ref));
     await this.redis.hset(key, ...fields);
+  }
+
+  /** Notes that a first post of the message began (a retry then looks for it before posting). */
+  async markPosting(messageKey: string, at: number): Promise<void> {
+    await this.redis.hset(this.keys.message(messageKey), 'posting', String(at));
   }
 
   async lock(messageKey: string, ms: number): Promise<boolean> {

@@ -28,19 +28,15 @@ export interface AdminDeps {
   schedules: ScheduleControl;
 }
 
-/** What lib/runtime.ts can hand over beside the Dispatcher's own deps (DispatchDeps.admin). */
-export type AdminExtras = Partial<Pick<AdminDeps, 'audit' | 'files' | 'publicUrl' | 'http' | 'schedules'>>;
-
-function fallbackPublicUrl(): string {
-  return (process.env.PUBLIC_URL || `http://localhost:${process.env.PORT || 3978}`).replace(/\/$/, '');
-}
+/** What lib/runtime.ts hands over beside the Dispatcher's own deps (DispatchDeps.admin). */
+export type AdminExtras = Pick<AdminDeps, 'publicUrl'> & Partial<Pick<AdminDeps, 'audit' | 'files' | 'http' | 'schedules'>>;
 
 /**
  * The admin deps of a Dispatcher: its own deps plus what the runtime handed over as `admin`.
  */
 export function adminDepsOf(dispatcher: Dispatcher): AdminDeps {
   const d: DispatchDeps = dispatcher.deps;
-  const extra = d.admin ?? {};
+  const extra = d.admin;
   const log = d.log.child({ part: 'admin' });
   return {
     environments: d.environments,
@@ -50,7 +46,7 @@ export function adminDepsOf(dispatcher: Dispatcher): AdminDeps {
     catalog: dispatcher.catalog,
     audit: extra.audit ?? new AuditLog(d.environments.redis, d.environments.keys.prefix),
     http: extra.http ?? defaultHttp,
-    publicUrl: extra.publicUrl ?? fallbackPublicUrl(),
+    publicUrl: extra.publicUrl.replace(/\/$/, ''),
     files: extra.files,
     schedules: extra.schedules ?? new QueueScheduleControl({ queues: d.queues, environments: d.environments, log, catalog: dispatcher.catalog }),
   };

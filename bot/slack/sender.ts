@@ -8,6 +8,9 @@ import { PermanentSendError, RateLimitedError, type ChatSender } from '../sender
 
 const PERMANENT = new Set(['channel_not_found', 'not_in_channel', 'is_archived', 'invalid_auth', 'account_inactive', 'msg_too_long', 'invalid_blocks', 'message_not_found', 'cant_update_message']);
 
+/** Message metadata type of chatsoar's posts (https://api.slack.com/metadata). */
+const METADATA_TYPE = 'chatsoar_message';
+
 export function slackClient(token: string, apiUrl: string): webApi.WebClient {
   return new webApi.WebClient(token, {
     slackApiUrl: apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/`,
@@ -37,13 +40,32 @@ export class SlackSender implements ChatSender {
 
   constructor(private readonly client: webApi.WebClient) {}
 
-  async post(conversation: ConversationRef, message: ChatMessage, threadOf?: PlatformMessageRef): Promise<PlatformMessageRef> {
+  async post(conversation: ConversationRef, message: ChatMessage, threadOf?: PlatformMessageRef, key?: string): Promise<PlatformMessageRef> {
     const { text, blocks } = render(message, 'slack');
     const channel = channelId(conversation);
+    const metadata = key ? { event_type: METADATA_TYPE, event_payload: { key } } : undefined;
     const res = await call(() =>
-      this.client.chat.postMessage({ channel, text, blocks: blocks as never, thread_ts: threadOf?.id ?? conversation.threadTs, unfurl_links: false, unfurl_media: false }),
+      this.client.chat.postMessage({ channel, text, blocks: blocks as never, thread_ts: threadOf?.id ?? conversation.threadTs, unfurl_links: false, unfurl_media: false, metadata }),
     );
     return { id: String(res.ts), channel: String(res.channel ?? channel) };
+  }
+
+  /** Reads the channel (or thread) since `sinceMs` for a message whose metadata carries `key`. */
+  async findPosted(conversation: ConversationRef, key: string, sinceMs: number): Promise<PlatformMessageRef | undefined> {
+    const channel = channelId(conversation);
+    // A little earlier than the post began: the clocks of Slack and this worker differ.
+    const oldest = (Math.max(0, sinceMs - 60_000) / 1000).toFixed(6);
+    const page = await call(() =>
+      conversation.threadTs
+        ? this.client.conversations.replies({ channel, ts: conversation.threadTs, oldest, include_all_metadata: true, limit: 200 })
+        : this.client.conversations.history({ channel, oldest, include_all_metadata: true, limit: 200 }),
+    ).catch((err: { code?: string; data?: { error?: string } }) => {
+      // Slack's refusal (missing_scope, not_in_channel, …) will not change on a retry.
+      if (err.code === webApi.ErrorCode.PlatformError) throw new PermanentSendError(`Slack refused to show the history: ${err.data?.error}`);
+      throw err;
+    });
+    const hit = (page.messages ?? []).find((m) => m.metadata?.event_type === METADATA_TYPE && (m.metadata.event_payload as { key?: unknown } | undefined)?.key === key);
+    return hit?.ts ? { id: hit.ts, channel } : undefined;
   }
 
   async update(_conversation: ConversationRef, ref: PlatformMessageRef, message: ChatMessage): Promise<void> {

@@ -5,34 +5,13 @@
  * Microsoft Graph Mail settings (the secret in a password field), and Test and save runs Ping
  * before anything is saved. Then `graphmail ping` in the room succeeds.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
-import type { Browser, Locator, Page } from 'playwright-core';
-import { mountWebchat } from '../../bot/webchat/routes';
+import type { Locator } from 'playwright-core';
 import type { Listing } from '../../bot/webchat/store';
-import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_MAILBOXES, DEMO_TENANT, startEmulator, type Emulator } from '../../emulator';
-import { setupDemo } from '../../lib/demo';
-import { startRuntime, type Runtime } from '../../lib/runtime';
-import type { Settings } from '../../lib/settings';
-import { artifact, CHROMIUM, hasChromium, launchChromium, watchPage } from './browser';
+import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_MAILBOXES, DEMO_TENANT } from '../../emulator';
+import { artifact, CHROMIUM, hasChromium } from './browser';
+import { PING_OK, startWebchatSystem, type WebchatSystem } from './webchat-system';
 
-const PING_OK = 'Successfully connected to the Microsoft Graph mail service with the provided connection parameters!';
 const ROOM = 'setup';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
-    });
-    srv.on('error', reject);
-  });
-}
 
 const describeBrowser = hasChromium ? describe : describe.skip;
 if (!hasChromium) {
@@ -42,61 +21,19 @@ if (!hasChromium) {
 
 describeBrowser('admin dialog in web chat (runtime + emulator + headless Chromium)', () => {
   jest.setTimeout(60_000);
-  let emulator: Emulator;
-  let runtime: Runtime;
-  let browser: Browser;
-  let page: Page;
-  let problems: string[];
-  let url: string;
-  let filesDir: string;
+  let sys: WebchatSystem;
 
   beforeAll(async () => {
-    const redisUrl = process.env.TEST_REDIS_URL;
-    if (!redisUrl) throw new Error('TEST_REDIS_URL is not set (jest globalSetup starts redis-server)');
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    filesDir = mkdtempSync(join(tmpdir(), 'chatsoar-admin-webchat-'));
-    emulator = await startEmulator({ seed: true });
-    const settings: Settings = {
-      port,
-      redisUrl,
-      publicUrl: url,
-      asyncPollMs: 100,
-      botFramework: {},
-      filesDir,
-      webchat: true,
-      redisPrefix: `t-${Date.now()}-${randomBytes(4).toString('hex')}:`,
-    };
-    runtime = await startRuntime({
-      role: 'main',
-      settings,
-      redisUrl,
-      secretsKey: randomBytes(32).toString('base64'),
-      log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
-      mount: [mountWebchat],
-    });
     // The demo makes web:you the admin of `demo`: an admin somewhere, who may create environments.
-    await setupDemo(runtime.environments, emulator.url, { tenant: DEMO_TENANT, clientId: DEMO_CLIENT_ID, clientSecret: DEMO_CLIENT_SECRET, mailbox: DEMO_MAILBOXES.soc });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1100, height: 1400 } });
-    problems = watchPage(page);
-    await page.goto(`${url}/?room=${ROOM}&user=you`);
+    sys = await startWebchatSystem({ path: `/?room=${ROOM}&user=you`, viewport: { width: 1100, height: 1400 } });
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await runtime?.close();
-    await emulator?.close();
-    if (filesDir) rmSync(filesDir, { recursive: true, force: true });
+    await sys?.close();
   });
 
-  const botActivities = () => page.locator('[data-testid="activity"].from-bot');
-
-  async function send(text: string): Promise<void> {
-    await page.getByTestId('chat-input').fill(text);
-    await page.getByTestId('chat-send').click();
-    await page.locator('[data-testid="activity"].from-me').filter({ hasText: text }).last().waitFor();
-  }
+  const botActivities = () => sys.botActivities();
+  const send = (text: string) => sys.send(text);
 
   /** The newest bot card that shows `text`, once it is there. */
   async function card(text: string): Promise<Locator> {
@@ -148,8 +85,8 @@ describeBrowser('admin dialog in web chat (runtime + emulator + headless Chromiu
     c = await card('Microsoft Graph Mail 17.0 settings of environment lab');
     const secret = c.getByLabel('Secret ID', { exact: false }).first();
     expect(await secret.getAttribute('type')).toBe('password');
-    await fill(c, 'Azure AD endpoint', emulator.url);
-    await fill(c, 'Microsoft Graph Endpoint', emulator.url);
+    await fill(c, 'Azure AD endpoint', sys.emulator.url);
+    await fill(c, 'Microsoft Graph Endpoint', sys.emulator.url);
     await fill(c, 'Client ID', DEMO_CLIENT_ID);
     await secret.fill(DEMO_CLIENT_SECRET);
     await fill(c, 'Tenant', DEMO_TENANT);
@@ -159,7 +96,7 @@ describeBrowser('admin dialog in web chat (runtime + emulator + headless Chromiu
     // The mistake is shown next to its field; nothing saved; the secret typed is kept (not shown).
     c = await card('Fix the marked field: Default Mailbox');
     await c.getByText('is not an email address', { exact: false }).first().waitFor();
-    expect(await runtime.environments.hasInstance('lab', 'microsoft-graph-mail')).toBe(false);
+    expect(await sys.runtime.environments.hasInstance('lab', 'microsoft-graph-mail')).toBe(false);
     expect(await c.getByLabel('Secret ID', { exact: false }).first().inputValue()).toBe('');
     await c.screenshot({ path: artifact('admin-webchat-field-error.png') });
     await fill(c, 'Default Mailbox', DEMO_MAILBOXES.soc);
@@ -167,18 +104,18 @@ describeBrowser('admin dialog in web chat (runtime + emulator + headless Chromiu
 
     c = await card(`Ping: ${PING_OK}`);
     await c.screenshot({ path: artifact('admin-webchat-saved.png') });
-    expect((await runtime.environments.getInstance('lab', 'microsoft-graph-mail'))['secret-id']).toBe(DEMO_CLIENT_SECRET);
-    expect(await runtime.environments.environmentOf(`web:${ROOM}`)).toBe('lab');
+    expect((await sys.runtime.environments.getInstance('lab', 'microsoft-graph-mail'))['secret-id']).toBe(DEMO_CLIENT_SECRET);
+    expect(await sys.runtime.environments.environmentOf(`web:${ROOM}`)).toBe('lab');
 
     // The room now works against the new environment.
     await send('graphmail ping');
     await botActivities().filter({ hasText: PING_OK }).filter({ hasText: 'lab' }).last().waitFor({ timeout: 30_000 });
 
     // No secret was ever sent to the page.
-    const listing = (await (await fetch(`${url}/webchat/api/rooms/${ROOM}/activities?since=0`)).json()) as Listing;
+    const listing = (await (await fetch(`${sys.url}/webchat/api/rooms/${ROOM}/activities?since=0`)).json()) as Listing;
     const botSide = listing.activities.filter((r) => (r.activity.from as { role?: string } | undefined)?.role !== 'user');
     expect(JSON.stringify(botSide)).not.toContain(DEMO_CLIENT_SECRET);
-    await page.screenshot({ path: artifact('admin-webchat.png'), fullPage: true });
-    expect(problems).toEqual([]);
+    await sys.page.screenshot({ path: artifact('admin-webchat.png'), fullPage: true });
+    expect(sys.problems).toEqual([]);
   });
 });

@@ -5,34 +5,12 @@
  * Framework activity through /api/messages; the queued message comes back through the web chat's
  * Bot Connector subset and is updated in place with the result (CONTRACT §7).
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
 import type { Browser, Page } from 'playwright-core';
-import { mountWebchat } from '../../bot/webchat/routes';
 import type { Listing } from '../../bot/webchat/store';
-import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_MAILBOXES, DEMO_TENANT, startEmulator, type Emulator } from '../../emulator';
 import { catalog } from '../../handlers/catalog';
-import { setupDemo } from '../../lib/demo';
-import { startRuntime, type Runtime } from '../../lib/runtime';
-import type { Settings } from '../../lib/settings';
-import { artifact, CHROMIUM, hasChromium, launchChromium, watchPage } from './browser';
-
-const PING_OK = 'Successfully connected to the Microsoft Graph mail service with the provided connection parameters!';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
-    });
-    srv.on('error', reject);
-  });
-}
+import type { Runtime } from '../../lib/runtime';
+import { artifact, CHROMIUM, hasChromium, watchPage } from './browser';
+import { PING_OK, startWebchatSystem, type WebchatSystem } from './webchat-system';
 
 const describeBrowser = hasChromium ? describe : describe.skip;
 if (!hasChromium) {
@@ -42,60 +20,24 @@ if (!hasChromium) {
 
 describeBrowser('web chat end to end (runtime + emulator + headless Chromium)', () => {
   jest.setTimeout(60_000);
-  let emulator: Emulator;
+  let sys: WebchatSystem;
   let runtime: Runtime;
   let browser: Browser;
   let page: Page;
   let problems: string[];
   let url: string;
-  let filesDir: string;
 
   beforeAll(async () => {
-    const redisUrl = process.env.TEST_REDIS_URL;
-    if (!redisUrl) throw new Error('TEST_REDIS_URL is not set (jest globalSetup starts redis-server)');
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    filesDir = mkdtempSync(join(tmpdir(), 'chatsoar-webchat-files-'));
-    emulator = await startEmulator({ seed: true });
-    const settings: Settings = {
-      port,
-      redisUrl,
-      publicUrl: url,
-      asyncPollMs: 100,
-      botFramework: {},
-      filesDir,
-      webchat: true,
-      redisPrefix: `t-${Date.now()}-${randomBytes(4).toString('hex')}:`,
-    };
-    runtime = await startRuntime({
-      role: 'main',
-      settings,
-      redisUrl,
-      secretsKey: randomBytes(32).toString('base64'),
-      log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
-      mount: [mountWebchat],
-    });
-    await setupDemo(runtime.environments, emulator.url, { tenant: DEMO_TENANT, clientId: DEMO_CLIENT_ID, clientSecret: DEMO_CLIENT_SECRET, mailbox: DEMO_MAILBOXES.soc });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1100, height: 860 } });
-    problems = watchPage(page);
-    await page.goto(`${url}/`);
+    sys = await startWebchatSystem();
+    ({ runtime, browser, page, problems, url } = sys);
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await runtime?.close();
-    await emulator?.close();
-    if (filesDir) rmSync(filesDir, { recursive: true, force: true });
+    await sys?.close();
   });
 
-  const botActivities = () => page.locator('[data-testid="activity"].from-bot');
-
-  async function send(text: string): Promise<void> {
-    await page.getByTestId('chat-input').fill(text);
-    await page.getByTestId('chat-send').click();
-    await page.locator('[data-testid="activity"].from-me').filter({ hasText: text }).last().waitFor();
-  }
+  const botActivities = () => sys.botActivities();
+  const send = (text: string) => sys.send(text);
 
   test('graphmail ping: the queued message is updated in place with the result', async () => {
     const before = await botActivities().count();

@@ -18,6 +18,8 @@ export interface FakeSlack {
   messages: Map<string, Record<string, unknown>>;
   /** The next N calls of `method` (to `channel`, when given) answer 429 with Retry-After seconds. */
   throttle(method: string, times: number, retryAfterSeconds: number, channel?: string): void;
+  /** The next N calls of `method` are carried out but their answer is lost (the connection drops). */
+  loseAnswers(method: string, times: number): void;
   waitFor(predicate: (calls: SlackCall[]) => boolean, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
@@ -33,7 +35,7 @@ async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> 
   const out: Record<string, unknown> = {};
   for (const [k, v] of form) {
     try {
-      out[k] = ['blocks', 'attachments', 'view', 'files'].includes(k) ? JSON.parse(v) : v;
+      out[k] = ['blocks', 'attachments', 'view', 'files', 'metadata'].includes(k) ? JSON.parse(v) : v;
     } catch {
       out[k] = v;
     }
@@ -45,7 +47,10 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const calls: SlackCall[] = [];
   const messages = new Map<string, Record<string, unknown>>();
   const throttles = new Map<string, { times: number; retryAfter: number; channel?: string }>();
+  const lost = new Map<string, number>();
   let seq = 1000;
+  /** Slack timestamps are the post's epoch seconds with a unique fraction. */
+  const nextTs = (): string => `${Math.floor(Date.now() / 1000)}.${String(seq++ % 1_000_000).padStart(6, '0')}`;
   let server: Server;
   let base = '';
 
@@ -54,7 +59,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       case 'auth.test':
         return { ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T1', user: 'chatsoar' };
       case 'chat.postMessage': {
-        const ts = `1700000000.${String(seq++).padStart(6, '0')}`;
+        const ts = nextTs();
         messages.set(ts, { ...body, ts });
         return { ok: true, channel: body.channel, ts, message: { ...body, ts } };
       }
@@ -64,8 +69,21 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         messages.set(ts, { ...messages.get(ts), ...body });
         return { ok: true, channel: body.channel, ts };
       }
+      case 'conversations.history':
+      case 'conversations.replies': {
+        // Newest first, like Slack; metadata only with include_all_metadata.
+        const oldest = Number(body.oldest ?? 0);
+        const inThread = method === 'conversations.replies';
+        const withMeta = String(body.include_all_metadata) === 'true';
+        const found = [...messages.values()]
+          .filter((m) => m.channel === body.channel && Number(m.ts) >= oldest && (inThread ? m.thread_ts === body.ts || m.ts === body.ts : !m.thread_ts))
+          .sort((a, b) => Number(b.ts) - Number(a.ts))
+          .slice(0, Number(body.limit ?? 100))
+          .map(({ metadata, ...m }) => (withMeta && metadata ? { ...m, metadata } : m));
+        return { ok: true, messages: found, has_more: false };
+      }
       case 'chat.postEphemeral':
-        return { ok: true, message_ts: `1700000000.${String(seq++).padStart(6, '0')}` };
+        return { ok: true, message_ts: nextTs() };
       case 'views.open':
       case 'views.update':
         return { ok: true, view: { id: `V${seq++}`, ...(body.view as object) } };
@@ -96,8 +114,14 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
       return;
     }
+    const result = answer(method, body);
+    if ((lost.get(method) ?? 0) > 0) {
+      lost.set(method, lost.get(method)! - 1);
+      req.socket.destroy();
+      return;
+    }
     res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(answer(method, body)));
+    res.end(JSON.stringify(result));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const addr = server.address();
@@ -109,6 +133,9 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     messages,
     throttle(method, times, retryAfterSeconds, channel) {
       throttles.set(method, { times, retryAfter: retryAfterSeconds, channel });
+    },
+    loseAnswers(method, times) {
+      lost.set(method, times);
     },
     async waitFor(predicate, timeoutMs = 15000) {
       const deadline = Date.now() + timeoutMs;

@@ -147,6 +147,19 @@ describe('Slack /soar', () => {
     expect(posts[2]!.at - posts[0]!.at).toBeGreaterThanOrEqual(2000);
   }, 30000);
 
+  it('a post whose answer was lost is found in the channel history and updated, not posted twice', async () => {
+    const jobId = jobIdFor('slack:trig-lost-answer');
+    await h.runtime.environments.bind('slack:C8', 'prod');
+    h.slack.loseAnswers('chat.postMessage', 1);
+    const before = h.slack.calls.length;
+    await h.slash('graphmail ping', { triggerId: 'trig-lost-answer', channel: 'C8' });
+    expect(await resultOf(jobId)).toContain('Successfully connected to the Microsoft Graph mail service');
+    const calls = h.slack.calls.slice(before);
+    expect(calls.filter((c) => c.method === 'chat.postMessage' && JSON.stringify(c.body).includes(jobId))).toHaveLength(1);
+    expect(calls.some((c) => c.method === 'conversations.history' && c.body.channel === 'C8')).toBe(true);
+    expect([...h.slack.messages.values()].filter((m) => JSON.stringify(m).includes(jobId))).toHaveLength(1);
+  }, 30000);
+
   it('soar jobs and soar cancel answer in the channel', async () => {
     const res = await h.slash('jobs');
     const body = (await res.json()) as { text: string };

@@ -1,12 +1,12 @@
 /**
  * Scenario 3: the Microsoft 365 emulator fails 30 % of requests (429 with Retry-After or 503) for
- * 20 s (the issue says a minute; 20 s keeps the suite short and covers every action several
- * times). Every action completes correctly, and no mail is sent, deleted or moved twice.
+ * a minute, with commands arriving all through it. Every action completes correctly, and no mail
+ * is sent, deleted or moved twice.
  */
 import { MAILBOX, startSystem, type System } from './system';
 import { send, tally, type Sent } from './tally';
 
-const FAULT_MS = 20_000;
+const FAULT_MS = 60_000;
 
 describe('resilience: Microsoft 365 failing 30 % of requests', () => {
   let sys: System;
@@ -40,9 +40,9 @@ describe('resilience: Microsoft 365 failing 30 % of requests', () => {
         'o365 ping',
       );
     }
-    // Spread over the fault window.
+    // Spread over most of the fault window.
     const sent: Sent[] = [];
-    const gap = FAULT_MS / 2 / commands.length;
+    const gap = (FAULT_MS * 0.8) / commands.length;
     for (let i = 0; i < commands.length; i++) {
       sent.push(await send(sys, commands[i]!, sys.channels[i % sys.channels.length]!));
       await new Promise((r) => setTimeout(r, gap));
@@ -50,7 +50,7 @@ describe('resilience: Microsoft 365 failing 30 % of requests', () => {
     await new Promise((r) => setTimeout(r, Math.max(0, faultsOn + FAULT_MS - Date.now())));
     const ledgerDuring = (await sys.emulator('ledger')) as Array<{ method: string; path: string; status: number }>;
     await sys.emulator('faults', { method: 'DELETE' });
-    const t = await tally('Microsoft 365 failing 30 % for 20 s', sys.slack, sent, 120000);
+    const t = await tally('Microsoft 365 failing 30 % for 60 s', sys.slack, sent, 120000);
 
     const ledger = (await sys.emulator('ledger')) as Array<{ method: string; path: string; status: number }>;
     const faulted = ledgerDuring.filter((e) => e.status === 429 || e.status === 503).length;

@@ -1,7 +1,8 @@
 /**
  * An HTTP proxy in front of a fake chat service that fails a share of requests: 429 with
  * Retry-After, 500/503, or a dropped connection, before the request reaches the service (so a
- * failed delivery did not happen and must be retried).
+ * failed delivery did not happen and must be retried); with `loseAnswers`, some requests are
+ * carried out and their answer is dropped (the delivery happened, the sender cannot know).
  */
 import { createServer, request, type Server } from 'node:http';
 
@@ -9,7 +10,7 @@ export interface FlakyProxy {
   url: string;
   /** Share of requests failed (0 to 1); 0 turns the faults off. */
   rate: number;
-  failed: { status429: number; status5xx: number; dropped: number };
+  failed: { status429: number; status5xx: number; dropped: number; answersLost: number };
   close(): Promise<void>;
 }
 
@@ -17,18 +18,23 @@ export interface FlakyProxy {
  * `spare`: paths never failed. Slack's auth.test is spared: Bolt calls it on every incoming request
  * (tokenVerificationEnabled off), so failing it refuses commands instead of testing deliveries.
  */
-export async function startFlakyProxy(target: string, rate: number, seed = 11, spare: RegExp = /\/auth\.test/): Promise<FlakyProxy> {
+export async function startFlakyProxy(target: string, rate: number, seed = 11, opts: { spare?: RegExp; loseAnswers?: boolean } = {}): Promise<FlakyProxy> {
+  const spare = opts.spare ?? /\/auth\.test/;
   const to = new URL(target);
   let s = seed;
   const random = (): number => {
     s = (s * 1103515245 + 12345) % 2147483648;
     return s / 2147483648;
   };
-  const proxy: FlakyProxy = { url: '', rate, failed: { status429: 0, status5xx: 0, dropped: 0 }, close: async () => undefined };
+  const proxy: FlakyProxy = { url: '', rate, failed: { status429: 0, status5xx: 0, dropped: 0, answersLost: 0 }, close: async () => undefined };
   const server: Server = createServer((req, res) => {
+    let loseAnswer = false;
     if (!spare.test(req.url ?? '') && random() < proxy.rate) {
       const kind = random();
-      if (kind < 0.5) {
+      if (opts.loseAnswers && kind >= 0.9) {
+        proxy.failed.answersLost++;
+        loseAnswer = true;
+      } else if (kind < 0.5) {
         proxy.failed.status429++;
         res.writeHead(429, { 'Retry-After': '1', 'content-type': 'application/json' });
         res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
@@ -40,9 +46,14 @@ export async function startFlakyProxy(target: string, rate: number, seed = 11, s
         proxy.failed.dropped++;
         req.socket.destroy();
       }
-      return;
+      if (!loseAnswer) return;
     }
     const upstream = request({ host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+      if (loseAnswer) {
+        answer.resume();
+        answer.on('end', () => req.socket.destroy());
+        return;
+      }
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       answer.pipe(res);
     });

@@ -193,7 +193,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
   const configFile = join(base, 'chatsoar.yaml');
   writeFileSync(configFile, stringify(config));
   const chatProxies = opts.chatFaults
-    ? { slack: await startFlakyProxy(slack.url.replace(/\/api\/$/, ''), opts.chatFaults, 11), connector: await startFlakyProxy(connector.serviceUrl.replace(/\/$/, ''), opts.chatFaults, 23) }
+    ? { slack: await startFlakyProxy(slack.url.replace(/\/api\/$/, ''), opts.chatFaults, 11, { loseAnswers: true }), connector: await startFlakyProxy(connector.serviceUrl.replace(/\/$/, ''), opts.chatFaults, 23) }
     : undefined;
   const serviceUrl = chatProxies ? `${chatProxies.connector.url}/` : connector.serviceUrl;
   const prefix = `r-${randomBytes(3).toString('hex')}:`;

@@ -182,12 +182,11 @@ describe('Slack app manifest', () => {
     if (/app\.command\('\/soar'/.test(code)) used.add('commands');
     if (/app\.event\('app_mention'/.test(code)) used.add('app_mentions:read');
     const methods = new Set<string>();
-    for (const m of code.matchAll(/client\.(chat|views|files)\.(\w+)\(/g)) methods.add(`${m[1]}.${m[2]}`);
+    for (const m of code.matchAll(/client\.(chat|views|files|conversations)\.(\w+)\(/g)) methods.add(`${m[1]}.${m[2]}`);
     if (/\.filesUploadV2\(/.test(code)) methods.add('filesUploadV2');
     for (const method of methods) {
       expect({ method, known: method in METHOD_SCOPES }).toEqual({ method, known: true });
-      const scope = METHOD_SCOPES[method];
-      if (scope) used.add(scope);
+      for (const scope of [METHOD_SCOPES[method] ?? []].flat()) used.add(scope);
     }
     // Posting job messages where /soar is typed needs chat:write.public in channels the bot has not joined.
     if (methods.has('chat.postMessage')) used.add('chat:write.public');
