@@ -9,14 +9,10 @@ import { spec as startASubscription } from './actions/start-a-subscription';
 import { spec as stopASubscription } from './actions/stop-a-subscription';
 import { spec as dlpEventsConnector } from './connectors/office-365-management-api-dlp-events-connector';
 import { spec as auditGeneralEventsConnector } from './connectors/office-365-management-api-audit-general-events-connector';
+import { apiRootParam, certificatePasswordParam, clientSecretParam, verifySslParam } from './common-params';
 
 export const instanceParams: ParamSpec[] = [
-  param('Api Root', {
-    type: 'url',
-    required: true,
-    default: 'https://manage.office.com',
-    description: 'Api root url to use with integration.',
-  }),
+  apiRootParam,
   param('Azure Active Directory ID', {
     type: 'string',
     required: true,
@@ -27,29 +23,14 @@ export const instanceParams: ParamSpec[] = [
     required: true,
     description: 'Client (Application) ID that was added for the app registration in Azure Active Directory for this integration.',
   }),
-  param('Client Secret', {
-    type: 'password',
-    required: false,
-    secret: true,
-    description: 'Secret that was entered for Azure AD app registration.',
-  }),
-  param('Verify SSL', {
-    type: 'boolean',
-    required: true,
-    default: true,
-    description: 'Specify whether remote API endpoint SSL certificate should be validated.',
-  }),
+  clientSecretParam,
+  verifySslParam,
   param('Certificate Path', {
     type: 'string',
     required: false,
     description: 'If authentication based on certificates is used instead of client secret, specify path to the certificate (PFX).',
   }),
-  param('Certificate Password', {
-    type: 'password',
-    required: false,
-    secret: true,
-    description: 'Optional, if certificate is password-protected, specify the password to open the certificate file.',
-  }),
+  certificatePasswordParam,
   param('OAUTH2 Login Endpoint Url', {
     type: 'url',
     required: true,

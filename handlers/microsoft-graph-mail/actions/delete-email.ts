@@ -1,4 +1,5 @@
 import { type ActionSpec, param } from '../../kit/spec';
+import { mailboxBatchSize, mailIdsFilter, onlyUnread, timeFrame } from './params/selection';
 import { runCleanup } from '../cleanup';
 import { GraphClient } from '../client';
 import { resolveFolder } from '../folders';
@@ -22,11 +23,7 @@ export const spec: ActionSpec = {
       default: 'Inbox',
       description: 'A mailbox folder to search an email in.',
     }),
-    param('Mail IDs', {
-      type: 'list',
-      required: false,
-      description: 'Comma-separated email IDs to search for; when given, Subject Filter and Sender Filter are ignored.',
-    }),
+    mailIdsFilter,
     param('Subject Filter', {
       type: 'string',
       required: false,
@@ -37,23 +34,9 @@ export const spec: ActionSpec = {
       required: false,
       description: 'A filter condition that specifies the sender of requested emails.',
     }),
-    param('Time Frame (minutes)', {
-      type: 'integer',
-      required: false,
-      description: 'A filter condition that specifies the timeframe in minutes to search for emails.',
-    }),
-    param('Only Unread', {
-      type: 'boolean',
-      required: false,
-      default: false,
-      description: 'If selected, the action searches only for unread emails.',
-    }),
-    param('How many mailboxes to process in a single batch', {
-      type: 'integer',
-      required: false,
-      default: 25,
-      description: 'The number of mailboxes to process in a single batch (single connection to the mail server).',
-    }),
+    timeFrame,
+    onlyUnread,
+    mailboxBatchSize,
   ],
   changesMail: true,
   dryRun: true,

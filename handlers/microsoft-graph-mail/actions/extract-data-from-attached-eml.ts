@@ -1,5 +1,6 @@
 import type { ActionContext } from '../../kit/context';
 import { type ActionSpec, param } from '../../kit/spec';
+import { searchInMailboxes } from './params/selection';
 import { reasonOf, UserError } from '../../kit/errors';
 import { failure, fill, success } from '../../kit/outcome';
 import { safeFileName } from '../../../lib/files';
@@ -19,12 +20,7 @@ export const spec: ActionSpec = {
   name: 'Extract Data From Attached EML',
   description: 'Retrieve data from the EML, MSG and ICS attachments of emails and return it in the action results.',
   params: [
-    param('Search In Mailbox', {
-      type: 'email-list',
-      required: false,
-      defaultFromInstance: 'default-mailbox',
-      description: 'The mailbox(es) to execute the search operation in (comma-separated); defaults to the Default Mailbox.',
-    }),
+    searchInMailboxes,
     param('Folder Name', {
       type: 'string',
       required: false,

@@ -1,4 +1,5 @@
 import { type ActionSpec, param } from '../../kit/spec';
+import { attachmentsPaths, subjectAndRecipients } from './params/send';
 import { reasonOf } from '../../kit/errors';
 import { failure, fill, success } from '../../kit/outcome';
 import { GraphClient } from '../client';
@@ -34,31 +35,8 @@ export const spec: ActionSpec = {
       required: true,
       description: 'The ID of the email to forward.',
     }),
-    param('Subject', {
-      type: 'string',
-      required: true,
-      description: 'The email subject.',
-    }),
-    param('Send to', {
-      type: 'email-list',
-      required: true,
-      description: 'A comma-separated list of email addresses for the email recipients.',
-    }),
-    param('CC', {
-      type: 'email-list',
-      required: false,
-      description: 'A comma-separated list of email addresses for the email CC field.',
-    }),
-    param('BCC', {
-      type: 'email-list',
-      required: false,
-      description: 'A comma-separated list of email addresses for the email BCC field.',
-    }),
-    param('Attachments Paths', {
-      type: 'list',
-      required: false,
-      description: 'A comma-separated list of paths of files to attach (inside the files root).',
-    }),
+    ...subjectAndRecipients,
+    attachmentsPaths,
     param('Mail content', {
       type: 'code',
       required: true,

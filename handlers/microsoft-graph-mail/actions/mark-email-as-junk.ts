@@ -1,4 +1,5 @@
 import { type ActionSpec, param } from '../../kit/spec';
+import { junkSearchInMailbox } from './params/selection';
 import { runJunk } from '../junk';
 
 /** Seed: Mark Email as Junk (beta `markAsJunk`, DECISIONS 13). */
@@ -8,12 +9,7 @@ export const spec: ActionSpec = {
   name: 'Mark Email as Junk',
   description: 'Mark emails as junk: block their sender and move them to the Junk Email folder.',
   params: [
-    param('Search In Mailbox', {
-      type: 'email-list',
-      required: false,
-      defaultFromInstance: 'default-mailbox',
-      description: 'The mailbox(es) to search for the email in (comma-separated); defaults to the Default Mailbox.',
-    }),
+    junkSearchInMailbox,
     param('Folder Name', {
       type: 'string',
       required: true,

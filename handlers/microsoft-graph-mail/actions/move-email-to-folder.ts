@@ -1,4 +1,5 @@
 import { type ActionSpec, param } from '../../kit/spec';
+import { mailboxBatchSize, mailIdsFilter, onlyUnread, senderFilter, subjectFilter, timeFrame } from './params/selection';
 import { runCleanup } from '../cleanup';
 import { GraphClient } from '../client';
 import { FolderNotFoundError, resolveFolder } from '../folders';
@@ -27,38 +28,12 @@ export const spec: ActionSpec = {
       required: true,
       description: 'A destination folder to move the email to, e.g. inbox/folder_name/subfolder_name (case insensitive).',
     }),
-    param('Mail IDs', {
-      type: 'list',
-      required: false,
-      description: 'Comma-separated email IDs to search for; when given, Subject Filter and Sender Filter are ignored.',
-    }),
-    param('Subject Filter', {
-      type: 'string',
-      required: false,
-      description: 'A filter condition that specifies the email subject to search for (contains logic).',
-    }),
-    param('Sender Filter', {
-      type: 'string',
-      required: false,
-      description: 'A filter condition that specifies the sender of requested emails (equals logic).',
-    }),
-    param('Time Frame (minutes)', {
-      type: 'integer',
-      required: false,
-      description: 'A filter condition that specifies the timeframe in minutes to search for emails.',
-    }),
-    param('Only Unread', {
-      type: 'boolean',
-      required: false,
-      default: false,
-      description: 'If selected, the action searches only for unread emails.',
-    }),
-    param('How many mailboxes to process in a single batch', {
-      type: 'integer',
-      required: false,
-      default: 25,
-      description: 'The number of mailboxes to process in a single batch (single connection to the mail server).',
-    }),
+    mailIdsFilter,
+    subjectFilter,
+    senderFilter,
+    timeFrame,
+    onlyUnread,
+    mailboxBatchSize,
   ],
   changesMail: true,
   dryRun: true,

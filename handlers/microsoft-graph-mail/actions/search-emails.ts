@@ -1,4 +1,5 @@
 import { type ActionSpec, param } from '../../kit/spec';
+import { mailboxBatchSize, onlyUnread, searchInMailboxes, senderFilter, subjectFilter, timeFrame } from './params/selection';
 import type { ActionContext } from '../../kit/context';
 import { reasonOf } from '../../kit/errors';
 import { failure, fill, success } from '../../kit/outcome';
@@ -37,12 +38,7 @@ export const spec: ActionSpec = {
   name: 'Search Emails',
   description: 'Search emails in the default mailbox, or other mailboxes, based on the provided search criteria.',
   params: [
-    param('Search In Mailbox', {
-      type: 'email-list',
-      required: false,
-      defaultFromInstance: 'default-mailbox',
-      description: 'The mailbox(es) to execute the search operation in (comma-separated); defaults to the Default Mailbox.',
-    }),
+    searchInMailboxes,
     param('Folder Name', {
       type: 'string',
       required: true,
@@ -56,44 +52,22 @@ export const spec: ActionSpec = {
       required: false,
       description: 'Comma-separated email IDs or internetMessageId values; when given, every other filter is ignored.',
     }),
-    param('Subject Filter', {
-      type: 'string',
-      required: false,
-      description: 'A filter condition that specifies the email subject to search for (contains logic).',
-    }),
-    param('Sender Filter', {
-      type: 'string',
-      required: false,
-      description: 'A filter condition that specifies the sender of requested emails (equals logic).',
-    }),
-    param('Time Frame (minutes)', {
-      type: 'integer',
-      required: false,
-      description: 'A filter condition that specifies the timeframe in minutes to search for emails.',
-    }),
+    subjectFilter,
+    senderFilter,
+    timeFrame,
     param('Max Emails To Return', {
       type: 'integer',
       required: false,
       description: 'The number of emails to return per mailbox; with no value, the API default (10) is used.',
     }),
-    param('Only Unread', {
-      type: 'boolean',
-      required: false,
-      default: false,
-      description: 'If selected, the action searches only for unread emails.',
-    }),
+    onlyUnread,
     param('Select All Fields For Return', {
       type: 'boolean',
       required: false,
       default: false,
       description: 'If selected, the action returns all available fields for the obtained email.',
     }),
-    param('How many mailboxes to process in a single batch', {
-      type: 'integer',
-      required: false,
-      default: 25,
-      description: 'The number of mailboxes to process in a single batch (single connection to the mail server).',
-    }),
+    mailboxBatchSize,
   ],
   messages: {
     success: [

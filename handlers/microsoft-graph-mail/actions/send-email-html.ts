@@ -1,4 +1,5 @@
 import { type ActionSpec, param } from '../../kit/spec';
+import { attachmentLocation, mailContent, replyToRecipients, sendFrom, subjectAndRecipients, templatedAttachmentsPaths } from './params/send';
 import { reasonOf, UserError } from '../../kit/errors';
 import { failure, fill, success } from '../../kit/outcome';
 import { GraphClient } from '../client';
@@ -16,37 +17,9 @@ export const spec: ActionSpec = {
   name: 'Send Email HTML',
   description: 'Send an email formatted with an HTML template from a mailbox to a list of recipients.',
   params: [
-    param('Send From', {
-      type: 'email',
-      required: false,
-      defaultFromInstance: 'default-mailbox',
-      description: 'The email address to send the email from; defaults to the Default Mailbox.',
-    }),
-    param('Subject', {
-      type: 'string',
-      required: true,
-      description: 'The email subject.',
-    }),
-    param('Send to', {
-      type: 'email-list',
-      required: true,
-      description: 'A comma-separated list of email addresses for the email recipients.',
-    }),
-    param('CC', {
-      type: 'email-list',
-      required: false,
-      description: 'A comma-separated list of email addresses for the email CC field.',
-    }),
-    param('BCC', {
-      type: 'email-list',
-      required: false,
-      description: 'A comma-separated list of email addresses for the email BCC field.',
-    }),
-    param('Attachments Paths', {
-      type: 'list',
-      required: false,
-      description: 'A comma-separated list of paths of files to attach.',
-    }),
+    sendFrom,
+    ...subjectAndRecipients,
+    templatedAttachmentsPaths,
     param('Email HTML Template', {
       // Free text, not an enum: besides the built-in template, the seed's "dynamically generated
       // list of available templates" is every *.html file in the files root's templates/ folder.
@@ -55,23 +28,9 @@ export const spec: ActionSpec = {
       default: BUILT_IN_TEMPLATE,
       description: 'The HTML template to use: Email HTML Template (built in) or the name of an .html file in the templates folder of the files root.',
     }),
-    param('Mail Content', {
-      type: 'code',
-      required: true,
-      description: 'The email body.',
-    }),
-    param('Reply-To Recipients', {
-      type: 'email-list',
-      required: false,
-      description: 'A comma-separated list of recipients to use in the Reply-To header.',
-    }),
-    param('Attachment Location', {
-      type: 'enum',
-      required: true,
-      options: ['GCP Bucket', 'Local File System'],
-      default: 'GCP Bucket',
-      description: 'A location where the attachments are stored (falls back to the local files root, DECISIONS 6).',
-    }),
+    mailContent,
+    replyToRecipients,
+    attachmentLocation,
   ],
   changesMail: true,
   messages: {

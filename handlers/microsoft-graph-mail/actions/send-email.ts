@@ -1,4 +1,5 @@
 import { type ActionSpec, param } from '../../kit/spec';
+import { attachmentsPaths, mailContent, replyToRecipients, sendFrom, subjectAndRecipients } from './params/send';
 import { reasonOf } from '../../kit/errors';
 import { failure, fill, success } from '../../kit/outcome';
 import { GraphClient } from '../client';
@@ -14,37 +15,9 @@ export const spec: ActionSpec = {
   name: 'Send Email',
   description: 'Send a plain text or HTML email from a mailbox to a list of recipients.',
   params: [
-    param('Send From', {
-      type: 'email',
-      required: false,
-      defaultFromInstance: 'default-mailbox',
-      description: 'The email address to send the email from; defaults to the Default Mailbox.',
-    }),
-    param('Subject', {
-      type: 'string',
-      required: true,
-      description: 'The email subject.',
-    }),
-    param('Send to', {
-      type: 'email-list',
-      required: true,
-      description: 'A comma-separated list of email addresses for the email recipients.',
-    }),
-    param('CC', {
-      type: 'email-list',
-      required: false,
-      description: 'A comma-separated list of email addresses for the email CC field.',
-    }),
-    param('BCC', {
-      type: 'email-list',
-      required: false,
-      description: 'A comma-separated list of email addresses for the email BCC field.',
-    }),
-    param('Attachments Paths', {
-      type: 'list',
-      required: false,
-      description: 'A comma-separated list of paths of files to attach (inside the files root).',
-    }),
+    sendFrom,
+    ...subjectAndRecipients,
+    attachmentsPaths,
     param('Mail Content Type', {
       type: 'enum',
       required: false,
@@ -52,16 +25,8 @@ export const spec: ActionSpec = {
       default: 'Text',
       description: 'The type of the email content.',
     }),
-    param('Mail Content', {
-      type: 'code',
-      required: true,
-      description: 'The email body.',
-    }),
-    param('Reply-To Recipients', {
-      type: 'email-list',
-      required: false,
-      description: 'A comma-separated list of recipients to use in the Reply-To header.',
-    }),
+    mailContent,
+    replyToRecipients,
   ],
   changesMail: true,
   messages: {

@@ -1,4 +1,5 @@
 import { type ActionSpec, param } from '../../kit/spec';
+import { attachmentsPaths, mailContent } from './params/send';
 import { reasonOf } from '../../kit/errors';
 import { failure, fill, success } from '../../kit/outcome';
 import { GraphClient } from '../client';
@@ -44,16 +45,8 @@ export const spec: ActionSpec = {
       default: 'Inbox',
       description: 'A mailbox folder to execute the search in.',
     }),
-    param('Attachments Paths', {
-      type: 'list',
-      required: false,
-      description: 'A comma-separated list of paths of files to attach (inside the files root).',
-    }),
-    param('Mail Content', {
-      type: 'code',
-      required: true,
-      description: 'The email body.',
-    }),
+    attachmentsPaths,
+    mailContent,
     param('Reply All', {
       type: 'boolean',
       required: false,

@@ -1,4 +1,5 @@
 import { type ActionSpec, param } from '../../kit/spec';
+import { attachmentLocation, mailContent, replyToRecipients, sendFrom, subjectAndRecipients, templatedAttachmentsPaths } from './params/send';
 import { reasonOf, UserError } from '../../kit/errors';
 import { failure, fill, success } from '../../kit/outcome';
 import { loadAttachments } from '../attachment-paths';
@@ -18,37 +19,9 @@ export const spec: ActionSpec = {
   name: 'Send Vote Email',
   description: 'Send an email with predefined answering options (Yes/No or Approve/Reject), formatted with an HTML template.',
   params: [
-    param('Send From', {
-      type: 'email',
-      required: false,
-      defaultFromInstance: 'default-mailbox',
-      description: 'The email address to send the email from; defaults to the Default Mailbox.',
-    }),
-    param('Subject', {
-      type: 'string',
-      required: true,
-      description: 'The email subject.',
-    }),
-    param('Send to', {
-      type: 'email-list',
-      required: true,
-      description: 'A comma-separated list of email addresses for the email recipients.',
-    }),
-    param('CC', {
-      type: 'email-list',
-      required: false,
-      description: 'A comma-separated list of email addresses for the email CC field.',
-    }),
-    param('BCC', {
-      type: 'email-list',
-      required: false,
-      description: 'A comma-separated list of email addresses for the email BCC field.',
-    }),
-    param('Attachments Paths', {
-      type: 'list',
-      required: false,
-      description: 'A comma-separated list of paths of files to attach.',
-    }),
+    sendFrom,
+    ...subjectAndRecipients,
+    templatedAttachmentsPaths,
     param('Email HTML Template', {
       type: 'enum',
       required: true,
@@ -57,16 +30,8 @@ export const spec: ActionSpec = {
       default: 'Email HTML Template',
       description: 'The HTML template to use.',
     }),
-    param('Mail Content', {
-      type: 'code',
-      required: true,
-      description: 'The email body.',
-    }),
-    param('Reply-To Recipients', {
-      type: 'email-list',
-      required: false,
-      description: 'A comma-separated list of recipients to use in the Reply-To header.',
-    }),
+    mailContent,
+    replyToRecipients,
     param('Structure of voting options', {
       type: 'enum',
       required: true,
@@ -74,13 +39,7 @@ export const spec: ActionSpec = {
       default: 'Yes/No',
       description: 'The structure of the vote to send to recipients.',
     }),
-    param('Attachment Location', {
-      type: 'enum',
-      required: true,
-      options: ['GCP Bucket', 'Local File System'],
-      default: 'GCP Bucket',
-      description: 'A location where the attachments are stored (falls back to the local files root, DECISIONS 6).',
-    }),
+    attachmentLocation,
   ],
   changesMail: true,
   messages: {

@@ -1,4 +1,5 @@
 import { type ActionSpec, param } from '../../kit/spec';
+import { fetchResponseAttachments, replyWaitParams } from './params/wait';
 import { pollReplies, repliesAtTimeout, type WaitKind } from '../vote/wait';
 
 /** Seed: Wait For Email From User (DECISIONS 11, 12). Searches the mailbox the question was sent from. */
@@ -13,29 +14,8 @@ export const spec: ActionSpec = {
       required: true,
       description: 'The ID of the email (the `id` or `internetMessageId` of the Send Email JSON result).',
     }),
-    param('Wait for All Recipients to Reply?', {
-      type: 'boolean',
-      required: false,
-      default: true,
-      description: 'If selected, the action waits for replies from all recipients until timeout; otherwise it proceeds with the first reply.',
-    }),
-    param('Wait Stage Exclude pattern', {
-      type: 'string',
-      required: false,
-      description: 'A regular expression on the email body to exclude specific replies (e.g. automatic out-of-office messages).',
-    }),
-    param('Folder to Check for Reply', {
-      type: 'list',
-      required: false,
-      default: ['Inbox'],
-      description: 'A comma-separated list of mailbox folders to search for the user reply in.',
-    }),
-    param('Fetch Response Attachments', {
-      type: 'boolean',
-      required: false,
-      default: false,
-      description: 'If selected and the reply contains attachments, they are posted to the thread.',
-    }),
+    ...replyWaitParams,
+    fetchResponseAttachments,
   ],
   async: true,
   messages: {

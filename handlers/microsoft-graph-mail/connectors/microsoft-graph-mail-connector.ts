@@ -1,4 +1,5 @@
 import { type ConnectorSpec, param } from '../../kit/spec';
+import { proxyParams } from '../../kit/connector-params';
 import { runMailCycle } from './mail/mail-cycle';
 
 /**
@@ -151,22 +152,7 @@ export const spec: ConnectorSpec = {
       required: false,
       description: 'A comma-separated list of email headers to add to events: exact names, or a regular expression.',
     }),
-    param('Proxy Server Address', {
-      type: 'string',
-      required: false,
-      description: 'The address of the proxy server to use.',
-    }),
-    param('Proxy Username', {
-      type: 'string',
-      required: false,
-      description: 'The proxy username to authenticate with.',
-    }),
-    param('Proxy Password', {
-      type: 'password',
-      secret: true,
-      required: false,
-      description: 'The proxy password to authenticate with.',
-    }),
+    ...proxyParams,
     param('Create a Separate Siemplify Alert per Attached Mail File', {
       type: 'boolean',
       required: false,
