@@ -2,13 +2,13 @@
 import restify, { type Server } from 'restify';
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
-import type { CloudAdapter } from 'botbuilder';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { registry, metrics } from '../lib/metrics';
 import type { FilesRoot } from '../lib/files';
 import type { Queues } from '../queue/queues';
 import type { MountedSlack } from './slack/app';
+import type { TeamsAdapter } from './teams/adapter';
 import type { TeamsBot } from './teams/bot';
 
 export interface ServerDeps {
@@ -16,7 +16,7 @@ export interface ServerDeps {
   redis: Redis;
   queues: Queues;
   files: FilesRoot;
-  adapter: CloudAdapter;
+  adapter: TeamsAdapter;
   teams: TeamsBot;
   slack?: MountedSlack;
   /** Extra routes (web chat, OAuth callback) mounted by their own modules. */
@@ -38,6 +38,17 @@ export function createServer(deps: ServerDeps): Server {
   server.post('/api/messages', restify.plugins.bodyParser({ maxBodySize: 1024 * 1024, mapParams: false }), async (req, res) => {
     const started = Date.now();
     try {
+      // Refused here, quietly and without waiting on Microsoft's key endpoint, rather than by botbuilder (bot/teams/auth.ts).
+      const refusal = await deps.adapter.refusal(req.body, req.headers.authorization);
+      if (refusal) {
+        const body = (req.body && typeof req.body === 'object' ? req.body : {}) as { id?: unknown; channelId?: unknown; type?: unknown };
+        deps.log.warn(
+          { reason: refusal, activity: { id: String(body.id ?? '').slice(0, 100), type: String(body.type ?? '').slice(0, 40), channelId: String(body.channelId ?? '').slice(0, 40) }, remote: req.socket?.remoteAddress },
+          'Teams activity refused',
+        );
+        res.send(401, { error: 'Unauthorized' });
+        return;
+      }
       await deps.adapter.process(req as never, res as never, (ctx) => deps.teams.onTurn(ctx));
     } catch (err) {
       deps.log.warn({ err: (err as Error).message }, 'activity refused');
@@ -101,7 +112,7 @@ export function createServer(deps: ServerDeps): Server {
       });
       stream.on('open', () => {
         res.setHeader('Content-Type', 'application/octet-stream');
-        res.setHeader('Content-Disposition', `attachment; filename="${basename(path).replace(/["\\\r\n]/g, '_')}"`);
+        res.setHeader('Content-Disposition', contentDisposition(basename(path)));
         res.setHeader('X-Content-Type-Options', 'nosniff');
         res.writeHead(200);
         stream.pipe(res);
@@ -112,4 +123,14 @@ export function createServer(deps: ServerDeps): Server {
 
   for (const mount of deps.mount ?? []) mount(server);
   return server;
+}
+
+/**
+ * An attachment header for any file name: an ASCII `filename` for old clients and the exact
+ * name as RFC 5987 `filename*` (a raw non-Latin-1 name would make Node throw on the header).
+ */
+export function contentDisposition(name: string): string {
+  const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  const exact = encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${exact}`;
 }

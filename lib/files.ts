@@ -1,28 +1,117 @@
 /** The files root (DECISIONS 6, 32) and signed, expiring download links (GET /files/:id). */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { mkdir, realpath, writeFile } from 'node:fs/promises';
-import { existsSync, realpathSync } from 'node:fs';
-import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { constants, lstatSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { mkdir, open } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { FileStore } from '../handlers/kit/context';
 import { UserError } from '../handlers/kit/errors';
 
-/** A file name from mail or users that cannot leave its folder or hide its extension. */
+/** The longest file or folder name Linux file systems take (NAME_MAX, in bytes). */
+const NAME_MAX_BYTES = 255;
+/** A saved name stays this short, leaving room for a ` (12)` that makes it unique. */
+const SAFE_NAME_MAX_BYTES = 240;
+/** Well below PATH_MAX (4096), the root's own path included. */
+const PATH_MAX_BYTES = 3072;
+/** Symlinks followed by hand (dangling ones) before giving up, as the kernel's ELOOP limit. */
+const MAX_LINK_HOPS = 40;
+
+/** Control characters (C0, C1), bidi marks and overrides, and line/paragraph separators. */
+const HIDDEN_CHARS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069]/g;
+const LONE_SURROGATES = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** The longest start of `s` within `maxUnits` UTF-16 units and `maxBytes` UTF-8 bytes, never splitting a character. */
+function cut(s: string, maxUnits: number, maxBytes: number): string {
+  let out = '';
+  let bytes = 0;
+  for (const ch of s) {
+    const b = Buffer.byteLength(ch);
+    if (out.length + ch.length > maxUnits || bytes + b > maxBytes) break;
+    out += ch;
+    bytes += b;
+  }
+  return out;
+}
+
+/**
+ * A file name from mail or users that cannot leave its folder or hide its extension: the last
+ * part of a `/` or `\` path, without control and bidi characters, `<>:"/\|?*` as `_`, no leading
+ * dots or spaces (never `.`, `..` or hidden), at most `maxLength` characters and 240 bytes, the
+ * extension kept when cut.
+ */
 export function safeFileName(name: string, maxLength = 100): string {
-  const cleaned = basename(name.replace(/\\/g, '/'))
-    .replace(/[\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069]/g, '')
+  const cleaned = basename(String(name).replace(/\\/g, '/'))
+    .replace(HIDDEN_CHARS, '')
+    .replace(LONE_SURROGATES, '')
     .replace(/[<>:"/\\|?*]/g, '_')
-    .replace(/^\.+/, '')
+    .replace(/^[\s.]+/, '')
     .trim();
   const base = cleaned || 'file';
-  if (base.length <= maxLength) return base;
+  if (base.length <= maxLength && Buffer.byteLength(base) <= SAFE_NAME_MAX_BYTES) return base;
   const dot = base.lastIndexOf('.');
   const ext = dot > 0 && base.length - dot <= 10 ? base.slice(dot) : '';
-  return base.slice(0, maxLength - ext.length) + ext;
+  return cut(base.slice(0, base.length - ext.length), maxLength - ext.length, SAFE_NAME_MAX_BYTES - Buffer.byteLength(ext)) + ext;
 }
 
 function inside(root: string, target: string): boolean {
   const rel = relative(root, target);
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
+}
+
+/**
+ * Where `path` really is: the real path of its deepest part that exists (every symlink followed,
+ * a dangling one by hand) with the parts that do not exist yet after it. Null when that cannot
+ * be known (a symlink loop, an unreadable folder).
+ */
+function realLocation(path: string, hops = 0): string | null {
+  const missing: string[] = [];
+  let existing = path;
+  for (;;) {
+    let isLink: boolean;
+    try {
+      isLink = lstatSync(existing).isSymbolicLink();
+    } catch {
+      const up = dirname(existing);
+      if (up === existing) return path;
+      missing.unshift(basename(existing));
+      existing = up;
+      continue;
+    }
+    try {
+      return join(realpathSync(existing), ...missing);
+    } catch {
+      // A symlink to something that does not exist (yet): writing through it would create its
+      // target, so that target is where the path really is. The link's text is kept as it is
+      // (not normalised): its `..` parts are the kernel's to resolve.
+      if (!isLink || hops >= MAX_LINK_HOPS) return null;
+      try {
+        const link = readlinkSync(existing);
+        const from = isAbsolute(link) ? link : `${realpathSync(dirname(existing))}${sep}${link}`;
+        return realLocation([from, ...missing].join(sep), hops + 1);
+      } catch {
+        return null;
+      }
+    }
+  }
+}
+
+/** The path as a one-line message shows it: no control or bidi characters, not too long. */
+function shown(userPath: string): string {
+  const line = userPath.replace(HIDDEN_CHARS, '?');
+  return line.length > 200 ? `${line.slice(0, 197)}...` : line;
+}
+
+/**
+ * Refuses `target` (absolute, normalised) unless it lies in `root`, both as written and where it
+ * really is: symlinks on the way, existing or dangling, are followed, and for a target that does
+ * not exist yet its deepest existing folder decides (mkdir would otherwise create folders
+ * wherever a symlink on the way points). The one place this is checked (DECISIONS 32).
+ */
+export function assertInsideRoot(root: string, target: string, userPath: string): void {
+  const refuse = () => new UserError(`Path ${shown(userPath)} is outside the files root.`);
+  if (!inside(root, target)) throw refuse();
+  const realRoot = realLocation(root);
+  const real = realLocation(target);
+  if (realRoot === null || real === null || !inside(realRoot, real)) throw refuse();
 }
 
 export class FilesRoot {
@@ -32,30 +121,42 @@ export class FilesRoot {
     this.root = resolve(root);
   }
 
-  /** Resolves a user-given path inside the root, following symlinks; refuses any escape. */
+  /**
+   * Resolves a user-given path inside the root (DECISIONS 32): relative paths from the root,
+   * absolute ones only inside it, `\` read as `/`, `..` normalised first, symlinks followed; any
+   * escape is refused. `%2e%2e%2f` is not decoded: it is a name like any other.
+   */
   resolveUserPath(userPath: string): string {
-    const target = isAbsolute(userPath) ? resolve(userPath) : resolve(this.root, userPath);
-    const refuse = () => new UserError(`Path ${userPath} is outside the files root.`);
-    if (!inside(this.root, target)) throw refuse();
-    if (existsSync(target)) {
-      const real = realpathSync(target);
-      const realRoot = existsSync(this.root) ? realpathSync(this.root) : this.root;
-      if (!inside(realRoot, real)) throw refuse();
+    const raw = String(userPath);
+    if (raw.includes('\0')) throw new UserError(`Path ${shown(raw)} is not a valid path: it contains a NUL character.`);
+    const normal = raw.replace(/\\/g, '/');
+    const target = isAbsolute(normal) ? resolve(normal) : resolve(this.root, normal);
+    assertInsideRoot(this.root, target, raw);
+    const rel = relative(this.root, target);
+    if (rel.split(sep).some((part) => Buffer.byteLength(part) > NAME_MAX_BYTES)) {
+      throw new UserError(`Path ${shown(raw)} has a name longer than ${NAME_MAX_BYTES} bytes.`);
     }
+    if (Buffer.byteLength(target) > PATH_MAX_BYTES) throw new UserError(`Path ${shown(raw)} is too long.`);
     return target;
   }
 
   forJob(jobId: string): FileStore {
-    const folder = join(this.root, 'jobs', safeFileName(jobId));
+    const folder = `jobs/${safeFileName(jobId)}`;
     return {
       root: this.root,
       resolve: (p) => this.resolveUserPath(p),
       write: async (name, data) => {
-        await mkdir(folder, { recursive: true });
-        const file = join(folder, safeFileName(name));
-        const real = await realpath(folder);
-        if (!inside(this.root, real)) throw new UserError(`Path ${name} is outside the files root.`);
-        await writeFile(file, data);
+        const dir = this.resolveUserPath(folder);
+        await mkdir(dir, { recursive: true });
+        this.resolveUserPath(folder);
+        const file = join(dir, safeFileName(name));
+        // Never through a symlink planted where the file goes.
+        const handle = await open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o666);
+        try {
+          await handle.writeFile(data);
+        } finally {
+          await handle.close();
+        }
         return relative(this.root, file).split(sep).join('/');
       },
     };
@@ -65,23 +166,32 @@ export class FilesRoot {
     return createHmac('sha256', this.signingKey).update(`${path}\n${exp}`).digest('base64url');
   }
 
-  /** A link that works for `ttlMs` (default 7 days). The id is the path, base64url. */
+  /** A link that works for `ttlMs` (default 7 days). The id is the path (relative to the root), base64url. */
   signedUrl(path: string, ttlMs = 7 * 86400_000): string {
     const exp = Date.now() + ttlMs;
     const id = Buffer.from(path).toString('base64url');
     return `${this.publicUrl.replace(/\/$/, '')}/files/${id}?exp=${exp}&sig=${this.sign(path, exp)}`;
   }
 
-  /** Checks a download link; returns the absolute path or null. */
+  /**
+   * Checks a download link; returns the absolute path or null. Only the canonical base64url of
+   * the signed path is taken (Node's decoder would skip stray characters and padding), and the
+   * path is resolved inside the root like any user path, so even a validly signed `..` is refused.
+   */
   verify(id: string, exp: string, sig: string): string | null {
+    if (!/^[A-Za-z0-9_-]{1,4096}$/.test(id) || !/^\d{1,16}$/.test(exp)) return null;
     const path = Buffer.from(id, 'base64url').toString('utf8');
+    if (Buffer.from(path).toString('base64url') !== id) return null;
     const expiry = Number(exp);
-    if (!Number.isFinite(expiry) || expiry < Date.now()) return null;
+    if (expiry < Date.now()) return null;
     const expected = Buffer.from(this.sign(path, expiry));
     const given = Buffer.from(String(sig));
     if (expected.length !== given.length || !timingSafeEqual(expected, given)) return null;
     try {
-      return this.resolveUserPath(path);
+      const target = this.resolveUserPath(path);
+      // A folder or a device is not a download; a file that is gone is the route's 404.
+      const info = statSync(target, { throwIfNoEntry: false });
+      return info && !info.isFile() ? null : target;
     } catch {
       return null;
     }

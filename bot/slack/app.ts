@@ -3,7 +3,7 @@
  * HTTPReceiver checks the signature and the timestamp (forged, missing or older than 5 minutes
  * → 401, nothing queued); every Web API call goes to SLACK_API_URL.
  */
-import { App, HTTPReceiver, LogLevel, type webApi } from '@slack/bolt';
+import { App, HTTPReceiver, LogLevel, webApi, type Authorize, type AuthorizeResult } from '@slack/bolt';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { render } from '../../cards/render';
@@ -71,8 +71,56 @@ function boltLogger(log: Logger): import('@slack/bolt').Logger {
   };
 }
 
+/** How long an event (not a command or a click) waits for the first auth.test before going on without the bot's ids. */
+const IDENTITY_WAIT_MS = 1000;
+/** After a failed auth.test, the next attempt waits this long. */
+const IDENTITY_RETRY_MS = 60_000;
+
+/**
+ * Bolt's `authorize` for our one workspace: the bot token at once, and who the bot is
+ * (auth.test: botUserId, botId) looked up once for the process lifetime. Bolt's own single-token
+ * authorize with `tokenVerificationEnabled: false` calls auth.test on every request and fails
+ * the request when that call fails; here a failing or slow Slack Web API never holds up or
+ * fails a command: the ids are filled in when a lookup succeeds (one in flight at a time, retried
+ * after IDENTITY_RETRY_MS), and only events, which bolt's ignoreSelf filters by these ids, wait
+ * for the first lookup, IDENTITY_WAIT_MS at most.
+ */
+export function cachedAuthorize(botToken: string, identityClient: webApi.WebClient, log: Logger): Authorize<boolean> {
+  let identity: Pick<AuthorizeResult, 'botUserId' | 'botId'> | undefined;
+  let inflight: Promise<void> | null = null;
+  let nextAttempt = 0;
+  const lookup = (): Promise<void> | null => {
+    if (identity) return null;
+    if (inflight) return inflight;
+    if (Date.now() < nextAttempt) return null;
+    inflight = identityClient.auth
+      .test()
+      .then((r) => {
+        identity = { botUserId: r.user_id, botId: r.bot_id };
+      })
+      .catch((err: unknown) => {
+        nextAttempt = Date.now() + IDENTITY_RETRY_MS;
+        log.warn({ err: String((err as Error)?.message ?? err).split('\n')[0] }, 'Slack auth.test failed; requests go on with the bot token only');
+      })
+      .finally(() => {
+        inflight = null;
+      });
+    return inflight;
+  };
+  return async (_source, body) => {
+    const pending = lookup();
+    if (pending && (body as { type?: string } | undefined)?.type === 'event_callback') {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([pending, new Promise<void>((r) => (timer = setTimeout(r, IDENTITY_WAIT_MS)))]);
+      clearTimeout(timer);
+    }
+    return { botToken, ...identity };
+  };
+}
+
 export function mountSlack(settings: SlackSettings, dispatcher: Dispatcher, log: Logger): MountedSlack {
   const logger = boltLogger(log);
+  const slackApiUrl = settings.apiUrl.endsWith('/') ? settings.apiUrl : `${settings.apiUrl}/`;
   const receiver = new HTTPReceiver({
     logger,
     signingSecret: settings.signingSecret,
@@ -80,14 +128,17 @@ export function mountSlack(settings: SlackSettings, dispatcher: Dispatcher, log:
     processBeforeResponse: false,
     unhandledRequestTimeoutMillis: 2500,
   });
+  const clientOptions = { slackApiUrl, retryConfig: { retries: 2 }, logger };
   const app = new App({
     receiver,
-    token: settings.botToken,
-    tokenVerificationEnabled: false,
-    clientOptions: { slackApiUrl: settings.apiUrl.endsWith('/') ? settings.apiUrl : `${settings.apiUrl}/`, retryConfig: { retries: 2 } },
+    // Not `token` (bolt refuses it beside `authorize`): the token comes from authorize and app.client below.
+    authorize: cachedAuthorize(settings.botToken, new webApi.WebClient(settings.botToken, { slackApiUrl, retryConfig: { retries: 0 }, timeout: 5000, logger }), log),
+    clientOptions,
     logger,
     ignoreSelf: true,
   });
+  // Listeners get a client with the token from authorize; app.client (used when a payload names no team) needs it too.
+  app.client = new webApi.WebClient(settings.botToken, clientOptions);
 
   async function reply(r: Reply, respond: (m: Record<string, unknown>) => Promise<unknown>): Promise<void> {
     if (r.kind === 'reply') await respond(ephemeral(r.message));
@@ -119,7 +170,7 @@ export function mountSlack(settings: SlackSettings, dispatcher: Dispatcher, log:
     else await ack();
   });
 
-  app.event('app_mention', async ({ event, body }) => {
+  app.event('app_mention', async ({ event, body, client }) => {
     const text = normalizeChatText(String(event.text ?? ''), 'slack');
     const r = await dispatcher.command({
       platform: 'slack',
@@ -131,7 +182,7 @@ export function mountSlack(settings: SlackSettings, dispatcher: Dispatcher, log:
     });
     if (r.kind === 'reply') {
       const { text: plain, blocks } = render(r.message, 'slack');
-      await app.client.chat.postEphemeral({ channel: event.channel, user: String(event.user), text: plain, blocks: blocks as never, thread_ts: event.thread_ts });
+      await client.chat.postEphemeral({ channel: event.channel, user: String(event.user), text: plain, blocks: blocks as never, thread_ts: event.thread_ts });
     }
   });
 

@@ -1,10 +1,9 @@
 /**
  * What every connector does with its events' fields (DECISIONS 16, 18): read a field by name,
  * the environment label (Environment Field Name + Environment Regex Pattern, on RE2), `[field]`
- * name templates, and user regexes compiled safely.
+ * name templates.
  */
-import RE2 from 're2';
-import { UserError } from './errors';
+import { compileUserRegex } from './user-regex';
 
 /** A top-level field, or a dotted path (`ExchangeMetaData.From`) when no such top-level key exists. */
 export function fieldValue(event: Record<string, unknown>, name: string): unknown {
@@ -16,15 +15,6 @@ export function fieldValue(event: Record<string, unknown>, name: string): unknow
     cur = (cur as Record<string, unknown>)[part];
   }
   return cur;
-}
-
-/** A user regex on RE2 (it cannot hang); a pattern RE2 cannot take is refused naming the parameter. */
-export function compileUserRegex(source: string, paramName: string, flags = ''): RE2 {
-  try {
-    return new RE2(source, flags);
-  } catch (err) {
-    throw new UserError(`${paramName} ${JSON.stringify(source)} is not a regular expression RE2 accepts (${(err as Error).message.split('\n')[0]}).`);
-  }
 }
 
 /**

@@ -1,26 +1,14 @@
 /**
  * A folder inside the files root that attachments are saved to (Download Path, DECISIONS 6, 32).
  * Names from mail are made safe (`/` and `\` become `_` as the seed says, then safeFileName drops
- * control and bidi characters and leading dots); the folder's real path is checked after it is
- * created, and files are opened without following a symlink, so nothing lands outside the root.
+ * control and bidi characters and leading dots and spaces); the folder is checked with the files
+ * root's own rule (assertInsideRoot) before and after it is created, and files are opened without
+ * following a symlink, so nothing lands outside the root.
  */
 import { constants } from 'node:fs';
-import { lstat, mkdir, open, realpath } from 'node:fs/promises';
-import { dirname, extname, isAbsolute, join, relative, sep } from 'node:path';
-import { UserError } from '../kit/errors';
-import { safeFileName } from '../../lib/files';
-
-function inside(root: string, target: string): boolean {
-  const rel = relative(root, target);
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
-}
-
-async function exists(path: string): Promise<boolean> {
-  return lstat(path).then(
-    () => true,
-    () => false,
-  );
-}
+import { mkdir, open } from 'node:fs/promises';
+import { extname, join, relative, sep } from 'node:path';
+import { assertInsideRoot, safeFileName } from '../../lib/files';
 
 /** The seed's rule for attachment names, then the project's safe name. */
 export function attachmentFileName(name: string): string {
@@ -37,17 +25,11 @@ export class DownloadFolder {
   /** Creates the folder (once) after checking where it really is; call early to refuse a bad path before any work. */
   prepare(): Promise<void> {
     this.ready ??= (async () => {
-      const outside = new UserError(`Path ${this.shownAs} is outside the files root.`);
-      await mkdir(this.root, { recursive: true });
-      const realRoot = await realpath(this.root);
-      // The deepest part that exists already must be inside the root before anything is created
-      // (a symlink on the way would make mkdir create folders elsewhere).
-      let existing = this.dir;
-      while (!(await exists(existing))) existing = dirname(existing);
-      const realExisting = await realpath(existing).catch(() => null);
-      if (realExisting === null || !inside(realRoot, realExisting)) throw outside;
+      // Before: a symlink on the way would make mkdir create folders elsewhere. After: nothing
+      // was swapped in meanwhile.
+      assertInsideRoot(this.root, this.dir, this.shownAs);
       await mkdir(this.dir, { recursive: true });
-      if (!inside(realRoot, await realpath(this.dir))) throw outside;
+      assertInsideRoot(this.root, this.dir, this.shownAs);
     })();
     return this.ready;
   }

@@ -1,9 +1,11 @@
 /**
  * Regex Map JSON (DECISIONS 16): `{"name": "pattern"}` run on RE2, which cannot be made to hang.
- * Each name gets every match in the text, in order, duplicates dropped.
+ * Each name gets every match in the text (`allMatches`: at most MAX_MATCHES), in order, duplicates
+ * dropped.
  */
 import RE2 from 're2';
 import { UserError } from '../kit/errors';
+import { allMatches } from '../kit/user-regex';
 
 export type RegexMap = Array<{ name: string; re: RE2 }>;
 
@@ -34,8 +36,7 @@ export function compileRegexMap(value: unknown): RegexMap {
 export function applyRegexMap(map: RegexMap, text: string): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const { name, re } of map) {
-    re.lastIndex = 0;
-    out[name] = [...new Set(text.match(re) ?? [])];
+    out[name] = [...new Set(allMatches(re, text))];
   }
   return out;
 }

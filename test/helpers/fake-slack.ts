@@ -9,6 +9,8 @@ export interface SlackCall {
   method: string;
   body: Record<string, unknown>;
   at: number;
+  /** The token the call carried (Authorization: Bearer, or a `token` field). */
+  token?: string;
 }
 
 export interface FakeSlack {
@@ -18,6 +20,8 @@ export interface FakeSlack {
   messages: Map<string, Record<string, unknown>>;
   /** The next N calls of `method` (to `channel`, when given) answer 429 with Retry-After seconds. */
   throttle(method: string, times: number, retryAfterSeconds: number, channel?: string): void;
+  /** The next N calls of `method` (Infinity: all) answer with HTTP `status` (default 500). */
+  fail(method: string, times: number, status?: number): void;
   /** The next N calls of `method` are carried out but their answer is lost (the connection drops). */
   loseAnswers(method: string, times: number): void;
   waitFor(predicate: (calls: SlackCall[]) => boolean, timeoutMs?: number): Promise<void>;
@@ -47,6 +51,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const calls: SlackCall[] = [];
   const messages = new Map<string, Record<string, unknown>>();
   const throttles = new Map<string, { times: number; retryAfter: number; channel?: string }>();
+  const failures = new Map<string, { times: number; status: number }>();
   const lost = new Map<string, number>();
   let seq = 1000;
   /** Slack timestamps are the post's epoch seconds with a unique fraction. */
@@ -106,7 +111,15 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       return;
     }
     const method = url.replace(/^\/api\//, '').replace(/^\//, '').split('?')[0]!;
-    calls.push({ method, body, at: Date.now() });
+    const token = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1] ?? (typeof body.token === 'string' ? body.token : undefined);
+    calls.push({ method, body, at: Date.now(), token });
+    const f = failures.get(method);
+    if (f && f.times > 0) {
+      f.times--;
+      res.writeHead(f.status, { 'content-type': 'text/plain' });
+      res.end('fake Slack: failing on purpose');
+      return;
+    }
     const t = throttles.get(method);
     if (t && t.times > 0 && (!t.channel || t.channel === body.channel)) {
       t.times--;
@@ -136,6 +149,9 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     },
     loseAnswers(method, times) {
       lost.set(method, times);
+    },
+    fail(method, times, status = 500) {
+      failures.set(method, { times, status });
     },
     async waitFor(predicate, timeoutMs = 15000) {
       const deadline = Date.now() + timeoutMs;

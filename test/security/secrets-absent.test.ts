@@ -81,7 +81,7 @@ it('no configured secret appears in logs, metrics, errors or chat payloads', asy
     metrics,
     'slash replies': replies.join('\n'),
     // The bot token is rightly sent to Slack itself as the call's credential (its `token` field); everything else must not carry it.
-    'Slack Web API calls': JSON.stringify(h.slack.calls.map((c) => ({ ...c, body: { ...c.body, token: c.body.token === SLACK_TOKEN ? '(credential)' : c.body.token } }))),
+    'Slack Web API calls': JSON.stringify(h.slack.calls.map(({ token, ...c }) => ({ ...c, token: token === SLACK_TOKEN ? '(credential)' : token, body: { ...c.body, token: c.body.token === SLACK_TOKEN ? '(credential)' : c.body.token } }))),
     'Slack messages': JSON.stringify([...h.slack.messages.values()]),
     'Bot Connector calls': JSON.stringify(h.connector.calls),
     'audit log': JSON.stringify(await h.runtime.audit.since(0, 'prod', 10000)),

@@ -34,12 +34,22 @@ describe('files root', () => {
     symlinkSync('/etc', join(root, 'x', 'escape'));
     expect(() => files.resolveUserPath('x/escape/passwd')).toThrow(/outside the files root/);
   });
+  it('refuses a path that does not exist yet under a symlink that leaves the root', () => {
+    const outside = mkdtempSync(join(tmpdir(), 'outside-'));
+    symlinkSync(outside, join(root, 'link'));
+    expect(() => files.resolveUserPath('link/new/file.txt')).toThrow('Path link/new/file.txt is outside the files root.');
+    expect(() => files.resolveUserPath('link')).toThrow(/outside the files root/);
+    mkdirSync(join(root, 'y'));
+    expect(files.resolveUserPath('y/new/file.txt')).toBe(join(root, 'y/new/file.txt'));
+  });
   it('sanitises names from mail', () => {
     expect(safeFileName('../../etc/passwd')).toBe('passwd');
     expect(safeFileName('..\\..\\evil.exe')).toBe('evil.exe');
     expect(safeFileName('invoice\u202Efdp.exe')).toBe('invoicefdp.exe');
     expect(safeFileName('')).toBe('file');
     expect(safeFileName(`${'a'.repeat(300)}.eml`)).toHaveLength(100);
+    expect(safeFileName(' ..')).toBe('file');
+    expect(Buffer.byteLength(safeFileName(`${'\u4e2d'.repeat(100)}.txt`))).toBeLessThanOrEqual(240);
   });
   it('signs download links that expire and cannot be forged', async () => {
     const rel = await files.forJob('j-1').write('report.zip', 'data');
@@ -50,6 +60,8 @@ describe('files root', () => {
     expect(files.verify(id, String(Date.now() - 1), url.searchParams.get('sig')!)).toBeNull();
     const other = Buffer.from('../../etc/passwd').toString('base64url');
     expect(files.verify(other, url.searchParams.get('exp')!, url.searchParams.get('sig')!)).toBeNull();
+    // Node's base64url decoder skips stray characters: only the canonical id is taken.
+    expect(files.verify(`${id}==`, url.searchParams.get('exp')!, url.searchParams.get('sig')!)).toBeNull();
   });
 });
 

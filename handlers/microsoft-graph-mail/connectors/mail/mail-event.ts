@@ -7,7 +7,7 @@
  * regex, as `<prefix>_header_<Name>`.
  */
 import type RE2 from 're2';
-import { compileUserRegex } from '../../../kit/alert-fields';
+import { allMatches, compileUserRegex } from '../../../kit/user-regex';
 import type { AttachedMail } from './attached-mails';
 
 export const PRODUCT = 'Microsoft Graph Mail';
@@ -49,8 +49,7 @@ export function compileExtractors(dynamicList: string[], headersParam: string[])
 function extract(x: Extractors, text: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const { key, re } of x.patterns) {
-    re.lastIndex = 0;
-    const found = [...new Set(text.match(re) ?? [])];
+    const found = [...new Set(allMatches(re, text))].filter(Boolean);
     if (found.length) out[key] = found.join(', ');
   }
   return out;
@@ -99,7 +98,7 @@ export function mailEvent(i: MailEventInput): Record<string, unknown> {
   const body = bodyText(m);
   const headers: Record<string, string> = {};
   for (const h of m.internetMessageHeaders ?? []) {
-    if (i.extractors.headers.some((x) => (x.exact ? x.exact === h.name.toLowerCase() : x.re!.test(h.name)))) headers[`header_${h.name}`] = h.value;
+    if (i.extractors.headers.some((x) => (x.re ? x.re.test(h.name) : x.exact === h.name.toLowerCase()))) headers[`header_${h.name}`] = h.value;
   }
   const orig = prefixed(i.origPrefix, {
     subject: m.subject ?? '',

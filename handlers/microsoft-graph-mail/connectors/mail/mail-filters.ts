@@ -3,7 +3,7 @@
  * the connector's whitelist / blacklist (DECISIONS 19) on the sender's address or domain.
  */
 import type RE2 from 're2';
-import { compileUserRegex } from '../../../kit/alert-fields';
+import { compileUserRegex } from '../../../kit/user-regex';
 
 export function compileExclude(value: unknown): RE2 | null {
   const source = typeof value === 'string' ? value : '';
