@@ -11,6 +11,7 @@ import { DownloadFolder } from '../download-folder';
 import { resolveFolder } from '../folders';
 import { batchSizeParam, failureReasons, forEachMailbox, mailboxList } from '../mailboxes';
 import { isEmailFile, messageAttachments, savedNameOf } from '../message-attachments';
+import { mailboxBatchSize, mailIdsFilter, searchInMailboxes, senderFilter, subjectFilter } from './params/selection';
 
 /** Mails read per mailbox when no Mail IDs are given (newest first). */
 const MAX_MAILS_PER_MAILBOX = 100;
@@ -28,12 +29,7 @@ export const spec: ActionSpec = {
   name: 'Download Attachments From Email',
   description: 'Download attachments from emails based on the criteria provided.',
   params: [
-    param('Search In Mailbox', {
-      type: 'email-list',
-      required: false,
-      defaultFromInstance: 'default-mailbox',
-      description: 'The mailbox(es) to execute the search operation in (comma-separated); defaults to the Default Mailbox.',
-    }),
+    searchInMailboxes,
     param('Folder Name', {
       type: 'string',
       required: true,
@@ -52,21 +48,9 @@ export const spec: ActionSpec = {
       required: true,
       description: 'A path to download attachments to, in the Unix-like format, such as /tmp/test (inside the files root).',
     }),
-    param('Mail IDs', {
-      type: 'list',
-      required: false,
-      description: 'Comma-separated email IDs to search for; when given, Subject Filter and Sender Filter are ignored.',
-    }),
-    param('Subject Filter', {
-      type: 'string',
-      required: false,
-      description: 'A filter condition that specifies the email subject to search for (contains logic).',
-    }),
-    param('Sender Filter', {
-      type: 'string',
-      required: false,
-      description: 'A filter condition that specifies the sender of requested emails (equals logic).',
-    }),
+    mailIdsFilter,
+    subjectFilter,
+    senderFilter,
     param('Download Attachments from EML', {
       type: 'boolean',
       required: false,
@@ -79,12 +63,7 @@ export const spec: ActionSpec = {
       default: false,
       description: 'If selected, the action downloads attachments to a unique path to avoid overwriting previously downloaded attachments.',
     }),
-    param('How many mailboxes to process in a single batch', {
-      type: 'integer',
-      required: false,
-      default: 25,
-      description: 'The number of mailboxes to process in a single batch (single connection to the mail server).',
-    }),
+    mailboxBatchSize,
   ],
   messages: {
     success: [
@@ -172,7 +151,9 @@ async function run(ctx: ActionContext, params: Record<string, unknown>) {
     if (!path) throw new UserError('Download Path needs a value, e.g. downloads/case-42.');
     const unique = params['download-attachments-to-unique-path'] === true;
     // A unique path: a folder of this job's own under the Download Path (the same on a re-run).
-    const dir = ctx.files.resolve(unique ? join(path, ctx.job.id) : path);
+    // The path the user typed is checked first, so a refusal names it (not the job's folder under it).
+    const base = ctx.files.resolve(path);
+    const dir = unique ? ctx.files.resolve(join(path, ctx.job.id)) : base;
     req = { folder: String(params['folder-name'] ?? 'Inbox'), criteria: criteriaFrom(params), fromEml: params['download-attachments-from-eml'] === true, target: new DownloadFolder(ctx.files.root, dir, path) };
     await req.target.prepare();
   } catch (err) {
