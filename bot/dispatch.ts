@@ -30,7 +30,10 @@ export interface Incoming {
   text: string;
   /** The platform's id for this request; a retried webhook carries the same one. */
   requestId: string;
+  /** Where the bot's reply goes (Slack: the mention's thread, or a new one under it). */
   threadTs?: string;
+  /** The thread the command was typed in, when it was typed in one (Slack `event.thread_ts`). */
+  commandThread?: string;
   receivedAt?: number;
 }
 
@@ -214,6 +217,7 @@ export class Dispatcher {
       environment: access.environment,
       requestedBy: incoming.user,
       conversation,
+      ...(incoming.commandThread ? { commandThread: incoming.commandThread } : {}),
       messageKey,
       timeoutAt: now + timeoutMs,
       dryRun: cmd.options.dryRun,

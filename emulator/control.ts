@@ -4,6 +4,7 @@
  *
  *   GET  /_emulator/health                 {ok, url}
  *   GET  /_emulator/ledger                 mutating requests so far (DELETE clears)
+ *   GET  /_emulator/uploads                every request to an attachment upload URL (DELETE clears)
  *   GET  /_emulator/faults                 {rules, seed}
  *   POST /_emulator/faults                 a rule, or {rules:[…], replace?, seed?}; DELETE clears
  *   POST /_emulator/reset                  state back to the seed, faults and ledger cleared (tokens stay)
@@ -42,7 +43,7 @@ function body(req: EmuRequest): Record<string, unknown> {
   return v;
 }
 
-const SETTING_KEYS: (keyof Settings)[] = ['tokenLifetimeSeconds', 'refreshTokenLifetimeSeconds', 'authCodeLifetimeSeconds', 'graphPageSize', 'graphMaxPageSize', 'batchLimit', 'mailboxConcurrencyLimit', 'contentPageSize', 'generateAuditContent', 'contentIntervalMinutes', 'mailArrivalMinutes'];
+const SETTING_KEYS: (keyof Settings)[] = ['tokenLifetimeSeconds', 'refreshTokenLifetimeSeconds', 'authCodeLifetimeSeconds', 'graphPageSize', 'graphMaxPageSize', 'batchLimit', 'mailboxConcurrencyLimit', 'contentPageSize', 'generateAuditContent', 'contentIntervalMinutes', 'mailArrivalMinutes', 'uploadSessionLifetimeSeconds'];
 
 export function handleControl(req: EmuRequest, ctx: EmuContext, hooks: ControlHooks): EmuResponse {
   const { state, faults, ledger } = ctx;
@@ -56,6 +57,11 @@ export function handleControl(req: EmuRequest, ctx: EmuContext, hooks: ControlHo
         return json(200, ledger);
       case 'DELETE ledger':
         ledger.length = 0;
+        return { status: 204, headers: {} };
+      case 'GET uploads':
+        return json(200, state.uploadLog);
+      case 'DELETE uploads':
+        state.uploadLog.length = 0;
         return { status: 204, headers: {} };
       case 'GET faults':
         return json(200, faults.snapshot());

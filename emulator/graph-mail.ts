@@ -7,6 +7,7 @@ import type { EmuContext } from './context';
 import { empty, graphError, isObject, json, parseJson, Reply, text, type EmuRequest, type EmuResponse } from './http';
 import { applyOrderBy, applySelect, compileFilter, compileSearch, ODataError, paginate } from './odata';
 import { toMime } from './mime';
+import { createUploadSession } from './upload-session';
 import { htmlToText, type AccessToken, type Attachment, type AttachmentInput, type Folder, type Mailbox, type Message, type MessageInput, type User } from './state';
 
 type Obj = Record<string, unknown>;
@@ -78,13 +79,17 @@ function bodyOf(g: GraphCall, m: Message): { contentType: string; content: strin
   return { contentType: m.body.contentType, content: m.body.content };
 }
 
+/** What one `POST …/attachments` takes (Graph: "under 4 MB"). */
+const MAX_POSTED_ATTACHMENT_BYTES = 4 * 1024 * 1024;
+
 function attachmentSize(a: Attachment): number {
   return a.kind === 'file' ? a.content.length + 200 : Buffer.byteLength(toMime(a.item)) + 200;
 }
 
-export function attachmentJson(g: GraphCall, a: Attachment, expandItem: boolean): Obj {
+/** `withContent: false` leaves out `contentBytes` (a `$select` without it; saves encoding big files). */
+export function attachmentJson(g: GraphCall, a: Attachment, expandItem: boolean, withContent = true): Obj {
   if (a.kind === 'file') {
-    return {
+    const out: Obj = {
       '@odata.type': '#microsoft.graph.fileAttachment',
       '@odata.mediaContentType': a.contentType,
       id: a.id,
@@ -95,8 +100,9 @@ export function attachmentJson(g: GraphCall, a: Attachment, expandItem: boolean)
       isInline: a.isInline,
       contentId: a.contentId,
       contentLocation: null,
-      contentBytes: a.content.toString('base64'),
     };
+    if (withContent) out.contentBytes = a.content.toString('base64');
+    return out;
   }
   const out: Obj = {
     '@odata.type': '#microsoft.graph.itemAttachment',
@@ -596,12 +602,19 @@ function attachmentOps(g: GraphCall, mb: Mailbox, m: Message, tail: string[]): E
   const method = g.req.method;
   const expandItem = /itemattachment\/item/i.test(g.req.query.get('$expand') ?? '');
   const ctxBase = contextUrl(g, mb, `messages('${idOf(g, m)}')/attachments`);
+  const select = g.req.query.get('$select');
+  const withContent = select === null || /contentbytes/i.test(`${select} ${g.req.query.get('$filter') ?? ''} ${g.req.query.get('$orderby') ?? ''}`);
   if (tail.length === 0) {
     if (method === 'GET') {
-      return collection(g, m.attachments.map((a) => attachmentJson(g, a, expandItem)), { context: ctxBase, typeName: 'microsoft.graph.attachment', defaultTop: 1000 });
+      return collection(g, m.attachments.map((a) => attachmentJson(g, a, expandItem, withContent)), { context: ctxBase, typeName: 'microsoft.graph.attachment', defaultTop: 1000 });
     }
     if (method === 'POST') {
       const input = attachmentInputFromGraph(readJson(g.req));
+      // https://learn.microsoft.com/graph/api/message-post-attachments: "under 4 MB"; bigger files
+      // go through createUploadSession.
+      if (!('item' in input) && Buffer.byteLength(input.content) > MAX_POSTED_ATTACHMENT_BYTES) {
+        return graphError(413, 'RequestEntityTooLarge', 'The attachment is too large for one request (at most 4 MB): attach it through an upload session (createUploadSession).');
+      }
       const a = g.ctx.state.buildAttachment(input, new Date().toISOString());
       m.attachments.push(a);
       g.ctx.state.touch(m);
@@ -609,10 +622,14 @@ function attachmentOps(g: GraphCall, mb: Mailbox, m: Message, tail: string[]): E
     }
     return methodNotAllowed(method);
   }
-  const a = m.attachments.find((x) => x.id === tail[0]);
-  if (!a) return missingId(tail[0] as string);
+  const op = tail[0] as string;
+  if (tail.length === 1 && (op === 'createUploadSession' || op === 'microsoft.graph.createUploadSession')) {
+    return method === 'POST' ? createUploadSession(g.req, g.ctx, mb, m, g.root) : methodNotAllowed(method);
+  }
+  const a = m.attachments.find((x) => x.id === op);
+  if (!a) return missingId(op);
   if (tail.length === 1) {
-    if (method === 'GET') return json(200, { '@odata.context': `${ctxBase}/$entity`, ...attachmentJson(g, a, expandItem) });
+    if (method === 'GET') return json(200, { '@odata.context': `${ctxBase}/$entity`, ...attachmentJson(g, a, expandItem, withContent) });
     if (method === 'DELETE') {
       m.attachments = m.attachments.filter((x) => x !== a);
       return empty(204);

@@ -30,7 +30,8 @@ export {
   DEMO_USER_WITHOUT_MAILBOX,
   EmulatorState,
 } from './state';
-export type { AccessToken, App, Attachment, ContentBlob, ContentType, Folder, Mailbox, Message, MessageInput, Settings, Subscription, Tenant, User } from './state';
+export type { AccessToken, App, Attachment, ContentBlob, ContentType, Folder, Mailbox, Message, MessageInput, Settings, Subscription, Tenant, UploadLogEntry, UploadSession, User } from './state';
+export { MAX_ATTACHMENT_BYTES, MAX_UPLOAD_FRAGMENT_BYTES, MIN_UPLOAD_SESSION_BYTES, UPLOAD_FRAGMENT_UNIT } from './upload-session';
 
 export interface EmulatorOptions {
   /** TCP port; 0 (default) picks a free one. */

@@ -1,8 +1,9 @@
 /**
  * The one node:http server: every root on one origin. Routes by the first path segment —
- * `/v1.0`, `/beta` → Graph; `/api` → Management Activity API; `/_emulator` → control; anything
- * else → the identity platform (`/{tenant}/oauth2/…`). Applies faults and latency, records
- * mutating requests in the ledger.
+ * `/v1.0`, `/beta` → Graph; `/api/v2.0` → attachment upload URLs (Exchange's
+ * `outlook.office.com/api/v2.0/…`); `/api` → Management Activity API; `/_emulator` → control;
+ * anything else → the identity platform (`/{tenant}/oauth2/…`). Applies faults and latency,
+ * records mutating requests in the ledger and every upload-URL request in `state.uploadLog`.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { EmuContext, LedgerEntry } from './context';
@@ -13,15 +14,17 @@ import { aadError, graphError, json, managementError, pathSegments, readBody, se
 import { handleLogin } from './login';
 import { ensureMailArrivals } from './mail-arrival';
 import { handleManagement } from './management';
+import { handleUpload, isUploadPath, recordUpload } from './upload-session';
 import type { EmulatorState } from './state';
 
-type Root = 'graph' | 'management' | 'login';
+type Root = 'graph' | 'upload' | 'management' | 'login';
 
 const MUTATING_SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 function rootOf(segments: string[]): Root {
   const s0 = segments[0];
   if (s0 === 'v1.0' || s0 === 'beta') return 'graph';
+  if (isUploadPath(segments)) return 'upload';
   if (s0 === 'api') return 'management';
   return 'login';
 }
@@ -34,7 +37,8 @@ function failureResponse(root: Root, req: EmuRequest, f: NonNullable<FaultDecisi
     return { status: f.status, headers: { 'content-type': isJson ? 'application/json; charset=utf-8' : 'text/plain; charset=utf-8', ...extra }, body: f.body };
   }
   const s = f.status;
-  if (root === 'graph') {
+  // Exchange's upload URLs answer errors in Graph's shape too.
+  if (root === 'graph' || root === 'upload') {
     const [code, message] =
       s === 429
         ? ['TooManyRequests', 'Too many requests. Retry after the time in the Retry-After header.']
@@ -69,7 +73,7 @@ function failureResponse(root: Root, req: EmuRequest, f: NonNullable<FaultDecisi
 
 function internalError(root: Root, req: EmuRequest, err: unknown): EmuResponse {
   const message = `Emulator error: ${err instanceof Error ? err.message : String(err)}`;
-  if (root === 'graph') return graphError(500, 'InternalServerError', message);
+  if (root === 'graph' || root === 'upload') return graphError(500, 'InternalServerError', message);
   if (root === 'management') return managementError(500, 'AF50000', message);
   return aadError(500, 'server_error', 90033, message, req.baseUrl);
 }
@@ -98,6 +102,7 @@ async function route(req: EmuRequest, ctx: EmuContext, root: Root): Promise<EmuR
     ensureMailArrivals(ctx.state);
     return handleGraph(req, ctx);
   }
+  if (root === 'upload') return handleUpload(req, ctx);
   if (root === 'management') return handleManagement(req, ctx);
   return handleLogin(req, ctx) ?? notFound(req);
 }
@@ -155,6 +160,7 @@ export function createEmulatorServer(state: EmulatorState, faults: Faults, ledge
           else inFlight.set(key, n);
         }
       }
+      if (root === 'upload') recordUpload(ctx, req, res, time);
       if (!MUTATING_SAFE.has(req.method)) {
         ledger.push({ method: req.method, path: req.path, query: req.query.toString(), time, status: res.status, batch: req.inBatch === true });
       }

@@ -72,6 +72,8 @@ export interface Settings {
   contentIntervalMinutes: Record<ContentType, number>;
   /** Minutes between new mails arriving in the demo mailboxes as time passes (0: none). */
   mailArrivalMinutes: number;
+  /** Lifetime of an attachment upload session (its `expirationDateTime`); an expired one answers 404. */
+  uploadSessionLifetimeSeconds: number;
 }
 
 export function defaultSettings(): Settings {
@@ -87,6 +89,7 @@ export function defaultSettings(): Settings {
     generateAuditContent: false,
     contentIntervalMinutes: { 'Audit.General': 30, 'DLP.All': 60, 'Audit.Exchange': 30, 'Audit.SharePoint': 60, 'Audit.AzureActiveDirectory': 60 },
     mailArrivalMinutes: 0,
+    uploadSessionLifetimeSeconds: 900,
   };
 }
 
@@ -303,6 +306,45 @@ export interface AuthCode {
   redeemedAt: number | null;
 }
 
+/** An attachment upload session (`createUploadSession`, emulator/upload-session.ts). */
+export interface UploadSession {
+  id: string;
+  /** The `authtoken` of its upload URL. */
+  authToken: string;
+  tenantId: string;
+  userId: string;
+  /** Lowercase primary address of the mailbox. */
+  mailbox: string;
+  /** The message's immutable id (its id may change; the session follows the item). */
+  messageId: string;
+  name: string;
+  size: number;
+  contentType: string;
+  isInline: boolean;
+  contentId: string | null;
+  /** Bytes received so far, in order. */
+  chunks: Buffer[];
+  /** Next byte expected (= bytes received). */
+  received: number;
+  /** Epoch ms. */
+  expiresAt: number;
+}
+
+/** One request that reached an upload URL (faulted ones included), in arrival order. */
+export interface UploadLogEntry {
+  time: string;
+  method: string;
+  /** The session id from the path, or null when the path names none. */
+  sessionId: string | null;
+  /** `Content-Range` as sent, or null. */
+  contentRange: string | null;
+  /** Bytes in the request body. */
+  bodyBytes: number;
+  /** True when the request carried an `Authorization` header (the upload URL must not get one). */
+  authorization: boolean;
+  status: number;
+}
+
 // ---------------------------------------------------------------- inputs for helpers
 
 export type AddressInput = string | { name?: string; address: string };
@@ -417,13 +459,18 @@ export class EmulatorState {
   readonly contentGeneratedUntil = new Map<string, number>();
   /** Epoch ms up to which new mail has arrived (settings.mailArrivalMinutes); null: from the next request on. */
   mailArrivedUntil: number | null = null;
+  /** Attachment upload sessions in progress, by session id. */
+  readonly uploadSessions = new Map<string, UploadSession>();
+  /** Every request to an upload URL (ranges, sizes, Authorization header, status), in order. */
+  readonly uploadLog: UploadLogEntry[] = [];
 
   /** Empties everything and restores default settings (keeping this object's identity). */
   clear(): void {
     this.settings = defaultSettings();
-    for (const m of [this.tenants, this.apps, this.users, this.mailboxes, this.subscriptions, this.content, this.tokens, this.refreshTokens, this.authCodes, this.contentGeneratedUntil]) {
+    for (const m of [this.tenants, this.apps, this.users, this.mailboxes, this.subscriptions, this.content, this.tokens, this.refreshTokens, this.authCodes, this.contentGeneratedUntil, this.uploadSessions]) {
       m.clear();
     }
+    this.uploadLog.length = 0;
     this.mailArrivedUntil = null;
   }
 

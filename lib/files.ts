@@ -1,6 +1,6 @@
 /** The files root (DECISIONS 6, 32) and signed, expiring download links (GET /files/:id). */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { constants, lstatSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { constants, existsSync, lstatSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { mkdir, open } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { FileStore } from '../handlers/kit/context';
@@ -114,6 +114,9 @@ export function assertInsideRoot(root: string, target: string, userPath: string)
   if (realRoot === null || real === null || !inside(realRoot, real)) throw refuse();
 }
 
+/** The path (relative to the files root) of the file posted under a name in the command's thread, if any. */
+export type PostedFiles = (name: string) => string | undefined;
+
 export class FilesRoot {
   readonly root: string;
 
@@ -140,11 +143,34 @@ export class FilesRoot {
     return target;
   }
 
-  forJob(jobId: string): FileStore {
+  /**
+   * A bare file name (no folder) that names nothing in the root, but a file the bot posted in the
+   * command's thread (DECISIONS 6): that file's path, resolved and checked like any user path, so
+   * an index that points elsewhere cannot lead out of the root. What exists in the root wins.
+   */
+  private resolveWithPosted(userPath: string, posted?: PostedFiles): string {
+    const literal = this.resolveUserPath(userPath);
+    const raw = String(userPath);
+    if (!posted || /[/\\]/.test(raw) || existsSync(literal)) return literal;
+    const indexed = posted(raw) ?? posted(raw.trim());
+    if (indexed === undefined) return literal;
+    try {
+      return this.resolveUserPath(indexed);
+    } catch (err) {
+      if (err instanceof UserError) throw new UserError(`Path ${shown(raw)} (posted in this thread as ${shown(indexed)}) is outside the files root.`);
+      throw err;
+    }
+  }
+
+  /**
+   * The files store of a job: its own folder to write in, and user paths resolved in the root;
+   * with `posted`, bare names also name the files posted in the thread the command was typed in.
+   */
+  forJob(jobId: string, posted?: PostedFiles): FileStore {
     const folder = `jobs/${safeFileName(jobId)}`;
     return {
       root: this.root,
-      resolve: (p) => this.resolveUserPath(p),
+      resolve: (p) => this.resolveWithPosted(p, posted),
       write: async (name, data) => {
         const dir = this.resolveUserPath(folder);
         await mkdir(dir, { recursive: true });

@@ -33,6 +33,7 @@ import { EnvironmentStore } from '../store/environments';
 import { JobIndex } from '../store/jobs';
 import { MessageStore } from '../store/messages';
 import { connectRedis, redisOptions, type Redis } from '../store/redis';
+import { ThreadFiles } from '../store/thread-files';
 import { FilesRoot } from './files';
 import { registerSecret } from './log';
 import type { Settings } from './settings';
@@ -89,6 +90,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const box = new SecretBox(opts.secretsKey);
   const environments = new EnvironmentStore(redis, box, prefix);
   const messages = new MessageStore(redis, prefix);
+  const threadFiles = new ThreadFiles(redis, prefix);
   const conversations = new ConversationStore(redis, prefix);
   const jobs = new JobIndex(redis, prefix);
   const audit = new AuditLog(redis, prefix);
@@ -134,12 +136,12 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     if (settings.slack) senders.slack = new SlackSender(slackClient(settings.slack.botToken, settings.slack.apiUrl));
     runtime.workers.push(
       startActionWorker({
-        connection, prefix, environments, jobs, outbox, files, http, publicUrl: settings.publicUrl, pollMs: settings.asyncPollMs,
+        connection, prefix, environments, jobs, outbox, files, threadFiles, http, publicUrl: settings.publicUrl, pollMs: settings.asyncPollMs,
         log: log.child({ part: 'actions' }), catalog: opts.catalog,
         onPreview: (approvalId, result) => approvals.setPreview(approvalId, result.message),
       }),
       startOutboxWorker({
-        connection, prefix, messages, senders, log: log.child({ part: 'outbox' }),
+        connection, prefix, messages, senders, threadFiles, log: log.child({ part: 'outbox' }),
         fileSource: (path) => ({ absolute: files.resolveUserPath(path), url: files.signedUrl(path) }),
       }),
       approvals.startExpiryWorker(connection, prefix),

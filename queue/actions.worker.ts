@@ -16,7 +16,8 @@ import { cancelledMessage, resultMessage, runningMessage, type JobHeader } from 
 import { environmentAllowList } from '../store/allow-list';
 import type { EnvironmentStore } from '../store/environments';
 import type { JobIndex } from '../store/jobs';
-import type { FilesRoot } from '../lib/files';
+import { bareNamesIn, commandScope, type ThreadFiles } from '../store/thread-files';
+import type { FilesRoot, PostedFiles } from '../lib/files';
 import { metrics } from '../lib/metrics';
 import type { Outbox } from './outbox';
 import { MAX_STALLED, QUEUE_NAMES } from './queues';
@@ -29,6 +30,8 @@ export interface ActionWorkerDeps {
   jobs: JobIndex;
   outbox: Outbox;
   files: FilesRoot;
+  /** Files posted in threads, by name (DECISIONS 6); without it, bare names are only paths in the root. */
+  threadFiles?: ThreadFiles;
   http: HttpClient;
   log: Logger;
   publicUrl: string;
@@ -78,6 +81,24 @@ export function startActionWorker(deps: ActionWorkerDeps): Worker<ActionJobData>
     await jobs.update(data.jobId, { state: result.isSuccess ? 'succeeded' : 'failed', progress: undefined });
   }
 
+  /**
+   * The files posted in the command's thread (or channel) that the job's parameters may name,
+   * read once before the run (resolving a path is synchronous). The index is a convenience: when
+   * Redis cannot answer, names are only paths in the root.
+   */
+  async function postedFiles(data: ActionJobData, params: Record<string, unknown>, jobLog: Logger): Promise<PostedFiles | undefined> {
+    if (!deps.threadFiles) return undefined;
+    const names = bareNamesIn(Object.values(params));
+    if (!names.length) return undefined;
+    try {
+      const found = await deps.threadFiles.lookup(commandScope(data.conversation, data.commandThread), names);
+      return found.size ? (name) => found.get(name) : undefined;
+    } catch (err) {
+      jobLog.warn({ err: reasonOf(err) }, 'files posted in the thread could not be looked up');
+      return undefined;
+    }
+  }
+
   async function process(job: Job<ActionJobData>, token?: string): Promise<void> {
     const data = job.data;
     const started = Date.now();
@@ -101,6 +122,7 @@ export function startActionWorker(deps: ActionWorkerDeps): Worker<ActionJobData>
 
     const instance = instanceWithDefaults(findIntegration(data.integration)?.params ?? [], await environments.getInstance(data.environment, data.integration), deps.publicUrl);
     const allowList = await environmentAllowList(environments, data.environment, catalog, deps.publicUrl);
+    const params = withDefaults(spec, data.params, instance, deps.publicUrl);
     const abort = new AbortController();
     let lastProgress = 0;
     const ctx: ActionContext = {
@@ -108,7 +130,7 @@ export function startActionWorker(deps: ActionWorkerDeps): Worker<ActionJobData>
       instance,
       http: deps.http,
       log: jobLog,
-      files: deps.files.forJob(data.jobId),
+      files: deps.files.forJob(data.jobId, await postedFiles(data, params, jobLog)),
       state: data.state,
       attempt: data.attempt,
       signal: abort.signal,
@@ -126,7 +148,6 @@ export function startActionWorker(deps: ActionWorkerDeps): Worker<ActionJobData>
       },
     };
 
-    const params = withDefaults(spec, data.params, instance, deps.publicUrl);
     const timedOut = async (): Promise<void> => {
       let result: ActionResult;
       try {

@@ -6,6 +6,7 @@ import { DelayedError, UnrecoverableError, Worker, type ConnectionOptions, type 
 import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { MessageStore, PlatformMessageRef } from '../store/messages';
+import { postedScope, type ThreadFiles } from '../store/thread-files';
 import { PermanentSendError, RateLimitedError, type ChatSender } from '../bot/sender';
 import { metrics } from '../lib/metrics';
 import { MAX_STALLED, QUEUE_NAMES } from './queues';
@@ -19,6 +20,8 @@ export interface OutboxDeps {
   log: Logger;
   /** Absolute path of a file under the files root, and its signed URL. */
   fileSource(path: string): { absolute: string; url: string };
+  /** Where each posted file is recorded by name, so that later commands in its thread can name it (DECISIONS 6). */
+  threadFiles?: ThreadFiles;
   concurrency?: number;
 }
 
@@ -110,7 +113,23 @@ export function startOutboxWorker(deps: OutboxDeps): Worker<OutboxJobData> {
     }
     const source = deps.fileSource(data.file.path);
     const bytes = await readFile(source.absolute);
-    await sender.uploadFile(data.conversation, { name: data.file.name, data: bytes, title: data.file.title, url: source.url }, await threadRef(data.threadOf));
+    const thread = await threadRef(data.threadOf);
+    await recordFile(data, thread);
+    await sender.uploadFile(data.conversation, { name: data.file.name, data: bytes, title: data.file.title, url: source.url }, thread);
+  }
+
+  /**
+   * Notes the file under its name in the channel and the thread it is posted in, before it is
+   * posted: once users can see it, they can name it (a retry records it again, idempotently).
+   * The index is a convenience: a failure to record it never keeps the file from being posted.
+   */
+  async function recordFile(data: OutboxJobData & { op: 'file' }, thread: PlatformMessageRef | undefined): Promise<void> {
+    if (!deps.threadFiles) return;
+    try {
+      await deps.threadFiles.record(postedScope(data.conversation, thread), data.file.name, data.file.path);
+    } catch (err) {
+      log.warn({ err: (err as Error).message, file: data.file.name }, 'posted file not recorded in the thread index');
+    }
   }
 
   const worker = new Worker<OutboxJobData>(

@@ -22,6 +22,12 @@ export interface ActionJobData {
   environment: string;
   requestedBy: string;
   conversation: ConversationRef;
+  /**
+   * The Slack thread the command was typed in (`thread_ts` of a reply); absent when it was typed
+   * at channel level. Bare file names resolve to the files posted there (DECISIONS 6); Teams
+   * carries its thread in the conversation id.
+   */
+  commandThread?: string;
   /** Outbox key of the chat message this job keeps updating. */
   messageKey: string;
   /** A dry run whose result goes onto this approval's card instead of a message of its own. */

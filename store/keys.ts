@@ -19,4 +19,11 @@ export class Keys {
   audit = (): string => `${this.prefix}audit`;
   oauthState = (state: string): string => `${this.prefix}oauth:${state}`;
   seen = (id: string): string => `${this.prefix}seen:${id}`;
+  /**
+   * Files the bot posted (DECISIONS 6): name → path, per channel (no thread) or per thread of a
+   * channel; `…:at` ranks the names by when they were posted (pruning). JSON keeps any channel
+   * id or thread id from running into the other.
+   */
+  threadFiles = (channel: string, thread?: string): string => `${this.prefix}tfiles:${JSON.stringify(thread === undefined ? [channel] : [channel, thread])}`;
+  threadFilesAt = (channel: string, thread?: string): string => `${this.threadFiles(channel, thread)}:at`;
 }

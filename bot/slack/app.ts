@@ -179,6 +179,7 @@ export function mountSlack(settings: SlackSettings, dispatcher: Dispatcher, log:
       text,
       requestId: String((body as { event_id?: string }).event_id ?? event.ts),
       threadTs: event.thread_ts ?? event.ts,
+      commandThread: event.thread_ts,
     });
     if (r.kind === 'reply') {
       const { text: plain, blocks } = render(r.message, 'slack');

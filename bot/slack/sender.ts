@@ -44,8 +44,10 @@ export class SlackSender implements ChatSender {
     const { text, blocks } = render(message, 'slack');
     const channel = channelId(conversation);
     const metadata = key ? { event_type: METADATA_TYPE, event_payload: { key } } : undefined;
+    // Slack threads are one level deep: a reply goes under the thread's parent (the command's
+    // thread when the job lives in one), never under another reply.
     const res = await call(() =>
-      this.client.chat.postMessage({ channel, text, blocks: blocks as never, thread_ts: threadOf?.id ?? conversation.threadTs, unfurl_links: false, unfurl_media: false, metadata }),
+      this.client.chat.postMessage({ channel, text, blocks: blocks as never, thread_ts: conversation.threadTs ?? threadOf?.id, unfurl_links: false, unfurl_media: false, metadata }),
     );
     return { id: String(res.ts), channel: String(res.channel ?? channel) };
   }
@@ -77,7 +79,7 @@ export class SlackSender implements ChatSender {
     await call(() =>
       this.client.filesUploadV2({
         channel_id: channelId(conversation),
-        thread_ts: threadOf?.id ?? conversation.threadTs,
+        thread_ts: conversation.threadTs ?? threadOf?.id, // as in post: under the thread's parent
         file: file.data,
         filename: file.name,
         title: file.title ?? file.name,

@@ -35,7 +35,11 @@ export interface ActionContext {
 
 export interface FileStore {
   root: string;
-  /** Resolves a user-given path inside the root; throws UserError when it leaves it (DECISIONS 32). */
+  /**
+   * Resolves a user-given path inside the root; throws UserError when it leaves it (DECISIONS 32).
+   * A bare file name that names nothing in the root resolves to the file of that name the bot
+   * posted in the thread the command was typed in (DECISIONS 6), checked the same way.
+   */
   resolve(userPath: string): string;
   /** Writes bytes under the job's folder; returns the path relative to the root. */
   write(name: string, data: Buffer | string): Promise<string>;

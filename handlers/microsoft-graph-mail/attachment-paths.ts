@@ -2,8 +2,11 @@
  * Attachments Paths (DECISIONS 6, 32): user paths resolved inside the files root — relative ones
  * from the root, absolute ones only when they lie in it; `..` and symlinks that leave it are
  * refused (UserError). Paths that resolve inside but name no file are reported as missing.
+ *
+ * Only the file's size is read here; its bytes are read when it is attached (upload-session.ts),
+ * a chunk at a time for big files.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { FileStore } from '../kit/context';
 import { UserError } from '../kit/errors';
@@ -14,9 +17,13 @@ import { safeFileName } from '../../lib/files';
 const { detectMimeType } = require('nodemailer/lib/mime-funcs/mime-types') as { detectMimeType(name: string): string };
 
 export interface FileToAttach {
+  /** The attachment's name (the file's, made safe). */
   name: string;
   contentType: string;
-  data: Buffer;
+  /** Bytes, when the paths were read. */
+  size: number;
+  /** Where the file is (inside the files root). */
+  path: string;
 }
 
 export interface LoadedAttachments {
@@ -25,8 +32,11 @@ export interface LoadedAttachments {
   missing: string[];
 }
 
-/** Graph takes file attachments up to 3 MB in one request; bigger ones need an upload session. */
-export const MAX_INLINE_ATTACHMENT_BYTES = 3 * 1024 * 1024;
+/**
+ * Outlook takes file attachments up to 150 MB (https://learn.microsoft.com/graph/outlook-large-attachments);
+ * the tenant's message size limit (35 MB by default) may be lower, and Graph then says so.
+ */
+export const MAX_ATTACHMENT_BYTES = 150 * 1024 * 1024;
 
 export async function loadAttachments(files: FileStore, paths: unknown): Promise<LoadedAttachments> {
   const list = (Array.isArray(paths) ? paths : typeof paths === 'string' ? paths.split(',') : []).map((p) => String(p).trim()).filter(Boolean);
@@ -38,11 +48,11 @@ export async function loadAttachments(files: FileStore, paths: unknown): Promise
       out.missing.push(userPath);
       continue;
     }
-    if (info.size > MAX_INLINE_ATTACHMENT_BYTES) {
-      throw new UserError(`Attachment ${userPath} is ${(info.size / 1048576).toFixed(1)} MB; Microsoft Graph takes at most 3 MB per attachment in one request (upload sessions are not supported yet).`);
+    if (info.size > MAX_ATTACHMENT_BYTES) {
+      throw new UserError(`Attachment ${userPath} is ${(info.size / 1048576).toFixed(1)} MB; Microsoft Graph attaches files of at most 150 MB.`);
     }
     const name = safeFileName(basename(target));
-    out.files.push({ name, contentType: detectMimeType(name) || 'application/octet-stream', data: await readFile(target) });
+    out.files.push({ name, contentType: detectMimeType(name) || 'application/octet-stream', size: info.size, path: target });
   }
   return out;
 }

@@ -6,7 +6,8 @@
  * a draft set it). Before acting, the mailbox is asked for that id: already sent → done; a draft
  * from an earlier attempt → that draft is completed and sent; nothing → a new draft is created.
  * Creating the draft, adding attachments and sending are separate calls, so a retry of the whole
- * sequence never sends twice: the look-up in front of it sees what the last attempt left.
+ * sequence never sends twice: the look-up in front of it sees what the last attempt left, and the
+ * draft's attachments (name and size) tell which files are on it already.
  *
  * Not covered: two runs of the same job at the same instant (BullMQ's job lock prevents that).
  */
@@ -16,6 +17,7 @@ import { UnreachableError, UpstreamError } from '../kit/errors';
 import type { GraphClient } from './client';
 import type { FileToAttach } from './attachment-paths';
 import type { Message } from './lookup';
+import { attachFiles } from './upload-session';
 
 /** Tries of the whole look-up → draft → send sequence on 429/5xx/unreachable. */
 const MAX_TRIES = 6;
@@ -66,28 +68,6 @@ async function copiesOf(graph: GraphClient, mailbox: string, internetMessageId: 
   return page.value ?? [];
 }
 
-/** Adds the attachments the draft does not have yet (by name), so a retried attempt adds none twice. */
-async function ensureAttachments(graph: GraphClient, mailbox: string, draftId: string, files: FileToAttach[]): Promise<void> {
-  if (!files.length) return;
-  const base = `${mailboxPath(mailbox)}/messages/${encodeURIComponent(draftId)}/attachments`;
-  const have = await graph.call<{ value?: { name?: string }[] }>('GET', `${base}?$select=name`);
-  const counts = new Map<string, number>();
-  for (const a of have.value ?? []) counts.set(a.name ?? '', (counts.get(a.name ?? '') ?? 0) + 1);
-  for (const f of files) {
-    const n = counts.get(f.name) ?? 0;
-    if (n > 0) {
-      counts.set(f.name, n - 1);
-      continue;
-    }
-    await graph.call('POST', base, {
-      '@odata.type': '#microsoft.graph.fileAttachment',
-      name: f.name,
-      contentType: f.contentType,
-      contentBytes: f.data.toString('base64'),
-    });
-  }
-}
-
 export interface SendOnceRequest {
   ctx: ActionContext;
   graph: GraphClient;
@@ -110,7 +90,9 @@ export async function sendOnce(req: SendOnceRequest): Promise<Message> {
         return await graph.call<Message>('GET', `${mailboxPath(mailbox)}/messages/${encodeURIComponent(sent.id)}`);
       }
       const draft = copies.find((m) => m.isDraft === true) ?? (await req.createDraft(internetMessageId));
-      await ensureAttachments(graph, mailbox, draft.id, req.attachments);
+      // What the draft has already (same name and size) is not attached again; big files go
+      // through upload sessions (upload-session.ts).
+      await attachFiles({ ctx, graph, attachmentsPath: `${mailboxPath(mailbox)}/messages/${encodeURIComponent(draft.id)}/attachments`, files: req.attachments });
       try {
         await graph.call('POST', `${mailboxPath(mailbox)}/messages/${encodeURIComponent(draft.id)}/send`);
       } catch (err) {

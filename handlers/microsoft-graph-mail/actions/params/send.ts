@@ -41,14 +41,14 @@ export const subjectAndRecipients: ParamSpec[] = [
 export const attachmentsPaths: ParamSpec = param('Attachments Paths', {
   type: 'list',
   required: false,
-  description: 'A comma-separated list of paths of files to attach (inside the files root).',
+  description: 'A comma-separated list of paths of files to attach (inside the files root), or names of files the bot posted earlier in this thread.',
 });
 
 /** Send Email HTML, Send Vote Email ("a full path for the attachment …"). */
 export const templatedAttachmentsPaths: ParamSpec = param('Attachments Paths', {
   type: 'list',
   required: false,
-  description: 'A comma-separated list of paths of files to attach.',
+  description: 'A comma-separated list of paths of files to attach (inside the files root), or names of files the bot posted earlier in this thread.',
 });
 
 /** Send Email, Send Email HTML, Send Vote Email, Send Thread Reply (Forward Email's is "Mail content"). */
