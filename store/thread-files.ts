@@ -25,26 +25,12 @@ export interface FileScope {
   thread?: string;
 }
 
-/** Teams addresses a channel thread as `<conversation>;messageid=<root>`: the channel and the thread. */
-function splitTeams(channel: string): FileScope {
-  const m = /^(.*?);messageid=([^;]+)/.exec(channel);
-  return m ? { channel: m[1]!, thread: m[2] } : { channel };
-}
-
 /**
- * The scope a command was typed in. Slack: the thread of a reply (`event.thread_ts`), none for a
- * slash command or a top-level mention; Teams: the reply chain in the conversation id; web chat:
- * the room.
+ * The scope a command was typed in: the thread of a reply (Slack `event.thread_ts`, a Teams
+ * channel thread), none for a slash command, a top-level mention or post, or a web chat room.
  */
 export function commandScope(conversation: ConversationRef, commandThread?: string): FileScope {
-  switch (conversation.platform) {
-    case 'slack':
-      return commandThread ? { channel: conversation.channel, thread: commandThread } : { channel: conversation.channel };
-    case 'teams':
-      return splitTeams(conversation.channel);
-    default:
-      return { channel: conversation.channel };
-  }
+  return commandThread && conversation.platform !== 'webchat' ? { channel: conversation.channel, thread: commandThread } : { channel: conversation.channel };
 }
 
 /**
@@ -54,9 +40,8 @@ export function commandScope(conversation: ConversationRef, commandThread?: stri
  */
 export function postedScope(conversation: ConversationRef, threadOf?: { id: string }): FileScope {
   if (conversation.platform === 'webchat') return { channel: conversation.channel };
-  const own = conversation.platform === 'teams' ? splitTeams(conversation.channel) : { channel: conversation.channel, thread: conversation.threadTs };
-  const thread = own.thread ?? (threadOf?.id || undefined);
-  return thread ? { channel: own.channel, thread } : { channel: own.channel };
+  const thread = conversation.threadTs ?? (threadOf?.id || undefined);
+  return thread ? { channel: conversation.channel, thread } : { channel: conversation.channel };
 }
 
 /** A file name alone (no folder): what may name a posted file. */

@@ -17,9 +17,18 @@ export function platformOf(activity: Activity): Exclude<Platform, 'slack'> {
   return activity.channelId === 'webchat' || activity.channelId === 'directline' ? 'webchat' : 'teams';
 }
 
+/**
+ * The channel a binding names (CONTRACT §5). Teams gives every channel post and its replies the
+ * conversation id `<channel>;messageid=<root post>`: the channel is the part before.
+ */
 export function channelOf(activity: Activity): string {
   const conversation = activity.conversation?.id ?? '';
-  return platformOf(activity) === 'webchat' ? `web:${conversation}` : `teams:${conversation}`;
+  return platformOf(activity) === 'webchat' ? `web:${conversation}` : `teams:${conversation.split(';')[0]}`;
+}
+
+/** The Teams channel thread (its root post's id) an activity came from, if any. */
+export function threadOf(activity: Activity): string | undefined {
+  return platformOf(activity) === 'teams' ? /;messageid=([^;]+)/.exec(activity.conversation?.id ?? '')?.[1] : undefined;
 }
 
 export function userOf(activity: Activity): string {
@@ -42,7 +51,12 @@ export class TeamsBot {
     const channel = channelOf(activity);
     const user = userOf(activity);
     if (activity.type !== ActivityTypes.Message && activity.type !== ActivityTypes.Invoke) return;
-    await this.conversations.save(channel, TurnContext.getConversationReference(activity));
+    // A new channel post is the root of its own thread; replies to it carry the root's id.
+    const thread = threadOf(activity);
+    // Stored for the channel itself: posts address a thread (or none) explicitly.
+    const reference = TurnContext.getConversationReference(activity);
+    if (reference.conversation) reference.conversation = { ...reference.conversation, id: reference.conversation.id.split(';')[0]! };
+    await this.conversations.save(channel, reference);
 
     if (activity.type === ActivityTypes.Invoke) {
       if (activity.name === 'task/fetch' || activity.name === 'task/submit') {
@@ -81,7 +95,7 @@ export class TeamsBot {
       r = await this.dispatcher.click({ platform, channel, user, verb: verb as string, data, requestId: activity.id ?? '' });
     } else {
       const stripped = TurnContext.removeRecipientMention(activity) ?? activity.text ?? '';
-      r = await this.dispatcher.command({ platform, channel, user, text: normalizeChatText(stripped, platform === 'webchat' ? 'web' : 'teams'), requestId: activity.id ?? '' });
+      r = await this.dispatcher.command({ platform, channel, user, text: normalizeChatText(stripped, platform === 'webchat' ? 'web' : 'teams'), requestId: activity.id ?? '', threadTs: thread, commandThread: thread === activity.id ? undefined : thread });
     }
     const reply = replyActivity(r, platform);
     if (reply) await ctx.sendActivity(reply);

@@ -41,10 +41,10 @@ export class BotFrameworkSender implements ChatSender {
   private async withTurn<T>(conversation: ConversationRef, logic: (ctx: import('botbuilder').TurnContext) => Promise<T>, thread?: PlatformMessageRef): Promise<T> {
     const stored = await this.conversations.get(conversation.channel);
     if (!stored) throw new PermanentSendError(`No conversation reference stored for ${conversation.channel}; the bot must be messaged there first.`);
-    // A reply in a Teams channel thread is addressed as `<conversation>;messageid=<parent>`.
-    const ref = thread && this.platform === 'teams' && stored.conversation
-      ? { ...stored, conversation: { ...stored.conversation, id: `${stored.conversation.id.split(';')[0]};messageid=${thread.id}` } }
-      : stored;
+    // A Teams channel thread is addressed as `<conversation>;messageid=<root post>`: the thread the
+    // command was typed in, else the one under the job's message. Threads are one level deep.
+    const root = this.platform === 'teams' ? (conversation.threadTs ?? thread?.id) : undefined;
+    const ref = root && stored.conversation ? { ...stored, conversation: { ...stored.conversation, id: `${stored.conversation.id.split(';')[0]};messageid=${root}` } } : stored;
     let out: T | undefined;
     await call(() =>
       this.adapter.continueConversationAsync(this.appId, ref, async (ctx) => {

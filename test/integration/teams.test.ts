@@ -29,6 +29,23 @@ describe('Teams without MicrosoftAppId (emulator convention)', () => {
     expect(ref?.conversation?.id).toBe('conv-1');
   });
 
+  it('a channel post and a reply in its thread use the channel binding; the job answers in that thread', async () => {
+    const channel = '19:soc@thread.tacv2';
+    await h.runtime.environments.bind(`teams:${channel}`, 'prod');
+    const before = h.connector.calls.length;
+    // A new post in the channel: Teams sends it with the post's own id as the thread root.
+    await h.teamsMessage('<at>chatsoar</at> graphmail ping', { id: '1700000000100', conversation: `${channel};messageid=1700000000100` });
+    // A reply in that thread.
+    await h.teamsMessage('<at>chatsoar</at> graphmail ping', { id: '1700000000200', conversation: `${channel};messageid=1700000000100` });
+    const done = (id: string) => (calls: typeof h.connector.calls) => calls.some((c) => JSON.stringify(c.activity).includes(jobIdFor(`teams:${id}`)) && /is_success: true/.test(String(c.activity.text)));
+    await h.connector.waitFor(done('1700000000100'));
+    await h.connector.waitFor(done('1700000000200'));
+    const mine = h.connector.calls.slice(before);
+    expect(mine.some((c) => /not bound|cannot use/.test(String(c.activity.text)))).toBe(false);
+    for (const c of mine) expect(decodeURIComponent(c.conversationId)).toBe(`${channel};messageid=1700000000100`);
+    expect((await h.runtime.conversations.get(`teams:${channel}`))?.conversation?.id).toBe(channel);
+  });
+
   it('the same activity delivered twice runs once', async () => {
     const jobId = jobIdFor('teams:teams-dup');
     await h.teamsMessage('graphmail ping', { id: 'teams-dup' });

@@ -19,11 +19,12 @@ describe('scopes', () => {
     expect(postedScope({ platform: 'slack', channel: 'slack:C1' })).toEqual({ channel: 'slack:C1' });
   });
 
-  it('Teams: the reply chain of `;messageid=`; a chat without threads is its own scope', () => {
-    const inThread = { platform: 'teams' as const, channel: 'teams:19:abc@thread.tacv2;messageid=1700000000001' };
-    expect(commandScope(inThread)).toEqual({ channel: 'teams:19:abc@thread.tacv2', thread: '1700000000001' });
-    expect(postedScope(inThread, { id: '1700000000999' })).toEqual({ channel: 'teams:19:abc@thread.tacv2', thread: '1700000000001' });
-    expect(commandScope({ platform: 'teams', channel: 'teams:a:1xyz' })).toEqual({ channel: 'teams:a:1xyz' });
+  it('Teams: a reply in a channel thread sees that thread; files go into the thread of the command, else under the job message', () => {
+    const channel = 'teams:19:abc@thread.tacv2';
+    expect(commandScope({ platform: 'teams', channel, threadTs: '1700000000001' }, '1700000000001')).toEqual({ channel, thread: '1700000000001' });
+    // A new channel post is its own thread's root: typed at channel level.
+    expect(commandScope({ platform: 'teams', channel, threadTs: '1700000000002' })).toEqual({ channel });
+    expect(postedScope({ platform: 'teams', channel, threadTs: '1700000000001' }, { id: '1700000000999' })).toEqual({ channel, thread: '1700000000001' });
     expect(postedScope({ platform: 'teams', channel: 'teams:conv-1' }, { id: '42' })).toEqual({ channel: 'teams:conv-1', thread: '42' });
   });
 
