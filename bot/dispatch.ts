@@ -18,7 +18,7 @@ import type { JobIndex } from '../store/jobs';
 import { authorize } from './access/authorize';
 import { approversNeeded, requiresApproval } from './access/approvals';
 import type { ApprovalFlow } from './approvals';
-import { formatDuration, helpFor, missingMessage, parseCommand, type ParsedCommand } from './commands';
+import { DEFAULT_VOTE_TIMEOUT_MS, formatDuration, helpFor, MAX_TIMEOUT_MS, missingMessage, parseCommand, type ParsedCommand } from './commands';
 import { adminDepsOf, handleAdminClick, handleAdminCommand, type AdminExtras } from './admin';
 
 export interface Incoming {
@@ -69,8 +69,6 @@ export interface DispatchDeps {
 const DEFAULT_TIMEOUT_MS = 3600_000;
 /** An approval waits at most this long (or the job's --timeout when shorter). */
 const APPROVAL_TIMEOUT_MS = 3600_000;
-const DEFAULT_VOTE_TIMEOUT_MS = 30 * 60_000;
-const MAX_TIMEOUT_MS = 7 * 86400_000;
 
 function error(message: string, extra: Partial<ChatMessage> = {}): Reply {
   return { kind: 'reply', private: true, message: { text: message, status: 'error', lines: [message], ...extra } };

@@ -3,8 +3,9 @@
  * (`{ title, lines }`) that the card renderer lays out; `helpText` gives the plain-text form.
  */
 import type { ActionSpec, IntegrationSpec, ParamSpec } from '../../handlers/kit/spec';
-import type { HelpCommand } from './parse';
-import { actionParams, MAX_TIMEOUT_MS } from './parse';
+import { actionParams } from './catalog-lookup';
+import { MAX_TIMEOUT_MS } from './global-options';
+import type { HelpCommand } from './parsed-command';
 import { formatDuration } from './duration';
 import { quoteArg } from './tokenize';
 

@@ -9,27 +9,17 @@ export {
   type HelpCommand,
   type JobsCommand,
   type ParseOptions,
-  type RawValue,
   type ParsedCommand,
   type VoteCommand,
-  BUILTIN_COMMANDS,
-  DEFAULT_VOTE_OPTIONS,
-  DEFAULT_VOTE_TIMEOUT_MS,
-  GLOBAL_OPTION_NAMES,
-  MAX_COMMAND_LENGTH,
-  MAX_TIMEOUT_MS,
-  RESERVED_WORDS,
-  checkCatalog,
-  convertValue,
-  findAction,
-  findIntegration,
-  findParam,
-  formatCommand,
-  formatParam,
-  missingMessage,
-  parseCommand,
-  typedDefault,
-} from './parse';
+} from './parsed-command';
+export { MAX_COMMAND_LENGTH, parseCommand } from './parse';
+export { missingMessage } from './action-args';
+export { BUILTIN_COMMANDS, DEFAULT_VOTE_OPTIONS, DEFAULT_VOTE_TIMEOUT_MS, RESERVED_WORDS } from './builtins';
+export { findAction, findIntegration, findParam } from './catalog-lookup';
+export { checkCatalog } from './check-catalog';
+export { formatCommand, formatParam } from './format-command';
+export { GLOBAL_OPTION_NAMES, MAX_TIMEOUT_MS } from './global-options';
+export { type RawValue, convertValue, typedDefault } from './param-values';
 export {
   type ChatPlatform,
   type Token,

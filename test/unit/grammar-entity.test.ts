@@ -1,6 +1,7 @@
 /** CONTRACT §4 entities: the one entity action takes its User entities as `--user a@x.com,b@x.com`. */
 import { formatCommand, parseCommand, type ActionCommand, type CommandError, type ParsedCommand } from '../../bot/commands';
-import { actionParams, missingMessage, USER_ENTITY_PARAM } from '../../bot/commands/parse';
+import { missingMessage } from '../../bot/commands/action-args';
+import { actionParams, USER_ENTITY_PARAM } from '../../bot/commands/catalog-lookup';
 import { catalog } from '../../handlers/catalog';
 
 const parse = (text: string): ParsedCommand => parseCommand(text, catalog);

@@ -1,5 +1,5 @@
 /** Help at three levels, generated from the catalogue (CONTRACT §4). */
-import { actionParams } from '../../bot/commands/parse';
+import { actionParams } from '../../bot/commands/catalog-lookup';
 import {
   actionHelp,
   checkCatalog,
