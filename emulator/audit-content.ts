@@ -6,9 +6,10 @@
  * DlpRuleUndo / DlpInfo with PolicyDetails and SensitiveInformationDetections.DetectedValues).
  * Events depend only on tenant, content type and time slot, so every run sees the same content.
  */
+import { CONTENT_TYPES, type ContentBlob, type ContentType } from './activity-feed';
+import type { Tenant } from './directory';
 import { Prng, seedFrom } from './ids';
-import type { ContentBlob, ContentType, EmulatorState, Tenant } from './state';
-import { CONTENT_TYPES } from './state';
+import type { EmulatorState } from './state';
 
 type Event = Record<string, unknown>;
 

@@ -16,11 +16,14 @@
  *   POST /_emulator/arrive                 the next demo mail (a user's phishing report) arrives now
  *   GET  /_emulator/state                  a summary of tenants, mailboxes, subscriptions
  */
+import { isContentType } from './activity-feed';
 import type { EmuContext } from './context';
+import { DEMO_TENANT } from './demo-seed';
 import type { FaultRule } from './faults';
 import { isObject, json, parseJson, Reply, type EmuRequest, type EmuResponse } from './http';
 import { deliverNextArrival } from './mail-arrival';
-import { DEMO_TENANT, isContentType, type MessageInput, type Settings } from './state';
+import type { MessageInput } from './message-input';
+import type { Settings } from './settings';
 
 export interface ControlHooks {
   /** Restores the initial state (seeded or empty), clears faults and ledger; issued tokens stay valid. */

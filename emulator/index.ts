@@ -16,22 +16,21 @@ import { Faults } from './faults';
 import { createEmulatorServer } from './server';
 import { EmulatorState } from './state';
 
+export { CONTENT_TYPES } from './activity-feed';
+export type { ContentBlob, ContentType, Subscription } from './activity-feed';
 export type { LedgerEntry } from './context';
+export { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_MAILBOX, DEMO_MAILBOXES, DEMO_TENANT, DEMO_TENANT_DOMAIN, DEMO_USER_WITHOUT_MAILBOX } from './demo-seed';
+export type { App, Tenant, User } from './directory';
 export type { CannedFailure, FaultRule } from './faults';
 export { Faults } from './faults';
-export {
-  CONTENT_TYPES,
-  DEMO_CLIENT_ID,
-  DEMO_CLIENT_SECRET,
-  DEMO_MAILBOX,
-  DEMO_MAILBOXES,
-  DEMO_TENANT,
-  DEMO_TENANT_DOMAIN,
-  DEMO_USER_WITHOUT_MAILBOX,
-  EmulatorState,
-} from './state';
-export type { AccessToken, App, Attachment, ContentBlob, ContentType, Folder, Mailbox, Message, MessageInput, Settings, Subscription, Tenant, UploadLogEntry, UploadSession, User } from './state';
+export type { Folder, Mailbox } from './mailbox';
+export type { Attachment, Message } from './message';
+export type { MessageInput } from './message-input';
+export type { Settings } from './settings';
+export { EmulatorState } from './state';
+export type { AccessToken } from './tokens';
 export { MAX_ATTACHMENT_BYTES, MAX_UPLOAD_FRAGMENT_BYTES, MIN_UPLOAD_SESSION_BYTES, UPLOAD_FRAGMENT_UNIT } from './upload-session';
+export type { UploadLogEntry, UploadSession } from './upload-session';
 
 export interface EmulatorOptions {
   /** TCP port; 0 (default) picks a free one. */

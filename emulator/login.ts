@@ -7,9 +7,11 @@
  */
 import { createHash, createPublicKey, createVerify, constants as cryptoConstants, timingSafeEqual, X509Certificate, type KeyObject } from 'node:crypto';
 import type { EmuContext } from './context';
+import type { App, Tenant } from './directory';
 import { aadError, empty, json, parseForm, text, type EmuRequest, type EmuResponse } from './http';
 import { guid, opaqueToken } from './ids';
-import type { AccessToken, App, Audience, AuthCode, EmulatorState, Tenant } from './state';
+import type { EmulatorState } from './state';
+import type { AccessToken, Audience, AuthCode } from './tokens';
 
 const MULTI_TENANT = new Set(['common', 'organizations', 'consumers']);
 

@@ -4,9 +4,10 @@
  * phishing mail to phish@, the original attached as an `.eml` file. What arrives depends only on
  * the time slot; a long pause delivers at most a day's worth at once.
  */
+import { DEMO_MAILBOXES } from './demo-seed';
 import { Prng, seedFrom } from './ids';
 import { toMime } from './mime';
-import { DEMO_MAILBOXES, type EmulatorState } from './state';
+import type { EmulatorState } from './state';
 
 const LURES = [
   { subject: 'Your password expires today', from: 'IT Helpdesk <it-helpdesk@contoso-support.example>', body: 'Your password expires in 2 hours. Keep it at http://contoso-support.example/reset?u=USER' },

@@ -3,11 +3,12 @@
  * list/start/stop, content listing with the 24-hour/7-day window rules and `NextPageUri` paging,
  * content blobs, and the DLP sensitive types resource. Errors use its `{"error":{"code":"AF…"}}` shape.
  */
+import { CONTENT_TYPES, isContentType, type ContentType, type Subscription } from './activity-feed';
 import { ensureContent } from './audit-content';
 import type { EmuContext } from './context';
+import type { Tenant } from './directory';
 import { isObject, json, managementError, parseJson, type EmuRequest, type EmuResponse } from './http';
 import { checkBearer } from './login';
-import { CONTENT_TYPES, isContentType, type ContentType, type Subscription, type Tenant } from './state';
 
 const DAY_MS = 24 * 3600 * 1000;
 /** Clock-skew tolerance on the 7-day limit. */

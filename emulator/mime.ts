@@ -1,6 +1,6 @@
 /** Builds RFC 5322 / MIME text for a stored message (what Graph's `/messages/{id}/$value` returns). */
 import { randomBytes } from 'node:crypto';
-import type { Attachment, EmailAddressValue, Message } from './state';
+import type { Attachment, EmailAddressValue, Message } from './message';
 
 const CRLF = '\r\n';
 

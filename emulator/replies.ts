@@ -13,8 +13,11 @@
  * sendMailto(emu.state, 'bob@demo.onmicrosoft.com', href);
  * ```
  */
-import { conversationId as newConversationId, guid } from './ids';
-import { htmlToText, parseAddress, type AddressInput, type AttachmentInput, type EmulatorState, type Message, type MessageInput } from './state';
+import { conversationId as newConversationId } from './ids';
+import { addressesOf, type Message } from './message';
+import { newInternetMessageId, parseAddress, type AddressInput, type AttachmentInput, type MessageInput } from './message-input';
+import { quoteOf } from './message-text';
+import type { EmulatorState } from './state';
 
 export interface ReplyInput {
   /** Who answers: a mailbox here or any address (`Name <a@b>` accepted). */
@@ -43,29 +46,21 @@ export function findByInternetMessageId(state: EmulatorState, internetMessageId:
   return undefined;
 }
 
-function quoteOf(m: Message): string {
-  const from = m.from ? `${m.from.emailAddress.name} <${m.from.emailAddress.address}>` : '';
-  const text = m.body.contentType === 'html' ? htmlToText(m.body.content) : m.body.content;
-  return `\n\n________________________________\nFrom: ${from}\nSent: ${new Date(m.sentDateTime).toUTCString()}\nSubject: ${m.subject}\n\n${text}`;
-}
-
 /** Delivers like a mail server: the recipients' copies (Inbox, Junk for blocked senders, or `folder`), and the sender's Sent Items copy. */
 function post(state: EmulatorState, message: MessageInput, folder?: string): Message[] {
   const sender = parseAddress(message.from as AddressInput).address;
   // One message: every copy has the same internetMessageId and conversation.
   const input: MessageInput = {
     ...message,
-    internetMessageId: message.internetMessageId ?? `<${guid().replace(/-/g, '').slice(0, 24).toUpperCase()}@${sender.split('@')[1] ?? 'demo.onmicrosoft.com'}>`,
+    internetMessageId: message.internetMessageId ?? newInternetMessageId(sender.split('@')[1] ?? 'demo.onmicrosoft.com'),
     conversationId: message.conversationId ?? newConversationId(),
   };
-  const senderUser = state.findUser(sender);
-  const senderBox = senderUser && state.mailboxOf(senderUser);
+  const senderBox = state.findMailbox(sender);
   if (senderBox) state.addMessage(senderBox, 'sentitems', { ...input, isRead: true });
   if (!folder) return state.deliver(input);
   const out: Message[] = [];
   for (const r of [...(input.to ?? []), ...(input.cc ?? [])]) {
-    const user = state.findUser(parseAddress(r).address);
-    const mb = user && state.mailboxOf(user);
+    const mb = state.findMailbox(parseAddress(r).address);
     if (mb) out.push(state.addMessage(mb, folder, { ...input, isRead: false }));
   }
   return out;
@@ -81,7 +76,7 @@ function resolveOriginal(state: EmulatorState, original: Message | string): Mess
 export function replyTo(state: EmulatorState, original: Message | string, input: ReplyInput): Message[] {
   const m = resolveOriginal(state, original);
   const threading = input.threading ?? 'both';
-  const to = (m.replyTo.length ? m.replyTo : m.from ? [m.from] : []).map((r) => r.emailAddress);
+  const to = addressesOf(m.replyTo.length ? m.replyTo : m.from ? [m.from] : []);
   const text = input.quote === false ? input.body : `${input.body}${quoteOf(m)}`;
   return post(
     state,

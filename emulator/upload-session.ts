@@ -23,7 +23,47 @@
 import type { EmuContext } from './context';
 import { empty, graphError, isObject, json, parseJson, type EmuRequest, type EmuResponse } from './http';
 import { itemId, opaqueToken } from './ids';
-import type { Mailbox, Message, UploadSession } from './state';
+import type { Mailbox } from './mailbox';
+import type { Message } from './message';
+
+/** An attachment upload session (`createUploadSession`). */
+export interface UploadSession {
+  id: string;
+  /** The `authtoken` of its upload URL. */
+  authToken: string;
+  tenantId: string;
+  userId: string;
+  /** Lowercase primary address of the mailbox. */
+  mailbox: string;
+  /** The message's immutable id (its id may change; the session follows the item). */
+  messageId: string;
+  name: string;
+  size: number;
+  contentType: string;
+  isInline: boolean;
+  contentId: string | null;
+  /** Bytes received so far, in order. */
+  chunks: Buffer[];
+  /** Next byte expected (= bytes received). */
+  received: number;
+  /** Epoch ms. */
+  expiresAt: number;
+}
+
+/** One request that reached an upload URL (faulted ones included), in arrival order. */
+export interface UploadLogEntry {
+  time: string;
+  method: string;
+  /** The session id from the path, or null when the path names none. */
+  sessionId: string | null;
+  /** `Content-Range` as sent, or null. */
+  contentRange: string | null;
+  /** Bytes in the request body. */
+  bodyBytes: number;
+  /** True when the request carried an `Authorization` header (the upload URL must not get one). */
+  authorization: boolean;
+  status: number;
+}
 
 /** Smallest file an upload session takes (smaller ones are POSTed to `attachments`). */
 export const MIN_UPLOAD_SESSION_BYTES = 3 * 1024 * 1024;

@@ -6,8 +6,8 @@ import type { Worker } from 'bullmq';
 import { createServer, type Server } from 'node:http';
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import type { MessageInput } from '../../emulator';
 import { toMime } from '../../emulator/mime';
-import type { MessageInput } from '../../emulator/state';
 import { startHarness, type Harness } from '../helpers/harness';
 import { addSchedule, alertIdsIn, duplicates, postsIn, runNow, settled, sleep, startSchedules, stopSchedules, unescape, until } from './connector-helpers';
 

@@ -4,8 +4,7 @@
  * documented common schema.
  */
 import { randomUUID } from 'node:crypto';
-import type { Emulator } from '../../emulator';
-import type { ContentType } from '../../emulator/state';
+import type { ContentType, Emulator } from '../../emulator';
 
 export interface TestTenant {
   id: string;
