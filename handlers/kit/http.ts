@@ -4,6 +4,7 @@
  */
 import { Agent, request as undiciRequest, type Dispatcher } from 'undici';
 import { UnreachableError } from './errors';
+import { retryAfterMs, sleep } from './wait';
 
 export interface HttpRequest {
   method?: string;
@@ -40,27 +41,6 @@ function agentFor(verifySsl: boolean): Agent {
     agents.set(verifySsl, agent);
   }
   return agent;
-}
-
-const MAX_RETRY_WAIT_MS = 60_000;
-
-function retryAfterMs(headers: Record<string, string>, attempt: number): number {
-  const raw = headers['retry-after'];
-  const seconds = raw !== undefined ? Number(raw) : NaN;
-  if (Number.isFinite(seconds)) return Math.min(seconds * 1000, MAX_RETRY_WAIT_MS);
-  const date = raw ? Date.parse(raw) : NaN;
-  if (Number.isFinite(date)) return Math.min(Math.max(0, date - Date.now()), MAX_RETRY_WAIT_MS);
-  return Math.min(250 * 2 ** attempt, 8000);
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(t);
-      reject(new Error('aborted'));
-    }, { once: true });
-  });
 }
 
 function flattenHeaders(h: Dispatcher.ResponseData['headers']): Record<string, string> {

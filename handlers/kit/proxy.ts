@@ -6,21 +6,7 @@
 import { ProxyAgent, request as undiciRequest, type Dispatcher } from 'undici';
 import { UnreachableError, UserError } from './errors';
 import { describeNetworkError, makeResponse, type HttpClient, type HttpRequest, type HttpResponse } from './http';
-
-const MAX_RETRY_WAIT_MS = 60_000;
-
-function retryAfterMs(headers: Record<string, string>, attempt: number): number {
-  const seconds = Number(headers['retry-after']);
-  if (Number.isFinite(seconds)) return Math.min(seconds * 1000, MAX_RETRY_WAIT_MS);
-  return Math.min(250 * 2 ** attempt, 8000);
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => (clearTimeout(t), reject(new Error('aborted'))), { once: true });
-  });
-}
+import { retryAfterMs, sleep } from './wait';
 
 /** `host:port`, `http://host:port` or `https://host:port` → a proxy URL. */
 export function proxyUrl(address: string): string {

@@ -14,6 +14,7 @@
 import { createHash } from 'node:crypto';
 import type { ActionContext } from '../kit/context';
 import { UnreachableError, UpstreamError } from '../kit/errors';
+import { sleep } from '../kit/wait';
 import type { GraphClient } from './client';
 import type { FileToAttach } from './attachment-paths';
 import type { Message } from './lookup';
@@ -44,17 +45,6 @@ export function idempotentMessageId(ctx: ActionContext, action: string, mailbox:
 
 function transient(err: unknown): boolean {
   return err instanceof UnreachableError || (err instanceof UpstreamError && err.retryable);
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(new Error('Cancelled.'));
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(t);
-      reject(new Error('Cancelled.'));
-    }, { once: true });
-  });
 }
 
 function odataString(value: string): string {

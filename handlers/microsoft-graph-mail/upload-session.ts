@@ -21,6 +21,7 @@ import { open, readFile, type FileHandle } from 'node:fs/promises';
 import type { ActionContext } from '../kit/context';
 import { UnreachableError, UpstreamError, UserError } from '../kit/errors';
 import type { HttpResponse } from '../kit/http';
+import { sleep } from '../kit/wait';
 import type { FileToAttach } from './attachment-paths';
 import { graphReason, type GraphClient } from './client';
 
@@ -90,17 +91,6 @@ export function notAttachedYet(files: FileToAttach[], existing: ExistingAttachme
     if (i < 0) return true;
     pool.splice(i, 1);
     return false;
-  });
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(new Error('Cancelled.'));
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(t);
-      reject(new Error('Cancelled.'));
-    }, { once: true });
   });
 }
 

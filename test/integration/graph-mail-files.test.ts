@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { jobIdFor } from '../../lib/ids';
+import { expectFail, expectOk, finalMessage, unescapeSlack } from '../helpers/job-result';
 import { startHarness, MAILBOX, type Harness } from '../helpers/harness';
 
 const BOB = 'bob@demo.onmicrosoft.com';
@@ -81,8 +82,6 @@ afterAll(async () => {
 });
 
 /** What a user reads: Slack's entities decoded, and the full-width underscore the renderer uses against italics read as `_`. */
-const unescape = (t: unknown) => String(t ?? '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&').replace(/\uff3f/g, '_');
-
 interface Ran {
   jobId: string;
   text: string;
@@ -98,7 +97,7 @@ function jsonOf(blocks: unknown): unknown {
   const m = block ? /```\n([\s\S]*)\n```/.exec(block) : null;
   if (!m) return undefined;
   try {
-    return JSON.parse(unescape(m[1]));
+    return JSON.parse(unescapeSlack(m[1]));
   } catch {
     return undefined; // cut to fit the message (the renderer says so)
   }
@@ -111,23 +110,8 @@ async function soar(text: string): Promise<Ran> {
   const res = await h.slash(text, { triggerId, channel });
   expect(res.status).toBe(200);
   const ack = await res.text();
-  const deadline = Date.now() + 25000;
-  for (;;) {
-    const m = [...h.slack.messages.values()].find((x) => JSON.stringify(x).includes(jobId));
-    if (m && /is_success/.test(unescape(m.text))) return { jobId, text: unescape(m.text), blocks: unescape(JSON.stringify(m.blocks ?? [])), json: jsonOf(m.blocks) };
-    if (Date.now() > deadline) throw new Error(`${text}: no result; ack: ${ack}; last: ${unescape(m?.text)}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-function expectOk(r: Ran, message: string): void {
-  expect(r.text).toContain(message);
-  expect(r.text).toContain('is_success: true');
-}
-
-function expectFail(r: Ran, message: string): void {
-  expect(r.text).toContain(message);
-  expect(r.text).toContain('is_success: false');
+  const m = await finalMessage(h.slack, jobId, `${text} (ack: ${ack})`);
+  return { jobId, text: unescapeSlack(m.text), blocks: unescapeSlack(JSON.stringify(m.blocks ?? [])), json: jsonOf(m.blocks) };
 }
 
 /** File names uploaded to Slack (files upload v2). */

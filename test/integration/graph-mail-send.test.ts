@@ -17,6 +17,7 @@ import type { ActionContext } from '../../handlers/kit/context';
 import type { ActionResult } from '../../handlers/kit/outcome';
 import { spec as sendEmail } from '../../handlers/microsoft-graph-mail/actions/send-email';
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT, type Message } from '../../emulator';
+import { expectFail, expectOk, finalMessage, unescapeSlack } from '../helpers/job-result';
 import { startHarness, MAILBOX, type Harness } from '../helpers/harness';
 
 const BOB = 'bob@demo.onmicrosoft.com';
@@ -44,8 +45,6 @@ afterAll(async () => {
   await h?.close();
 });
 
-const unescape = (t: unknown) => String(t ?? '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-
 interface Ran {
   jobId: string;
   text: string;
@@ -62,13 +61,8 @@ async function soar(text: string, opts: { channel?: string; timeoutMs?: number }
   const res = await h.slash(text, { triggerId, channel, user: 'U2' });
   expect(res.status).toBe(200);
   const ack = await res.text();
-  const deadline = Date.now() + (opts.timeoutMs ?? 25000);
-  for (;;) {
-    const m = [...h.slack.messages.values()].find((x) => JSON.stringify(x).includes(jobId));
-    if (m && /is_success/.test(unescape(m.text))) return { jobId, text: unescape(m.text), blocks: unescape(JSON.stringify(m.blocks ?? [])) };
-    if (Date.now() > deadline) throw new Error(`${text}: no result; ack: ${ack}; last: ${unescape(m?.text)}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  const m = await finalMessage(h.slack, jobId, `${text} (ack: ${ack})`, opts.timeoutMs);
+  return { jobId, text: unescapeSlack(m.text), blocks: unescapeSlack(JSON.stringify(m.blocks ?? [])) };
 }
 
 function allMessages(mailbox: string): Message[] {
@@ -86,16 +80,6 @@ function folderName(mailbox: string, m: Message): string {
 /** Sends that Graph carried out (202), by the sending mailbox's path. */
 function sendsDone(): number {
   return h.emulator.ledger.filter((e) => e.method === 'POST' && /\/send$/.test(e.path) && e.status === 202).length;
-}
-
-function expectOk(r: Ran, message: string): void {
-  expect(r.text).toContain(message);
-  expect(r.text).toContain('is_success: true');
-}
-
-function expectFail(r: Ran, message: string): void {
-  expect(r.text).toContain(message);
-  expect(r.text).toContain('is_success: false');
 }
 
 describe('Send Email', () => {

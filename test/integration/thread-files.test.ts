@@ -14,6 +14,7 @@ import { Keys } from '../../store/keys';
 import { ThreadFiles, THREAD_FILES_TTL_MS } from '../../store/thread-files';
 import type { Message } from '../../emulator';
 import { slackSignature } from '../helpers/fake-slack';
+import { expectFail, expectOk, finalMessage, unescapeSlack } from '../helpers/job-result';
 import { startHarness, MAILBOX, SLACK_SECRET, type Harness } from '../helpers/harness';
 
 const BOB = 'bob@demo.onmicrosoft.com';
@@ -33,7 +34,6 @@ afterAll(async () => {
   await h?.close();
 });
 
-const unescape = (t: unknown) => String(t ?? '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 
 /** A Slack ts of our own (the mention's): unique per test run. */
 function newTs(): string {
@@ -46,14 +46,7 @@ interface Ran {
 }
 
 async function result(jobId: string, what: string): Promise<Ran> {
-  const deadline = Date.now() + 25000;
-  for (;;) {
-    const m = [...h.slack.messages.values()].find((x) => JSON.stringify(x).includes(jobId));
-    const text = unescape(m?.text);
-    if (m && /\nis_success: (true|false)$/.test(text)) return { jobId, text };
-    if (Date.now() > deadline) throw new Error(`${what}: no result; last: ${text}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  return { jobId, text: unescapeSlack((await finalMessage(h.slack, jobId, what)).text) };
 }
 
 /** `@chatsoar <command>` as user U2 in `channel`: at channel level, or in the thread `thread`. Resolves with the job's final message. */
@@ -92,16 +85,6 @@ async function uploaded(channel: string, title: string): Promise<string | undefi
   }
   const thread = find()!.body.thread_ts;
   return typeof thread === 'string' ? thread : undefined;
-}
-
-function expectOk(r: Ran, message: string): void {
-  expect(r.text).toContain(message);
-  expect(r.text).toContain('is_success: true');
-}
-
-function expectFail(r: Ran, message: string): void {
-  expect(r.text).toContain(message);
-  expect(r.text).toContain('is_success: false');
 }
 
 function received(subject: string): Message[] {

@@ -1,0 +1,26 @@
+/** A job's final Slack message (the one showing is_success), as integration tests wait for it. */
+import type { FakeSlack } from './fake-slack';
+
+/** Slack's escaping undone (and the full-width low line chatsoar puts in place of `_` runs). */
+export const unescapeSlack = (t: unknown): string => String(t ?? '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&').replace(/\uff3f/g, '_');
+
+/** Waits until the message of `jobId` shows its result; `what` names the command in the error. */
+export async function finalMessage(slack: FakeSlack, jobId: string, what: string, timeoutMs = 25000): Promise<Record<string, unknown>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const m = [...slack.messages.values()].find((x) => JSON.stringify(x).includes(jobId));
+    if (m && /is_success: (true|false)/.test(unescapeSlack(m.text))) return m;
+    if (Date.now() > deadline) throw new Error(`${what}: no result; last: ${unescapeSlack(m?.text)}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export function expectOk(r: { text: string }, message: string): void {
+  expect(r.text).toContain(message);
+  expect(r.text).toContain('is_success: true');
+}
+
+export function expectFail(r: { text: string }, message: string): void {
+  expect(r.text).toContain(message);
+  expect(r.text).toContain('is_success: false');
+}
