@@ -31,6 +31,16 @@ export function splitList(text: string, separators: RegExp): string[] {
     .filter((s) => s.length > 0);
 }
 
+function jsonStringArray(text: string): string[] | undefined {
+  if (!text.startsWith('[')) return undefined;
+  try {
+    const v: unknown = JSON.parse(text);
+    return Array.isArray(v) && v.every((x) => typeof x === 'string') ? v.map((x: string) => x.trim()).filter((x) => x.length > 0) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function isEmpty(value: unknown): boolean {
   return value === undefined || value === null || (typeof value === 'string' && value.trim() === '') || (Array.isArray(value) && value.length === 0);
 }
@@ -90,7 +100,8 @@ export function convertValue(param: ParamSpec, raw: RawValue): Converted {
       return { ok: true, value: Number(trimmed) };
     }
     case 'list':
-      return { ok: true, value: splitList(text, LIST_SEPARATORS) };
+      // A JSON array of strings keeps items that contain commas (e.g. `["Invoice, March.eml"]`).
+      return { ok: true, value: jsonStringArray(trimmed) ?? splitList(text, LIST_SEPARATORS) };
     case 'email-list': {
       const items = splitList(text, EMAIL_LIST_SEPARATORS).map(cleanEmail);
       const bad = items.find((e) => !EMAIL.test(e));

@@ -357,6 +357,9 @@ describe('parseCommand: parameters', () => {
     ['--mail-ids a,b,c', ['a', 'b', 'c']],
     ['--mail-ids " a , b ,, c , "', ['a', 'b', 'c']],
     ['--mail-ids=x', ['x']],
+    // A JSON array keeps commas inside items; anything else starting with [ is split as usual.
+    ['--mail-ids \'["Invoice, March.eml", " b "]\'', ['Invoice, March.eml', 'b']],
+    ['--mail-ids "[a, b"', ['[a', 'b']],
     ['--delete-in-mailbox "a@x.com, b@x.com"', ['a@x.com', 'b@x.com']],
     ['--delete-in-mailbox "a@x.com; b@x.com"', ['a@x.com', 'b@x.com']],
   ])('list %s', (args, expected) => {
