@@ -43,8 +43,15 @@ function submit(g: GraphCall, mb: Mailbox, input: MessageInput, saveToSentItems:
     internetMessageId: sent.internetMessageId,
     conversationId: sent.conversationId,
     headers: Object.fromEntries(sent.internetMessageHeaders.map((h) => [h.name, h.value])),
-    attachments: sent.attachments.map((a): AttachmentInput => (a.kind === 'file' ? { name: a.name, contentType: a.contentType, content: a.content, isInline: a.isInline, contentId: a.contentId ?? undefined } : { name: a.name, item: { subject: a.item.subject, body: a.item.body.content, bodyType: a.item.body.contentType, from: a.item.from?.emailAddress, to: addressesOf(a.item.toRecipients) } })),
+    attachments: sent.attachments.map(asInput),
   });
+}
+
+/** An attachment of a stored message as input for a new one (a delivered copy, a forward): the same content, inline ids and item fields. */
+function asInput(a: Message['attachments'][number]): AttachmentInput {
+  return a.kind === 'file'
+    ? { name: a.name, contentType: a.contentType, content: a.content, isInline: a.isInline, contentId: a.contentId ?? undefined }
+    : { name: a.name, item: { subject: a.item.subject, body: a.item.body.content, bodyType: a.item.body.contentType, from: a.item.from?.emailAddress, to: addressesOf(a.item.toRecipients) } };
 }
 
 /** `POST /users/{u}/sendMail` */
@@ -85,7 +92,7 @@ export function respond(g: GraphCall, mb: Mailbox, m: Message, kind: 'reply' | '
   const subject = given ?? (new RegExp(`^${prefix.trim()}`, 'i').test(m.subject) ? m.subject : `${prefix}${m.subject}`);
   const attachments: AttachmentInput[] =
     kind === 'forward'
-      ? m.attachments.map((a): AttachmentInput => (a.kind === 'file' ? { name: a.name, contentType: a.contentType, content: a.content, isInline: a.isInline } : { name: a.name, item: { subject: a.item.subject, body: a.item.body.content, from: a.item.from?.emailAddress } }))
+      ? m.attachments.map(asInput)
       : [];
   const input: MessageInput = {
     subject,

@@ -92,6 +92,8 @@ switch (task) {
     ensureDebianPackages([['redis-server', 'redis-server'], ['chromium', 'chromium'], ['7z', 'p7zip-full'], ['unzip', 'unzip']]);
     say('Type-checking (tsc --noEmit)…');
     if (run(join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json', '--noEmit']) !== 0) process.exit(1);
+    // The build npm start and npm run bench run from (its own tsconfig: no jest types): it must compile too.
+    ensureBuild();
     process.exit(runJest(process.argv.slice(3)));
     break;
   case 'bench':

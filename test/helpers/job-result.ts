@@ -1,4 +1,5 @@
 /** A job's final Slack message (the one showing is_success), as integration tests wait for it. */
+import { expect } from '@jest/globals';
 import type { FakeSlack } from './fake-slack';
 
 /** Slack's escaping undone (and the full-width low line chatsoar puts in place of `_` runs). */
