@@ -34,6 +34,26 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** Resolves once the redis-server `child` at `url` answers PING (while loading its AOF it answers LOADING); at most 15 s. */
+export async function waitForRedis(url: string, child: ChildProcess, pollMs: number): Promise<void> {
+  const deadline = Date.now() + 15000;
+  for (;;) {
+    // A bare client: refusals are expected until redis-server listens.
+    const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      await client.ping();
+      client.disconnect();
+      return;
+    } catch (err) {
+      client.disconnect();
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`redis-server did not start: ${(err as Error).message}`);
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
+  }
+}
+
 export interface PrivateRedis {
   url: string;
   child: ChildProcess;
@@ -49,22 +69,7 @@ export async function startPrivateRedis(dataDir: string, say: (line: string) => 
     stdio: 'ignore',
   });
   const url = `redis://127.0.0.1:${p}`;
-  const deadline = Date.now() + 15000;
-  for (;;) {
-    // A bare client: refusals are expected until redis-server listens.
-    const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    client.on('error', () => undefined);
-    try {
-      await client.connect();
-      await client.ping();
-      client.disconnect();
-      break;
-    } catch (err) {
-      client.disconnect();
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`redis-server did not start: ${(err as Error).message}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+  await waitForRedis(url, child, 100);
   return {
     url,
     child,

@@ -71,6 +71,12 @@ export function describeNetworkError(err: unknown, url: string): string {
 }
 
 export class UndiciHttpClient implements HttpClient {
+  /**
+   * `dispatcherFor`: the connection pool per Verify SSL setting (direct, or a proxy's);
+   * `via`: said after a network error (e.g. which proxy the request went through).
+   */
+  constructor(private readonly dispatcherFor: (verifySsl: boolean) => Dispatcher = agentFor, private readonly via = '') {}
+
   async send(req: HttpRequest): Promise<HttpResponse> {
     const retries = req.retries ?? 3;
     for (let attempt = 0; ; attempt++) {
@@ -88,7 +94,7 @@ export class UndiciHttpClient implements HttpClient {
         method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
         headers: req.headers,
         body: req.body,
-        dispatcher: agentFor(req.verifySsl !== false),
+        dispatcher: this.dispatcherFor(req.verifySsl !== false),
         headersTimeout: timeout,
         bodyTimeout: timeout,
         signal: req.signal,
@@ -96,7 +102,7 @@ export class UndiciHttpClient implements HttpClient {
       const body = Buffer.from(await res.body.arrayBuffer());
       return makeResponse(res.statusCode, flattenHeaders(res.headers), body, req.url);
     } catch (err) {
-      throw new UnreachableError(describeNetworkError(err, req.url));
+      throw new UnreachableError(`${describeNetworkError(err, req.url)}${this.via}`);
     }
   }
 }

@@ -3,10 +3,9 @@
  * layer as kit/http (timeouts, Verify SSL, 429/5xx retries with Retry-After), sent through an
  * HTTP proxy (CONNECT tunnel) with Basic proxy authentication.
  */
-import { ProxyAgent, request as undiciRequest, type Dispatcher } from 'undici';
-import { UnreachableError, UserError } from './errors';
-import { describeNetworkError, makeResponse, type HttpClient, type HttpRequest, type HttpResponse } from './http';
-import { retryAfterMs, sleep } from './wait';
+import { ProxyAgent } from 'undici';
+import { UserError } from './errors';
+import { UndiciHttpClient, type HttpClient } from './http';
 
 /** `host:port`, `http://host:port` or `https://host:port` → a proxy URL. */
 export function proxyUrl(address: string): string {
@@ -21,54 +20,22 @@ export function proxyUrl(address: string): string {
   return `${u.protocol}//${u.host}`;
 }
 
-export class ProxyHttpClient implements HttpClient {
-  private readonly agents = new Map<boolean, ProxyAgent>();
-
-  constructor(private readonly uri: string, private readonly auth?: { username: string; password: string }) {}
-
-  private agent(verifySsl: boolean): ProxyAgent {
-    let a = this.agents.get(verifySsl);
+/** The HTTP layer of kit/http through a proxy (CONNECT tunnel), with Basic proxy authentication when given. */
+function proxyClient(uri: string, auth?: { username: string; password: string }): HttpClient {
+  const token = auth ? `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` : undefined;
+  const agents = new Map<boolean, ProxyAgent>();
+  const agentFor = (verifySsl: boolean): ProxyAgent => {
+    let a = agents.get(verifySsl);
     if (!a) {
-      const token = this.auth ? `Basic ${Buffer.from(`${this.auth.username}:${this.auth.password}`).toString('base64')}` : undefined;
-      a = new ProxyAgent({ uri: this.uri, token, requestTls: { rejectUnauthorized: verifySsl }, connect: { rejectUnauthorized: verifySsl } });
-      this.agents.set(verifySsl, a);
+      a = new ProxyAgent({ uri, token, requestTls: { rejectUnauthorized: verifySsl }, connect: { rejectUnauthorized: verifySsl } });
+      agents.set(verifySsl, a);
     }
     return a;
-  }
-
-  async send(req: HttpRequest): Promise<HttpResponse> {
-    const retries = req.retries ?? 3;
-    for (let attempt = 0; ; attempt++) {
-      const res = await this.once(req);
-      const retryable = res.status === 429 || res.status === 502 || res.status === 503 || res.status === 504;
-      if (!retryable || attempt >= retries) return res;
-      await sleep(retryAfterMs(res.headers, attempt), req.signal);
-    }
-  }
-
-  private async once(req: HttpRequest): Promise<HttpResponse> {
-    const timeout = req.timeoutMs ?? 60_000;
-    try {
-      const res = await undiciRequest(req.url, {
-        method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
-        headers: req.headers,
-        body: req.body,
-        dispatcher: this.agent(req.verifySsl !== false),
-        headersTimeout: timeout,
-        bodyTimeout: timeout,
-        signal: req.signal,
-      });
-      const body = Buffer.from(await res.body.arrayBuffer());
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);
-      return makeResponse(res.statusCode, headers, body, req.url);
-    } catch (err) {
-      throw new UnreachableError(`${describeNetworkError(err, req.url)} (through proxy ${new URL(this.uri).host})`);
-    }
-  }
+  };
+  return new UndiciHttpClient(agentFor, ` (through proxy ${new URL(uri).host})`);
 }
 
-const clients = new Map<string, ProxyHttpClient>();
+const clients = new Map<string, HttpClient>();
 
 /** The HTTP client for a connector: `base` unless its params name a proxy. */
 export function httpForProxy(base: HttpClient, params: Record<string, unknown>): HttpClient {
@@ -80,7 +47,7 @@ export function httpForProxy(base: HttpClient, params: Record<string, unknown>):
   const key = `${uri}\n${username}\n${password}`;
   let client = clients.get(key);
   if (!client) {
-    client = new ProxyHttpClient(uri, username ? { username, password } : undefined);
+    client = proxyClient(uri, username ? { username, password } : undefined);
     clients.set(key, client);
   }
   return client;

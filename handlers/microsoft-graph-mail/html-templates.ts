@@ -6,6 +6,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { UserError } from '../kit/errors';
 
 export const BUILT_IN_TEMPLATE = 'Email HTML Template';
 export const TEMPLATES_FOLDER = 'templates';
@@ -45,13 +46,14 @@ export async function availableTemplates(filesRoot: string): Promise<string[]> {
   return [BUILT_IN_TEMPLATE, ...(await folderTemplates(filesRoot)).filter((n) => n.toLowerCase() !== BUILT_IN_TEMPLATE.toLowerCase())];
 }
 
-/** The template's HTML by name (case-insensitive), or null when there is none of that name. */
-export async function loadTemplate(filesRoot: string, name: string): Promise<string | null> {
+/** The template's HTML by name (case-insensitive); an unknown name is refused, listing the ones there are. */
+export async function loadTemplate(filesRoot: string, name: string): Promise<string> {
   const wanted = name.trim().toLowerCase();
   if (wanted === BUILT_IN_TEMPLATE.toLowerCase()) return BUILT_IN_HTML;
   const entries = await readdir(join(filesRoot, TEMPLATES_FOLDER), { withFileTypes: true }).catch(() => []);
   const hit = entries.find((e) => e.isFile() && /\.html?$/i.test(e.name) && e.name.replace(/\.html?$/i, '').toLowerCase() === wanted);
-  return hit ? readFile(join(filesRoot, TEMPLATES_FOLDER, hit.name), 'utf8') : null;
+  if (!hit) throw new UserError(`HTML template "${name}" was not found. Available templates: ${(await availableTemplates(filesRoot)).join(', ')}.`);
+  return readFile(join(filesRoot, TEMPLATES_FOLDER, hit.name), 'utf8');
 }
 
 export function renderTemplate(html: string, values: { subject: string; content: string }): string {

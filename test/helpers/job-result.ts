@@ -2,7 +2,7 @@
 import { expect } from '@jest/globals';
 import type { FakeSlack } from './fake-slack';
 
-/** Slack's escaping undone (and the full-width low line chatsoar puts in place of `_` runs). */
+/** What a user reads: Slack's entities decoded, and the full-width underscore the renderer uses against italics read as `_`. */
 export const unescapeSlack = (t: unknown): string => String(t ?? '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&').replace(/\uff3f/g, '_');
 
 /** Waits until the message of `jobId` shows its result; `what` names the command in the error. */

@@ -81,7 +81,6 @@ afterAll(async () => {
   await h?.close();
 });
 
-/** What a user reads: Slack's entities decoded, and the full-width underscore the renderer uses against italics read as `_`. */
 interface Ran {
   jobId: string;
   text: string;

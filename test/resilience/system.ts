@@ -9,8 +9,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import Redis from 'ioredis';
 import { stringify } from 'yaml';
+import { waitForRedis } from '../../lib/redis-server';
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT } from '../../emulator';
 import { startFakeConnector, type FakeConnector } from '../helpers/fake-connector';
 import { slackSignature, startFakeSlack, type FakeSlack } from '../helpers/fake-slack';
@@ -93,22 +93,8 @@ export async function startRedis(dir: string, port?: number): Promise<RedisProc>
   mkdirSync(dir, { recursive: true });
   const child = spawn('redis-server', ['--port', String(p), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--daemonize', 'no'], { stdio: 'ignore' });
   const url = `redis://127.0.0.1:${p}`;
-  const deadline = Date.now() + 15000;
-  for (;;) {
-    const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    client.on('error', () => undefined);
-    try {
-      await client.connect();
-      // Loading the AOF answers LOADING until done.
-      await client.ping();
-      client.disconnect();
-      return { url, port: p, dir, child };
-    } catch (err) {
-      client.disconnect();
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`redis-server did not start: ${(err as Error).message}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+  await waitForRedis(url, child, 50);
+  return { url, port: p, dir, child };
 }
 
 export function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {

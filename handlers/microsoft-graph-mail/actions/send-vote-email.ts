@@ -1,12 +1,12 @@
 import { type ActionSpec, param } from '../../kit/spec';
 import { attachmentLocation, mailContent, replyToRecipients, sendFrom, subjectAndRecipients, templatedAttachmentsPaths } from './params/send';
-import { reasonOf, UserError } from '../../kit/errors';
+import { reasonOf } from '../../kit/errors';
 import { failure, fill, success } from '../../kit/outcome';
 import { loadAttachments } from '../attachment-paths';
 import { GraphClient } from '../client';
 import { graphMessage, sendingMailbox } from '../compose';
 import { bucketFallbackNote } from '../destination';
-import { availableTemplates, loadTemplate } from '../html-templates';
+import { loadTemplate } from '../html-templates';
 import type { Message } from '../lookup';
 import { idempotentMessageId, mailboxPath, sendOnce } from '../send-once';
 import { voteOptions, voteRef } from '../vote/options';
@@ -58,9 +58,6 @@ export const spec: ActionSpec = {
       const templateName = String(params['email-html-template'] ?? '').trim();
       if (!templateName) return failure(noTemplate);
       const template = await loadTemplate(ctx.files.root, templateName);
-      if (template === null) {
-        throw new UserError(`HTML template "${templateName}" was not found. Available templates: ${(await availableTemplates(ctx.files.root)).join(', ')}.`);
-      }
       const graph = new GraphClient(ctx);
       const mailbox = sendingMailbox(params['send-from'], graph.inst.defaultMailbox);
       const attachments = await loadAttachments(ctx.files, params['attachments-paths']);
