@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import type { BenchResult } from './bench';
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT, startEmulator, type Emulator } from '../emulator';
 import type { ActionContext } from '../handlers/kit/context';
-import { http, type HttpClient } from '../handlers/kit/http';
+import { UndiciHttpClient, type HttpClient } from '../handlers/kit/http';
 import type { ActionResult } from '../handlers/kit/outcome';
 import { spec as searchEmails, searchMailbox } from '../handlers/microsoft-graph-mail/actions/search-emails';
 import { GraphClient } from '../handlers/microsoft-graph-mail/client';
@@ -29,6 +29,9 @@ import { criteriaFrom } from '../handlers/microsoft-graph-mail/criteria';
 import { MAILBOXES_IN_FLIGHT } from '../handlers/microsoft-graph-mail/mailboxes';
 import { FilesRoot } from '../lib/files';
 import { createLogger } from '../lib/log';
+
+/** The bench talks only to its own emulator on loopback: the operator trusts it. */
+const http = new UndiciHttpClient({ trusted: () => true });
 
 const MAILBOXES = Number(process.env.BENCH_MAILBOXES ?? 1000);
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 20);

@@ -44,6 +44,7 @@ export class ApprovalFlow {
         jobId: approval.job.jobId,
         actionName: approval.job.actionName,
         requestedBy: approval.requestedBy,
+        environment: approval.environment,
         channel: approval.channel,
         state: 'awaiting-approval',
         createdAt: approval.createdAt,

@@ -15,7 +15,8 @@ import type { Queues } from '../queue/queues';
 import type { ActionJobData, ConversationRef, Platform } from '../queue/types';
 import type { EnvironmentStore } from '../store/environments';
 import type { JobIndex } from '../store/jobs';
-import { authorize } from './access/authorize';
+import { authorize, roleForAction } from './access/authorize';
+import { typedSecretRefusal, typedSecrets } from './access/typed-secrets';
 import { approversNeeded, requiresApproval } from './access/approvals';
 import type { ApprovalFlow } from './approvals';
 import { DEFAULT_VOTE_TIMEOUT_MS, formatDuration, helpFor, MAX_TIMEOUT_MS, missingMessage, parseCommand, type ParsedCommand } from './commands';
@@ -35,6 +36,8 @@ export interface Incoming {
   /** The thread the command was typed in, when it was typed in one (Slack `event.thread_ts`). */
   commandThread?: string;
   receivedAt?: number;
+  /** Nobody but the bot saw the text (a Slack slash command, a form's fields); else a secret in it is refused. */
+  privateInput?: boolean;
 }
 
 export interface Click {
@@ -48,8 +51,13 @@ export interface Click {
 }
 
 export type Reply =
-  /** `card`: the clicked card as it is now (Teams Action.Execute answers with it). */
-  | { kind: 'reply'; message: ChatMessage; private?: boolean; card?: ChatMessage }
+  /**
+   * `card`: the clicked card as it is now (Teams Action.Execute answers with it).
+   * `confidential`: only the asking user may see `message` (admin output, sign-in links): Slack
+   * ephemeral, Teams a 1:1 chat, web chat that user's view. `shared`: what a Teams channel shows
+   * instead (then `message` is not sent there at all).
+   */
+  | { kind: 'reply'; message: ChatMessage; private?: boolean; card?: ChatMessage; confidential?: boolean; shared?: ChatMessage }
   | { kind: 'queued'; jobId: string; duplicate: boolean };
 
 export interface DispatchDeps {
@@ -78,7 +86,7 @@ function info(message: ChatMessage): Reply {
   return { kind: 'reply', message, private: true };
 }
 
-/** The form of DECISIONS 39: one input per missing parameter, prefilled, and a Run button. */
+/** The form of behaviour.md 39: one input per missing parameter, prefilled, and a Run button. */
 export function missingForm(text: string, integration: IntegrationSpec, action: ActionSpec, missing: ParamSpec[]): ChatMessage {
   const message = missingMessage({ action, missing });
   return {
@@ -120,6 +128,13 @@ export class Dispatcher {
   async command(incoming: Incoming): Promise<Reply> {
     const started = incoming.receivedAt ?? Date.now();
     try {
+      const secrets = incoming.privateInput ? [] : typedSecrets(incoming.text, this.catalog);
+      if (secrets.length) {
+        // Neither the text nor the values are logged: only which parameters were refused.
+        this.deps.log.info({ user: incoming.user, channel: incoming.channel, params: secrets }, 'secret typed in a channel message refused');
+        metrics.commands.inc({ platform: incoming.platform, outcome: 'reply' });
+        return error(typedSecretRefusal(secrets, incoming.platform));
+      }
       const reply = await this.route(incoming, parseCommand(incoming.text, this.catalog));
       metrics.commands.inc({ platform: incoming.platform, outcome: reply.kind });
       return reply;
@@ -142,7 +157,7 @@ export class Dispatcher {
           .filter((f) => click.data[f] !== undefined && String(click.data[f]) !== '')
           .map((f) => `--${f}=${quote(String(click.data[f]))}`)
           .join(' ');
-        return this.command({ ...click, text: `${base} ${extra}`.trim() });
+        return this.command({ ...click, text: `${base} ${extra}`.trim(), privateInput: true });
       }
       case 'help':
         return this.command({ ...click, text: `help ${String(click.data.topic ?? '')}`.trim() });
@@ -190,7 +205,7 @@ export class Dispatcher {
     const meta = bound ? await this.deps.environments.getMeta(bound) : {};
     // Four-eyes: an analyst may ask; approvers decide. Without the rule, changing mail needs an approver.
     const needsApproval = !cmd.options.dryRun && requiresApproval(action, cmd.params, meta, this.catalog);
-    const need = changesState(action, cmd.params) && !needsApproval && !cmd.options.dryRun ? 'approver' : 'analyst';
+    const need = roleForAction(action, changesState(action, cmd.params) && !needsApproval && !cmd.options.dryRun ? 'approver' : 'analyst');
     const access = await authorize(this.deps.environments, incoming.channel, incoming.user, need, action.name, cmd.options.environment);
     if (!access.ok) return error(access.message);
     if (cmd.missing.length) return { kind: 'reply', private: true, message: missingForm(incoming.text, integration, action, cmd.missing) };
@@ -199,7 +214,9 @@ export class Dispatcher {
     }
     const timeoutMs = Math.min(cmd.options.timeoutMs ?? this.deps.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS);
     const jobId = jobIdFor(`${incoming.platform}:${incoming.requestId}`);
-    const conversation: ConversationRef = { platform: incoming.platform, channel: incoming.channel, threadTs: incoming.threadTs };
+    const channelConversation: ConversationRef = { platform: incoming.platform, channel: incoming.channel, threadTs: incoming.threadTs };
+    // A private result (a sign-in link) goes to the asker alone; an approval card still goes to the channel.
+    const conversation: ConversationRef = action.privateResult ? { ...channelConversation, privateTo: incoming.user } : channelConversation;
     const messageKey = `job:${jobId}`;
     const now = Date.now();
 
@@ -230,7 +247,7 @@ export class Dispatcher {
         kind: 'action',
         environment: access.environment,
         channel: incoming.channel,
-        conversation,
+        conversation: channelConversation,
         requestedBy: incoming.user,
         job: data,
         question: `${integration.name} · ${action.name} (job ${jobId})`,
@@ -249,7 +266,7 @@ export class Dispatcher {
       }
       return { kind: 'queued', jobId, duplicate: false };
     }
-    await this.deps.jobs.add({ jobId, actionName: action.name, requestedBy: incoming.user, channel: incoming.channel, state: 'queued', createdAt: now });
+    await this.deps.jobs.add({ jobId, actionName: action.name, requestedBy: incoming.user, environment: access.environment, channel: incoming.channel, state: 'queued', createdAt: now });
     await this.deps.outbox.upsert(
       messageKey,
       conversation,
@@ -288,7 +305,7 @@ export class Dispatcher {
   private async listJobs(incoming: Incoming): Promise<Reply> {
     const access = await authorize(this.deps.environments, incoming.channel, incoming.user, 'viewer', 'Listing jobs');
     if (!access.ok) return error(access.message);
-    const active = await this.deps.jobs.active(incoming.channel);
+    const active = await this.deps.jobs.active(access.environment, incoming.channel);
     const lines = active.length
       ? active.map((j) => `${j.jobId} · ${j.actionName} · ${j.requestedBy} · ${j.state} · ${formatDuration(Date.now() - j.createdAt)}${j.progress ? ` · ${j.progress}` : ''}`)
       : ['No queued or running jobs in this channel.'];
@@ -298,8 +315,8 @@ export class Dispatcher {
   private async cancel(incoming: Incoming, jobId: string): Promise<Reply> {
     const access = await authorize(this.deps.environments, incoming.channel, incoming.user, 'analyst', 'Cancelling a job');
     if (!access.ok) return error(access.message);
-    const job = await this.deps.jobs.get(jobId);
-    if (!job || job.channel !== incoming.channel) return error(`No job ${jobId} in this channel.`);
+    const job = await this.deps.jobs.getIn(access.environment, incoming.channel, jobId);
+    if (!job) return error(`No job ${jobId} in this channel.`);
     if (['succeeded', 'failed', 'cancelled'].includes(job.state)) return error(`Job ${jobId} has already ended (${job.state}).`);
     if (job.requestedBy !== incoming.user && access.role !== 'approver' && access.role !== 'admin') {
       return error(`Cancelling someone else's job needs the approver role.`);

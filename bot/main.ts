@@ -1,17 +1,22 @@
 /**
- * Process entry: `main` (everything, with embedded defaults), `bot` or `worker` (CONTRACT §1).
+ * Process entry: `main` (everything, with embedded defaults), `bot` or `worker` (contract.md §1).
  * With no REDIS_URL, `main` starts a private redis-server; with no environment configured
- * anywhere it also starts the Microsoft 365 emulator, a `demo` environment and the web chat.
+ * anywhere and no chat credential it also starts the Microsoft 365 emulator, a `demo`
+ * environment and the web chat, on 127.0.0.1 only.
+ * The configuration is applied before the server listens, and /readyz says 200 only once every
+ * start-up step is done; a failed start stops what it had started.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { applyConfig, loadConfigFile } from '../config/apply';
-import { DEMO_CHANNEL, DEMO_ENV, setupDemo } from '../lib/demo';
+import { chatCredentialIn, DEMO_CHANNEL, DEMO_ENV, demoAllowed, realEnvironmentPresent, removeDemo, setupDemo, type DemoInputs } from '../lib/demo';
 import { rootLogger } from '../lib/log';
-import { startPrivateRedis, type PrivateRedis } from '../lib/redis-server';
+import { startPrivateRedis } from '../lib/redis-server';
 import { startRuntime, type Role } from '../lib/runtime';
 import { readSettings } from '../lib/settings';
+import { SecretBox } from '../store/crypto';
+import { EnvironmentStore } from '../store/environments';
 import { connectRedis } from '../store/redis';
 import { syncSchedules } from '../queue/schedules';
 import { Keys } from '../store/keys';
@@ -21,8 +26,31 @@ const say = (line: string): void => {
   process.stdout.write(`${line}\n`);
 };
 
+const SECRETS_KEY_REQUIRED = 'SECRETS_KEY is required (32 bytes, base64: `openssl rand -base64 32`).';
+
+/** A start-up refusal: its message is the one line the operator reads. */
+class StartFailure extends Error {}
+
 function fail(line: string): never {
+  throw new StartFailure(line);
+}
+
+/** What this process brought up (redis-server, emulator, runtime), stopped newest first when it ends. */
+const started: Array<() => Promise<void>> = [];
+
+async function stopStarted(): Promise<void> {
+  for (const stop of started.splice(0).reverse()) await stop().catch((err: Error) => rootLogger.warn({ err }, 'stopping a part failed'));
+}
+
+/** Set once the process is on its way out (a stop or a failure): the first one finishes the exit. */
+let exiting = false;
+
+async function exitWithError(line: string): Promise<void> {
+  if (exiting) return;
+  exiting = true;
   process.stderr.write(`chatsoar: ${line}\n`);
+  setTimeout(() => process.exit(1), 15_000).unref();
+  await stopStarted();
   process.exit(1);
 }
 
@@ -40,69 +68,89 @@ async function main(): Promise<void> {
   const role = (process.argv[2] ?? 'main') as Role;
   if (!['main', 'bot', 'worker'].includes(role)) fail(`unknown role ${role} (main, bot, worker).`);
   const settings = readSettings();
+  const config = settings.configFile ? loadConfigFile(settings.configFile) : undefined;
+  const credential = chatCredentialIn(process.env);
+  // Checked before anything starts when it is already certain there will be no demo.
+  if (!settings.secretsKey && (role !== 'main' || config || credential)) fail(SECRETS_KEY_REQUIRED);
 
-  let privateRedis: PrivateRedis | undefined;
   let redisUrl = settings.redisUrl;
   if (!redisUrl) {
     if (role !== 'main') fail('REDIS_URL is required for npm run start:bot / start:worker (all roles must share one Redis).');
     say('Starting a private redis-server (data in ./.data/redis, AOF on)…');
-    try {
-      privateRedis = await startPrivateRedis('.data/redis', say);
-    } catch (err) {
-      fail((err as Error).message);
-    }
+    const privateRedis = await startPrivateRedis('.data/redis', say).catch((err: Error) => fail(err.message));
+    started.push(() => privateRedis.stop());
+    // Last resort for an exit that skips stopStarted: redis-server still flushes its AOF on SIGTERM.
+    process.once('exit', () => privateRedis.child.kill('SIGTERM'));
     redisUrl = privateRedis.url;
   }
 
-  const config = settings.configFile ? loadConfigFile(settings.configFile) : undefined;
-  const probe = connectRedis(redisUrl);
-  const keys = new Keys(settings.redisPrefix);
-  const existing = await probe.smembers(keys.envNames());
-  const onlyDemo = existing.every((e) => e === DEMO_ENV);
-  probe.disconnect();
-  const demo = role === 'main' && !config && onlyDemo;
-
-  let secretsKey = settings.secretsKey;
-  if (!secretsKey) {
-    if (!demo) fail('SECRETS_KEY is required (32 bytes, base64: `openssl rand -base64 32`).');
-    secretsKey = demoSecretsKey();
+  // Every start-up write happens here, before the server listens: no command is judged against a
+  // half-applied configuration, and a failure leaves nothing running.
+  const setup = connectRedis(redisUrl);
+  let demo: boolean;
+  let secretsKey: string;
+  try {
+    const inputs: DemoInputs = { role, configFile: settings.configFile, environments: await setup.smembers(new Keys(settings.redisPrefix).envNames()), credential };
+    demo = demoAllowed(inputs);
+    if (!demo && !settings.secretsKey) fail(SECRETS_KEY_REQUIRED);
+    secretsKey = settings.secretsKey ?? demoSecretsKey();
+    const environments = new EnvironmentStore(setup, new SecretBox(secretsKey), settings.redisPrefix);
+    // Web chat users name themselves: once this is a deployment, no one keeps the demo's admin.
+    if (!demo && (role === 'main' || realEnvironmentPresent(inputs)) && (await removeDemo(environments))) {
+      say(`The "${DEMO_ENV}" environment and the demo's web users (web:you, web:boss) were removed: this is not a demo any more.`);
+    }
+    // Also without a file, so that environments a removed file used to manage are no longer marked so.
+    for (const [environment, change] of Object.entries(await applyConfig(config ?? {}, environments))) {
+      if (change.revoked.length || change.unbound.length) rootLogger.info({ environment, ...change }, 'CONFIG_FILE revoked roles or channel bindings it no longer lists');
+    }
+    if (demo) {
+      const { startEmulator, DEMO_TENANT, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_MAILBOX } = await import('../emulator');
+      const emulator = await startEmulator({ seed: true });
+      started.push(() => emulator.close());
+      await setupDemo(environments, emulator.url, { tenant: DEMO_TENANT, clientId: DEMO_CLIENT_ID, clientSecret: DEMO_CLIENT_SECRET, mailbox: DEMO_MAILBOX });
+      // The demo's own emulator is trusted like TRUSTED_ORIGINS, so an environment made in the demo's chat may point at it.
+      settings.trustedOrigins = [...(settings.trustedOrigins ?? []), emulator.url];
+      say(`Microsoft 365 emulator at ${emulator.url}; demo environment "${DEMO_ENV}" bound to ${DEMO_CHANNEL}.`);
+    }
+  } finally {
+    setup.disconnect();
   }
 
   const webchat = demo || settings.webchat;
-  const runtime = await startRuntime({ role, settings, redisUrl, secretsKey, log: rootLogger, mount: webchat ? [mountWebchat] : [] });
-  if (config) await applyConfig(config, runtime.environments);
-
-  let stopEmulator: (() => Promise<void>) | undefined;
-  if (demo) {
-    const { startEmulator, DEMO_TENANT, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_MAILBOX } = await import('../emulator');
-    const emulator = await startEmulator({ seed: true });
-    stopEmulator = () => emulator.close();
-    await setupDemo(runtime.environments, emulator.url, { tenant: DEMO_TENANT, clientId: DEMO_CLIENT_ID, clientSecret: DEMO_CLIENT_SECRET, mailbox: DEMO_MAILBOX });
-    say(`Microsoft 365 emulator at ${emulator.url}; demo environment "${DEMO_ENV}" bound to ${DEMO_CHANNEL}.`);
-  }
+  // The web chat trusts the user name its page sends: it is served on loopback unless WEBCHAT_PUBLIC=1.
+  const listenHost = demo || (settings.webchat && !settings.webchatPublic) ? '127.0.0.1' : undefined;
+  const runtime = await startRuntime({
+    role, settings, redisUrl, secretsKey, log: rootLogger, mount: webchat ? [mountWebchat] : [], allowUnauthenticatedTeams: demo, listenHost, holdUntilReady: true,
+  });
+  started.push(() => runtime.close());
   if (role !== 'worker') {
     // Connectors and jobs of every environment become BullMQ job schedulers (idempotent per start).
     const sync = await syncSchedules({ queues: runtime.queues, environments: runtime.environments, log: rootLogger });
     for (const r of sync.refused) say(`Not scheduled: ${r.id}: ${r.reason}`);
   }
-  rootLogger.info({ role, port: settings.port, demo }, 'chatsoar started');
-  if (role !== 'worker') say(webchat ? `chatsoar is running: open ${settings.publicUrl}/ and type \`graphmail ping\`` : `chatsoar (${role}) listening on port ${settings.port}`);
-  else say('chatsoar worker is running');
-
-  let stopping = false;
-  const stop = async (signal: string): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
-    rootLogger.info({ signal }, 'stopping: no new work; running jobs finish or go back to the queue');
-    const force = setTimeout(() => process.exit(1), 30_000);
-    force.unref();
-    await runtime.close();
-    await stopEmulator?.();
-    await privateRedis?.stop();
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  runtime.ready = true;
+  rootLogger.info({ role, port: settings.port, listenHost: listenHost ?? 'all interfaces', demo }, 'chatsoar started');
+  if (role === 'worker') say('chatsoar worker is running');
+  else if (webchat) say(`chatsoar is running: open ${settings.publicUrl}/ and type \`graphmail ping\``);
+  else say(`chatsoar (${role}) listening on port ${settings.port}`);
+  if (settings.webchat && !demo) {
+    say(listenHost ? 'The web chat is on: listening on 127.0.0.1 only (WEBCHAT_PUBLIC=1 serves it on every interface).' : 'The web chat is on and public (WEBCHAT_PUBLIC=1): anyone who reaches it may name themselves.');
+  }
 }
 
-main().catch((err: Error) => fail(err.message));
+// Also during the start: a stop then still stops the redis-server it has started.
+async function stop(signal: string): Promise<void> {
+  if (exiting) return;
+  exiting = true;
+  rootLogger.info({ signal }, 'stopping: no new work; running jobs finish or go back to the queue');
+  setTimeout(() => process.exit(1), 30_000).unref();
+  await stopStarted();
+  process.exit(0);
+}
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => void stop(signal));
+
+process.on('uncaughtException', (err) => {
+  rootLogger.fatal({ err }, 'chatsoar stopped on an unexpected error');
+  void exitWithError(err.message);
+});
+main().catch((err: Error) => exitWithError(err.message));

@@ -1,4 +1,4 @@
-/** The one HTTP server (restify): every route of CONTRACT §3. */
+/** The one HTTP server (restify): every route of contract.md §3. */
 import restify, { type Server } from 'restify';
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
@@ -7,8 +7,10 @@ import type { Logger } from 'pino';
 import { registry, metrics } from '../lib/metrics';
 import type { FilesRoot } from '../lib/files';
 import type { Queues } from '../queue/queues';
+import { limitRequestBody, MAX_REQUEST_BODY_BYTES } from './request-body-limit';
 import type { MountedSlack } from './slack/app';
 import type { TeamsAdapter } from './teams/adapter';
+import { LOCAL_WEBCHAT_HEADER } from './teams/auth';
 import type { TeamsBot } from './teams/bot';
 
 export interface ServerDeps {
@@ -19,9 +21,14 @@ export interface ServerDeps {
   adapter: TeamsAdapter;
   teams: TeamsBot;
   slack?: MountedSlack;
+  /** False while the process is still starting (configuration not applied): no command is judged then. */
+  ready?: () => boolean;
   /** Extra routes (web chat, OAuth callback) mounted by their own modules. */
   mount?: Array<(server: Server) => void>;
 }
+
+/** Probes answer while the process starts; everything else waits for readiness. */
+const ALWAYS_ANSWERED = new Set(['/healthz', '/readyz', '/metrics']);
 
 async function refreshQueueDepths(queues: Queues): Promise<void> {
   for (const [name, queue] of Object.entries({ actions: queues.actions, outbox: queues.outbox, connectors: queues.connectors, maintenance: queues.maintenance })) {
@@ -33,20 +40,31 @@ async function refreshQueueDepths(queues: Queues): Promise<void> {
 export function createServer(deps: ServerDeps): Server {
   // Download ids are base64url paths: longer than restify's default 100-character parameter limit.
   const server = restify.createServer({ name: 'chatsoar', handleUncaughtExceptions: false, maxParamLength: 2048 });
+  // First of all: no route (bolt's /slack/events included) reads a body over the limit.
+  server.pre(limitRequestBody(deps.log));
   server.use(restify.plugins.queryParser({ mapParams: false }));
+  // Before the configuration is applied a command would be judged against roles and bindings not yet there.
+  server.pre((req, res, next) => {
+    if (deps.ready?.() === false && !ALWAYS_ANSWERED.has((req.url ?? '').split('?')[0])) {
+      res.setHeader('Retry-After', '1');
+      res.send(503, { error: 'chatsoar is starting: try again in a moment.' });
+      return next(false);
+    }
+    return next();
+  });
 
-  server.post('/api/messages', restify.plugins.bodyParser({ maxBodySize: 1024 * 1024, mapParams: false }), async (req, res) => {
+  server.post('/api/messages', restify.plugins.bodyParser({ maxBodySize: MAX_REQUEST_BODY_BYTES, mapParams: false }), async (req, res) => {
     const started = Date.now();
     try {
       // Refused here, quietly and without waiting on Microsoft's key endpoint, rather than by botbuilder (bot/teams/auth.ts).
-      const refusal = await deps.adapter.refusal(req.body, req.headers.authorization);
+      const refusal = await deps.adapter.refusal(req.body, req.headers.authorization, req.headers[LOCAL_WEBCHAT_HEADER]);
       if (refusal) {
         const body = (req.body && typeof req.body === 'object' ? req.body : {}) as { id?: unknown; channelId?: unknown; type?: unknown };
         deps.log.warn(
-          { reason: refusal, activity: { id: String(body.id ?? '').slice(0, 100), type: String(body.type ?? '').slice(0, 40), channelId: String(body.channelId ?? '').slice(0, 40) }, remote: req.socket?.remoteAddress },
+          { reason: refusal.reason, status: refusal.status, activity: { id: String(body.id ?? '').slice(0, 100), type: String(body.type ?? '').slice(0, 40), channelId: String(body.channelId ?? '').slice(0, 40) }, remote: req.socket?.remoteAddress },
           'Teams activity refused',
         );
-        res.send(401, { error: 'Unauthorized' });
+        res.send(refusal.status, { error: refusal.status === 401 ? 'Unauthorized' : 'Forbidden' });
         return;
       }
       await deps.adapter.process(req as never, res as never, (ctx) => deps.teams.onTurn(ctx));
@@ -81,6 +99,11 @@ export function createServer(deps: ServerDeps): Server {
   });
 
   server.get('/readyz', async (_req, res) => {
+    if (deps.ready?.() === false) {
+      res.setHeader('Retry-After', '1');
+      res.send(503, { status: 'starting: configuration not applied yet' });
+      return;
+    }
     try {
       const pong = await Promise.race([deps.redis.ping(), new Promise<string>((_, reject) => setTimeout(() => reject(new Error('timeout')), 1000))]);
       res.send(pong === 'PONG' ? 200 : 503, { status: pong === 'PONG' ? 'ready' : 'redis not ready' });

@@ -1,5 +1,5 @@
 /**
- * Connector cards (CONTRACT §7.6, DECISIONS 33): one alert card per source event, the digest
+ * Connector cards (contract.md §7.6, behaviour.md 33): one alert card per source event, the digest
  * card when a cycle brings more than the channel can take, and connector warnings. The analyst
  * reads who, what, when, policy and severity first; buttons run chat commands (roles checked
  * again when clicked).

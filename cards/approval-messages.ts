@@ -1,4 +1,4 @@
-/** Approval and vote cards: who asks, what would run, who voted, and the outcome (CONTRACT §7.5). */
+/** Approval and vote cards: who asks, what would run, who voted, and the outcome (contract.md §7.5). */
 import type { ApprovalState } from '../store/approvals';
 import type { ChatMessage } from './message';
 

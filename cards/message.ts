@@ -8,7 +8,7 @@ import type { ResultTable } from '../handlers/kit/outcome';
 export type MessageStatus = 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled' | 'info' | 'error' | 'approval' | 'alert';
 
 export interface CardActionButton {
-  /** Button title, shown verbatim (votes: exactly the options, CONTRACT §7.5). */
+  /** Button title, shown verbatim (votes: exactly the options, contract.md §7.5). */
   title: string;
   /** Verb shared with the handlers, e.g. `vote`, `run-form`, `help`. */
   verb: string;

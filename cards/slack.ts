@@ -1,6 +1,6 @@
 /**
  * ChatMessage → Slack Block Kit: a message (`toBlockKit`) and, for forms, a modal view
- * (`toSlackModal`; Slack `input` blocks only work in modals, DECISIONS 39).
+ * (`toSlackModal`; Slack `input` blocks only work in modals, behaviour.md 39).
  *
  * Every user string is escaped for the text object it lands in (cards/escape.ts): mrkdwn text
  * has `&<>` as entities, formatting delimiters and broadcast mentions neutralised, and
@@ -392,7 +392,7 @@ function inputElement(input: CardInput): { element: Record<string, unknown>; hin
 }
 
 /**
- * A modal view for a form message (DECISIONS 39): one `input` block per input, `block_id` = the
+ * A modal view for a form message (behaviour.md 39): one `input` block per input, `block_id` = the
  * input id and `action_id` = `value`, so `view.state.values[<id>].value` holds
  * `.value` (text, number), `.selected_option.value` (choice) or `.selected_options` (toggle:
  * one option valued `true` when ticked). `callbackId` ≤ 255 and `privateMetadata` ≤ 3000

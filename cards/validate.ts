@@ -2,7 +2,7 @@
  * Checks an Adaptive Card with Microsoft's own `adaptivecards` library: parse (unknown types,
  * invalid property values) plus its validation pass (duplicate ids, required-input labels, too
  * many actions, empty choice sets…). Parsing needs no DOM. The library must be loaded from
- * `dist/` in Node (NOTES.md).
+ * `dist/` in Node (its package entry needs a DOM).
  */
 import type * as AdaptiveCardsLib from 'adaptivecards';
 

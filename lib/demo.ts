@@ -1,12 +1,70 @@
 /**
- * The embedded demo (CONTRACT §1): a `demo` environment whose three integrations point at the
- * built-in Microsoft 365 emulator, bound to the local web chat room `web:demo`.
+ * The embedded demo: a `demo` environment whose three integrations point at the built-in
+ * Microsoft 365 emulator, bound to the local web chat room `web:demo`. Web chat users name
+ * themselves, so the demo exists only on a machine that is not (yet) a deployment.
  */
 import type { EnvironmentStore } from '../store/environments';
 
 export const DEMO_ENV = 'demo';
 export const DEMO_CHANNEL = 'web:demo';
 export const DEMO_USER = 'web:you';
+export const DEMO_APPROVER = 'web:boss';
+const DEMO_USERS = [DEMO_USER, DEMO_APPROVER];
+
+/** Any Slack or Bot Framework credential makes this a deployment: the first one found, by name. */
+export function chatCredentialIn(env: NodeJS.ProcessEnv): string | undefined {
+  return ['SLACK_SIGNING_SECRET', 'SLACK_BOT_TOKEN', 'MicrosoftAppId', 'MicrosoftAppPassword'].find((name) => !!env[name]);
+}
+
+export interface DemoInputs {
+  role: string;
+  configFile?: string;
+  /** Environment names already stored. */
+  environments: string[];
+  /** What chatCredentialIn found. */
+  credential?: string;
+}
+
+/** The demo runs only on `main` with no CONFIG_FILE, no environment but its own and no chat credential. */
+export function demoAllowed(i: DemoInputs): boolean {
+  return i.role === 'main' && !i.configFile && !i.credential && i.environments.every((e) => e === DEMO_ENV);
+}
+
+/** A real environment exists or is about to (CONFIG_FILE): the demo and its self-named admins go. */
+export function realEnvironmentPresent(i: DemoInputs): boolean {
+  return !!i.configFile || i.environments.some((e) => e !== DEMO_ENV);
+}
+
+/**
+ * Deletes the demo environment (its keys, the bindings of its channels) and every role of the
+ * demo's web users in any environment, in one transaction. Returns whether there was anything.
+ */
+export async function removeDemo(store: EnvironmentStore): Promise<boolean> {
+  const { redis, keys } = store;
+  const names = await redis.smembers(keys.envNames());
+  const own: string[] = [];
+  // Every key of one environment (meta, instances, roles, channels, schedules) is under env:<name>:.
+  const pattern = `${keys.prefix.replace(/[*?[\]\\]/g, '\\$&')}env:${DEMO_ENV}:*`;
+  let cursor = '0';
+  do {
+    const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+    cursor = next;
+    own.push(...found);
+  } while (cursor !== '0');
+  const channels = await redis.smembers(keys.channels(DEMO_ENV));
+  const bound: string[] = [];
+  for (const channel of new Set([...channels, DEMO_CHANNEL])) if ((await redis.get(keys.binding(channel))) === DEMO_ENV) bound.push(channel);
+  const granted: string[] = [];
+  for (const env of names) if ((await redis.hmget(keys.roles(env), ...DEMO_USERS)).some((r) => r !== null)) granted.push(env);
+  if (!names.includes(DEMO_ENV) && !own.length && !bound.length && !granted.length) return false;
+
+  const multi = redis.multi().srem(keys.envNames(), DEMO_ENV);
+  if (own.length) multi.del(...own);
+  if (bound.length) multi.del(...bound.map((c) => keys.binding(c)));
+  for (const env of granted) multi.hdel(keys.roles(env), ...DEMO_USERS);
+  await multi.exec();
+  return true;
+}
 
 export interface DemoCredentials {
   tenant: string;
@@ -48,4 +106,5 @@ export async function setupDemo(store: EnvironmentStore, emulatorUrl: string, cr
   });
   await store.bind(DEMO_CHANNEL, DEMO_ENV);
   await store.grant(DEMO_ENV, 'admin', [DEMO_USER]);
+  await store.grant(DEMO_ENV, 'approver', [DEMO_APPROVER]);
 }

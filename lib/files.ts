@@ -1,8 +1,11 @@
-/** The files root (DECISIONS 6, 32) and signed, expiring download links (GET /files/:id). */
+/**
+ * The files root (behaviour.md 6, 32), one folder of it per environment, and signed, expiring
+ * download links (GET /files/:id).
+ */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { constants, existsSync, lstatSync, readlinkSync, realpathSync, statSync } from 'node:fs';
-import { mkdir, open } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { FileStore } from '../handlers/kit/context';
 import { UserError } from '../handlers/kit/errors';
 
@@ -104,7 +107,7 @@ function shown(userPath: string): string {
  * Refuses `target` (absolute, normalised) unless it lies in `root`, both as written and where it
  * really is: symlinks on the way, existing or dangling, are followed, and for a target that does
  * not exist yet its deepest existing folder decides (mkdir would otherwise create folders
- * wherever a symlink on the way points). The one place this is checked (DECISIONS 32).
+ * wherever a symlink on the way points). The one place this is checked (behaviour.md 32).
  */
 export function assertInsideRoot(root: string, target: string, userPath: string): void {
   const refuse = () => new UserError(`Path ${shown(userPath)} is outside the files root.`);
@@ -117,15 +120,81 @@ export function assertInsideRoot(root: string, target: string, userPath: string)
 /** The path (relative to the files root) of the file posted under a name in the command's thread, if any. */
 export type PostedFiles = (name: string) => string | undefined;
 
+/** Tries of ` (n)` before giving up on a name (a folder that full is a mistake, not a download). */
+const MAX_UNIQUE_TRIES = 10_000;
+
+/**
+ * Writes `data` to a new file in `dir` (absolute, already checked) and never over an existing
+ * one: `name`, else `stem (1).ext`, `stem (2).ext`… The file is created with O_EXCL, so two
+ * writers at once never get the same file, and O_NOFOLLOW, so a symlink planted there is not
+ * followed. `taken` may refuse names besides those on disk. Returns the absolute path.
+ */
+export async function writeUnique(dir: string, name: string, data: Buffer | string, taken: (candidate: string) => boolean = () => false, mode = 0o640): Promise<string> {
+  const ext = extname(name);
+  const stem = ext && ext !== name ? name.slice(0, -ext.length) : name;
+  const suffix = ext && ext !== name ? ext : '';
+  for (let n = 0; n < MAX_UNIQUE_TRIES; n++) {
+    const candidate = n === 0 ? name : `${stem} (${n})${suffix}`;
+    if (taken(candidate)) continue;
+    const file = join(dir, candidate);
+    let handle: FileHandle;
+    try {
+      handle = await open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      // A symlink where the file goes was planted: refused, as opening through it would be.
+      if (lstatSync(file, { throwIfNoEntry: false })?.isSymbolicLink()) throw Object.assign(new Error(`ELOOP: ${shown(candidate)} is a symbolic link; nothing was written.`), { code: 'ELOOP' });
+      continue;
+    }
+    try {
+      await handle.writeFile(data);
+    } finally {
+      await handle.close();
+    }
+    return file;
+  }
+  throw new UserError(`Too many files named like ${shown(name)} in that folder; choose another Download Path.`);
+}
+
+/**
+ * The folder of an environment under the files root: its name, except that a leading dot is
+ * written `%2e` (environment names may be `.` or `..`; they never contain `%`, so no two
+ * environments share a folder).
+ */
+export function environmentFolder(environment: string): string {
+  const name = String(environment);
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name)) throw new Error(`Not an environment name: ${JSON.stringify(name.slice(0, 70))}`);
+  return name.startsWith('.') ? `%2e${name.slice(1)}` : name;
+}
+
+/**
+ * A files root: the whole FILES_DIR (links are signed and checked against it), or one
+ * environment's folder of it (`forEnvironment`), where that environment's user paths, posted
+ * files, templates and certificates resolve and nowhere else.
+ */
 export class FilesRoot {
   readonly root: string;
+  /** The environment this root belongs to; undefined for the whole FILES_DIR. */
+  readonly environment?: string;
+  private readonly parent?: FilesRoot;
 
-  constructor(root: string, private readonly signingKey: Buffer, private readonly publicUrl: string) {
+  constructor(root: string, private readonly signingKey: Buffer, private readonly publicUrl: string, scope?: { parent: FilesRoot; environment: string }) {
     this.root = resolve(root);
+    this.parent = scope?.parent;
+    this.environment = scope?.environment;
   }
 
   /**
-   * Resolves a user-given path inside the root (DECISIONS 32): relative paths from the root,
+   * The environment's own files root, `FILES_DIR/<environment>/` (created when first written
+   * to). Its links are signed as paths of the whole root, so GET /files/ serves them as before.
+   */
+  forEnvironment(environment: string): FilesRoot {
+    if (this.parent) throw new Error(`Files root of ${this.environment} asked for environment ${environment}`);
+    return new FilesRoot(join(this.root, environmentFolder(environment)), this.signingKey, this.publicUrl, { parent: this, environment });
+  }
+
+  /**
+   * Resolves a user-given path inside the root (behaviour.md 32): relative paths from the root,
    * absolute ones only inside it, `\` read as `/`, `..` normalised first, symlinks followed; any
    * escape is refused. `%2e%2e%2f` is not decoded: it is a name like any other.
    */
@@ -145,7 +214,7 @@ export class FilesRoot {
 
   /**
    * A bare file name (no folder) that names nothing in the root, but a file the bot posted in the
-   * command's thread (DECISIONS 6): that file's path, resolved and checked like any user path, so
+   * command's thread (behaviour.md 6): that file's path, resolved and checked like any user path, so
    * an index that points elsewhere cannot lead out of the root. What exists in the root wins.
    */
   private resolveWithPosted(userPath: string, posted?: PostedFiles): string {
@@ -192,8 +261,9 @@ export class FilesRoot {
     return createHmac('sha256', this.signingKey).update(`${path}\n${exp}`).digest('base64url');
   }
 
-  /** A link that works for `ttlMs` (default 7 days). The id is the path (relative to the root), base64url. */
+  /** A link that works for `ttlMs` (default 7 days). The id is the path (relative to FILES_DIR), base64url. */
   signedUrl(path: string, ttlMs = 7 * 86400_000): string {
+    if (this.parent) return this.parent.signedUrl(relative(this.parent.root, this.resolveUserPath(path)).split(sep).join('/'), ttlMs);
     const exp = Date.now() + ttlMs;
     const id = Buffer.from(path).toString('base64url');
     return `${this.publicUrl.replace(/\/$/, '')}/files/${id}?exp=${exp}&sig=${this.sign(path, exp)}`;
@@ -205,6 +275,7 @@ export class FilesRoot {
    * path is resolved inside the root like any user path, so even a validly signed `..` is refused.
    */
   verify(id: string, exp: string, sig: string): string | null {
+    if (this.parent) return this.parent.verify(id, exp, sig);
     if (!/^[A-Za-z0-9_-]{1,4096}$/.test(id) || !/^\d{1,16}$/.test(exp)) return null;
     const path = Buffer.from(id, 'base64url').toString('utf8');
     if (Buffer.from(path).toString('base64url') !== id) return null;

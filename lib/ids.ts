@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 
 /**
- * A short, typable job id that contains digits (DECISIONS 35), e.g. `j-4821kx3z`. Derived from
+ * A short, typable job id that contains digits (behaviour.md 35), e.g. `j-4821kx3z`. Derived from
  * the platform's request id, so a webhook retried by Slack or Teams maps to the same job.
  */
 export function jobIdFor(requestId: string): string {

@@ -17,7 +17,7 @@ import { createAdapter } from '../bot/teams/adapter';
 import { TeamsBot } from '../bot/teams/bot';
 import { BotFrameworkSender } from '../bot/teams/sender';
 import type { ChatSender } from '../bot/sender';
-import { http } from '../handlers/kit/http';
+import { UndiciHttpClient, type HttpClient } from '../handlers/kit/http';
 import type { IntegrationSpec } from '../handlers/kit/spec';
 import { startActionWorker } from '../queue/actions.worker';
 import { startScheduleWorker } from '../queue/connectors.worker';
@@ -52,6 +52,12 @@ export interface RuntimeOptions {
   catalog?: IntegrationSpec[];
   /** How long a dead process's connector cycle lock blocks the next cycle (default 30 s). */
   cycleLockMs?: number;
+  /** Accept unsigned Bot Framework activities while MicrosoftAppId is empty (the demo; ALLOW_UNAUTHENTICATED_TEAMS is read from settings). */
+  allowUnauthenticatedTeams?: boolean;
+  /** The address the HTTP server listens on (default: every interface). */
+  listenHost?: string;
+  /** Not ready (503 but for /healthz, /readyz, /metrics) until the caller sets `ready` after its start-up work. */
+  holdUntilReady?: boolean;
 }
 
 export interface Runtime {
@@ -71,6 +77,10 @@ export interface Runtime {
   server?: Server;
   slack?: MountedSlack;
   workers: Worker[];
+  /** The HTTP layer of every integration call (SSRF-guarded; reaches the operator's trusted origins). */
+  http: HttpClient;
+  /** Whether commands are judged yet (configuration applied). */
+  ready: boolean;
   /** SIGTERM: stop taking work, let running jobs finish or hand them back. */
   close(): Promise<void>;
 }
@@ -88,41 +98,52 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   useOAuthStates(new RedisOAuthStates(redis, prefix));
   const connection = { ...redisOptions(opts.redisUrl), maxRetriesPerRequest: null };
   const box = new SecretBox(opts.secretsKey);
-  const environments = new EnvironmentStore(redis, box, prefix);
+  const environments = new EnvironmentStore(redis, box, prefix, { trustedOrigins: settings.trustedOrigins });
+  // Every request to Microsoft 365 or a URL a user typed: non-public addresses only through origins the operator trusts.
+  const http = new UndiciHttpClient({ trusted: (origin) => environments.trust.has(origin) });
   const messages = new MessageStore(redis, prefix);
   const threadFiles = new ThreadFiles(redis, prefix);
   const conversations = new ConversationStore(redis, prefix);
   const jobs = new JobIndex(redis, prefix);
   const audit = new AuditLog(redis, prefix);
+  void audit.migrateLegacy().then((moved) => moved && log.info({ moved }, 'audit entries moved into per-environment logs'), (err: Error) => log.warn({ err }, 'legacy audit log not migrated'));
   const queues = createQueues(connection, prefix);
   const outbox = new Outbox(queues, messages);
   const signingKey = Buffer.from(hkdfSync('sha256', Buffer.from(opts.secretsKey, 'base64'), 'chatsoar', 'files-links', 32));
   const files = new FilesRoot(settings.filesDir, signingKey, settings.publicUrl);
-  const adapter = createAdapter(settings.botFramework);
+  const unsignedTeams = !settings.botFramework.MicrosoftAppId && !!(settings.allowUnauthenticatedTeams || opts.allowUnauthenticatedTeams);
+  const adapter = createAdapter(settings.botFramework, { allowUnauthenticated: unsignedTeams, tenants: settings.teamsTenants, extraChannels: settings.teamsExtraChannels });
   const approvals = new ApprovalFlow({ approvals: new ApprovalStore(redis, prefix), environments, jobs, audit, outbox, queues, log: log.child({ part: 'approvals' }) });
   const dispatcher = new Dispatcher({
     environments, jobs, queues, outbox, approvals, log: log.child({ part: 'dispatch' }), catalog: opts.catalog,
-    admin: { audit, files, publicUrl: settings.publicUrl },
+    admin: { audit, files, publicUrl: settings.publicUrl, http },
   });
 
   const runtime: Runtime = {
-    settings, redis, queues, environments, messages, conversations, jobs, audit, outbox, files, dispatcher, approvals, log, workers: [],
+    settings, redis, queues, environments, messages, conversations, jobs, audit, outbox, files, dispatcher, approvals, log, http, workers: [],
+    ready: !opts.holdUntilReady,
     close: async () => undefined,
   };
 
   if (opts.role !== 'worker') {
     if (!settings.botFramework.MicrosoftAppId) {
-      log.warn('MicrosoftAppId is empty: /api/messages accepts unauthenticated activities (Bot Framework Emulator convention).');
+      if (settings.allowUnauthenticatedTeams) log.warn('ALLOW_UNAUTHENTICATED_TEAMS=1: /api/messages accepts unsigned activities from anyone who reaches it; development only, never in production.');
+      else if (unsignedTeams) log.info('Demo: /api/messages accepts unsigned activities (MicrosoftAppId is empty).');
+      else log.info('MicrosoftAppId is empty: Teams is off, /api/messages refuses every activity (401).');
+    } else if (settings.allowUnauthenticatedTeams) {
+      log.warn('ALLOW_UNAUTHENTICATED_TEAMS is ignored: MicrosoftAppId is set, so every activity must be signed.');
     }
     const slack = settings.slack ? mountSlack(settings.slack, dispatcher, log.child({ part: 'slack' })) : undefined;
     const teams = new TeamsBot(dispatcher, conversations, log.child({ part: 'teams' }));
     const server = createServer({
       log, redis, queues, files, adapter, teams, slack,
+      ready: () => runtime.ready,
       mount: [mountOAuthCallback, ...(opts.mount ?? [])].map((m) => (s: Server) => m(s, runtime)),
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(settings.port, () => resolve());
+      if (opts.listenHost) server.listen(settings.port, opts.listenHost, () => resolve());
+      else server.listen(settings.port, () => resolve());
     });
     runtime.server = server;
     runtime.slack = slack;
@@ -142,7 +163,10 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       }),
       startOutboxWorker({
         connection, prefix, messages, senders, threadFiles, log: log.child({ part: 'outbox' }),
-        fileSource: (path) => ({ absolute: files.resolveUserPath(path), url: files.signedUrl(path) }),
+        fileSource: (path, environment) => {
+          const root = environment ? files.forEnvironment(environment) : files;
+          return { absolute: root.resolveUserPath(path), url: root.signedUrl(path) };
+        },
       }),
       approvals.startExpiryWorker(connection, prefix),
       ...startScheduleWorker({ connection, prefix, redis, environments, outbox, files, http, log: log.child({ part: 'schedules' }), publicUrl: settings.publicUrl, catalog: opts.catalog, cycleLockMs: opts.cycleLockMs }),
@@ -153,6 +177,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     if (runtime.server) await new Promise<void>((resolve) => runtime.server!.close(() => resolve()));
     await Promise.all(runtime.workers.map((w) => w.close()));
     await queues.close();
+    await http.close();
     redis.disconnect();
   };
   return runtime;

@@ -1,4 +1,4 @@
-/** CONTRACT §2: every environment variable, read once. */
+/** contract.md §2: every environment variable, read once. */
 export interface Settings {
   port: number;
   redisUrl?: string;
@@ -7,11 +7,42 @@ export interface Settings {
   publicUrl: string;
   asyncPollMs: number;
   slack?: { signingSecret: string; botToken: string; apiUrl: string };
-  botFramework: { MicrosoftAppId?: string; MicrosoftAppPassword?: string; MicrosoftAppType?: string; MicrosoftAppTenantId?: string };
+  botFramework: {
+    MicrosoftAppId?: string;
+    MicrosoftAppPassword?: string;
+    MicrosoftAppType?: string;
+    MicrosoftAppTenantId?: string;
+    /** Where Bot Framework signing keys are published (botbuilder's names); not read from the environment, tests point them at a fake. */
+    ToBotFromChannelOpenIdMetadataUrl?: string;
+    ToBotFromEmulatorOpenIdMetadataUrl?: string;
+  };
+  /** ALLOW_UNAUTHENTICATED_TEAMS=1 (development): unsigned activities are accepted while MicrosoftAppId is empty. */
+  allowUnauthenticatedTeams?: boolean;
+  /** TEAMS_TENANTS: Entra tenant ids (lowercase) whose Teams activities are accepted; empty: any. */
+  teamsTenants?: string[];
+  /** TEAMS_EXTRA_CHANNELS: Bot Framework channels accepted on /api/messages besides msteams (webchat, directline). */
+  teamsExtraChannels?: string[];
   filesDir: string;
   webchat: boolean;
+  /** WEBCHAT_PUBLIC=1: the web chat may be served on every interface (otherwise the server listens on loopback only). */
+  webchatPublic?: boolean;
+  /** TRUSTED_ORIGINS: origins (`scheme://host:port`) the operator trusts with non-public addresses, beside those CONFIG_FILE names. */
+  trustedOrigins?: string[];
   /** Key prefix for Redis (tests run many instances on one Redis). */
   redisPrefix: string;
+}
+
+const EXTRA_CHANNELS = ['webchat', 'directline'];
+const TENANT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+function commaList(value: string | undefined): string[] {
+  return (value ?? '').split(',').map((v) => v.trim().toLowerCase()).filter(Boolean);
+}
+
+function checked(name: string, values: string[], ok: (v: string) => boolean, expected: string): string[] {
+  const bad = values.find((v) => !ok(v));
+  if (bad !== undefined) throw new Error(`${name}: "${bad.slice(0, 80)}" is not ${expected}; fix ${name} and start again.`);
+  return values;
 }
 
 export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
@@ -31,8 +62,13 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       MicrosoftAppType: env.MicrosoftAppType || undefined,
       MicrosoftAppTenantId: env.MicrosoftAppTenantId || undefined,
     },
+    allowUnauthenticatedTeams: env.ALLOW_UNAUTHENTICATED_TEAMS === '1',
+    teamsTenants: checked('TEAMS_TENANTS', commaList(env.TEAMS_TENANTS), (t) => TENANT_ID.test(t), 'an Entra tenant id (a GUID, comma-separated)'),
+    teamsExtraChannels: checked('TEAMS_EXTRA_CHANNELS', commaList(env.TEAMS_EXTRA_CHANNELS), (c) => EXTRA_CHANNELS.includes(c), `a channel that can be enabled (${EXTRA_CHANNELS.join(', ')})`),
     filesDir: env.FILES_DIR || './.data/files',
     webchat: env.WEBCHAT === '1',
+    webchatPublic: env.WEBCHAT_PUBLIC === '1',
+    trustedOrigins: checked('TRUSTED_ORIGINS', commaList(env.TRUSTED_ORIGINS), (o) => /^https?:\/\/[^/?#@\s]+\/?$/.test(o), 'an origin (scheme://host:port, comma-separated)'),
     redisPrefix: env.REDIS_PREFIX ?? 'chatsoar:',
   };
 }

@@ -29,8 +29,9 @@ export interface ActionWorkerDeps {
   environments: EnvironmentStore;
   jobs: JobIndex;
   outbox: Outbox;
+  /** FILES_DIR; each job uses its environment's folder of it. */
   files: FilesRoot;
-  /** Files posted in threads, by name (DECISIONS 6); without it, bare names are only paths in the root. */
+  /** Files posted in threads, by name (behaviour.md 6); without it, bare names are only paths in the root. */
   threadFiles?: ThreadFiles;
   http: HttpClient;
   log: Logger;
@@ -43,10 +44,10 @@ export interface ActionWorkerDeps {
   catalog?: IntegrationSpec[];
 }
 
-/** Progress updates go out at most every 2 s per message (DECISIONS 40). */
+/** Progress updates go out at most every 2 s per message (behaviour.md 40). */
 const PROGRESS_INTERVAL_MS = 2000;
 
-/** Fills what the user left out: the seed's defaults, or the instance's value (DECISIONS 7). */
+/** Fills what the user left out: the seed's defaults, or the instance's value (behaviour.md 7). */
 export function withDefaults(spec: ActionSpec, params: Record<string, unknown>, instance: Record<string, unknown>, publicUrl: string): Record<string, unknown> {
   const out: Record<string, unknown> = { ...params };
   for (const p of spec.params) {
@@ -75,9 +76,10 @@ export function startActionWorker(deps: ActionWorkerDeps): Worker<ActionJobData>
 
   async function finish(data: ActionJobData, result: ActionResult): Promise<void> {
     if (data.previewFor) return deps.onPreview?.(data.previewFor, result);
-    const files = (result.files ?? []).map((f) => ({ name: f.name, url: deps.files.signedUrl(f.path) }));
+    const root = deps.files.forEnvironment(data.environment);
+    const files = (result.files ?? []).map((f) => ({ name: f.name, url: root.signedUrl(f.path) }));
     await outbox.upsert(data.messageKey, data.conversation, resultMessage(header(data), result, files));
-    for (const f of result.files ?? []) await outbox.file(data.conversation, f, data.messageKey);
+    for (const f of result.files ?? []) await outbox.file(data.environment, data.conversation, f, data.messageKey);
     await jobs.update(data.jobId, { state: result.isSuccess ? 'succeeded' : 'failed', progress: undefined });
   }
 
@@ -91,7 +93,7 @@ export function startActionWorker(deps: ActionWorkerDeps): Worker<ActionJobData>
     const names = bareNamesIn(Object.values(params));
     if (!names.length) return undefined;
     try {
-      const found = await deps.threadFiles.lookup(commandScope(data.conversation, data.commandThread), names);
+      const found = await deps.threadFiles.lookup(data.environment, commandScope(data.conversation, data.commandThread), names);
       return found.size ? (name) => found.get(name) : undefined;
     } catch (err) {
       jobLog.warn({ err: reasonOf(err) }, 'files posted in the thread could not be looked up');
@@ -130,7 +132,7 @@ export function startActionWorker(deps: ActionWorkerDeps): Worker<ActionJobData>
       instance,
       http: deps.http,
       log: jobLog,
-      files: deps.files.forJob(data.jobId, await postedFiles(data, params, jobLog)),
+      files: deps.files.forEnvironment(data.environment).forJob(data.jobId, await postedFiles(data, params, jobLog)),
       state: data.state,
       attempt: data.attempt,
       signal: abort.signal,

@@ -1,5 +1,5 @@
 /**
- * Where a connector cycle's alerts go (DECISIONS 18, 33; CONTRACT §7.6). Alerts whose ids an
+ * Where a connector cycle's alerts go (behaviour.md 18, 33; contract.md §7.6). Alerts whose ids an
  * earlier cycle committed are dropped. Up to `capacity` new alerts are posted one card each;
  * past it the cycle streams every event into one JSON file and posts one digest card instead.
  *
@@ -25,7 +25,7 @@ import type { ConnectorState } from './connector-state';
 import type { Outbox } from './outbox';
 import type { ConversationRef, Platform } from './types';
 
-/** Sustained messages per second a channel takes (NOTES: Slack ~1/s; Teams 1,800/h; web chat is ours). */
+/** Sustained messages per second a channel takes (Slack allows about 1/s per channel, Teams 1,800/h per conversation; the web chat is ours). */
 const CHANNEL_RATE_PER_S: Record<Platform, number> = { slack: 1, teams: 0.5, webchat: 20 };
 /** More cards than this in one cycle are never posted one by one: nobody reads them. */
 const MAX_CARDS_PER_CYCLE = 25;
@@ -64,6 +64,7 @@ interface DigestFile {
 export interface SinkDeps {
   state: ConnectorState;
   outbox: Outbox;
+  /** The connector's environment's files root. */
   files: FilesRoot;
   /** The connector's own folder under the files root. */
   store: FileStore;
@@ -237,7 +238,7 @@ export class AlertSink {
     const messageKey = `digest:${source.environment}:${shortHash(`${source.connector}\n${d.staging}`)}`;
     await state.setPending({ messageKey, conversation: this.conversation, message, staging: d.staging, marks: this.marks, checkpoint: this.checkpoint });
     await outbox.upsert(messageKey, this.conversation, message);
-    await outbox.file(this.conversation, { name, path: d.path, title: `${d.count} events` }, messageKey);
+    await outbox.file(source.environment, this.conversation, { name, path: d.path, title: `${d.count} events` }, messageKey);
     await state.commit(this.marks, this.checkpoint, d.staging);
     return { posted: 0, digest: d.count };
   }

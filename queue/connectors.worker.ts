@@ -2,9 +2,10 @@
  * Runs connector cycles (`connectors` queue) and jobs (`maintenance` queue) that the job
  * schedulers of queue/schedules.ts produce. A run: one at a time per instance (Redis lock);
  * first it finishes a commit that a crash interrupted; then the connector reads from its
- * checkpoint and hands alerts over; at the end, or when Script Timeout is reached (DECISIONS 4)
+ * checkpoint and hands alerts over; at the end, or when Script Timeout is reached (behaviour.md 4)
  * or the worker shuts down, what it handed over is queued to the outbox and only then are its
- * dedup marks and checkpoint stored (queue/alert-delivery.ts).
+ * dedup marks and checkpoint stored (queue/alert-delivery.ts). A connector posts only into a
+ * channel bound to its own environment, checked when the run starts and again before it commits.
  */
 import { createHash } from 'node:crypto';
 import { Worker, type ConnectionOptions, type Job } from 'bullmq';
@@ -62,9 +63,17 @@ export function startScheduleWorker(deps: ScheduleWorkerDeps): Worker[] {
     return instanceWithDefaults(integrationOf(integration)?.params ?? [], await environments.getInstance(env, integration), deps.publicUrl);
   }
 
+  /** Whether `channel` is bound to `env` now (a channel bound elsewhere belongs to another tenant). */
+  async function boundTo(env: string, channel: string): Promise<boolean> {
+    return (await environments.environmentOf(channel)) === env;
+  }
+
+  /** The environment's admin channel if it is bound to the environment, else its first bound channel. */
   async function adminChannel(env: string): Promise<string | undefined> {
     const meta = await environments.getMeta(env);
-    return meta.adminChannel ?? (await environments.channelsOf(env))[0];
+    if (meta.adminChannel && (await boundTo(env, meta.adminChannel))) return meta.adminChannel;
+    if (meta.adminChannel) log.warn({ environment: env, channel: meta.adminChannel }, 'the admin channel is not bound to its environment; warnings go to its first bound channel');
+    return (await environments.channelsOf(env))[0];
   }
 
   async function warnAdmin(env: string, text: string, kind: ScheduleKind, name: string): Promise<void> {
@@ -95,7 +104,7 @@ export function startScheduleWorker(deps: ScheduleWorkerDeps): Worker[] {
     const paramMap = 'instanceParamMap' in spec ? spec.instanceParamMap : undefined;
     let params: Record<string, unknown>;
     try {
-      params = scheduleParams(spec.params, config.params, instance, paramMap, environments.box);
+      params = scheduleParams(spec.params, config.params, instance, paramMap, environments.scheduleOpener(env, kind, name));
       const problem = 'validate' in spec && spec.validate ? spec.validate(params) : null;
       if (problem) throw new Error(problem);
     } catch (err) {
@@ -109,6 +118,13 @@ export function startScheduleWorker(deps: ScheduleWorkerDeps): Worker[] {
       runLog.warn('no channel to post to: the environment has no bound channel');
       return;
     }
+    const rebound = `${what} ${name} posts nothing: its channel ${channel} is not bound to environment ${env}. Bind it there with soar admin bind ${env}, or give the ${what.toLowerCase()} a channel of ${env}.`;
+    if (!(await boundTo(env, channel))) {
+      runLog.warn({ channel }, 'the channel is not bound to the connector\'s environment: nothing posted');
+      if (await state.flagOnce('binding')) await warn(rebound);
+      return;
+    }
+    await state.clearFlag('binding');
     const timeoutS = kind === 'jobs' ? JOB_TIMEOUT_S : Number(params['script-timeout-seconds']) > 0 ? Number(params['script-timeout-seconds']) : DEFAULT_TIMEOUT_S;
     const lockMs = deps.cycleLockMs ?? CYCLE_LOCK_MS;
     const lock = await state.lock(lockMs);
@@ -125,11 +141,12 @@ export function startScheduleWorker(deps: ScheduleWorkerDeps): Worker[] {
     timer.unref();
     const source = { connector: name, environment: env };
     // Short folder names keep download links short (see AlertSink.writeAlertFiles).
-    const store = deps.files.forJob(`${kind === 'connectors' ? 'c' : 'j'}-${createHash('sha256').update(`${env}\n${name}`).digest('hex').slice(0, 12)}`);
+    const files = deps.files.forEnvironment(env);
+    const store = files.forJob(`${kind === 'connectors' ? 'c' : 'j'}-${createHash('sha256').update(`${env}\n${name}`).digest('hex').slice(0, 12)}`);
     const sink = new AlertSink({
       state,
       outbox,
-      files: deps.files,
+      files,
       store,
       channel,
       source,
@@ -177,6 +194,14 @@ export function startScheduleWorker(deps: ScheduleWorkerDeps): Worker[] {
       } catch (err) {
         failure = err;
       }
+      // The channel was re-bound during the run: nothing goes out, nothing is marked delivered
+      // (the next run, once the binding is right, delivers it).
+      if (!(await boundTo(env, channel))) {
+        await sink.discard();
+        runLog.warn({ channel }, 'the channel was bound to another environment during the run: nothing posted');
+        if (await state.flagOnce('binding')) await warn(rebound);
+        return;
+      }
       // What was handed over before a failure or the time bound is delivered and committed.
       const committed = await sink.commit();
       if (failure && !controller.signal.aborted) {
@@ -204,7 +229,7 @@ export function startScheduleWorker(deps: ScheduleWorkerDeps): Worker[] {
     new Worker<ScheduleJobData>(QUEUE_NAMES.maintenance, (job: Job<ScheduleJobData>) => run('jobs', job.data), { ...opts, concurrency: 1 }),
   ];
   for (const w of workers) {
-    // Shutting down: running cycles stop reading and commit what they have (DECISIONS 4).
+    // Shutting down: running cycles stop reading and commit what they have (behaviour.md 4).
     w.on('closing', () => {
       for (const c of running) c.abort(new Error('worker shutting down'));
     });

@@ -21,7 +21,8 @@ export class Outbox {
     await this.queues.outbox.add('post', { op: 'post', conversation, message, threadOf });
   }
 
-  async file(conversation: ConversationRef, file: { name: string; path: string; title?: string }, threadOf?: string): Promise<void> {
-    await this.queues.outbox.add('file', { op: 'file', conversation, file, threadOf });
+  /** Posts a file of `environment`'s files root (`path` relative to it). */
+  async file(environment: string, conversation: ConversationRef, file: { name: string; path: string; title?: string }, threadOf?: string): Promise<void> {
+    await this.queues.outbox.add('file', { op: 'file', environment, conversation, file, threadOf });
   }
 }

@@ -18,9 +18,9 @@ export interface OutboxDeps {
   messages: MessageStore;
   senders: Partial<Record<Platform, ChatSender>>;
   log: Logger;
-  /** Absolute path of a file under the files root, and its signed URL. */
-  fileSource(path: string): { absolute: string; url: string };
-  /** Where each posted file is recorded by name, so that later commands in its thread can name it (DECISIONS 6). */
+  /** Absolute path of a file under the environment's files root (FILES_DIR itself without one), and its signed URL. */
+  fileSource(path: string, environment: string | undefined): { absolute: string; url: string };
+  /** Where each posted file is recorded by name, so that later commands in its thread can name it (behaviour.md 6). */
   threadFiles?: ThreadFiles;
   concurrency?: number;
 }
@@ -111,7 +111,7 @@ export function startOutboxWorker(deps: OutboxDeps): Worker<OutboxJobData> {
       await sender.post(data.conversation, data.message, await threadRef(data.threadOf));
       return;
     }
-    const source = deps.fileSource(data.file.path);
+    const source = deps.fileSource(data.file.path, data.environment);
     const bytes = await readFile(source.absolute);
     const thread = await threadRef(data.threadOf);
     await recordFile(data, thread);
@@ -124,9 +124,9 @@ export function startOutboxWorker(deps: OutboxDeps): Worker<OutboxJobData> {
    * The index is a convenience: a failure to record it never keeps the file from being posted.
    */
   async function recordFile(data: OutboxJobData & { op: 'file' }, thread: PlatformMessageRef | undefined): Promise<void> {
-    if (!deps.threadFiles) return;
+    if (!deps.threadFiles || !data.environment) return;
     try {
-      await deps.threadFiles.record(postedScope(data.conversation, thread), data.file.name, data.file.path);
+      await deps.threadFiles.record(data.environment, postedScope(data.conversation, thread), data.file.name, data.file.path);
     } catch (err) {
       log.warn({ err: (err as Error).message, file: data.file.name }, 'posted file not recorded in the thread index');
     }

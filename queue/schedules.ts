@@ -1,8 +1,9 @@
 /**
- * Connector and job instances as BullMQ job schedulers (CONTRACT §5): one scheduler per
+ * Connector and job instances as BullMQ job schedulers (contract.md §5): one scheduler per
  * configured instance on the `connectors` or `maintenance` queue, every `every`. Syncing is
  * idempotent: it adds what the environments configure, updates a changed interval and removes
- * schedulers whose instance is gone or paused.
+ * schedulers whose instance is gone or paused. A connector whose channel is not bound to its own
+ * environment is not scheduled (it would post into another tenant's channel).
  */
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
@@ -67,9 +68,13 @@ export async function syncSchedules(deps: { queues: Queues; environments: Enviro
           continue;
         }
         const spec = catalog.flatMap((i) => (kind === 'connectors' ? i.connectors : i.jobs) as Array<{ id: string }>).find((s) => s.id === config.type);
-        const problem = spec ? scheduleProblem(spec as Parameters<typeof scheduleProblem>[0], config.params, environments.box) : `unknown type ${config.type}`;
+        const problem = spec ? scheduleProblem(spec as Parameters<typeof scheduleProblem>[0], config.params, environments.scheduleOpener(env, kind, config.name)) : `unknown type ${config.type}`;
         if (problem) {
           refused.push({ id, reason: problem });
+          continue;
+        }
+        if (kind === 'connectors' && config.channel && (await environments.environmentOf(config.channel)) !== env) {
+          refused.push({ id, reason: `channel ${config.channel} is not bound to environment ${env}; bind it there (soar admin bind ${env}) or give the connector a channel of ${env}` });
           continue;
         }
         wanted.set(id, { kind, every, data: { environment: env, kind, name: config.name }, type: config.type });

@@ -1,16 +1,18 @@
-/** Job payloads of the queues. They carry ids, never secrets (ARCHITECTURE: jobs carry ids). */
+/** Job payloads of the queues: ids, never secrets, so a retried job is safe and Redis holds no plain secret. */
 import type { ChatMessage } from '../cards/message';
 import type { IntegrationId } from '../handlers/kit/spec';
 
 export type Platform = 'slack' | 'teams' | 'webchat';
 
-/** Where a message goes: the channel id of CONTRACT §5 plus, in Slack, the thread. */
+/** Where a message goes: the channel id of contract.md §5 plus, in Slack, the thread. */
 export interface ConversationRef {
   platform: Platform;
   /** `slack:C0123`, `teams:19:abc@thread.tacv2`, `web:demo` */
   channel: string;
   /** Slack thread ts, when the reply belongs in a thread. */
   threadTs?: string;
+  /** Only this user (`slack:U…`, `teams:<aad>`, `web:<name>`) may see what goes here (Slack: ephemeral, Teams: a 1:1 chat). */
+  privateTo?: string;
 }
 
 export interface ActionJobData {
@@ -24,7 +26,7 @@ export interface ActionJobData {
   conversation: ConversationRef;
   /**
    * The Slack thread the command was typed in (`thread_ts` of a reply); absent when it was typed
-   * at channel level. Bare file names resolve to the files posted there (DECISIONS 6); Teams
+   * at channel level. Bare file names resolve to the files posted there (behaviour.md 6); Teams
    * carries its thread in the conversation id.
    */
   commandThread?: string;
@@ -43,4 +45,5 @@ export interface ActionJobData {
 export type OutboxJobData =
   | { op: 'upsert'; messageKey: string; version: number; conversation: ConversationRef }
   | { op: 'post'; conversation: ConversationRef; message: ChatMessage; threadOf?: string }
-  | { op: 'file'; conversation: ConversationRef; threadOf?: string; file: { name: string; path: string; title?: string } };
+  // environment: whose files root `file.path` is in (absent in jobs queued before files were per environment).
+  | { op: 'file'; conversation: ConversationRef; threadOf?: string; environment?: string; file: { name: string; path: string; title?: string } };

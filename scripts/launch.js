@@ -5,7 +5,8 @@
  * packages when root) and says in one line what it is doing.
  */
 'use strict';
-const { spawnSync } = require('node:child_process');
+const { spawn, spawnSync } = require('node:child_process');
+const { constants } = require('node:os');
 const { existsSync, statSync, readdirSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 
@@ -65,6 +66,20 @@ function ensureBuild() {
   writeFileSync(stamp, new Date().toISOString());
 }
 
+/**
+ * Runs a long-lived process; a signal sent to this launcher only (a process manager, `npm`
+ * forwarding a stop) reaches it too, so that it stops what it started (its redis-server).
+ */
+function runForwardingSignals(cmd, args) {
+  const child = spawn(cmd, args, { cwd: root, stdio: 'inherit' });
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP']) process.on(signal, () => child.kill(signal));
+  child.on('error', (err) => {
+    say(`could not start ${cmd}: ${err.message}`);
+    process.exit(1);
+  });
+  child.on('exit', (code, signal) => process.exit(code ?? 128 + (constants.signals[signal] ?? 0)));
+}
+
 /** Runs jest and ends with the plain closing line `jest: N passed, N failed` that CI reads. */
 function runJest(args) {
   const results = join(root, '.data', 'jest-results.json');
@@ -86,7 +101,7 @@ switch (task) {
   case 'bot':
   case 'worker':
     ensureBuild();
-    process.exit(run('node', ['--no-deprecation', join(root, 'dist', 'bot', 'main.js'), task]));
+    runForwardingSignals('node', ['--no-deprecation', join(root, 'dist', 'bot', 'main.js'), task]);
     break;
   case 'test':
     ensureDebianPackages([['redis-server', 'redis-server'], ['chromium', 'chromium'], ['7z', 'p7zip-full'], ['unzip', 'unzip']]);

@@ -5,12 +5,17 @@
  */
 import { catalog } from '../handlers/catalog';
 import type { IntegrationId } from '../handlers/kit/spec';
+import { AUDIT_RETENTION_MS } from './audit';
 import type { EnvironmentStore } from './environments';
 
 /** Every per-environment key this store writes (instances of every integration included). */
 function environmentKeys(store: EnvironmentStore, env: string): string[] {
   const k = store.keys;
-  return [k.envMeta(env), k.roles(env), k.channels(env), k.connectors(env), k.jobs(env), ...catalog.map((i) => k.instance(env, i.id))];
+  return [
+    k.envMeta(env), k.roles(env), k.channels(env), k.connectors(env), k.jobs(env), k.trustedOrigins(env),
+    ...catalog.map((i) => k.instance(env, i.id)),
+    ...catalog.map((i) => k.secretEndpoints(env, i.id)),
+  ];
 }
 
 /** Keys of the environment's connector and job state (checkpoints, dedup sets: queue/connector-state.ts). */
@@ -37,11 +42,17 @@ export async function renameEnvironment(store: EnvironmentStore, from: string, t
   const channels = await store.channelsOf(from);
   const pairs = environmentKeys(store, from).map((key, i) => [key, environmentKeys(store, to)[i]!] as const);
   const present = await Promise.all(pairs.map(([src]) => redis.exists(src)));
+  // Secrets are sealed for their environment: they move sealed again for the new name, not renamed.
+  const resealed = await store.resealedFor(from, to);
+  const moved = new Set(resealed.map((r) => r.from));
   const multi = redis.multi().srem(keys.envNames(), from).sadd(keys.envNames(), to);
   pairs.forEach(([src, dst], i) => {
-    if (present[i]) multi.rename(src, dst);
+    if (present[i] && !moved.has(src)) multi.rename(src, dst);
   });
+  for (const r of resealed) multi.del(r.from, r.to).hset(r.to, r.fields);
   for (const channel of channels) multi.set(keys.binding(channel), to);
+  // The audit log moves with the environment (an environment created later under the old name starts with none).
+  if (await redis.exists(keys.audit(from))) multi.zunionstore(keys.audit(to), 2, keys.audit(to), keys.audit(from)).del(keys.audit(from));
   const stateFrom = `${keys.prefix}sched:${from}:`;
   for (const key of await scheduleStateKeys(store, from)) multi.rename(key, `${keys.prefix}sched:${to}:${key.slice(stateFrom.length)}`);
   await multi.exec();
@@ -55,6 +66,9 @@ export async function deleteEnvironment(store: EnvironmentStore, env: string): P
   const channels = await store.channelsOf(env);
   const multi = redis.multi().srem(keys.envNames(), env).del(...environmentKeys(store, env), ...(await scheduleStateKeys(store, env)));
   for (const channel of channels) multi.del(keys.binding(channel));
+  // The audit log is kept for the operator (a year), out of reach of a later environment of that name.
+  const aside = keys.deletedAudit(env, Date.now());
+  if (await redis.exists(keys.audit(env))) multi.rename(keys.audit(env), aside).pexpire(aside, AUDIT_RETENTION_MS);
   await multi.exec();
   return channels;
 }

@@ -4,19 +4,31 @@
  */
 import type { Redis } from 'ioredis';
 import type { IntegrationId } from '../handlers/kit/spec';
-import { allConnectors, allJobs, isSecretParam } from '../handlers/catalog';
+import { allConnectors, allJobs, catalog, isSecretParam } from '../handlers/catalog';
 import { registerSecret } from '../lib/log';
+import { OperatorTrust, targetOrigins } from './allow-list';
 import { SecretBox } from './crypto';
 import { Keys } from './keys';
+import { bindAfterOperatorWrite, withholdUnbound } from './secret-endpoints';
 import { highestRole, type Role, isRole } from './roles';
 
 export interface EnvironmentMeta {
-  /** The embedded demo environment (CONTRACT §1). */
+  /** The embedded demo environment (contract.md §1). */
   demo?: boolean;
   adminChannel?: string;
   httpAllowList?: string[];
   files?: { gcsBucket?: string };
   approvals?: { requiredFor?: string[]; approversNeeded?: number };
+  /** Roles and bindings come from CONFIG_FILE: a chat change lasts until the next start. */
+  fileManaged?: boolean;
+}
+
+/** What replacing an environment's roles and bindings took away. */
+export interface AccessChange {
+  /** `user (role)` pairs no longer granted. */
+  revoked: string[];
+  /** Channels no longer bound to the environment. */
+  unbound: string[];
 }
 
 export interface ScheduleConfig {
@@ -31,11 +43,30 @@ export interface ScheduleConfig {
   dynamicList?: string[];
 }
 
+type ScheduleKind = 'connectors' | 'jobs';
+
+/** Where an instance secret belongs: sealed for this place, it opens nowhere else. */
+export function instanceSecretContext(env: string, integration: string, param: string): string {
+  return JSON.stringify(['instance', env, integration, param]);
+}
+
+/** Where a connector's or job's secret parameter belongs. */
+export function scheduleSecretContext(env: string, kind: ScheduleKind, name: string, param: string): string {
+  return JSON.stringify([kind, env, name, param]);
+}
+
+/** HSET only if the field still holds what was read (a concurrent write wins). */
+const SET_IF_UNCHANGED = `if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) end return -1`;
+
 export class EnvironmentStore {
   readonly keys: Keys;
 
-  constructor(readonly redis: Redis, readonly box: SecretBox, prefix: string) {
+  /** Origins the operator trusts with non-public addresses (TRUSTED_ORIGINS, CONFIG_FILE, set-up). */
+  readonly trust: OperatorTrust;
+
+  constructor(readonly redis: Redis, readonly box: SecretBox, prefix: string, opts: { trustedOrigins?: readonly string[] } = {}) {
     this.keys = new Keys(prefix);
+    this.trust = new OperatorTrust(redis, this.keys, opts.trustedOrigins);
   }
 
   async create(name: string): Promise<boolean> {
@@ -57,37 +88,67 @@ export class EnvironmentStore {
 
   async setMeta(env: string, meta: EnvironmentMeta): Promise<void> {
     await this.redis.set(this.keys.envMeta(env), JSON.stringify(meta));
+    // No chat operation writes httpAllowList: it comes from CONFIG_FILE or set-up, so the operator named it.
+    await this.trust.record(env, meta.httpAllowList ?? []);
   }
 
-  /** Writes instance parameters; secret values are sealed before they reach Redis. */
-  async setInstance(env: string, integration: IntegrationId, values: Record<string, unknown>): Promise<void> {
+  /**
+   * Writes instance parameters; secret values are sealed before they reach Redis. Written by the
+   * operator (CONFIG_FILE, demo, set-up; the default; also a worker storing a rotated token), its
+   * URLs become trusted origins and its secrets are bound to its endpoints; a chat admin's change
+   * (`by: 'chat'`) does neither (bot/admin binds the secrets typed with it).
+   */
+  async setInstance(env: string, integration: IntegrationId, values: Record<string, unknown>, opts: { by?: 'operator' | 'chat' } = {}): Promise<void> {
     const entries: string[] = [];
     for (const [id, value] of Object.entries(values)) {
       if (value === undefined) continue;
       const json = JSON.stringify(value);
       if (isSecretParam(integration, id)) {
         registerSecret(String(value));
-        entries.push(id, this.box.seal(json));
+        entries.push(id, this.box.seal(json, instanceSecretContext(env, integration, id)));
       } else {
         entries.push(id, json);
       }
     }
     if (entries.length) await this.redis.hset(this.keys.instance(env, integration), ...entries);
+    if (opts.by === 'chat') return;
+    await this.trust.record(env, targetOrigins(catalog.find((i) => i.id === integration)?.params ?? [], values));
+    await bindAfterOperatorWrite(this, env, integration, values);
   }
 
   /** Reads an instance with secrets opened (in memory only, for a worker's run). */
   async getInstance(env: string, integration: IntegrationId): Promise<Record<string, unknown>> {
-    const raw = await this.redis.hgetall(this.keys.instance(env, integration));
+    const key = this.keys.instance(env, integration);
+    const raw = await this.redis.hgetall(key);
     const out: Record<string, unknown> = {};
     for (const [id, stored] of Object.entries(raw)) {
-      const json = SecretBox.isSealed(stored) ? this.box.open(stored) : stored;
+      const context = instanceSecretContext(env, integration, id);
+      const json = SecretBox.isSealed(stored) ? this.openSecret(stored, context, `${integration} parameter ${id}`) : stored;
       out[id] = JSON.parse(json);
-      if (SecretBox.isSealed(stored)) registerSecret(String(out[id]));
+      if (!SecretBox.isSealed(stored)) continue;
+      registerSecret(String(out[id]));
+      // Sealed before values were bound to their place: sealed again, bound, on first read.
+      if (SecretBox.isLegacy(stored)) await this.redis.eval(SET_IF_UNCHANGED, 1, key, id, stored, this.box.seal(json, context));
     }
-    return out;
+    // A secret is handed out only with the endpoints it was saved with.
+    return withholdUnbound(this, env, integration, out);
   }
 
-  /** For display: secrets shown as •••••• (CONTRACT §6). */
+  /** One line naming the parameter when a sealed value does not open here (another key, or copied from another place). */
+  private openSecret(sealed: string, context: string, what: string): string {
+    try {
+      return this.box.open(sealed, context);
+    } catch {
+      throw new Error(`The stored ${what} cannot be opened with SECRETS_KEY for this place: set it again.`);
+    }
+  }
+
+  /** Opens the sealed parameters of one connector or job (queue/schedule-params.ts). */
+  scheduleOpener(env: string, kind: ScheduleKind, name: string): (sealed: string, param: string) => string {
+    return (sealed, param) => this.openSecret(sealed, scheduleSecretContext(env, kind, name, param), `parameter ${param} of ${name}`);
+  }
+
+  /** For display: secrets shown as •••••• (contract.md §6). */
   async showInstance(env: string, integration: IntegrationId): Promise<Record<string, string>> {
     const raw = await this.redis.hgetall(this.keys.instance(env, integration));
     const out: Record<string, string> = {};
@@ -141,6 +202,52 @@ export class EnvironmentStore {
     }
   }
 
+  /**
+   * Makes an environment's roles and channel bindings exactly these and merges `meta` into its
+   * meta, in one transaction: another process sees the old access or the new one, never a mix.
+   * A listed channel bound elsewhere moves here. Runs on its own connection so that WATCH holds.
+   */
+  async replaceAccess(env: string, roles: Partial<Record<Role, string[]>>, channels: string[], meta: EnvironmentMeta): Promise<AccessChange> {
+    const wanted = new Map<string, Set<Role>>();
+    for (const [role, users] of Object.entries(roles) as Array<[Role, string[] | undefined]>) {
+      for (const user of users ?? []) wanted.set(user, (wanted.get(user) ?? new Set<Role>()).add(role));
+    }
+    const listed = [...new Set(channels)];
+    const conn = this.redis.duplicate();
+    try {
+      for (let attempt = 0; attempt < 20; attempt++) {
+        const k = this.keys;
+        await conn.watch(k.channels(env), k.roles(env), k.envMeta(env));
+        const [oldChannels, oldRoles, rawMeta] = await Promise.all([conn.smembers(k.channels(env)), conn.hgetall(k.roles(env)), conn.get(k.envMeta(env))]);
+        const touched = [...new Set([...oldChannels, ...listed])];
+        if (touched.length) await conn.watch(...touched.map((c) => k.binding(c)));
+        const boundTo = touched.length ? await conn.mget(...touched.map((c) => k.binding(c))) : [];
+        const multi = conn.multi().sadd(k.envNames(), env).del(k.roles(env), k.channels(env));
+        if (wanted.size) multi.hset(k.roles(env), ...[...wanted].flatMap(([user, set]) => [user, [...set].join(',')]));
+        if (listed.length) multi.sadd(k.channels(env), ...listed);
+        const unbound: string[] = [];
+        touched.forEach((channel, i) => {
+          const current = boundTo[i];
+          if (listed.includes(channel)) {
+            multi.set(k.binding(channel), env);
+            if (current && current !== env) multi.srem(k.channels(current), channel);
+          } else if (current === env) {
+            multi.del(k.binding(channel));
+            unbound.push(channel);
+          }
+        });
+        multi.set(k.envMeta(env), JSON.stringify({ ...(rawMeta ? (JSON.parse(rawMeta) as EnvironmentMeta) : {}), ...meta }));
+        if (await multi.exec()) {
+          const revoked = Object.entries(oldRoles).flatMap(([user, list]) => list.split(',').filter(isRole).filter((r) => !wanted.get(user)?.has(r)).map((r) => `${user} (${r})`));
+          return { revoked, unbound };
+        }
+      }
+      throw new Error(`environment ${env}: roles and bindings kept changing while they were being replaced; try again.`);
+    } finally {
+      conn.disconnect();
+    }
+  }
+
   async roleOf(env: string, user: string): Promise<Role | undefined> {
     const raw = await this.redis.hget(this.keys.roles(env), user);
     return raw ? highestRole(raw.split(',').filter(isRole)) : undefined;
@@ -157,20 +264,89 @@ export class EnvironmentStore {
   }
 
   /** Stores a connector or job; its secret parameters are sealed like instance secrets. */
-  async setSchedule(env: string, kind: 'connectors' | 'jobs', config: ScheduleConfig): Promise<void> {
-    const spec = (kind === 'connectors' ? allConnectors() : allJobs()).find((s) => s.id === config.type);
-    const params: Record<string, unknown> = { ...config.params };
-    for (const p of spec?.params ?? []) {
-      const value = params[p.id];
-      if (!p.secret || value === undefined || (typeof value === 'string' && SecretBox.isSealed(value))) continue;
-      registerSecret(String(value));
-      params[p.id] = this.box.seal(JSON.stringify(value));
-    }
-    await this.redis.hset(this.keys[kind](env), config.name, JSON.stringify({ ...config, params }));
+  async setSchedule(env: string, kind: ScheduleKind, config: ScheduleConfig, opts: { by?: 'operator' | 'chat' } = {}): Promise<void> {
+    await this.redis.hset(this.keys[kind](env), config.name, JSON.stringify(this.sealSchedule(env, kind, config)));
+    // The operator's connector URLs and proxies are trusted origins; a chat admin's are not.
+    if (opts.by !== 'chat') await this.trust.record(env, targetOrigins((kind === 'connectors' ? allConnectors() : allJobs()).find((s) => s.id === config.type)?.params ?? [], config.params));
   }
 
-  async schedules(env: string, kind: 'connectors' | 'jobs'): Promise<ScheduleConfig[]> {
-    const raw = await this.redis.hgetall(this.keys[kind](env));
-    return Object.values(raw).map((v) => JSON.parse(v) as ScheduleConfig);
+  /**
+   * The config with every secret parameter sealed for its place (a parameter given by an alias
+   * too). A value already sealed must open there; an old-format one is sealed again, bound.
+   */
+  private sealSchedule(env: string, kind: ScheduleKind, config: ScheduleConfig): ScheduleConfig {
+    const spec = (kind === 'connectors' ? allConnectors() : allJobs()).find((s) => s.id === config.type);
+    const params: Record<string, unknown> = { ...config.params };
+    for (const [key, value] of Object.entries(params)) {
+      const p = spec?.params.find((x) => x.id === key || x.aliases?.includes(key));
+      if (!p?.secret || value === undefined) continue;
+      const context = scheduleSecretContext(env, kind, config.name, key);
+      if (typeof value === 'string' && SecretBox.isSealed(value)) {
+        const json = this.openSecret(value, context, `parameter ${key} of ${config.name}`);
+        if (SecretBox.isLegacy(value)) params[key] = this.box.seal(json, context);
+        continue;
+      }
+      registerSecret(String(value));
+      params[key] = this.box.seal(JSON.stringify(value), context);
+    }
+    return { ...config, params };
+  }
+
+  async schedules(env: string, kind: ScheduleKind): Promise<ScheduleConfig[]> {
+    const key = this.keys[kind](env);
+    const raw = await this.redis.hgetall(key);
+    const out: ScheduleConfig[] = [];
+    for (const [name, stored] of Object.entries(raw)) {
+      const config = JSON.parse(stored) as ScheduleConfig;
+      const legacy = Object.values(config.params ?? {}).some((v) => typeof v === 'string' && SecretBox.isLegacy(v));
+      if (!legacy) {
+        out.push(config);
+        continue;
+      }
+      // Sealed before values were bound to their place: sealed again, bound, on first read.
+      let sealed = config;
+      try {
+        sealed = this.sealSchedule(env, kind, config);
+        await this.redis.eval(SET_IF_UNCHANGED, 1, key, name, stored, JSON.stringify(sealed));
+      } catch {
+        // Left as it is: opening it says what is wrong when it is run.
+      }
+      out.push(sealed);
+    }
+    return out;
+  }
+
+  /**
+   * The instance and schedule hashes of `from` as they must be stored for `to` (a rename): each
+   * secret opened for its old place and sealed for the new one (one that does not open stays as it is).
+   */
+  async resealedFor(from: string, to: string): Promise<Array<{ from: string; to: string; fields: Record<string, string> }>> {
+    const reseal = (value: string, fromContext: string, toContext: string): string => {
+      try {
+        return this.box.seal(this.box.open(value, fromContext), toContext);
+      } catch {
+        return value;
+      }
+    };
+    const out: Array<{ from: string; to: string; fields: Record<string, string> }> = [];
+    for (const integration of catalog.map((i) => i.id)) {
+      const fields = await this.redis.hgetall(this.keys.instance(from, integration));
+      for (const [id, stored] of Object.entries(fields)) {
+        if (SecretBox.isSealed(stored)) fields[id] = reseal(stored, instanceSecretContext(from, integration, id), instanceSecretContext(to, integration, id));
+      }
+      if (Object.keys(fields).length) out.push({ from: this.keys.instance(from, integration), to: this.keys.instance(to, integration), fields });
+    }
+    for (const kind of ['connectors', 'jobs'] as const) {
+      const fields: Record<string, string> = {};
+      for (const config of await this.schedules(from, kind)) {
+        const params: Record<string, unknown> = { ...config.params };
+        for (const [k, v] of Object.entries(params)) {
+          if (typeof v === 'string' && SecretBox.isSealed(v)) params[k] = reseal(v, scheduleSecretContext(from, kind, config.name, k), scheduleSecretContext(to, kind, config.name, k));
+        }
+        fields[config.name] = JSON.stringify({ ...config, params });
+      }
+      if (Object.keys(fields).length) out.push({ from: this.keys[kind](from), to: this.keys[kind](to), fields });
+    }
+    return out;
   }
 }

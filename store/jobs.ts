@@ -1,4 +1,7 @@
-/** The channel's job index for `soar jobs` and `soar cancel` (DECISIONS 35). */
+/**
+ * The channel's job index for `soar jobs` and `soar cancel` (behaviour.md 35), per environment: a
+ * channel re-bound to another environment neither lists nor cancels the jobs of the one before.
+ */
 import type { Redis } from 'ioredis';
 import { Keys } from './keys';
 
@@ -8,6 +11,8 @@ export interface JobInfo {
   jobId: string;
   actionName: string;
   requestedBy: string;
+  /** The environment the job runs in. */
+  environment: string;
   channel: string;
   state: JobState;
   createdAt: number;
@@ -28,8 +33,8 @@ export class JobIndex {
     await this.redis
       .multi()
       .set(this.keys.jobInfo(info.jobId), JSON.stringify(info), 'EX', TTL_SECONDS)
-      .zadd(this.keys.channelJobs(info.channel), info.createdAt, info.jobId)
-      .expire(this.keys.channelJobs(info.channel), TTL_SECONDS)
+      .zadd(this.keys.channelJobs(info.environment, info.channel), info.createdAt, info.jobId)
+      .expire(this.keys.channelJobs(info.environment, info.channel), TTL_SECONDS)
       .exec();
   }
 
@@ -43,14 +48,20 @@ export class JobIndex {
     if (!info) return;
     const next = { ...info, ...patch };
     await this.redis.set(this.keys.jobInfo(jobId), JSON.stringify(next), 'EX', TTL_SECONDS);
-    if (FINISHED.includes(next.state)) await this.redis.zrem(this.keys.channelJobs(info.channel), jobId);
+    if (FINISHED.includes(next.state) && info.environment) await this.redis.zrem(this.keys.channelJobs(info.environment, info.channel), jobId);
   }
 
-  /** Queued and running jobs of a channel, oldest first. */
-  async active(channel: string): Promise<JobInfo[]> {
-    const ids = await this.redis.zrange(this.keys.channelJobs(channel), 0, 199);
+  /** The job, if it was started from `channel` in `environment` (what `soar cancel` there may act on). */
+  async getIn(environment: string, channel: string, jobId: string): Promise<JobInfo | null> {
+    const info = await this.get(jobId);
+    return info && info.environment === environment && info.channel === channel ? info : null;
+  }
+
+  /** Queued and running jobs started from a channel in an environment, oldest first. */
+  async active(environment: string, channel: string): Promise<JobInfo[]> {
+    const ids = await this.redis.zrange(this.keys.channelJobs(environment, channel), 0, 199);
     const infos = await Promise.all(ids.map((id) => this.get(id)));
-    return infos.filter((i): i is JobInfo => !!i && !FINISHED.includes(i.state));
+    return infos.filter((i): i is JobInfo => !!i && i.environment === environment && !FINISHED.includes(i.state));
   }
 
   async requestCancel(jobId: string, by: string): Promise<void> {

@@ -12,18 +12,28 @@ export class Keys {
   conversation = (id: string): string => `${this.prefix}conv:${id}`;
   message = (key: string): string => `${this.prefix}msg:${key}`;
   messageLatest = (key: string): string => `${this.prefix}msg:${key}:latest`;
-  channelJobs = (channel: string): string => `${this.prefix}chjobs:${channel}`;
+  /** A channel's jobs, per environment: a channel bound to another environment later lists none of them. */
+  channelJobs = (env: string, channel: string): string => `${this.prefix}env:${env}:chjobs:${channel}`;
   jobInfo = (jobId: string): string => `${this.prefix}job:${jobId}`;
   cancel = (jobId: string): string => `${this.prefix}cancel:${jobId}`;
   rate = (conversation: string): string => `${this.prefix}rate:${conversation}`;
-  audit = (): string => `${this.prefix}audit`;
+  /** One environment's audit log; entries of no environment (global) in their own key. */
+  audit = (env?: string): string => (env === undefined ? `${this.prefix}audit:global` : `${this.prefix}env:${env}:audit`);
+  /** A deleted environment's audit log, kept for the operator. */
+  deletedAudit = (env: string, at: number): string => `${this.prefix}audit:deleted:${env}:${at}`;
+  /** The single audit list of before audit was kept per environment (read once, at start). */
+  legacyAudit = (): string => `${this.prefix}audit`;
   oauthState = (state: string): string => `${this.prefix}oauth:${state}`;
+  /** Origins the operator named (CONFIG_FILE, demo, set-up): per environment, and all of them together. */
+  trustedOrigins = (env?: string): string => (env === undefined ? `${this.prefix}trusted-origins` : `${this.prefix}env:${env}:trusted-origins`);
+  /** Per secret parameter of an instance: the endpoints it was saved with (a fingerprint). */
+  secretEndpoints = (env: string, integration: string): string => `${this.prefix}env:${env}:inst:${integration}:secret-endpoints`;
   seen = (id: string): string => `${this.prefix}seen:${id}`;
   /**
-   * Files the bot posted (DECISIONS 6): name → path, per channel (no thread) or per thread of a
-   * channel; `…:at` ranks the names by when they were posted (pruning). JSON keeps any channel
-   * id or thread id from running into the other.
+   * Files the bot posted (behaviour.md 6): name → path, per environment and channel (no thread) or
+   * thread of a channel; `…:at` ranks the names by when they were posted (pruning). JSON keeps
+   * any environment, channel id or thread id from running into the other.
    */
-  threadFiles = (channel: string, thread?: string): string => `${this.prefix}tfiles:${JSON.stringify(thread === undefined ? [channel] : [channel, thread])}`;
-  threadFilesAt = (channel: string, thread?: string): string => `${this.threadFiles(channel, thread)}:at`;
+  threadFiles = (env: string, channel: string, thread?: string): string => `${this.prefix}tfiles:${JSON.stringify(thread === undefined ? [env, channel] : [env, channel, thread])}`;
+  threadFilesAt = (env: string, channel: string, thread?: string): string => `${this.threadFiles(env, channel, thread)}:at`;
 }

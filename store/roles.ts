@@ -1,4 +1,4 @@
-/** Roles: admin ⊃ approver ⊃ analyst ⊃ viewer (CONTRACT §5). */
+/** Roles: admin ⊃ approver ⊃ analyst ⊃ viewer (contract.md §5). */
 export const ROLES = ['viewer', 'analyst', 'approver', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 

@@ -1,10 +1,12 @@
 /**
- * Files the bot posted, by name, per thread and per channel (DECISIONS 6: "a file the bot posted
+ * Files the bot posted, by name, per thread and per channel (behaviour.md 6: "a file the bot posted
  * earlier in the thread may be named by its file name"). The outbox records each file it posts
  * (name → path under the files root) in the channel's index and, when the file goes into a
  * thread, in that thread's index; the newest file of a name wins. A command typed in a thread
  * looks names up in that thread only; a command typed at channel level (a Slack slash command or
  * a top-level mention, a Teams chat without threads, a web chat room) in the channel's index.
+ * Each environment has its own indexes (its paths are in its own files root): a channel bound to
+ * another environment later does not see the names posted before.
  * The index only maps names to paths: every path it gives is checked by the files root again.
  */
 import type { Redis } from 'ioredis';
@@ -18,7 +20,7 @@ export const THREAD_FILES_MAX = 1000;
 /** Names looked up for one job (from its parameters). */
 const MAX_LOOKUP = 200;
 
-/** Where files are indexed or looked up: a channel (CONTRACT §5 id, Teams without `;messageid=`) and a thread in it. */
+/** Where files are indexed or looked up: a channel (contract.md §5 id, Teams without `;messageid=`) and a thread in it. */
 export interface FileScope {
   channel: string;
   /** Slack thread ts, Teams reply chain (root message id); none for the channel itself. */
@@ -101,26 +103,26 @@ export class ThreadFiles {
     this.keys = new Keys(prefix);
   }
 
-  /** Notes that `name` (as posted) is the file at `path` (relative to the files root) in the channel and, if any, the thread of `scope`. */
-  async record(scope: FileScope, name: string, path: string, at = Date.now()): Promise<void> {
+  /** Notes that `name` (as posted) is the file at `path` (relative to the environment's files root) in the channel and, if any, the thread of `scope`. */
+  async record(environment: string, scope: FileScope, name: string, path: string, at = Date.now()): Promise<void> {
     if (!name) return;
     const value = JSON.stringify({ path, at } satisfies Entry);
     const scopes = scope.thread ? [{ channel: scope.channel }, scope] : [scope];
     const tx = this.redis.multi();
     for (const s of scopes) {
-      tx.eval(RECORD_SCRIPT, 2, this.keys.threadFiles(s.channel, s.thread), this.keys.threadFilesAt(s.channel, s.thread), name, value, String(at), String(at - THREAD_FILES_TTL_MS), String(this.maxNames), String(THREAD_FILES_TTL_MS));
+      tx.eval(RECORD_SCRIPT, 2, this.keys.threadFiles(environment, s.channel, s.thread), this.keys.threadFilesAt(environment, s.channel, s.thread), name, value, String(at), String(at - THREAD_FILES_TTL_MS), String(this.maxNames), String(THREAD_FILES_TTL_MS));
     }
     const replies = await tx.exec();
     const failed = replies?.find(([err]) => err);
     if (failed?.[0]) throw failed[0];
   }
 
-  /** The paths of those `names` posted in the scope's thread (or, with no thread, in its channel) in the last 14 days. */
-  async lookup(scope: FileScope, names: string[], now = Date.now()): Promise<Map<string, string>> {
+  /** The paths of those `names` posted for `environment` in the scope's thread (or, with no thread, in its channel) in the last 14 days. */
+  async lookup(environment: string, scope: FileScope, names: string[], now = Date.now()): Promise<Map<string, string>> {
     const out = new Map<string, string>();
     const wanted = [...new Set(names)].slice(0, MAX_LOOKUP);
     if (!wanted.length) return out;
-    const raw = await this.redis.hmget(this.keys.threadFiles(scope.channel, scope.thread), ...wanted);
+    const raw = await this.redis.hmget(this.keys.threadFiles(environment, scope.channel, scope.thread), ...wanted);
     wanted.forEach((name, i) => {
       const value = raw[i];
       if (!value) return;

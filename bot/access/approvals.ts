@@ -1,5 +1,5 @@
 /**
- * The four-eyes rule (CONTRACT §5 approvals): which requests wait for approvers. By default
+ * The four-eyes rule (contract.md §5 approvals): which requests wait for approvers. By default
  * every action that changes or sends mail, and Execute HTTP Request with a method other than
  * GET/HEAD (`execute-http-request:write`).
  */

@@ -1,6 +1,15 @@
-/** Channel bindings and roles, checked on every command and every button click (DECISIONS 37). */
+/** Channel bindings and roles, checked on every command and every button click (behaviour.md 37). */
+import type { ActionSpec } from '../../handlers/kit/spec';
 import type { EnvironmentStore } from '../../store/environments';
 import { roleAtLeast, type Role } from '../../store/roles';
+
+/**
+ * The role a request of `action` needs: what its effect needs (`need`), or admin for an action
+ * that replaces the environment's credentials (the delegated sign-in).
+ */
+export function roleForAction(action: Pick<ActionSpec, 'adminOnly'>, need: Role): Role {
+  return action.adminOnly ? 'admin' : need;
+}
 
 export type Access = { ok: true; environment: string; role: Role } | { ok: false; message: string };
 

@@ -1,5 +1,5 @@
 /**
- * The permission rules of CONTRACT §6: an admin of any environment may create environments;
+ * The permission rules of contract.md §6: an admin of any environment may create environments;
  * every other admin operation needs the admin role in the environment it changes. Checked on
  * every text command, dialog step and submit (never trusted from a card or a modal).
  */

@@ -9,6 +9,11 @@ import type { EnvironmentStore } from '../../store/environments';
 const TTL_SECONDS = 15 * 60;
 const ID = /^[A-Za-z0-9_-]{16,64}$/;
 
+/** A draft's secrets open only under its own id. */
+function draftContext(id: string): string {
+  return JSON.stringify(['admin-draft', id]);
+}
+
 export class SecretDrafts {
   constructor(private readonly store: EnvironmentStore) {}
 
@@ -21,7 +26,7 @@ export class SecretDrafts {
     if (!Object.keys(secrets).length) return id;
     const draftId = id && ID.test(id) ? id : randomBytes(18).toString('base64url');
     const previous = await this.read(owner, draftId);
-    const sealed = this.store.box.seal(JSON.stringify({ owner, secrets: { ...previous, ...secrets } }));
+    const sealed = this.store.box.seal(JSON.stringify({ owner, secrets: { ...previous, ...secrets } }), draftContext(draftId));
     await this.store.redis.set(this.key(draftId), sealed, 'EX', TTL_SECONDS);
     return draftId;
   }
@@ -32,7 +37,7 @@ export class SecretDrafts {
     const raw = await this.store.redis.get(this.key(id));
     if (!raw) return {};
     try {
-      const draft = JSON.parse(this.store.box.open(raw)) as { owner: string; secrets: Record<string, string> };
+      const draft = JSON.parse(this.store.box.open(raw, draftContext(id))) as { owner: string; secrets: Record<string, string> };
       return draft.owner === owner ? draft.secrets : {};
     } catch {
       return {};

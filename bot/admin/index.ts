@@ -1,5 +1,5 @@
 /**
- * `soar admin` (CONTRACT §6): the text subcommands and the dialogs (Slack modal, Teams task
+ * `soar admin` (contract.md §6): the text subcommands and the dialogs (Slack modal, Teams task
  * module, web chat and Teams cards). Entry points wired by bot/dispatch.ts, bot/teams/bot.ts
  * and bot/slack/app.ts.
  */
@@ -20,6 +20,11 @@ export { ADMIN_USAGE } from './text';
 export const ADMIN_OPEN_VERB = 'admin-open';
 /** Verb of the Teams button that opens the task module (its data carries `msteams.type = task/fetch`). */
 export const ADMIN_DIALOG_VERB = 'admin-dialog';
+
+function openButton(verb: string, data: Record<string, unknown>): ChatMessage {
+  const line = 'Open the admin dialog to set up environments, channels, integrations, roles, connectors and jobs.';
+  return { text: line, title: 'chatsoar admin', status: 'info', lines: [line], actions: [{ title: 'Open admin dialog', verb, data, style: 'positive' }] };
+}
 
 /** Teams and web chat show the dialog as cards; Teams also offers it as a task module. */
 function cardReply(screen: AdminScreen, platform: Incoming['platform']): Reply {
@@ -52,10 +57,12 @@ export async function handleAdminCommand(cmd: AdminCommand, incoming: Incoming, 
     if (first.kind === 'refused') return errorReply(first.message);
     if (incoming.platform === 'slack') {
       // Slack forms live in modals, opened from a button (or directly by /soar admin).
-      const line = 'Open the admin dialog to set up environments, channels, integrations, roles, connectors and jobs.';
-      return adminReply({ text: line, title: 'chatsoar admin', status: 'info', lines: [line], actions: [{ title: 'Open admin dialog', verb: ADMIN_OPEN_VERB, data: {}, style: 'positive' }] });
+      return adminReply(openButton(ADMIN_OPEN_VERB, {}));
     }
-    return stepReply(first, incoming.platform);
+    const reply = stepReply(first, incoming.platform);
+    // A Teams channel is read by everyone: it gets only the button that opens the task module.
+    if (incoming.platform === 'teams' && reply.kind === 'reply') reply.shared = openButton(ADMIN_DIALOG_VERB, { msteams: { type: 'task/fetch' } });
+    return reply;
   }
   return runAdminText(cmd, incoming, deps);
 }

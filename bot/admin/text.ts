@@ -1,5 +1,5 @@
 /**
- * The text subcommands of CONTRACT §6, exactly its grammar; each calls the same operation as
+ * The text subcommands of contract.md §6, exactly its grammar; each calls the same operation as
  * the dialogs (bot/admin/ops), so validation, permissions and audit entries are the same.
  */
 import type { ChatMessage } from '../../cards/message';
@@ -11,6 +11,7 @@ import { describePolicy, setApprovals } from './ops/approvals';
 import { auditView } from './ops/audit-view';
 import { bindChannel, createEnvironment, deleteEnvironmentOp, listEnvironments, renameEnvironmentOp, unbindChannel } from './ops/environments';
 import { instanceRows, saveInstance } from './ops/instance';
+import { testSavedInstance } from './ping';
 import { changeRole, roleRows } from './ops/roles';
 import { addSchedule, changeSchedule, scheduleRows, singular, type ScheduleOp } from './ops/schedules';
 import type { Actor, OpResult } from './result';
@@ -35,8 +36,9 @@ export const ADMIN_USAGE = [
 
 const TITLE = 'chatsoar admin';
 
+/** Admin output (settings, roles, audit, environments, refusals) goes only to the admin who asked. */
 export function adminReply(message: ChatMessage): Reply {
-  return { kind: 'reply', private: true, message };
+  return { kind: 'reply', private: true, confidential: true, message };
 }
 
 export function errorReply(message: string): Reply {
@@ -135,7 +137,8 @@ export async function runAdminText(cmd: AdminCommand, incoming: Incoming, deps: 
       const bad = extraFlags(flags);
       if (bad) return errorReply(bad);
       const envFlag = environmentFlag(flags);
-      return deps.dispatcher.command({ ...incoming, text: `${integration.alias} ping${envFlag ? ` --environment ${envFlag}` : ''}` });
+      const tested = await testSavedInstance(deps, actor, t.env, integration, () => deps.dispatcher.command({ ...incoming, text: `${integration.alias} ping${envFlag ? ` --environment ${envFlag}` : ''}` }));
+      return typeof tested === 'string' ? errorReply(tested) : tested;
     }
     case 'role':
     case 'roles':
@@ -177,7 +180,7 @@ export async function runAdminText(cmd: AdminCommand, incoming: Incoming, deps: 
       const view = await auditView(deps, actor.user, t.env, since);
       if (!view.ok) return errorReply(view.message);
       const line = `${view.entries} audit entr${view.entries === 1 ? 'y' : 'ies'} in ${t.env} since ${view.since}${view.entries > view.table.rows.length ? ` (latest ${view.table.rows.length} shown${view.file ? '; all in the file' : ''})` : ''}.`;
-      return adminReply({ text: line, title: `Audit log of ${t.env}`, status: 'info', lines: [line], tables: [view.table], files: view.file ? [view.file] : undefined });
+      return adminReply({ text: line, title: `Audit log of ${t.env}`, status: 'info', lines: [line], tables: [view.table], files: view.files.length ? view.files : undefined });
     }
     default:
       return usage(head ? `Unknown admin command ${JSON.stringify(head.slice(0, 40))}.` : '');

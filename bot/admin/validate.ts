@@ -3,8 +3,11 @@
  * conversion (bot/commands convertValue), so that text commands and dialogs accept and refuse
  * exactly the same things.
  */
+import { lookup } from 'node:dns/promises';
 import { convertValue, suggest } from '../commands';
 import { slug, type ParamSpec } from '../../handlers/kit/spec';
+import { NonPublicAddressError, SsrfGuard, type Resolver } from '../../handlers/kit/ssrf';
+import { entryOrigin, namesTarget, targetEntries, type OperatorTrust } from '../../store/allow-list';
 
 export type Typed = { ok: true; value: unknown } | { ok: false; message: string };
 
@@ -110,4 +113,57 @@ export function display(p: ParamSpec, value: unknown): string {
   if (Array.isArray(value)) return value.map(String).join(',');
   if (value !== null && typeof value === 'object') return JSON.stringify(value);
   return String(value);
+}
+
+/** How long a typed host name may take to resolve before it is left to the guard at request time. */
+const RESOLVE_MS = 2000;
+
+const resolveWithin: Resolver = async (host) => {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error('timeout'), { code: 'EAI_AGAIN' })), RESOLVE_MS);
+  });
+  try {
+    const found = await Promise.race([lookup(host, { all: true, verbatim: true }), late]);
+    return found.map((a) => ({ address: a.address, family: a.family === 6 ? (6 as const) : (4 as const) }));
+  } finally {
+    clearTimeout(timer);
+  }
+};
+
+/**
+ * URLs, allow-list entries and proxies typed in chat: public addresses only, unless the operator
+ * trusts the origin (CONFIG_FILE, TRUSTED_ORIGINS). By param id, one line each. A name that does
+ * not resolve now is left to the guard, which checks every request again.
+ */
+export async function checkTargets(
+  trust: OperatorTrust,
+  environment: string,
+  params: readonly ParamSpec[],
+  values: Record<string, unknown>,
+  resolver: Resolver = resolveWithin,
+): Promise<Record<string, string>> {
+  const errors: Record<string, string> = {};
+  const guard = new SsrfGuard({ allowList: [], resolver });
+  for (const p of params) {
+    if (!namesTarget(p) || values[p.id] === undefined) continue;
+    for (const entry of targetEntries(p, values[p.id])) {
+      const origin = entryOrigin(p, entry);
+      if (!origin) {
+        errors[p.id] = `--${p.id} ${JSON.stringify(entry.slice(0, 80))} is not an origin: write scheme://host[:port].`;
+        break;
+      }
+      if (await trust.has(origin, environment)) continue;
+      try {
+        await guard.check(`${origin}/`);
+      } catch (err) {
+        if (!(err instanceof NonPublicAddressError)) continue;
+        const host = new URL(origin).hostname.replace(/^\[|\]$/g, '');
+        const where = err.address && err.address !== host ? ` ${err.address}` : '';
+        errors[p.id] = `--${p.id} ${entry.slice(0, 120)} refused: ${err.kind} address${where}. Chat may set public addresses only; the operator can trust this origin in CONFIG_FILE or TRUSTED_ORIGINS.`;
+        break;
+      }
+    }
+  }
+  return errors;
 }

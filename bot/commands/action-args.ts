@@ -90,7 +90,7 @@ export function parseActionArgs(integration: IntegrationSpec, action: ActionSpec
     if (!converted.ok) return fail(converted.message, { ...ctx, suggestions: converted.suggestions });
     const before = given.indexOf(p.id);
     if (before >= 0) {
-      // A value left empty may be given again (the form of DECISIONS 39 appends what was missing).
+      // A value left empty may be given again (the form of behaviour.md 39 appends what was missing).
       if (!isEmpty(params[p.id])) return fail(`Parameter --${p.id} is given twice.`, ctx);
       given.splice(before, 1);
     }

@@ -28,7 +28,7 @@ export function findAction(integration: IntegrationSpec, word: string): ActionSp
 }
 
 /**
- * The User entities of an entity action (CONTRACT §4): `--user a@x.com,b@x.com`, kept as
+ * The User entities of an entity action (contract.md §4): `--user a@x.com,b@x.com`, kept as
  * `params.user`; a command without it gets the missing-parameter form like any required one.
  */
 export const USER_ENTITY_PARAM: ParamSpec = param('User', {

@@ -1,5 +1,5 @@
 /**
- * Durations as typed in chat (CONTRACT §4 `--timeout 90s | 30m | 2h`, vote `--timeout 30m`,
+ * Durations as typed in chat (contract.md §4 `--timeout 90s | 30m | 2h`, vote `--timeout 30m`,
  * admin `--every 60s`): a number with a unit, several of them in a row (`1h30m`), or plain
  * seconds (`120`).
  */

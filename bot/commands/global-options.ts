@@ -1,4 +1,4 @@
-/** The global options of every action (CONTRACT §4): --environment, --timeout, --dry-run, --help. */
+/** The global options of every action (contract.md §4): --environment, --timeout, --dry-run, --help. */
 import type { ActionSpec } from '../../handlers/kit/spec';
 import { parseDuration } from './duration';
 import { parseBoolean, type RawValue } from './param-values';

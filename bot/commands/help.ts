@@ -1,5 +1,5 @@
 /**
- * Help at three levels (CONTRACT §4), generated from the catalogue and returned as plain data
+ * Help at three levels (contract.md §4), generated from the catalogue and returned as plain data
  * (`{ title, lines }`) that the card renderer lays out; `helpText` gives the plain-text form.
  */
 import type { ActionSpec, IntegrationSpec, ParamSpec } from '../../handlers/kit/spec';
@@ -57,6 +57,7 @@ function actionMarks(action: ActionSpec): string {
   if (action.async) marks.push('async');
   if (action.changesMail) marks.push('changes mail');
   if (action.dryRun) marks.push('--dry-run');
+  if (action.adminOnly) marks.push('admin only');
   if (!action.run) marks.push('not yet available');
   return marks.length ? ` [${marks.join(', ')}]` : '';
 }
@@ -179,6 +180,8 @@ export function actionHelp(integration: IntegrationSpec, action: ActionSpec): He
   if (!action.run) marks.push('Not yet available in chatsoar.');
   if (action.async) marks.push('Runs asynchronously: the reply is updated until it is done or --timeout passes.');
   if (action.changesMail) marks.push('Changes mail (or other remote state).');
+  if (action.adminOnly) marks.push('Needs the admin role of the environment.');
+  if (action.privateResult) marks.push('Its result is shown to you alone.');
   if (action.entity === 'user') marks.push('Runs on User entities: --user a@x.com,b@x.com.');
   if (marks.length) lines.push(marks.join(' '));
   lines.push(`Usage: ${usage.join(' ')}`);

@@ -1,4 +1,4 @@
-/** The command grammar of CONTRACT §4: tokenizer, parser, durations and help. */
+/** The command grammar of contract.md §4: tokenizer, parser, durations and help. */
 export {
   type ActionCommand,
   type ActionOptions,

@@ -57,7 +57,7 @@ function smartToAscii(text: string): string {
 }
 
 function parseJson(raw: RawValue): { ok: true; value: unknown } | { ok: false; reason: string } {
-  // The text between the quotes as typed first, so that `'{"re": "\\d+"}'` (DECISIONS 16) means
+  // The text between the quotes as typed first, so that `'{"re": "\\d+"}'` (behaviour.md 16) means
   // what it says; then with escapes applied; then the token as typed; each also with smart
   // quotes made straight.
   const tries = [raw.literal, raw.value, raw.source];

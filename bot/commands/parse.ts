@@ -1,5 +1,5 @@
 /**
- * The one parser of CONTRACT §4, fed by the catalogue. `parseCommand` never throws: every
+ * The one parser of contract.md §4, fed by the catalogue. `parseCommand` never throws: every
  * problem is a `{ kind: 'error' }` with one clear line (and "did you mean" suggestions).
  */
 import type { IntegrationSpec } from '../../handlers/kit/spec';
@@ -14,7 +14,7 @@ import { unknownAction, unknownIntegration } from './unknown-names';
 export const MAX_COMMAND_LENGTH = 20_000;
 
 /**
- * Parses one chat line (CONTRACT §4) against `catalog`. Never throws. A leading `soar` or `/soar`
+ * Parses one chat line (contract.md §4) against `catalog`. Never throws. A leading `soar` or `/soar`
  * and a leading mention (`<at>bot</at>`, `@bot`) are dropped; platform escapes are the caller's
  * (see `normalizeChatText`).
  */

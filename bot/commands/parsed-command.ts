@@ -1,4 +1,4 @@
-/** What `parseCommand` returns for one chat line (CONTRACT §4). */
+/** What `parseCommand` returns for one chat line (contract.md §4). */
 import type { ActionSpec, IntegrationSpec, ParamSpec } from '../../handlers/kit/spec';
 
 export interface ActionOptions {
@@ -19,7 +19,7 @@ export interface ActionCommand {
   /** Param ids the user typed, in the order typed. */
   given: string[];
   options: ActionOptions;
-  /** Required params with no value, no default and no `defaultFromInstance` (DECISIONS 39). */
+  /** Required params with no value, no default and no `defaultFromInstance` (behaviour.md 39). */
   missing: ParamSpec[];
 }
 

@@ -1,5 +1,5 @@
 /**
- * Splits a chat line into tokens (CONTRACT §4 values) and cleans up what the chat platforms do
+ * Splits a chat line into tokens (contract.md §4 values) and cleans up what the chat platforms do
  * to text before it reaches us.
  *
  * Tokens:

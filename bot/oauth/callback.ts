@@ -1,5 +1,5 @@
 /**
- * `GET /oauth/callback` (CONTRACT §3): the redirect URI of the delegated sign-in, which makes it
+ * `GET /oauth/callback` (contract.md §3): the redirect URI of the delegated sign-in, which makes it
  * one click when PUBLIC_URL is reachable. The `state` must be one Get Authorization handed out;
  * the redirect then runs Generate Token as the user who started the sign-in, in the channel they
  * started it from (bot/ never calls Microsoft 365 itself: a worker redeems the code, stores the
@@ -94,6 +94,8 @@ export function mountOAuthCallback(server: Server, runtime: Runtime): void {
         text: `azure generate-token --authorization-url ${quoteArg(redirected)}`,
         // A reloaded page maps to the same job: the code is redeemed once.
         requestId: `oauth-callback:${state}`,
+        // The redirect carries a one-time code; it came from the browser, not from a channel.
+        privateInput: true,
       });
       if (reply.kind === 'reply') return page(res, 400, 'Sign-in failed', [reply.message.text]);
       await runtime.redis.set(jobKey(state), reply.jobId, 'EX', STATE_TTL_SECONDS);

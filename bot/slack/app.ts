@@ -12,6 +12,7 @@ import type { ChatMessage } from '../../cards/message';
 import { missingForm, type Dispatcher, type Reply } from '../dispatch';
 import { normalizeChatText, parseCommand } from '../commands';
 import { ADMIN_CALLBACK_PREFIX, ADMIN_OPEN_VERB, adminDepsOf, adminDialogRequest, handleAdminViewSubmission, openAdminModal } from '../admin';
+import { MAX_REQUEST_BODY_BYTES } from '../request-body-limit';
 
 export interface SlackSettings {
   signingSecret: string;
@@ -127,6 +128,8 @@ export function mountSlack(settings: SlackSettings, dispatcher: Dispatcher, log:
     endpoints: '/slack/events',
     processBeforeResponse: false,
     unhandledRequestTimeoutMillis: 2500,
+    // bolt's own default is 4 MB; the server refuses more than this before bolt reads (bot/request-body-limit.ts).
+    bodyLimit: MAX_REQUEST_BODY_BYTES,
   });
   const clientOptions = { slackApiUrl, retryConfig: { retries: 2 }, logger };
   const app = new App({
@@ -165,6 +168,8 @@ export function mountSlack(settings: SlackSettings, dispatcher: Dispatcher, log:
       user: `slack:${command.user_id}`,
       text: normalizeChatText(command.text ?? '', 'slack'),
       requestId: command.trigger_id,
+      // Slack shows a slash command to nobody but the bot: a secret may be typed here.
+      privateInput: true,
     });
     if (r.kind === 'reply') await ack(ephemeral(r.message) as never);
     else await ack();
@@ -200,11 +205,11 @@ export function mountSlack(settings: SlackSettings, dispatcher: Dispatcher, log:
       return;
     }
     if (parsed.verb === 'run-form') {
-      // Slack inputs live in modals: open one with the missing parameters (DECISIONS 39).
+      // Slack inputs live in modals: open one with the missing parameters (behaviour.md 39).
       const text = String(parsed.data.command ?? '');
       const cmd = parseCommand(text, dispatcher.catalog);
       if (cmd.kind !== 'action' || !cmd.missing.length) {
-        await reply(await dispatcher.command({ platform: 'slack', channel, user, text, requestId: String(b.trigger_id) }), respond);
+        await reply(await dispatcher.command({ platform: 'slack', channel, user, text, requestId: String(b.trigger_id), privateInput: true }), respond);
         return;
       }
       const form = missingForm(text, cmd.integration, cmd.action, cmd.missing);

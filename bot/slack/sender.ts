@@ -24,6 +24,9 @@ function channelId(conversation: ConversationRef): string {
   return conversation.channel.replace(/^slack:/, '');
 }
 
+/** States a private message skips: an ephemeral message cannot be updated, so only its outcome is shown. */
+const IN_PROGRESS = new Set(['queued', 'running', 'waiting']);
+
 async function call<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
@@ -40,7 +43,17 @@ export class SlackSender implements ChatSender {
 
   constructor(private readonly client: webApi.WebClient) {}
 
+  /** A message only `conversation.privateTo` sees (Slack: ephemeral, in the channel). */
+  private async ephemeral(conversation: ConversationRef, message: ChatMessage): Promise<PlatformMessageRef> {
+    const { text, blocks } = render(message, 'slack');
+    const channel = channelId(conversation);
+    const user = conversation.privateTo!.replace(/^slack:/, '');
+    const res = await call(() => this.client.chat.postEphemeral({ channel, user, text, blocks: blocks as never, thread_ts: conversation.threadTs }));
+    return { id: `ephemeral:${String(res.message_ts ?? '')}`, channel };
+  }
+
   async post(conversation: ConversationRef, message: ChatMessage, threadOf?: PlatformMessageRef, key?: string): Promise<PlatformMessageRef> {
+    if (conversation.privateTo) return IN_PROGRESS.has(message.status ?? '') ? { id: 'ephemeral:', channel: channelId(conversation) } : this.ephemeral(conversation, message);
     const { text, blocks } = render(message, 'slack');
     const channel = channelId(conversation);
     const metadata = key ? { event_type: METADATA_TYPE, event_payload: { key } } : undefined;
@@ -54,6 +67,8 @@ export class SlackSender implements ChatSender {
 
   /** Reads the channel (or thread) since `sinceMs` for a message whose metadata carries `key`. */
   async findPosted(conversation: ConversationRef, key: string, sinceMs: number): Promise<PlatformMessageRef | undefined> {
+    // An ephemeral message is in no history.
+    if (conversation.privateTo) return undefined;
     const channel = channelId(conversation);
     // A little earlier than the post began: the clocks of Slack and this worker differ.
     const oldest = (Math.max(0, sinceMs - 60_000) / 1000).toFixed(6);
@@ -70,12 +85,21 @@ export class SlackSender implements ChatSender {
     return hit?.ts ? { id: hit.ts, channel } : undefined;
   }
 
-  async update(_conversation: ConversationRef, ref: PlatformMessageRef, message: ChatMessage): Promise<void> {
+  async update(conversation: ConversationRef, ref: PlatformMessageRef, message: ChatMessage): Promise<void> {
+    if (conversation.privateTo) {
+      if (!IN_PROGRESS.has(message.status ?? '')) await this.ephemeral(conversation, message);
+      return;
+    }
     const { text, blocks } = render(message, 'slack');
     await call(() => this.client.chat.update({ channel: ref.channel, ts: ref.id, text, blocks: blocks as never }));
   }
 
-  async uploadFile(conversation: ConversationRef, file: { name: string; data: Buffer; title?: string }, threadOf?: PlatformMessageRef): Promise<void> {
+  async uploadFile(conversation: ConversationRef, file: { name: string; data: Buffer; title?: string; url: string }, threadOf?: PlatformMessageRef): Promise<void> {
+    // A file uploaded to a channel is the channel's: a private one is given as its signed link.
+    if (conversation.privateTo) {
+      await this.ephemeral(conversation, { text: `${file.title ?? file.name}: ${file.url}`, title: file.title ?? file.name, files: [{ name: file.name, url: file.url }] });
+      return;
+    }
     await call(() =>
       this.client.filesUploadV2({
         channel_id: channelId(conversation),

@@ -1,5 +1,5 @@
 /**
- * The gate in front of botbuilder on POST /api/messages when MicrosoftAppId is set (CONTRACT §2:
+ * The gate in front of botbuilder on POST /api/messages when MicrosoftAppId is set (contract.md §2:
  * every activity must carry a valid Bot Framework JWT or gets 401).
  *
  * botbuilder 4.23 checks tokens itself, but (1) it looks signing keys up on Microsoft's OpenID
@@ -10,7 +10,7 @@
  * timeout, at most once per interval and in one flight, and hands botbuilder the same keys, so a
  * refusal is fast, makes no outbound call, and is one warning in our log.
  */
-import { createPublicKey, verify, type KeyObject } from 'node:crypto';
+import { createPublicKey, randomBytes, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
 import {
   AseChannelValidation,
   AuthenticationConstants,
@@ -217,6 +217,44 @@ function shown(v: unknown): string {
 export interface ActivityLike {
   channelId?: unknown;
   serviceUrl?: unknown;
+  channelData?: unknown;
+  conversation?: unknown;
+}
+
+/**
+ * The local web chat cannot sign a Bot Framework token, so the activities it posts to its own
+ * process's /api/messages carry this per-process secret instead; it never leaves the process.
+ */
+export const LOCAL_WEBCHAT_HEADER = 'x-chatsoar-webchat-key';
+const localWebchatKey = randomBytes(32);
+
+export function localWebchatHeaders(): Record<string, string> {
+  return { [LOCAL_WEBCHAT_HEADER]: localWebchatKey.toString('base64url') };
+}
+
+export function isLocalWebchatKey(value: unknown): boolean {
+  if (typeof value !== 'string' || value.length > 100) return false;
+  const given = Buffer.from(value, 'base64url');
+  return given.length === localWebchatKey.length && timingSafeEqual(given, localWebchatKey);
+}
+
+function field(v: unknown, key: string): unknown {
+  return v && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined;
+}
+
+/** The Entra tenant ids an activity names (channelData.tenant.id, conversation.tenantId), lowercased. */
+export function tenantsOf(activity: ActivityLike): string[] {
+  const named = [field(field(activity.channelData, 'tenant'), 'id'), field(activity.conversation, 'tenantId')];
+  return [...new Set(named.filter((t): t is string => typeof t === 'string' && t.trim() !== '').map((t) => t.trim().toLowerCase()))];
+}
+
+/** Null when every tenant the activity names is listed (and it names one), else why not. */
+export function tenantRefusal(activity: ActivityLike, allowed: readonly string[]): string | null {
+  const named = tenantsOf(activity);
+  if (!named.length) return 'no tenant in the activity (TEAMS_TENANTS is set)';
+  const listed = allowed.map((t) => t.toLowerCase());
+  const other = named.find((t) => !listed.includes(t));
+  return other ? `tenant ${shown(other)} is not in TEAMS_TENANTS` : null;
 }
 
 export class TokenGate {

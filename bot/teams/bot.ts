@@ -7,18 +7,20 @@ import { ActivityTypes, TurnContext, type Activity, type InvokeResponse } from '
 import type { Logger } from 'pino';
 import { toAdaptiveCard } from '../../cards/adaptive';
 import { render } from '../../cards/render';
+import type { ChatMessage } from '../../cards/message';
 import type { ConversationStore } from '../../store/conversations';
 import type { Platform } from '../../queue/types';
 import type { Dispatcher, Reply } from '../dispatch';
 import { normalizeChatText } from '../commands';
 import { adminDepsOf, handleTaskModule } from '../admin';
+import { rememberPerson, sendReply } from './private-chat';
 
 export function platformOf(activity: Activity): Exclude<Platform, 'slack'> {
   return activity.channelId === 'webchat' || activity.channelId === 'directline' ? 'webchat' : 'teams';
 }
 
 /**
- * The channel a binding names (CONTRACT §5). Teams gives every channel post and its replies the
+ * The channel a binding names (contract.md §5). Teams gives every channel post and its replies the
  * conversation id `<channel>;messageid=<root post>`: the channel is the part before.
  */
 export function channelOf(activity: Activity): string {
@@ -36,14 +38,18 @@ export function userOf(activity: Activity): string {
   return platformOf(activity) === 'webchat' ? `web:${from.id}` : `teams:${from.aadObjectId ?? from.id}`;
 }
 
-function replyActivity(reply: Reply, platform: 'teams' | 'webchat'): Partial<Activity> | null {
-  if (reply.kind !== 'reply') return null;
-  const { text, attachments } = render(reply.message, platform);
+function messageActivity(message: ChatMessage, platform: 'teams' | 'webchat'): Partial<Activity> {
+  const { text, attachments } = render(message, platform);
   return { type: ActivityTypes.Message, text, attachments: attachments as Activity['attachments'], textFormat: 'plain' };
 }
 
 export class TeamsBot {
   constructor(private readonly dispatcher: Dispatcher, private readonly conversations: ConversationStore, private readonly log: Logger) {}
+
+  /** The turn's answer; a confidential one never lands where others read (private-chat.ts). */
+  private reply(ctx: TurnContext, r: Reply, platform: 'teams' | 'webchat'): Promise<void> {
+    return sendReply(ctx, r, (m) => messageActivity(m, platform), this.conversations, this.log);
+  }
 
   async onTurn(ctx: TurnContext): Promise<void> {
     const activity = ctx.activity;
@@ -57,6 +63,7 @@ export class TeamsBot {
     const reference = TurnContext.getConversationReference(activity);
     if (reference.conversation) reference.conversation = { ...reference.conversation, id: reference.conversation.id.split(';')[0]! };
     await this.conversations.save(channel, reference);
+    await rememberPerson(this.conversations, activity);
 
     if (activity.type === ActivityTypes.Invoke) {
       if (activity.name === 'task/fetch' || activity.name === 'task/submit') {
@@ -78,8 +85,7 @@ export class TeamsBot {
         });
         return;
       }
-      const reply = replyActivity(r, platform);
-      if (reply) await ctx.sendActivity(reply);
+      await this.reply(ctx, r, platform);
       const message = r.kind === 'queued' ? `Queued as job ${r.jobId}` : r.message.text;
       await ctx.sendActivity({
         type: ActivityTypes.InvokeResponse,
@@ -97,8 +103,7 @@ export class TeamsBot {
       const stripped = TurnContext.removeRecipientMention(activity) ?? activity.text ?? '';
       r = await this.dispatcher.command({ platform, channel, user, text: normalizeChatText(stripped, platform === 'webchat' ? 'web' : 'teams'), requestId: activity.id ?? '', threadTs: thread, commandThread: thread === activity.id ? undefined : thread });
     }
-    const reply = replyActivity(r, platform);
-    if (reply) await ctx.sendActivity(reply);
+    await this.reply(ctx, r, platform);
     this.log.debug({ channel, kind: r.kind }, 'turn handled');
   }
 }

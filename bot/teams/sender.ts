@@ -6,10 +6,13 @@ import type { ConversationStore } from '../../store/conversations';
 import type { PlatformMessageRef } from '../../store/messages';
 import type { ConversationRef } from '../../queue/types';
 import { PermanentSendError, RateLimitedError, type ChatSender } from '../sender';
+import { privateReference, visibleTo } from './private-chat';
 
-function toActivity(message: ChatMessage, platform: 'teams' | 'webchat'): Partial<Activity> {
+function toActivity(message: ChatMessage, platform: 'teams' | 'webchat', privateTo?: string): Partial<Activity> {
   const { text, attachments } = render(message, platform);
-  return { type: 'message', text, attachments: attachments as Activity['attachments'], textFormat: 'plain' };
+  const activity: Partial<Activity> = { type: 'message', text, attachments: attachments as Activity['attachments'], textFormat: 'plain' };
+  // Teams sends private messages to a 1:1 chat (withTurn); the web chat room shows them to one user.
+  return platform === 'webchat' && privateTo ? visibleTo(activity, privateTo.replace(/^web:/, '')) : activity;
 }
 
 async function call<T>(fn: () => Promise<T>): Promise<T> {
@@ -39,11 +42,12 @@ export class BotFrameworkSender implements ChatSender {
   }
 
   private async withTurn<T>(conversation: ConversationRef, logic: (ctx: import('botbuilder').TurnContext) => Promise<T>, thread?: PlatformMessageRef): Promise<T> {
-    const stored = await this.conversations.get(conversation.channel);
+    const personal = this.platform === 'teams' && !!conversation.privateTo;
+    const stored = personal ? await privateReference(this.adapter, this.conversations, this.appId, conversation.privateTo!) : await this.conversations.get(conversation.channel);
     if (!stored) throw new PermanentSendError(`No conversation reference stored for ${conversation.channel}; the bot must be messaged there first.`);
     // A Teams channel thread is addressed as `<conversation>;messageid=<root post>`: the thread the
     // command was typed in, else the one under the job's message. Threads are one level deep.
-    const root = this.platform === 'teams' ? (conversation.threadTs ?? thread?.id) : undefined;
+    const root = this.platform === 'teams' && !personal ? (conversation.threadTs ?? thread?.id) : undefined;
     const ref = root && stored.conversation ? { ...stored, conversation: { ...stored.conversation, id: `${stored.conversation.id.split(';')[0]};messageid=${root}` } } : stored;
     let out: T | undefined;
     await call(() =>
@@ -58,14 +62,14 @@ export class BotFrameworkSender implements ChatSender {
     return this.withTurn(
       conversation,
       async (ctx) => {
-        if (threadOf) {
+        if (threadOf && !(this.platform === 'teams' && conversation.privateTo)) {
           // continueConversation stamps the turn's own id as replyToId; point it at the parent.
           ctx.onSendActivities(async (_ctx, activities, next) => {
             for (const a of activities) a.replyToId = threadOf.id;
             return next();
           });
         }
-        const res = await ctx.sendActivity(toActivity(message, this.platform));
+        const res = await ctx.sendActivity(toActivity(message, this.platform, conversation.privateTo));
         return { id: res?.id ?? '', channel: ctx.activity.conversation.id };
       },
       threadOf,
@@ -74,12 +78,12 @@ export class BotFrameworkSender implements ChatSender {
 
   async update(conversation: ConversationRef, ref: PlatformMessageRef, message: ChatMessage): Promise<void> {
     await this.withTurn(conversation, async (ctx) => {
-      await ctx.updateActivity({ ...toActivity(message, this.platform), id: ref.id, conversation: ctx.activity.conversation });
+      await ctx.updateActivity({ ...toActivity(message, this.platform, conversation.privateTo), id: ref.id, conversation: ctx.activity.conversation });
     });
   }
 
   async uploadFile(conversation: ConversationRef, file: { name: string; title?: string; url: string }, threadOf?: PlatformMessageRef): Promise<void> {
-    // Teams bots cannot attach arbitrary files in channels; a signed download link is posted instead (CONTRACT §7.4).
+    // Teams bots cannot attach arbitrary files in channels; a signed download link is posted instead (contract.md §7.4).
     await this.post(conversation, { text: `${file.title ?? file.name}: ${file.url}`, title: file.title ?? file.name, files: [{ name: file.name, url: file.url }] }, threadOf);
   }
 }

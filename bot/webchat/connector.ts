@@ -9,8 +9,9 @@
  *   PUT  /webchat/v3/conversations/:conversationId/activities/:activityId   update in place
  *
  * Each answers `{ id }` like the real connector; errors are `{ error: { code, message } }`.
- * The conversation id is the room name. Like the Bot Framework Emulator, these routes are not
- * authenticated: the web chat is the local demo path (CONTRACT §3).
+ * The conversation id is the room name. An activity whose `channelData.visibleTo` names a user
+ * of the room is shown to that user alone (the store filters by it). Like the Bot Framework Emulator, these routes are not
+ * authenticated: the web chat is the local demo path (contract.md §3).
  */
 import restify, { type Request, type Response, type Server } from 'restify';
 import type { Logger } from 'pino';
@@ -55,6 +56,12 @@ function activityBody(req: Request, res: Response): Record<string, unknown> | nu
   return body;
 }
 
+/** The one user of the room the bot meant this activity for (`channelData.visibleTo`), if any. */
+function audienceOf(body: Record<string, unknown>): string | undefined {
+  const to = isObject(body.channelData) ? body.channelData.visibleTo : undefined;
+  return isValidName(to) ? to : undefined;
+}
+
 function fromBot(body: Record<string, unknown>): Record<string, unknown> {
   const from = isObject(body.from) ? body.from : { id: 'bot' };
   return { ...from, role: typeof from.role === 'string' ? from.role : 'bot' };
@@ -86,6 +93,9 @@ export function mountConnector(server: Server, store: WebchatStore, log: Logger)
       timestamp: new Date().toISOString(),
     };
     delete activity.serviceUrl;
+    delete activity.visibleTo;
+    const audience = audienceOf(body);
+    if (audience) activity.visibleTo = audience;
     if (replyToId !== undefined) activity.replyToId = replyToId;
     try {
       await store.add(t.room, activity);
@@ -118,6 +128,9 @@ export function mountConnector(server: Server, store: WebchatStore, log: Logger)
         lastUpdated: new Date().toISOString(),
       };
       delete activity.serviceUrl;
+      // Who may see it is fixed when it is posted: an update neither widens nor narrows it.
+      delete activity.visibleTo;
+      if (existing.visibleTo !== undefined) activity.visibleTo = existing.visibleTo;
       if (activity.replyToId === undefined) delete activity.replyToId;
       await store.replace(t.room, activity);
       res.send(200, { id: activity.id });

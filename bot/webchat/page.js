@@ -213,6 +213,7 @@
       if (u) edited.title = 'updated ' + u.title;
       head.appendChild(edited);
     }
+    if (a.visibleTo) head.appendChild(el('span', 'edited', 'only you can see this'));
     body.appendChild(head);
 
     var parent = a.replyToId ? nodes.get(a.replyToId) : null;
@@ -329,7 +330,7 @@
     var backoff = 0;
     for (;;) {
       try {
-        var res = await fetch(api + '/activities?since=' + revision + '&wait=' + wait, { cache: 'no-store', headers: { Accept: 'application/json' } });
+        var res = await fetch(api + '/activities?since=' + revision + '&wait=' + wait + '&user=' + encodeURIComponent(user), { cache: 'no-store', headers: { Accept: 'application/json' } });
         if (!res.ok) throw new Error('HTTP ' + res.status);
         applyListing(await res.json());
         setConn('online');

@@ -1,5 +1,5 @@
 /**
- * The local web chat (CONTRACT §3 `GET /`, demo or WEBCHAT=1). The page's input becomes a real
+ * The local web chat (contract.md §3 `GET /`, demo or WEBCHAT=1). The page's input becomes a real
  * Bot Framework activity (channelId `webchat`, serviceUrl `${PUBLIC_URL}/webchat/`) posted over
  * HTTP to our own `/api/messages`, so it takes exactly the path of a Teams activity; the bot's
  * answers come back through the Bot Connector subset of connector.ts into the room's store,
@@ -8,17 +8,20 @@
  *   GET  /                                       the page (?room=&user=, default demo / you)
  *   GET  /webchat/static/:file                   page.js, page.css, icon.svg, adaptivecards.js (from node_modules)
  *   POST /webchat/api/rooms/:room/messages       { user, text } | { user, value } | { user, invoke: { verb, data } }
- *   GET  /webchat/api/rooms/:room/activities     ?since=<revision>&wait=<seconds, ≤ 20>
+ *   GET  /webchat/api/rooms/:room/activities     ?since=<revision>&wait=<seconds, ≤ 20>&user=<name>
  *   …and the connector routes under /webchat/v3/ (connector.ts)
  */
-import restify, { type Request, type Response, type Server } from 'restify';
+import restify, { type Next, type Request, type Response, type Server } from 'restify';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import { rootLogger } from '../../lib/log';
 import { randomId } from '../../lib/ids';
+import { localWebchatHeaders } from '../teams/auth';
 import type { Runtime } from '../../lib/runtime';
+import { typedSecrets } from '../access/typed-secrets';
 import { mountConnector, sendError } from './connector';
+import { arrivedOnLoopback, trustedHostAndOrigin, webchatOrigins } from './origin';
 import { isValidName, WebchatStore, type StoredActivity } from './store';
 
 /** Longest long-poll, in seconds. */
@@ -88,18 +91,6 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** A cross-site page may not post into a room on the user's behalf (behind a proxy, PUBLIC_URL is the page's origin). */
-function sameOrigin(req: Request, publicUrl: string): boolean {
-  const origin = req.headers.origin;
-  if (!origin) return true;
-  try {
-    const host = new URL(origin).host;
-    return host === req.headers.host || host === new URL(publicUrl).host;
-  } catch {
-    return false;
-  }
-}
-
 type Input =
   | { kind: 'text'; user: string; text: string }
   | { kind: 'value'; user: string; value: Record<string, unknown>; label?: string }
@@ -167,6 +158,26 @@ export function mountWebchat(server: Server, runtime: Runtime): void {
   const assets = loadAssets();
   let closing = false;
 
+  // Every web chat route (the connector's too): another site's page, or a name rebound to this
+  // server, is refused; off loopback only with WEBCHAT_PUBLIC=1.
+  const origins = webchatOrigins(settings.publicUrl);
+  const isWebchatRoute = (path: unknown) => path === '/' || (typeof path === 'string' && path.startsWith('/webchat/'));
+  server.use((req: Request, res: Response, next: Next) => {
+    if (!isWebchatRoute(req.getRoute()?.path)) return next();
+    const origin = req.headers.origin;
+    if (!trustedHostAndOrigin(origins, req.headers.host, origin)) {
+      log.warn({ host: String(req.headers.host ?? '').slice(0, 200), origin: String(origin ?? '').slice(0, 200) }, 'web chat request refused: Host or Origin is not PUBLIC_URL');
+      sendError(res, 403, 'Forbidden', `The web chat answers only at ${settings.publicUrl} (PUBLIC_URL): open it there.`);
+      return next(false);
+    }
+    if (!settings.webchatPublic && !arrivedOnLoopback(req.socket?.localAddress)) {
+      log.warn({ local: req.socket?.localAddress }, 'web chat request refused: not on loopback and WEBCHAT_PUBLIC is not 1');
+      sendError(res, 403, 'Forbidden', 'The web chat is served on loopback only: set WEBCHAT_PUBLIC=1 to serve it on every interface.');
+      return next(false);
+    }
+    return next();
+  });
+
   mountConnector(server, store, log);
 
   server.get('/', async (_req: Request, res: Response) => {
@@ -190,7 +201,6 @@ export function mountWebchat(server: Server, runtime: Runtime): void {
     const room = String(req.params?.room ?? '');
     if (!isValidName(room)) return sendError(res, 400, 'BadArgument', 'The room name must be 1 to 64 of A-Z a-z 0-9 _ . -');
     if (!req.is('application/json')) return sendError(res, 415, 'UnsupportedMediaType', 'Send application/json.');
-    if (!sameOrigin(req, settings.publicUrl)) return sendError(res, 403, 'Forbidden', 'Cross-site posts are refused.');
     const input = parseInput(req.body);
     if (typeof input === 'string') return sendError(res, 400, 'BadArgument', input);
     if (authRequired) {
@@ -208,7 +218,8 @@ export function mountWebchat(server: Server, runtime: Runtime): void {
     if (input.kind !== 'text' && input.label) shown.label = input.label;
     let record;
     try {
-      record = await store.add(room, shown);
+      // A secret typed into the room is refused by the bot and kept nowhere, not even in the room.
+      if (input.kind !== 'text' || !typedSecrets(input.text, runtime.dispatcher?.catalog).length) record = await store.add(room, shown);
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'web chat store failed');
       return sendError(res, 503, 'ServiceUnavailable', 'The web chat store (Redis) is not available.');
@@ -217,7 +228,8 @@ export function mountWebchat(server: Server, runtime: Runtime): void {
     try {
       const answer = await fetch(botUrl, {
         method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
+        // Our own process's key: /api/messages refuses unsigned activities that do not carry it.
+        headers: { 'Content-Type': 'application/json', ...localWebchatHeaders() },
         body: JSON.stringify(activity),
         signal: AbortSignal.timeout(BOT_TIMEOUT_MS),
       });
@@ -251,7 +263,8 @@ export function mountWebchat(server: Server, runtime: Runtime): void {
     if (!Number.isSafeInteger(since) || since < 0) return sendError(res, 400, 'BadArgument', 'since must be a revision: a whole number ≥ 0.');
     if (!Number.isFinite(wait) || wait < 0) return sendError(res, 400, 'BadArgument', 'wait must be a number of seconds ≥ 0.');
     try {
-      const listing = await store.wait(room, since, Math.min(wait, MAX_WAIT_S) * 1000);
+      // What the bot meant for one user of the room reaches that user's page only.
+      const listing = await store.wait(room, since, Math.min(wait, MAX_WAIT_S) * 1000, isValidName(q.user) ? q.user : undefined);
       if (closing) res.setHeader('Connection', 'close');
       res.send(200, listing);
     } catch (err) {

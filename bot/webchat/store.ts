@@ -18,15 +18,23 @@
 import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
 
-/** Room names and user names (CONTRACT §5 `web:<room>`, `web:<name>`). */
+/** Room names and user names (contract.md §5 `web:<room>`, `web:<name>`). */
 export const NAME_RE = /^[A-Za-z0-9_.-]{1,64}$/;
 
 export function isValidName(value: unknown): value is string {
   return typeof value === 'string' && NAME_RE.test(value);
 }
 
-/** An activity as the page sees it: Bot Framework fields, loosely typed (the bot's JSON, kept as sent). */
-export type StoredActivity = Record<string, unknown> & { id: string };
+/**
+ * An activity as the page sees it: Bot Framework fields, loosely typed (the bot's JSON, kept as
+ * sent). `visibleTo`: the one user of the room who may see it (admin output, sign-in links).
+ */
+export type StoredActivity = Record<string, unknown> & { id: string; visibleTo?: string };
+
+/** Whether `viewer` (a user name of the room, or nobody) may see this activity. */
+export function visibleFor(activity: StoredActivity, viewer: string | undefined): boolean {
+  return activity.visibleTo === undefined || (viewer !== undefined && activity.visibleTo === viewer);
+}
 
 export interface StoredRecord {
   id: string;
@@ -180,8 +188,11 @@ export class WebchatStore {
     return this.put(room, activity, 'update');
   }
 
-  /** Activities changed after revision `since`, in display order, read from Redis. */
-  async list(room: string, since: number): Promise<Listing> {
+  /**
+   * Activities changed after revision `since` that `viewer` may see, in display order, read from
+   * Redis. Without a viewer, only what every user of the room sees.
+   */
+  async list(room: string, since: number, viewer?: string): Promise<Listing> {
     try {
       const raw = await this.scripted.chatsoarWebchatList(...this.keys(room), since, this.cap * 2);
       const revision = Number(raw[0]);
@@ -196,14 +207,14 @@ export class WebchatStore {
         this.remember(room, record, revision);
       }
       activities.sort((a, b) => a.seq - b.seq);
-      return { room, revision, reset, activities };
+      return { room, revision, reset, activities: activities.filter((r) => visibleFor(r.activity, viewer)) };
     } catch (err) {
       // Redis is away: answer with what this process has seen (the page keeps polling).
       const mem = this.memory.get(room);
       if (!mem) throw err;
       const reset = since > mem.revision;
       const from = reset ? 0 : since;
-      const activities = [...mem.records.values()].filter((r) => r.revision > from).sort((a, b) => a.seq - b.seq);
+      const activities = [...mem.records.values()].filter((r) => r.revision > from && visibleFor(r.activity, viewer)).sort((a, b) => a.seq - b.seq);
       return { room, revision: mem.revision, reset, activities };
     }
   }
@@ -212,10 +223,10 @@ export class WebchatStore {
    * Like list, but when nothing changed waits up to `waitMs` for a change: woken at once by writes
    * in this process, and checking Redis every `pollMs` for writes by other processes.
    */
-  async wait(room: string, since: number, waitMs: number): Promise<Listing> {
+  async wait(room: string, since: number, waitMs: number, viewer?: string): Promise<Listing> {
     const deadline = Date.now() + Math.max(0, waitMs);
     for (;;) {
-      const listing = await this.list(room, since);
+      const listing = await this.list(room, since, viewer);
       if (listing.activities.length || listing.reset || this.closed || Date.now() >= deadline) return listing;
       await new Promise<void>((resolve) => {
         const done = (): void => {

@@ -1,4 +1,4 @@
-/** Azure API authentication (DECISIONS 27): refresh-token grant when the instance has one, else client credentials. */
+/** Azure API authentication (behaviour.md 27): refresh-token grant when the instance has one, else client credentials. */
 import { createHash } from 'node:crypto';
 import type { ActionContext } from '../kit/context';
 import { requestToken } from '../kit/oauth';
@@ -30,19 +30,19 @@ function delegatedKey(parts: string[]): string {
 }
 
 /** `fresh`: always run the grant (the renewal job must rotate the refresh token, not reuse a cached access token). */
-export async function azureToken(ctx: Pick<ActionContext, 'instance' | 'http' | 'saveInstanceParam'>, opts: { fresh?: boolean } = {}): Promise<string> {
+export async function azureToken(ctx: Pick<ActionContext, 'environment' | 'instance' | 'http' | 'saveInstanceParam'>, opts: { fresh?: boolean } = {}): Promise<string> {
   const inst = ctx.instance;
   const refreshToken = inst['refresh-token'] ? String(inst['refresh-token']) : undefined;
   const login = loginOf(inst);
   const scope = (refreshToken ? [...scopesOf(inst), 'offline_access'] : scopesOf(inst)).join(' ');
-  const keyFor = (rt: string) => delegatedKey([login.loginRoot, login.tenant, login.clientId, scope, rt]);
+  const keyFor = (rt: string) => delegatedKey([ctx.environment, login.loginRoot, login.tenant, login.clientId, scope, rt]);
   if (refreshToken && !opts.fresh) {
     const hit = delegated.get(keyFor(refreshToken));
     if (hit && hit.expiresAt - 60_000 > Date.now()) return hit.accessToken;
   }
-  const token = await requestToken(ctx.http, { ...login, scope, refreshToken });
+  const token = await requestToken(ctx.http, { environment: ctx.environment, ...login, scope, refreshToken });
   if (refreshToken) {
-    // A rotated refresh token is stored at once, before anything else (DECISIONS 36).
+    // A rotated refresh token is stored at once, before anything else (behaviour.md 36).
     if (token.refreshToken && token.refreshToken !== refreshToken) await ctx.saveInstanceParam('refresh-token', token.refreshToken);
     for (const [k, v] of delegated) if (v.expiresAt < Date.now()) delegated.delete(k);
     delegated.set(keyFor(token.refreshToken ?? refreshToken), { accessToken: token.accessToken, expiresAt: token.expiresAt });

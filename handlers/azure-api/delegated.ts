@@ -1,7 +1,7 @@
 /**
  * The delegated (authorization code + PKCE) sign-in of the Azure API seed: the authorize URL of
  * Get Authorization, and the redemption of its redirect by Generate Token (which `GET /oauth/callback` runs).
- * The refresh token is stored encrypted at once and never shown (DECISIONS 26, 36).
+ * The refresh token is stored encrypted at once and never shown (behaviour.md 26, 36).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { reasonOf, UpstreamError } from '../kit/errors';

@@ -1,6 +1,6 @@
 /**
  * Azure API 1.0 (seed: azure-api) — the integration instance's parameters and its catalogue.
- * Platform-only parameters (Instance Name, Description, Run Remotely) are left out (DECISIONS 4).
+ * Platform-only parameters (Instance Name, Description, Run Remotely) are left out (behaviour.md 4).
  */
 import { param, type IntegrationSpec, type ParamSpec } from '../kit/spec';
 import { spec as executeHttpRequest } from './actions/execute-http-request';
@@ -57,14 +57,14 @@ export const instanceParams: ParamSpec[] = [
   param('Redirect URL', {
     type: 'url',
     required: false,
-    // CONTRACT §4: `$PUBLIC_URL` is replaced by the PUBLIC_URL of CONTRACT §2 at run time.
+    // contract.md §4: `$PUBLIC_URL` is replaced by the PUBLIC_URL of contract.md §2 at run time.
     default: `${PUBLIC_URL_PLACEHOLDER}/oauth/callback`,
     description: 'The redirect URI associated with the Microsoft Entra ID application.',
   }),
   param('Test URL', {
     type: 'url',
     required: true,
-    // DECISIONS 28: `<Microsoft Graph API Root>` is replaced by the instance's Microsoft Graph API Root.
+    // behaviour.md 28: `<Microsoft Graph API Root>` is replaced by the instance's Microsoft Graph API Root.
     default: `${GRAPH_ROOT_PLACEHOLDER}/v1.0/organization`,
     description: 'The URL used to validate the authentication to Azure API using a GET request.',
   }),
@@ -74,7 +74,7 @@ export const instanceParams: ParamSpec[] = [
     default: ['https://graph.microsoft.com/.default'],
     description: 'A comma-separated list of the scopes for the Azure API authentication.',
   }),
-  // DECISIONS 30: origins Execute HTTP Request may reach beyond the configured roots (not in the seed).
+  // behaviour.md 30: origins Execute HTTP Request may reach beyond the configured roots (not in the seed).
   param('HTTP Allow List', {
     type: 'list',
     required: false,

@@ -1,5 +1,5 @@
 /**
- * Pending delegated sign-ins (DECISIONS 36): the OAuth `state` handed out by Get Authorization,
+ * Pending delegated sign-ins (behaviour.md 36): the OAuth `state` handed out by Get Authorization,
  * tied to the environment and user that asked, with the PKCE verifier kept server-side. Single
  * use and short-lived, in Redis under `<prefix>oauth:<state>`.
  */

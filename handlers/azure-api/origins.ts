@@ -1,6 +1,6 @@
 /**
  * Which origins the Azure API instance names: they make up the environment's SSRF allow-list
- * (DECISIONS 30) and are the only hosts that receive the integration's token.
+ * (behaviour.md 30) and are the only hosts that receive the integration's token.
  */
 import type { ActionContext } from '../kit/context';
 import { normalizeOrigin } from '../kit/ssrf';
@@ -22,12 +22,12 @@ export function configuredOrigins(instance: Record<string, unknown>): string[] {
 }
 
 /**
- * The allow-list: configured roots, the instance's `http-allow-list`, and the environment's own
- * `http-allow-list` when the runtime passes it as `ctx.allowList`.
+ * The allow-list the runtime passes as `ctx.allowList` (store/allow-list.ts): the configured roots
+ * and `http-allow-list`s the operator trusts. A root a chat admin set is not on it, so a name they
+ * chose never reaches a non-public address (public ones need no allow-list).
  */
 export function allowListOf(ctx: ActionContext): string[] {
-  const fromEnvironment = ctx.allowList ?? [];
-  return origins([...configuredOrigins(ctx.instance), ctx.instance['http-allow-list'], fromEnvironment]);
+  return origins([ctx.allowList ?? []]);
 }
 
 /**

@@ -1,5 +1,5 @@
 /**
- * What every connector does with its events' fields (DECISIONS 16, 18): read a field by name,
+ * What every connector does with its events' fields (behaviour.md 16, 18): read a field by name,
  * the environment label (Environment Field Name + Environment Regex Pattern, on RE2), `[field]`
  * name templates.
  */

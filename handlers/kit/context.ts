@@ -12,7 +12,7 @@ export interface ActionContext {
   log: Logger;
   /** Reports progress; the outbox coalesces updates into the chat message. */
   progress(done: number, total: number, text?: string): Promise<void>;
-  /** Files root (DECISIONS 6) for this job. */
+  /** Files root (behaviour.md 6) for this job: its environment's own, FILES_DIR/<environment>/. */
   files: FileStore;
   /** State returned by the previous poll of an async action; undefined on the first run. */
   state?: unknown;
@@ -23,22 +23,23 @@ export interface ActionContext {
   /** Stores a secret-valued instance parameter (e.g. a rotated refresh token), encrypted. */
   saveInstanceParam(id: string, value: string): Promise<void>;
   /**
-   * The environment's SSRF allow-list (DECISIONS 30): the origins of every configured root and
+   * The environment's SSRF allow-list (behaviour.md 30): the origins of every configured root and
    * endpoint of its integrations plus its `http-allow-list`.
    */
   allowList?: string[];
-  /** Public base URL (CONTRACT §2 PUBLIC_URL). */
+  /** Public base URL (contract.md §2 PUBLIC_URL). */
   publicUrl: string;
   /** Job metadata: who asked and where. */
   job: { id: string; requestedBy: string; conversationId: string; dryRun: boolean; timeoutAt: number };
 }
 
 export interface FileStore {
+  /** The environment's files root (absolute); nothing outside it is reachable. */
   root: string;
   /**
-   * Resolves a user-given path inside the root; throws UserError when it leaves it (DECISIONS 32).
+   * Resolves a user-given path inside the root; throws UserError when it leaves it (behaviour.md 32).
    * A bare file name that names nothing in the root resolves to the file of that name the bot
-   * posted in the thread the command was typed in (DECISIONS 6), checked the same way.
+   * posted in the thread the command was typed in (behaviour.md 6), checked the same way.
    */
   resolve(userPath: string): string;
   /** Writes bytes under the job's folder; returns the path relative to the root. */

@@ -47,7 +47,7 @@ export class RefusedError extends CodedError {
   readonly code = ErrorCode.Refused;
 }
 
-/** A one-line reason for any thrown value, never a stack trace (DECISIONS 1). */
+/** A one-line reason for any thrown value, never a stack trace (behaviour.md 1). */
 export function reasonOf(err: unknown): string {
   const raw = err instanceof Error ? err.message : typeof err === 'string' ? err : JSON.stringify(err);
   const line = (raw ?? 'unknown error').split('\n').map((s) => s.trim()).filter(Boolean).join(' ');

@@ -1,10 +1,15 @@
 /**
- * The one HTTP layer for remote services: timeouts, Verify SSL, 429/5xx retries honouring
- * Retry-After, and one-line failure reasons. Used by every client in handlers/.
+ * The one HTTP layer for remote services: the SSRF guard on every connection, timeouts, Verify
+ * SSL, 429/5xx retries honouring Retry-After, and one-line failure reasons. Used by every client
+ * in handlers/ (actions, Ping, connectors, token endpoints, proxies).
  */
 import { Agent, request as undiciRequest, type Dispatcher } from 'undici';
-import { UnreachableError } from './errors';
+import { CodedError, UnreachableError, UpstreamError } from './errors';
+import { describeNetworkError, hostOf } from './network-error';
+import { guardedConnector, SsrfGuard, type OriginTrust, type Resolver } from './ssrf';
 import { retryAfterMs, sleep } from './wait';
+
+export { describeNetworkError } from './network-error';
 
 export interface HttpRequest {
   method?: string;
@@ -18,6 +23,21 @@ export interface HttpRequest {
   /** Retries on 429/5xx (default 3; 0 for non-idempotent requests). */
   retries?: number;
   signal?: AbortSignal;
+  /** Largest response body read (default MAX_RESPONSE_BYTES); a larger one fails with ResponseTooLargeError. */
+  maxBytes?: number;
+}
+
+/** Largest answer of a JSON API read into memory (a caller expecting more, e.g. an attachment, says so). */
+export const MAX_RESPONSE_BYTES = 50 * 1024 * 1024;
+
+/** A remote answered more than the caller reads: the rest is not downloaded, and a new try would get the same. */
+export class ResponseTooLargeError extends UpstreamError {
+  constructor(limit: number, url: string) {
+    super(`The response from ${hostOf(url)} is larger than ${Math.round(limit / 1024 / 1024)} MB; it was not read.`, 502);
+  }
+  override get retryable(): boolean {
+    return false;
+  }
 }
 
 export interface HttpResponse {
@@ -33,49 +53,79 @@ export interface HttpClient {
   send(req: HttpRequest): Promise<HttpResponse>;
 }
 
-const agents = new Map<boolean, Agent>();
-function agentFor(verifySsl: boolean): Agent {
-  let agent = agents.get(verifySsl);
-  if (!agent) {
-    agent = new Agent({ connect: { rejectUnauthorized: verifySsl }, keepAliveTimeout: 10_000 });
-    agents.set(verifySsl, agent);
-  }
-  return agent;
-}
-
 function flattenHeaders(h: Dispatcher.ResponseData['headers']): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(h)) if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);
   return out;
 }
 
-/** Turns a low-level network failure into one line naming the host and what went wrong. */
-export function describeNetworkError(err: unknown, url: string): string {
-  const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
-  const code = e?.cause?.code ?? e?.code ?? '';
-  const host = (() => {
-    try {
-      return new URL(url).host;
-    } catch {
-      return url;
-    }
-  })();
-  if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|SSL|TLS|ERR_TLS/i.test(code) || /certificate/i.test(e?.cause?.message ?? e?.message ?? '')) {
-    return `TLS certificate verification failed for ${host} (${code || 'certificate error'}). Turn Verify SSL off only if you trust this host.`;
+/** The body, refused as soon as it is known to be over `limit` (declared length, or bytes as they arrive). */
+async function readCapped(res: Dispatcher.ResponseData, limit: number, url: string): Promise<Buffer> {
+  // Destroying the body early makes undici emit an abort error nobody else listens for.
+  res.body.on('error', () => undefined);
+  const declared = Number(res.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) {
+    res.body.destroy();
+    throw new ResponseTooLargeError(limit, url);
   }
-  if (code === 'ECONNREFUSED') return `Connection refused by ${host}.`;
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `Host ${host} could not be resolved.`;
-  if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return `Request to ${host} timed out.`;
-  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return `Connection to ${host} was reset.`;
-  return `Request to ${host} failed: ${(e?.cause?.message ?? e?.message ?? String(err)).split('\n')[0]}`;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of res.body) {
+    size += (chunk as Buffer).length;
+    // Leaving the loop destroys the body: the connection is closed, nothing more is read.
+    if (size > limit) throw new ResponseTooLargeError(limit, url);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks, size);
+}
+
+export interface GuardOptions {
+  /**
+   * Origins the operator named (CONFIG_FILE, TRUSTED_ORIGINS) may resolve to non-public
+   * addresses; without it only public addresses are reached.
+   */
+  trusted?: OriginTrust;
+  /** DNS (tests). */
+  resolver?: Resolver;
 }
 
 export class UndiciHttpClient implements HttpClient {
-  /**
-   * `dispatcherFor`: the connection pool per Verify SSL setting (direct, or a proxy's);
-   * `via`: said after a network error (e.g. which proxy the request went through).
-   */
-  constructor(private readonly dispatcherFor: (verifySsl: boolean) => Dispatcher = agentFor, private readonly via = '') {}
+  /** Checks every new connection (and, through a proxy, every target) before a byte is sent. */
+  readonly guard: SsrfGuard;
+  private readonly dispatchers = new Map<boolean, Dispatcher>();
+
+  constructor(readonly guardOptions: GuardOptions = {}) {
+    this.guard = new SsrfGuard({ allowList: [], trusted: guardOptions.trusted, resolver: guardOptions.resolver });
+  }
+
+  /** The connection pool per Verify SSL setting, connecting only where the guard allows. */
+  protected makeDispatcher(verifySsl: boolean): Dispatcher {
+    return new Agent({ connect: guardedConnector(this.guard, { rejectUnauthorized: verifySsl }), keepAliveTimeout: 10_000 });
+  }
+
+  /** Said after a network error (e.g. which proxy the request went through). */
+  protected get via(): string {
+    return '';
+  }
+
+  /** Runs before each request; a client whose connections do not go to the target itself checks the target here. */
+  protected async beforeSend(_url: string): Promise<void> {}
+
+  private dispatcherFor(verifySsl: boolean): Dispatcher {
+    let d = this.dispatchers.get(verifySsl);
+    if (!d) {
+      d = this.makeDispatcher(verifySsl);
+      this.dispatchers.set(verifySsl, d);
+    }
+    return d;
+  }
+
+  /** Closes the connection pools (a stopping process). */
+  async close(): Promise<void> {
+    const open = [...this.dispatchers.values()];
+    this.dispatchers.clear();
+    await Promise.all(open.map((d) => d.close()));
+  }
 
   async send(req: HttpRequest): Promise<HttpResponse> {
     const retries = req.retries ?? 3;
@@ -90,6 +140,7 @@ export class UndiciHttpClient implements HttpClient {
   private async once(req: HttpRequest): Promise<HttpResponse> {
     const timeout = req.timeoutMs ?? 60_000;
     try {
+      await this.beforeSend(req.url);
       const res = await undiciRequest(req.url, {
         method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
         headers: req.headers,
@@ -99,9 +150,11 @@ export class UndiciHttpClient implements HttpClient {
         bodyTimeout: timeout,
         signal: req.signal,
       });
-      const body = Buffer.from(await res.body.arrayBuffer());
+      const body = await readCapped(res, req.maxBytes ?? MAX_RESPONSE_BYTES, req.url);
       return makeResponse(res.statusCode, flattenHeaders(res.headers), body, req.url);
     } catch (err) {
+      // The guard's refusals (and too-large answers) are already one line for the user.
+      if (err instanceof CodedError) throw err;
       throw new UnreachableError(`${describeNetworkError(err, req.url)}${this.via}`);
     }
   }
@@ -118,4 +171,5 @@ export function makeResponse(status: number, headers: Record<string, string>, bo
   };
 }
 
+/** Public addresses only: the runtime builds its own client that also reaches the operator's trusted origins. */
 export const http: HttpClient = new UndiciHttpClient();

@@ -9,6 +9,8 @@ import { UpstreamError } from './errors';
 import type { HttpClient } from './http';
 
 export interface TokenRequest {
+  /** Whose credentials these are: cached tokens are never shared between environments. */
+  environment: string;
   loginRoot: string;
   tenant: string;
   clientId: string;
@@ -50,7 +52,7 @@ export function aadReason(status: number, body: string): string {
 }
 
 export async function requestToken(http: HttpClient, req: TokenRequest): Promise<TokenResponse> {
-  const key = JSON.stringify([tokenUrl(req), req.clientId, req.scope, req.resource, req.refreshToken ? 'rt' : 'cc', createHash('sha256').update(req.clientSecret ?? req.clientAssertion ?? '').digest('hex')]);
+  const key = JSON.stringify([req.environment, tokenUrl(req), req.clientId, req.scope, req.resource, req.refreshToken ? 'rt' : 'cc', createHash('sha256').update(req.clientSecret ?? req.clientAssertion ?? '').digest('hex')]);
   const hit = cache.get(key);
   if (hit && hit.expiresAt - 60_000 > Date.now() && !req.refreshToken) return hit;
 

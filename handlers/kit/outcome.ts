@@ -9,7 +9,7 @@ export interface ResultTable {
 export interface ResultFile {
   /** Display name in the thread (sanitised before it touches the disk). */
   name: string;
-  /** Path relative to the files root (DECISIONS 6). */
+  /** Path relative to the files root (behaviour.md 6). */
   path: string;
   title?: string;
 }
@@ -17,7 +17,7 @@ export interface ResultFile {
 export interface ActionResult {
   kind: 'result';
   isSuccess: boolean;
-  /** The seed's output message(s), placeholders filled; several lines joined by "\n" (DECISIONS 3). */
+  /** The seed's output message(s), placeholders filled; several lines joined by "\n" (behaviour.md 3). */
   message: string;
   json?: unknown;
   tables?: ResultTable[];

@@ -1,5 +1,5 @@
 /**
- * What a connector cycle or a job run gets (CONTRACT §5, DECISIONS 4, 18, 24, 29, 33). The
+ * What a connector cycle or a job run gets (contract.md §5, behaviour.md 4, 18, 24, 29, 33). The
  * runtime (queue/connectors.worker.ts) builds it; connectors and jobs never touch Redis, BullMQ or
  * a chat SDK. Exactly once: what a connector hands to `post`, marks with `dedup.add` or stages
  * with `checkpoint.set` is committed together when the cycle ends (or stops at its time bound),
@@ -18,11 +18,11 @@ export interface AlertButton {
   style?: 'positive' | 'destructive' | 'default';
 }
 
-/** One alert: one source event (DECISIONS 33), posted once as a card. */
+/** One alert: one source event (behaviour.md 33), posted once as a card. */
 export interface Alert {
   /** The source event's id: the dedup key, unique within the connector. */
   id: string;
-  /** Alert name: the template's, or the default (DECISIONS 18). */
+  /** Alert name: the template's, or the default (behaviour.md 18). */
   name: string;
   /** When the source event happened (ISO 8601). */
   time?: string;
@@ -80,19 +80,19 @@ export interface ScheduleBase {
   /** Files root, in this connector's or job's own folder. */
   files: FileStore;
   publicUrl: string;
-  /** One line to the environment's admin channel (CONTRACT §5 admin-channel). */
+  /** One line to the environment's admin channel (contract.md §5 admin-channel). */
   warnAdmin(text: string): Promise<void>;
 }
 
 export interface ConnectorContext extends ScheduleBase {
   /**
    * The environment's integration instance (defaults filled, secrets opened) with the
-   * connector's own connection parameters laid over it (DECISIONS 17).
+   * connector's own connection parameters laid over it (behaviour.md 17).
    */
   instance: Record<string, unknown>;
   /** Channel id the alerts go to, e.g. `slack:C0123`. */
   channel: string;
-  /** Connector rules (DECISIONS 19). */
+  /** Connector rules (behaviour.md 19). */
   rules: { whitelist: string[]; blacklist: string[]; dynamicList: string[] };
   /** Opaque per-connector progress; `set` is applied only after this cycle's alerts are queued. */
   checkpoint: {
@@ -105,11 +105,11 @@ export interface ConnectorContext extends ScheduleBase {
     /** Marked when this cycle commits. */
     add(keys: string[], set: string): void;
   };
-  /** Hands alerts to the channel: duplicates dropped, a flood grouped into one digest (DECISIONS 18). */
+  /** Hands alerts to the channel: duplicates dropped, a flood grouped into one digest (behaviour.md 18). */
   post(alerts: Alert[]): Promise<PostResult>;
   /** Runs after this cycle's alerts are safely queued (e.g. Mark Emails as Read). */
   afterCommit(fn: () => Promise<void>): void;
-  /** One warning to the connector's channel while `key`'s condition lasts (DECISIONS 24). */
+  /** One warning to the connector's channel while `key`'s condition lasts (behaviour.md 24). */
   warnChannelOnce(key: string, text: string): Promise<void>;
   /** The condition of `key` is over: a later occurrence warns again. */
   clearWarning(key: string): Promise<void>;
@@ -117,7 +117,7 @@ export interface ConnectorContext extends ScheduleBase {
 
 /** A job gets what a connector gets (its channel: the admin channel) and the environments. */
 export interface JobContext extends ConnectorContext {
-  /** Environments as a job sees them (the renewal job works across environments, DECISIONS 29). */
+  /** Environments as a job sees them (the renewal job works across environments, behaviour.md 29). */
   environments: {
     list(): Promise<string[]>;
     /** An integration instance with defaults filled and secrets opened (in memory only). */

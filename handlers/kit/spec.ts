@@ -35,13 +35,13 @@ export type ParamType =
 export type ParamValue = string | number | boolean | string[] | unknown;
 
 export interface ParamSpec {
-  /** slug of displayName (CONTRACT §4); the `--<id>` of the grammar and the config key. */
+  /** slug of displayName (contract.md §4); the `--<id>` of the grammar and the config key. */
   id: string;
   /** The seed's display name, verbatim. */
   displayName: string;
   type: ParamType;
   required: boolean;
-  /** The seed's default (or DECISIONS' / CONTRACT's where the seed lost it). Typed as the param. */
+  /** The seed's default (or behaviour.md's / contract.md's where the seed lost it). Typed as the param. */
   default?: string | number | boolean | string[];
   /** Secrets are encrypted at rest, never logged, never echoed. */
   secret?: boolean;
@@ -53,7 +53,7 @@ export interface ParamSpec {
   aliases?: string[];
   /**
    * When not given, the value comes from the integration instance's parameter with this id
-   * (e.g. mailbox params default to `default-mailbox`, DECISIONS 7).
+   * (e.g. mailbox params default to `default-mailbox`, behaviour.md 7).
    */
   defaultFromInstance?: string;
 }
@@ -86,7 +86,11 @@ export interface ActionSpec {
   writes?: (params: Record<string, unknown>) => boolean;
   /** Supports `--dry-run`. */
   dryRun?: boolean;
-  /** Runs on User entities given as `--user a@x.com,b@x.com` (CONTRACT §4). */
+  /** Only an admin of the environment may run it (it replaces the environment's credentials). */
+  adminOnly?: boolean;
+  /** Its messages go only to the user who ran it, never into the channel (e.g. a sign-in link). */
+  privateResult?: boolean;
+  /** Runs on User entities given as `--user a@x.com,b@x.com` (contract.md §4). */
   entity?: 'user';
   messages: OutputMessages;
   /** The seed has a JSON result; an example of it, when the seed shows one. */
@@ -116,11 +120,11 @@ export interface ConnectorSpec {
   name: string;
   description: string;
   params: ParamSpec[];
-  /** Maps connector connection params to the instance param ids (DECISIONS 17). */
+  /** Maps connector connection params to the instance param ids (behaviour.md 17). */
   instanceParamMap?: Record<string, string>;
   /** One cycle: fetch what is new since the checkpoint and post it (present once implemented). */
   run?(ctx: ConnectorContext, params: Record<string, unknown>): Promise<ScheduleRunSummary>;
-  /** A configuration the connector refuses, as one line (DECISIONS 24); null when acceptable. */
+  /** A configuration the connector refuses, as one line (behaviour.md 24); null when acceptable. */
   validate?: (params: Record<string, unknown>) => string | null;
 }
 
@@ -148,7 +152,7 @@ export interface IntegrationSpec {
   jobs: JobSpec[];
 }
 
-/** CONTRACT §4 slug: lowercase; every run outside [a-z0-9] becomes one `-`; no `-` at either end. */
+/** contract.md §4 slug: lowercase; every run outside [a-z0-9] becomes one `-`; no `-` at either end. */
 export function slug(text: string): string {
   return text
     .toLowerCase()

@@ -1,5 +1,5 @@
 /**
- * The SSRF guard (DECISIONS 30) for URLs a user types: only http/https; a host that resolves to a
+ * The SSRF guard (behaviour.md 30) for URLs a user types: only http/https; a host that resolves to a
  * loopback, private, link-local, CGNAT, multicast, metadata or otherwise reserved address is
  * refused unless its origin is on the environment's allow-list. The host is resolved once and the
  * connection goes to the address that was checked (`sendPinned`), so DNS rebinding cannot swap it.
@@ -8,10 +8,11 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
+import { buildConnector } from 'undici';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { RefusedError, UnreachableError, UserError } from './errors';
-import { describeNetworkError } from './http';
+import { describeNetworkError } from './network-error';
 
 export type AddressKind = 'loopback' | 'private' | 'link-local' | 'CGNAT' | 'multicast' | 'metadata' | 'unspecified' | 'broadcast' | 'reserved';
 
@@ -183,18 +184,32 @@ export interface PinnedTarget {
   /** The address that was checked; the connection goes there and nowhere else. */
   address: string;
   family: 4 | 6;
+  /** Every address the host resolved to, all checked (a connection may pick any: IPv4 or IPv6). */
+  addresses: ResolvedAddress[];
   allowListed: boolean;
 }
 
 export type HopKind = 'Request' | 'Redirect';
 
+/** A refusal because the address is not public: says which kind, so a caller can word its own line. */
+export class NonPublicAddressError extends RefusedError {
+  constructor(message: string, readonly kind: AddressKind, readonly address?: string) {
+    super(message);
+  }
+}
+
+/** Whether the operator named an origin (CONFIG_FILE, TRUSTED_ORIGINS): then it may be non-public. */
+export type OriginTrust = (origin: string) => boolean | Promise<boolean>;
+
 export class SsrfGuard {
   private readonly allow: Set<string>;
   private readonly resolve: Resolver;
+  private readonly trusted?: OriginTrust;
 
-  constructor(opts: { allowList: Iterable<string>; resolver?: Resolver }) {
+  constructor(opts: { allowList: Iterable<string>; resolver?: Resolver; trusted?: OriginTrust }) {
     this.allow = new Set([...opts.allowList].map(normalizeOrigin).filter((o): o is string => !!o));
     this.resolve = opts.resolver ?? defaultResolver;
+    this.trusted = opts.trusted;
   }
 
   isAllowListed(url: URL): boolean {
@@ -214,16 +229,21 @@ export class SsrfGuard {
     }
     const host = bareHost(url);
     if (!host) throw new UserError(`${url.href.slice(0, 200)} has no host.`);
-    const allowListed = this.isAllowListed(url);
+    // Asked only when a non-public address turns up (the trust may be a Redis lookup).
+    let exempt: boolean | undefined;
+    const isExempt = async (): Promise<boolean> => {
+      if (exempt === undefined) exempt = this.isAllowListed(url) || (!!this.trusted && (await this.trusted(originOf(url))));
+      return exempt;
+    };
     const refuse = (why: AddressKind, address?: string): never => {
       const what = address && address !== host ? `${why} address ${address}` : `${why} address`;
-      throw new RefusedError(`${kind} to ${shown(url)} refused: ${what} not on this environment's allow-list.`);
+      throw new NonPublicAddressError(`${kind} to ${shown(url)} refused: ${what} not on this environment's allow-list.`, why, address ?? host);
     };
 
     const family = isIP(host);
-    if (!allowListed && !family) {
+    if (!family) {
       const byName = classifyName(host);
-      if (byName) refuse(byName);
+      if (byName && !(await isExempt())) refuse(byName);
     }
     let addresses: ResolvedAddress[];
     if (family) {
@@ -236,16 +256,47 @@ export class SsrfGuard {
       }
       if (!addresses.length) throw new UnreachableError(`Host ${host} could not be resolved.`);
     }
-    if (!allowListed) {
-      // Every address a name resolves to must be public: an attacker's DNS may list a private one second.
-      for (const a of addresses) {
-        const why = classifyAddress(a.address);
-        if (why) refuse(why, a.address);
-      }
+    // Every address a name resolves to must be public: an attacker's DNS may list a private one second.
+    for (const a of addresses) {
+      const why = classifyAddress(a.address);
+      if (why && !(await isExempt())) refuse(why, a.address);
     }
     const first = addresses[0]!;
-    return { url, address: first.address, family: first.family, allowListed };
+    return { url, address: first.address, family: first.family, addresses, allowListed: exempt ?? this.isAllowListed(url) };
   }
+}
+
+// ------------------------------------------------------------------ pooled connections to checked addresses
+
+/** A `lookup` that answers only with addresses the guard checked. */
+function checkedLookup(addresses: ResolvedAddress[]): LookupFunction {
+  return ((_name: string, opts: { all?: boolean }, cb: (...args: unknown[]) => void) => {
+    if (opts?.all) cb(null, addresses.map((a) => ({ address: a.address, family: a.family })));
+    else cb(null, addresses[0]!.address, addresses[0]!.family);
+  }) as unknown as LookupFunction;
+}
+
+/**
+ * An undici connector that checks each new connection's origin with the guard and connects only to
+ * the addresses it checked (TLS still verifies the host name; IPv4/IPv6 fallback among them
+ * still works). Pools reuse only connections made this way.
+ */
+export function guardedConnector(guard: SsrfGuard, tls: { rejectUnauthorized: boolean }): buildConnector.connector {
+  return (opts, callback) => {
+    const host = opts.hostname.replace(/^\[|\]$/g, '');
+    const literal = isIP(host) === 6 ? `[${host}]` : host;
+    let url: URL;
+    try {
+      url = new URL(`${opts.protocol}//${literal}${opts.port ? `:${opts.port}` : ''}/`);
+    } catch (err) {
+      callback(err as Error, null);
+      return;
+    }
+    guard.check(url).then(
+      (target) => buildConnector({ ...tls, lookup: checkedLookup(target.addresses) })(opts, callback),
+      (err: Error) => callback(err, null),
+    );
+  };
 }
 
 // ------------------------------------------------------------------ one request to a checked address
@@ -334,6 +385,12 @@ export function sendPinned(target: PinnedTarget, req: PinnedRequest): Promise<Pi
     });
     r.on('error', fail);
     r.on('response', (res) => {
+      // A declared length over the limit is refused before a byte of the body is read (a HEAD answer has no body).
+      if (String(req.method).toUpperCase() !== 'HEAD' && Number(res.headers['content-length']) > req.maxBytes) {
+        fail(new BodyTooLargeError(req.maxBytes));
+        r.destroy();
+        return;
+      }
       const chunks: Buffer[] = [];
       let size = 0;
       const body = decoded(res);

@@ -1,5 +1,5 @@
 /**
- * User-given regular expressions (DECISIONS 16): always RE2, never the JS engine, so no pattern
+ * User-given regular expressions (behaviour.md 16): always RE2, never the JS engine, so no pattern
  * can make a worker hang. A pattern RE2 cannot take (back-references, look-arounds) is refused
  * with a one-line UserError naming the parameter.
  *

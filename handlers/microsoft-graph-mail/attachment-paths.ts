@@ -1,5 +1,5 @@
 /**
- * Attachments Paths (DECISIONS 6, 32): user paths resolved inside the files root — relative ones
+ * Attachments Paths (behaviour.md 6, 32): user paths resolved inside the files root — relative ones
  * from the root, absolute ones only when they lie in it; `..` and symlinks that leave it are
  * refused (UserError). Paths that resolve inside but name no file are reported as missing.
  *

@@ -1,7 +1,7 @@
 /**
  * What Delete Email and Move Email To Folder share: find the matches in each mailbox (every page,
  * before changing anything, so paging is not disturbed by the changes), act on each match (or,
- * with --dry-run, only list them), and one report with the seed's messages (DECISIONS 3, 34, 38).
+ * with --dry-run, only list them), and one report with the seed's messages (behaviour.md 3, 34, 38).
  */
 import type { ActionContext } from '../kit/context';
 import { reasonOf, UpstreamError } from '../kit/errors';

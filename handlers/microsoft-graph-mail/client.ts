@@ -80,6 +80,7 @@ export class GraphClient {
 
   private async token(): Promise<string> {
     const t = await requestToken(this.ctx.http, {
+      environment: this.ctx.environment,
       loginRoot: this.inst.loginRoot,
       tenant: this.inst.tenant,
       clientId: this.inst.clientId,
@@ -94,7 +95,7 @@ export class GraphClient {
   private split(path: string): { version: string; url: string } {
     let rel = path;
     if (/^https?:\/\//i.test(path)) {
-      // nextLinks are absolute; they must stay on the configured endpoint (CONTRACT §4).
+      // nextLinks are absolute; they must stay on the configured endpoint (contract.md §4).
       if (!path.toLowerCase().startsWith(`${this.root.toLowerCase()}/`)) throw new UpstreamError(`Microsoft Graph returned a link outside the configured endpoint ${this.root}.`, 502);
       rel = path.slice(this.root.length);
     }

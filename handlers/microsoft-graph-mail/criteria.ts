@@ -1,6 +1,6 @@
 /**
  * The seed's search criteria, shared by Search Emails, Delete Email and Move Email To Folder:
- * Mail IDs (`id` or `internetMessageId`; they override the other filters, DECISIONS 9), Subject
+ * Mail IDs (`id` or `internetMessageId`; they override the other filters, behaviour.md 9), Subject
  * Filter (contains), Sender Filter (equals), Time Frame (minutes), Only Unread — as one Graph
  * `$filter` on a folder's messages (https://learn.microsoft.com/graph/api/user-list-messages).
  */

@@ -1,7 +1,7 @@
 /**
  * "GCP Bucket" as a destination or source (Download Destination, Attachment Location). chatsoar's
  * actions see no object store yet, so they use the local files root, as the seed's fallback says,
- * and say so in one line (DECISIONS 6).
+ * and say so in one line (behaviour.md 6).
  */
 import type { ActionContext } from '../kit/context';
 

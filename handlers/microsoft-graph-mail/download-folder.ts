@@ -1,14 +1,14 @@
 /**
- * A folder inside the files root that attachments are saved to (Download Path, DECISIONS 6, 32).
+ * A folder inside the files root that attachments are saved to (Download Path, behaviour.md 6, 32).
  * Names from mail are made safe (`/` and `\` become `_` as the seed says, then safeFileName drops
  * control and bidi characters and leading dots and spaces); the folder is checked with the files
  * root's own rule (assertInsideRoot) before and after it is created, and files are opened without
- * following a symlink, so nothing lands outside the root.
+ * following a symlink, so nothing lands outside the root. A download never overwrites a file: a
+ * name already there, on disk or earlier in the run, gets ` (1)`, ` (2)`…
  */
-import { constants } from 'node:fs';
-import { mkdir, open } from 'node:fs/promises';
-import { extname, join, relative, sep } from 'node:path';
-import { assertInsideRoot, safeFileName } from '../../lib/files';
+import { mkdir } from 'node:fs/promises';
+import { basename, relative, sep } from 'node:path';
+import { assertInsideRoot, safeFileName, writeUnique } from '../../lib/files';
 
 /** The seed's rule for attachment names, then the project's safe name. */
 export function attachmentFileName(name: string): string {
@@ -34,26 +34,15 @@ export class DownloadFolder {
     return this.ready;
   }
 
-  /** A name not used yet in this run: `a.pdf`, `a (2).pdf`, … */
-  private unique(name: string): string {
-    const ext = extname(name);
-    const stem = ext ? name.slice(0, -ext.length) : name;
-    let candidate = name;
-    for (let n = 2; this.used.has(candidate.toLowerCase()); n++) candidate = `${stem} (${n})${ext}`;
-    this.used.add(candidate.toLowerCase());
-    return candidate;
-  }
-
-  /** Saves bytes under a safe, unique name; returns the path relative to the files root. */
+  /**
+   * Saves bytes under a safe name that is new in the folder; returns the path relative to the
+   * files root. Names differing only in case count as the same within a run (a zip or a Windows
+   * share of the folder would merge them).
+   */
   async save(name: string, data: Buffer): Promise<string> {
     await this.prepare();
-    const file = join(this.dir, this.unique(attachmentFileName(name)));
-    const handle = await open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o640);
-    try {
-      await handle.writeFile(data);
-    } finally {
-      await handle.close();
-    }
+    const file = await writeUnique(this.dir, attachmentFileName(name), data, (candidate) => this.used.has(candidate.toLowerCase()));
+    this.used.add(basename(file).toLowerCase());
     return relative(this.root, file).split(sep).join('/');
   }
 }

@@ -1,5 +1,5 @@
 /**
- * `--dry-run` lines (DECISIONS 34): per mailbox, what would change — the count and, up to 20,
+ * `--dry-run` lines (behaviour.md 34): per mailbox, what would change — the count and, up to 20,
  * each mail's id and subject: `Dry run: would delete 1 email(s) in soc@x: AAMk… "Invoice"`.
  */
 import type { Message } from './lookup';

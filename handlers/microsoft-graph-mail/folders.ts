@@ -1,5 +1,5 @@
 /**
- * Folder names as users type them (DECISIONS 5): case-insensitive, nested paths `Inbox/sub/subsub`,
+ * Folder names as users type them (behaviour.md 5): case-insensitive, nested paths `Inbox/sub/subsub`,
  * and well-known names (`Inbox`, `Sent Items`, `Deleted Items`, `Junk Email`, `Drafts`, `Archive`),
  * which Graph takes in place of a folder id (https://learn.microsoft.com/graph/api/resources/mailfolder).
  */

@@ -9,7 +9,8 @@
  */
 import { getMaxListeners, setMaxListeners } from 'node:events';
 import { UnreachableError } from '../kit/errors';
-import type { HttpClient } from '../kit/http';
+import { MAX_RESPONSE_BYTES, ResponseTooLargeError, type HttpClient } from '../kit/http';
+import { MAX_ATTACHMENT_BYTES } from './attachment-paths';
 
 export interface SubRequest {
   method: string;
@@ -115,6 +116,14 @@ function retryAfterMs(headers: Record<string, string>, attempt: number, cap: num
 export function isRepeatableWrite(req: SubRequest): boolean {
   if (req.method === 'DELETE' || req.method === 'PATCH') return true;
   return req.method === 'POST' && /\/messages\/[^/?]+\/(move|markAsJunk|markAsNotJunk)(\?|$)/i.test(req.url);
+}
+
+/** An answer carrying one attachment or message of the largest size, base64-encoded in JSON. */
+const MAX_CONTENT_RESPONSE_BYTES = Math.ceil(MAX_ATTACHMENT_BYTES / 3) * 4 + 1024 * 1024;
+
+/** Requests whose answer may carry a whole attachment or message are read up to the attachment limit; others as any JSON API. */
+function maxBytesFor(reqs: SubRequest[]): number {
+  return reqs.some((r) => /attachments|\/\$value\b/i.test(r.url)) ? MAX_CONTENT_RESPONSE_BYTES : MAX_RESPONSE_BYTES;
 }
 
 /** Statuses after which a request is sent again. */
@@ -301,6 +310,7 @@ export class BatchScheduler {
         verifySsl: this.t.verifySsl,
         signal: this.t.signal,
         retries: 0,
+        maxBytes: maxBytesFor([req]),
       });
       this.settle(p, { status: res.status, headers: res.headers, body: parseBody(res.body, res.headers['content-type'] ?? '') });
     } catch (err) {
@@ -332,11 +342,23 @@ export class BatchScheduler {
         verifySsl: this.t.verifySsl,
         signal: this.t.signal,
         retries: 0,
+        maxBytes: maxBytesFor(chosen.map((p) => p.req)),
       });
       status = res.status;
       headers = res.headers;
       body = parseBody(res.body, res.headers['content-type'] ?? '');
     } catch (err) {
+      // Too large together (several attachments): each read is asked for alone; a write may have run, so it fails.
+      if (err instanceof ResponseTooLargeError && chosen.length > 1) {
+        for (const p of chosen) {
+          if (p.req.method !== 'GET') p.reject(err);
+          else {
+            this.envelopes++;
+            await this.sendOne(p, token);
+          }
+        }
+        return;
+      }
       this.networkFailure(chosen, err);
       return;
     }
@@ -371,7 +393,7 @@ export class BatchScheduler {
   private networkFailure(chosen: Pending[], err: unknown): void {
     for (const p of chosen) {
       p.attempts++;
-      if (p.req.method === 'GET' && p.attempts < this.maxAttempts && !this.t.signal?.aborted) this.requeue(p, Math.min(250 * 2 ** (p.attempts - 1), 8000));
+      if (p.req.method === 'GET' && p.attempts < this.maxAttempts && !this.t.signal?.aborted && !(err instanceof ResponseTooLargeError)) this.requeue(p, Math.min(250 * 2 ** (p.attempts - 1), 8000));
       else p.reject(err);
     }
   }

@@ -23,8 +23,8 @@ import { spec as waitForVoteEmailResults } from './actions/wait-for-vote-email-r
 import { spec as microsoftGraphMailConnector } from './connectors/microsoft-graph-mail-connector';
 
 /**
- * The seed's integration parameters; ids are the CONTRACT §5 config keys. Platform-only
- * parameters (Instance Name, Description, Run Remotely) are left out (DECISIONS 4).
+ * The seed's integration parameters; ids are the contract.md §5 config keys. Platform-only
+ * parameters (Instance Name, Description, Run Remotely) are left out (behaviour.md 4).
  */
 export const instanceParams: ParamSpec[] = [
   param('Azure AD endpoint', {

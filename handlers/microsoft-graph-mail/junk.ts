@@ -1,5 +1,5 @@
 /**
- * Mark Email as Junk / Not Junk (DECISIONS 13): the beta `markAsJunk` / `markAsNotJunk` actions
+ * Mark Email as Junk / Not Junk (behaviour.md 13): the beta `markAsJunk` / `markAsNotJunk` actions
  * (https://learn.microsoft.com/graph/api/message-markasjunk?view=graph-rest-beta), which also add
  * the sender to / remove it from the blocked senders and move the mail to Junk Email / Inbox.
  */

@@ -1,5 +1,5 @@
 /**
- * Finds messages in one mailbox by Graph `id` or by `internetMessageId` (DECISIONS 9, 38).
+ * Finds messages in one mailbox by Graph `id` or by `internetMessageId` (behaviour.md 9, 38).
  * An id that contains `@` or `<` is an internetMessageId (Graph ids are base64url and never do).
  */
 import { UpstreamError } from '../kit/errors';

@@ -1,6 +1,6 @@
 /**
- * Search Emails' "Matching Mails" table (DECISIONS 10: Mail ID, Subject, Sender, Receivers,
- * Received Date) and its JSON result (DECISIONS 9: every field, or the table's).
+ * Search Emails' "Matching Mails" table (behaviour.md 10: Mail ID, Subject, Sender, Receivers,
+ * Received Date) and its JSON result (behaviour.md 9: every field, or the table's).
  */
 import type { ResultTable } from '../kit/outcome';
 import type { Message, Recipient } from './lookup';

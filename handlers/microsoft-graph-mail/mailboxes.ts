@@ -105,7 +105,7 @@ export async function forEachMailbox<T>(
   return outcomes;
 }
 
-/** `a@x: 3, b@x: 1` (DECISIONS 3). */
+/** `a@x: 3, b@x: 1` (behaviour.md 3). */
 export function mailboxCounts(items: Array<{ mailbox: string; count: number }>): string {
   return items.map((i) => `${i.mailbox}: ${i.count}`).join(', ');
 }

@@ -1,6 +1,6 @@
 /**
  * The message a Forward or a Thread Reply answers: looked up by `id` or `internetMessageId` in a
- * folder of the sending mailbox (DECISIONS 5: folder names case-insensitive, nested, well-known).
+ * folder of the sending mailbox (behaviour.md 5: folder names case-insensitive, nested, well-known).
  */
 import type { GraphClient } from './client';
 import { FolderNotFoundError, isFolderMissing, resolveFolder } from './folders';

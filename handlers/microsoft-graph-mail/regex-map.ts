@@ -1,5 +1,5 @@
 /**
- * Regex Map JSON (DECISIONS 16): `{"name": "pattern"}` run on RE2, which cannot be made to hang.
+ * Regex Map JSON (behaviour.md 16): `{"name": "pattern"}` run on RE2, which cannot be made to hang.
  * Each name gets every match in the text (`allMatches`: at most MAX_MATCHES), in order, duplicates
  * dropped.
  */

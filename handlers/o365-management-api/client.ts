@@ -1,8 +1,8 @@
 /**
- * The Office 365 Management Activity API: a v1 token with resource = Api Root (DECISIONS 20),
+ * The Office 365 Management Activity API: a v1 token with resource = Api Root (behaviour.md 20),
  * from the client secret or, without one, the certificate; subscriptions, content listing
  * (following `NextPageUri`) and content blobs. Every URL the API hands back must lie under the
- * configured Api Root (CONTRACT §4: no request to a host the configuration did not name).
+ * configured Api Root (contract.md §4: no request to a host the configuration did not name).
  */
 import type { HttpClient } from '../kit/http';
 import { UpstreamError, UserError } from '../kit/errors';
@@ -12,6 +12,8 @@ import { clientAssertion, loadCertificate } from './certificate/assertion';
 
 /** What the client needs from an action or connector context. */
 export interface ManagementContext {
+  /** Whose instance this is (tokens are cached per environment). */
+  environment: string;
   instance: Record<string, unknown>;
   http: HttpClient;
   signal?: AbortSignal;
@@ -52,12 +54,12 @@ export class ManagementClient {
     if (!secret && !certPath) throw new UserError('Either Certificate Path or Client Secret has to be specified.');
     const loginRoot = String(inst['oauth2-login-endpoint-url'] ?? '').replace(/\/+$/, '');
     const clientId = String(inst['client-id'] ?? '');
-    const base = { loginRoot, tenant: this.tenant, clientId, resource: this.root, verifySsl: this.verifySsl };
+    const base = { environment: this.ctx.environment, loginRoot, tenant: this.tenant, clientId, resource: this.root, verifySsl: this.verifySsl };
     if (secret) return (await requestToken(this.ctx.http, { ...base, clientSecret: secret })).accessToken;
 
     const cert = await loadCertificate(this.ctx.files.resolve(certPath), inst['certificate-password'] ? String(inst['certificate-password']) : undefined);
     const tokenUrl = `${loginRoot}/${encodeURIComponent(this.tenant)}/oauth2/token`;
-    const key = `${tokenUrl}\n${clientId}\n${this.root}\n${cert.certificate.fingerprint256}`;
+    const key = `${this.ctx.environment}\n${tokenUrl}\n${clientId}\n${this.root}\n${cert.certificate.fingerprint256}`;
     const hit = certTokens.get(key);
     if (!fresh && hit && hit.expiresAt - 60_000 > Date.now()) return hit.token;
     const t = await requestToken(this.ctx.http, { ...base, clientAssertion: clientAssertion(cert, clientId, tokenUrl) });

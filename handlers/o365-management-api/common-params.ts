@@ -38,7 +38,7 @@ export const eventFieldParams: ParamSpec[] = [
     type: 'integer',
     required: true,
     default: 180,
-    description: 'Time bound of one connector cycle; when reached the cycle stops cleanly and keeps its checkpoint (DECISIONS 4).',
+    description: 'Time bound of one connector cycle; when reached the cycle stops cleanly and keeps its checkpoint (behaviour.md 4).',
   }),
 ];
 
@@ -150,7 +150,7 @@ export const fetchWindowParams: ParamSpec[] = [
 const CONNECTION_IDS = new Set([...connectionParams, verifySslParam, ...certificateParams(false)].map((p) => p.id));
 
 /**
- * The instanceParamMap of a connector (DECISIONS 17): each of its connection params defaults to
+ * The instanceParamMap of a connector (behaviour.md 17): each of its connection params defaults to
  * the instance param of the same id, in the order the connector lists them.
  */
 export function instanceParamMapOf(params: ParamSpec[]): Record<string, string> {

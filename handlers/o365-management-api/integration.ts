@@ -1,7 +1,7 @@
 /**
  * O365 Management API 7.0 (seed: o365-management-api) — the integration instance's parameters
  * and its catalogue. Platform-only parameters (Instance Name, Description, Run Remotely) are
- * left out (DECISIONS 4).
+ * left out (behaviour.md 4).
  */
 import { param, type IntegrationSpec, type ParamSpec } from '../kit/spec';
 import { spec as ping } from './actions/ping';

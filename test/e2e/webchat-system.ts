@@ -41,7 +41,7 @@ export async function startWebchatSystem(opts: { path?: string; viewport?: { wid
   const emulator = await startEmulator({ seed: true });
   const runtime = await startRuntime({
     role: 'main',
-    settings: { port, redisUrl, publicUrl: url, asyncPollMs: 100, botFramework: {}, filesDir, webchat: true, redisPrefix: `t-${Date.now()}-${randomBytes(4).toString('hex')}:` },
+    settings: { port, redisUrl, publicUrl: url, asyncPollMs: 100, botFramework: {}, trustedOrigins: [emulator.url], filesDir, webchat: true, redisPrefix: `t-${Date.now()}-${randomBytes(4).toString('hex')}:` },
     redisUrl,
     secretsKey: randomBytes(32).toString('base64'),
     log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),

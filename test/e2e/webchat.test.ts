@@ -3,7 +3,7 @@
  * workers) with the web chat mounted, the Microsoft 365 emulator behind the `demo` environment,
  * and the page driven in headless Debian Chromium. A typed command travels as a real Bot
  * Framework activity through /api/messages; the queued message comes back through the web chat's
- * Bot Connector subset and is updated in place with the result (CONTRACT §7).
+ * Bot Connector subset and is updated in place with the result (contract.md §7).
  */
 import type { Browser, Page } from 'playwright-core';
 import type { Listing } from '../../bot/webchat/store';

@@ -1,6 +1,8 @@
 /**
  * A fake Bot Connector service on 127.0.0.1: the serviceUrl of test activities. Records every
- * reply, proactive post and in-place update, and can throttle with 429 + Retry-After.
+ * reply, proactive post and in-place update, and can throttle with 429 + Retry-After. Like the
+ * real one, POST /v3/conversations opens a conversation (a 1:1 chat with one member; asked again
+ * for the same member, it answers the same id).
  */
 import { createServer, type Server } from 'node:http';
 
@@ -14,7 +16,17 @@ export interface ConnectorCall {
   at: number;
 }
 
+/** A conversation the bot opened with POST /v3/conversations. */
+export interface CreatedConversation {
+  id: string;
+  /** The request: isGroup, bot, members, tenantId, channelData, activity. */
+  parameters: Record<string, unknown>;
+  at: number;
+}
+
 export interface FakeConnector {
+  /** Conversations opened by the bot, in order (the same 1:1 chat appears once per request). */
+  created: CreatedConversation[];
   /** serviceUrl to put in activities (ends with `/`). */
   serviceUrl: string;
   calls: ConnectorCall[];
@@ -28,12 +40,31 @@ export interface FakeConnector {
 export async function startFakeConnector(): Promise<FakeConnector> {
   const calls: ConnectorCall[] = [];
   const activities = new Map<string, Record<string, unknown>>();
+  const created: CreatedConversation[] = [];
+  /** The 1:1 chat of each member id. */
+  const personal = new Map<string, string>();
+  let port = 0;
   let throttle = { times: 0, retryAfter: 1 };
   let seq = 1;
   const server: Server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const body = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>) : {};
+    if (req.method === 'POST' && /^\/v3\/conversations\/?(\?.*)?$/.test(req.url ?? '')) {
+      const members = Array.isArray(body.members) ? (body.members as Array<{ id?: unknown }>) : [];
+      if (body.isGroup || members.length !== 1 || typeof members[0]?.id !== 'string' || !members[0].id) {
+        res.writeHead(400, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: { code: 'BadArgument', message: 'A 1:1 conversation needs exactly one member with an id.' } }));
+        return;
+      }
+      const member = members[0].id as string;
+      const id = personal.get(member) ?? `a:private-${personal.size + 1}`;
+      personal.set(member, id);
+      created.push({ id, parameters: body, at: Date.now() });
+      res.writeHead(201, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ id, serviceUrl: `http://127.0.0.1:${port}/` }));
+      return;
+    }
     const m = /^\/v3\/conversations\/([^/]+)\/activities(?:\/([^/?]+))?/.exec(req.url ?? '');
     if (!m) {
       res.writeHead(404);
@@ -60,13 +91,14 @@ export async function startFakeConnector(): Promise<FakeConnector> {
     calls[calls.length - 1]!.id = id;
     activities.set(id, body);
     res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ id }));
+    res.end(JSON.stringify({ id }));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const addr = server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  port = typeof addr === 'object' && addr ? addr.port : 0;
   return {
     serviceUrl: `http://127.0.0.1:${port}/`,
+    created,
     calls,
     activities,
     throttle(times, retryAfterSeconds) {

@@ -51,7 +51,16 @@ export interface Harness {
 export interface HarnessOptions {
   role?: Role;
   appId?: string;
+  /** Unsigned Teams activities accepted (ALLOW_UNAUTHENTICATED_TEAMS); default: on when no appId is given, as most tests post unsigned activities. */
+  allowUnauthenticatedTeams?: boolean;
+  /** Other Bot Framework settings (the signing-key endpoints of a fake). */
+  botFramework?: Partial<Settings['botFramework']>;
+  /** TEAMS_TENANTS and TEAMS_EXTRA_CHANNELS. */
+  teamsTenants?: string[];
+  teamsExtraChannels?: string[];
   asyncPollMs?: number;
+  /** TRUSTED_ORIGINS beside the emulator's (which the harness trusts as an operator running it would). */
+  trustedOrigins?: string[];
   /** Configure env `prod` bound to slack:C1 and teams:conv-1 with these roles (default: analyst U1 / aad-1, approver U2). */
   configure?: boolean;
   /** Catalogue with fixture actions added (default: the seeds'). */
@@ -70,7 +79,11 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     publicUrl: `http://127.0.0.1:${port}`,
     asyncPollMs: opts.asyncPollMs ?? 100,
     slack: { signingSecret: SLACK_SECRET, botToken: SLACK_TOKEN, apiUrl: slack.url },
-    botFramework: { MicrosoftAppId: opts.appId, MicrosoftAppPassword: opts.appId ? 'test-app-password' : undefined },
+    botFramework: { MicrosoftAppId: opts.appId, MicrosoftAppPassword: opts.appId ? 'test-app-password' : undefined, ...opts.botFramework },
+    allowUnauthenticatedTeams: opts.allowUnauthenticatedTeams ?? !opts.appId,
+    teamsTenants: opts.teamsTenants,
+    teamsExtraChannels: opts.teamsExtraChannels,
+    trustedOrigins: [emulator.url, ...(opts.trustedOrigins ?? [])],
     filesDir: mkdtempSync(join(tmpdir(), 'chatsoar-files-')),
     webchat: false,
     redisPrefix: `t-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}:`,

@@ -1,5 +1,5 @@
 /**
- * `soar admin …` text subcommands (CONTRACT §6) through real signed Slack slash commands: an
+ * `soar admin …` text subcommands (contract.md §6) through real signed Slack slash commands: an
  * environment set up from nothing until its Ping succeeds, the permission rules, validation next
  * to what was typed, the audit log (table and file), rename and delete — and no secret in any
  * reply, Slack call, audit entry or log line.
@@ -89,7 +89,7 @@ describe('soar admin text commands', () => {
     expect(show).not.toContain(SECRET);
     // The secret is sealed at rest.
     const raw = await h.runtime.redis.hget(h.runtime.environments.keys.instance('staging', 'microsoft-graph-mail'), 'secret-id');
-    expect(raw).toMatch(/^enc:v1:/);
+    expect(raw).toMatch(/^enc:v2:/);
 
     await say('admin test graphmail', { triggerId: 'admin-test-1' });
     const result = await finalSlackText(jobIdFor('slack:admin-test-1'));
@@ -132,7 +132,7 @@ describe('soar admin text commands', () => {
     expect(added).not.toContain('pr0xy-pass-1');
     const [config] = await h.runtime.environments.schedules('staging', 'connectors');
     expect(config).toMatchObject({ name: 'phish', type: 'microsoft-graph-mail-connector', every: '60s', channel: 'slack:C-NEW', params: { 'folder-to-check-for-emails': ['Inbox/Phishing'], 'max-emails-per-cycle': 25 } });
-    expect(String(config!.params['proxy-password'])).toMatch(/^enc:v1:/);
+    expect(String(config!.params['proxy-password'])).toMatch(/^enc:v2:/);
     expect(await say('admin connector list')).toMatch(/phish.*microsoft-graph-mail-connector.*60s.*active/s);
 
     expect(await say('admin connector pause phish')).toContain('Connector phish paused.');

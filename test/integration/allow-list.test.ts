@@ -1,4 +1,4 @@
-/** The environment's SSRF allow-list (DECISIONS 30) from its instances and its http-allow-list. */
+/** The environment's SSRF allow-list (behaviour.md 30) from its instances and its http-allow-list. */
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import { catalog } from '../../handlers/catalog';

@@ -18,6 +18,8 @@ const CODE_REFUSED = 'Unable to generate the refresh token with the provided aut
 
 beforeAll(async () => {
   h = await startAzureHarness();
+  // The delegated sign-in replaces the environment's token: only admins may run it.
+  await h.runtime.environments.grant('prod', 'admin', ['slack:U1', 'slack:U2']);
 });
 
 afterAll(async () => {
@@ -103,7 +105,7 @@ describe('Generate Token', () => {
     expect(await storedRefreshToken()).toBe(rt);
   });
 
-  it('a URL without code gives the DECISIONS 26 message', async () => {
+  it('a URL without code gives the behaviour.md 26 message', async () => {
     const redirected = await signIn(await getAuthorization());
     redirected.searchParams.delete('code');
     const r = await h.run(`azure generate-token --authorization-url '${redirected.href}'`);
@@ -111,7 +113,7 @@ describe('Generate Token', () => {
     expect(r.isSuccess).toBe(false);
   });
 
-  it('a wrong code gives the DECISIONS 26 message and stores nothing', async () => {
+  it('a wrong code gives the behaviour.md 26 message and stores nothing', async () => {
     const before = await storedRefreshToken();
     const redirected = await signIn(await getAuthorization());
     redirected.searchParams.set('code', `${redirected.searchParams.get('code')}x`);
@@ -209,7 +211,7 @@ describe('GET /oauth/callback (one click)', () => {
     expect((await h.run('azure ping')).text).toContain('Successfully connected to the Azure API.');
   });
 
-  it('a redirect with a known state but a wrong code shows the DECISIONS 26 message', async () => {
+  it('a redirect with a known state but a wrong code shows the behaviour.md 26 message', async () => {
     const redirected = await signIn(await getAuthorization());
     redirected.searchParams.set('code', 'not-a-code');
     const res = await fetch(redirected);

@@ -58,7 +58,7 @@ describe('request building', () => {
     expect(echoOf(r.json).queryString).toBe('?a=1&sorting=asc&b=two+words&c=x&c=y&n=3');
   });
 
-  it('sends Headers, and Cookie replaces any Cookie header in them (DECISIONS 31)', async () => {
+  it('sends Headers, and Cookie replaces any Cookie header in them (behaviour.md 31)', async () => {
     const r = await h.run(exec(`${t.url}/echo`, `--headers '{"X-Api-Key": "k-1", "Cookie": "old=1", "User-Agent": "GoogleSecops"}' --cookie '{"session": "abc", "lang": "en"}'`));
     const headers = echoOf(r.json).headers;
     expect(headers['x-api-key']).toBe('k-1');
@@ -281,7 +281,7 @@ describe('Microsoft Graph through the emulator', () => {
 });
 
 describe('SSRF guard in the action', () => {
-  it('refuses a metadata address with the DECISIONS 30 message', async () => {
+  it('refuses a metadata address with the behaviour.md 30 message', async () => {
     const r = await h.run(exec('http://169.254.169.254/latest/meta-data/'));
     expect(r.text).toContain("Failed to execute API request. Error: Request to http://169.254.169.254/ refused: link-local address not on this environment's allow-list.");
     expect(r.isSuccess).toBe(false);

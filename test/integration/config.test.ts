@@ -56,7 +56,7 @@ describe('CONFIG_FILE', () => {
     expect(await store.roleOf('prod', 'slack:U03BOSS')).toBe('approver');
     expect(await store.roleOf('prod', 'slack:U01ADMIN')).toBe('admin');
     const raw = await redis.hget(`${prefix}env:prod:inst:microsoft-graph-mail`, 'secret-id');
-    expect(raw).toMatch(/^enc:v1:/);
+    expect(raw).toMatch(/^enc:v2:/);
     expect(raw).not.toContain('graph-secret-value-123');
     expect((await store.getInstance('prod', 'microsoft-graph-mail'))['secret-id']).toBe('graph-secret-value-123');
     expect((await store.showInstance('prod', 'microsoft-graph-mail'))['secret-id']).toBe('••••••');

@@ -215,7 +215,7 @@ describe('O365 Management API connectors', () => {
     expect(posts[0]!.text).toContain('soar o365 start-a-subscription --start-a-subscription-for Audit.General');
   });
 
-  it('refuses windows the API cannot serve when the connector is configured (DECISIONS 24)', async () => {
+  it('refuses windows the API cannot serve when the connector is configured (behaviour.md 24)', async () => {
     const { syncSchedules } = await import('../../queue/schedules');
     await h.runtime.environments.setSchedule('prod', 'connectors', { name: 'too-wide', type: DLP, channel: 'slack:C17', every: '60s', params: { 'fetch-backwards-time-interval-minutes': 2000 } });
     const result = await syncSchedules({ queues: h.runtime.queues, environments: h.runtime.environments, log: createLogger('silent') });

@@ -175,7 +175,7 @@ describe('Mark Email as Junk / Not Junk (beta)', () => {
       ['beta', 200],
     ]);
 
-    // Not Junk searches Junk Email by default (DECISIONS 8) and moves the mail to the Inbox.
+    // Not Junk searches Junk Email by default (behaviour.md 8) and moves the mail to the Inbox.
     const notJunk = await c.run(`graphmail mark-email-as-not-junk --search-in-mailbox ${box('g1')} --mail-ids "${spam1.internetMessageId}"`, asApprover);
     expectResult(notJunk, ['Successfully marked the email as not junk.'], true);
     expect(folderOf(box('g1'), spam1)).toBe('inbox');

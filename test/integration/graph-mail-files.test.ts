@@ -1,7 +1,7 @@
 /**
  * Microsoft Graph Mail files through the chat path: Download Attachments From Email, Extract Data
  * From Attached EML and Save Email To The Case, against the Microsoft 365 emulator, with files
- * under the files root (DECISIONS 6, 32) and posted in the thread. Hostile names and paths too.
+ * under the files root (behaviour.md 6, 32) and posted in the thread. Hostile names and paths too.
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -72,9 +72,11 @@ const INVITE_ICS = [
 
 beforeAll(async () => {
   h = await startHarness();
+  // Env prod's own files root (files are per environment).
+  mkdirSync(join(h.settings.filesDir, 'prod'), { recursive: true });
   for (const c of CHANNELS.slice(1)) await h.runtime.environments.bind(`slack:${c}`, 'prod');
   outsideDir = mkdtempSync(join(tmpdir(), 'chatsoar-outside-'));
-  symlinkSync(outsideDir, join(h.settings.filesDir, 'outside-link'));
+  symlinkSync(outsideDir, join(h.settings.filesDir, 'prod', 'outside-link'));
 });
 
 afterAll(async () => {
@@ -144,12 +146,12 @@ describe('Download Attachments From Email', () => {
     const r = await soar(`graphmail download-attachments-from-email --folder-name inbox/PHISHING --mail-ids ${msg.id} --download-path cases/7 --download-destination "Local File System" --download-attachments-from-eml`);
     expectOk(r, 'Downloaded 6 attachments. Files: cases/7/invoice.pdf, cases/7/_.._x, cases/7/gpj.exe, cases/7/a_b_c.txt, cases/7/reported.eml, cases/7/inner.txt.');
     expect(r.text).not.toContain('GCP bucket');
-    const dir = join(h.settings.filesDir, 'cases', '7');
+    const dir = join(h.settings.filesDir, 'prod', 'cases', '7');
     expect(filesIn(dir)).toEqual(['_.._x', 'a_b_c.txt', 'gpj.exe', 'inner.txt', 'invoice.pdf', 'reported.eml']);
     expect(readFileSync(join(dir, 'gpj.exe'))).toEqual(Buffer.from([0x4d, 0x5a, 0x90, 0x00]));
     expect(readFileSync(join(dir, 'inner.txt'), 'utf8')).toContain('203.0.113.77');
-    expect(existsSync(join(h.settings.filesDir, 'x'))).toBe(false);
-    expect(existsSync(join(h.settings.filesDir, '..', 'x'))).toBe(false);
+    expect(existsSync(join(h.settings.filesDir, 'prod', 'x'))).toBe(false);
+    expect(existsSync(join(h.settings.filesDir, 'prod', '..', 'x'))).toBe(false);
     // The JSON keeps the names as the mail gave them.
     expect(r.blocks).toContain('"attachment_name\\": \\"../../x\\"');
     expect(r.blocks).toContain('"downloaded_path\\": \\"cases/7/_.._x\\"');
@@ -167,13 +169,13 @@ describe('Download Attachments From Email', () => {
     expectOk(
       r,
       [
-        `Downloaded 2 attachments. Files: ${dir}/same.txt, ${dir}/same (2).txt.`,
+        `Downloaded 2 attachments. Files: ${dir}/same.txt, ${dir}/same (1).txt.`,
         'No GCP bucket is configured for environment prod: saved the attachments to the local files root instead.',
         `Failed to find emails in ${MAILBOX} with the following mail ids: ${missing}.`,
         `In the mailboxes listed below, emails were found, but there were no attachments to download. Affected mailboxes: ${MAILBOX}. Mail IDs without attachments to download: ${bare.id}.`,
       ].join('\n'),
     );
-    expect(filesIn(join(h.settings.filesDir, 'unique', r.jobId))).toEqual(['same (2).txt', 'same.txt']);
+    expect(filesIn(join(h.settings.filesDir, 'prod', 'unique', r.jobId))).toEqual(['same (1).txt', 'same.txt']);
   });
 
   it('searches by subject and sender across mailboxes, naming the ones that do not exist', async () => {
@@ -255,7 +257,7 @@ describe('Extract Data From Attached EML', () => {
       name: 'invite.ics',
     });
     expect(item).toMatchObject({ type: 'EML', subject: 'Wire transfer', from: 'ceo@evil.example', regex_from_text_part: { ips: ['198.51.100.99'], urls: [] }, name: 'Fwd item' });
-    expect(filesIn(join(h.settings.filesDir, 'jobs', r.jobId, 'attached-mail'))).toEqual(['Fwd item.eml', 'invite.ics', 'outlook.msg', 'reported.eml']);
+    expect(filesIn(join(h.settings.filesDir, 'prod', 'jobs', r.jobId, 'attached-mail'))).toEqual(['Fwd item.eml', 'invite.ics', 'outlook.msg', 'reported.eml']);
   });
 
   it('fails with the seed messages: no emails, no mailboxes, unknown folder, a pattern RE2 cannot take', async () => {
@@ -280,13 +282,13 @@ describe('Save Email To The Case', () => {
     const uploadsBefore = (await uploadedNames(0)).length;
     const r = await soar(`graphmail save-email-to-the-case --mail-id "${hostile.id},${long.internetMessageId}"`);
     expectOk(r, 'Email successfully saved!');
-    const files = filesIn(join(h.settings.filesDir, 'jobs', r.jobId));
+    const files = filesIn(join(h.settings.filesDir, 'prod', 'jobs', r.jobId));
     expect(files).toHaveLength(2);
     expect(files).toContain('_.._etc_passwd fdp.exe.eml');
     const longName = files.find((f) => f.startsWith('Re'))!;
     expect(longName.length).toBeLessThanOrEqual(100);
     expect(longName.endsWith('.eml')).toBe(true);
-    const eml = await simpleParser(readFileSync(join(h.settings.filesDir, 'jobs', r.jobId, longName)));
+    const eml = await simpleParser(readFileSync(join(h.settings.filesDir, 'prod', 'jobs', r.jobId, longName)));
     expect(eml.subject).toBe(long.subject.trim());
     expect(eml.attachments.map((a) => a.filename)).toEqual(['a.txt']);
     // A JSON list; the message shows its beginning (two whole mails do not fit in one Slack section).
@@ -311,7 +313,7 @@ describe('Save Email To The Case', () => {
       soar(`graphmail save-email-to-the-case --mail-id ${msg.id} --save-only-email-attachments`),
     ]);
     expectOk(some, `Successfully saved the following attachments: invoice.pdf\nThe following attachments were not found in email with mail id: ${msg.id}: missing.doc`);
-    expect(filesIn(join(h.settings.filesDir, 'jobs', some.jobId))).toEqual(['invoice.pdf']);
+    expect(filesIn(join(h.settings.filesDir, 'prod', 'jobs', some.jobId))).toEqual(['invoice.pdf']);
     expectOk(all, 'Successfully saved the following attachments: invoice.pdf, other.txt');
   });
 

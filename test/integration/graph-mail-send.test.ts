@@ -12,7 +12,6 @@ import { randomBytes } from 'node:crypto';
 import pino from 'pino';
 import { jobIdFor } from '../../lib/ids';
 import { FilesRoot } from '../../lib/files';
-import { http } from '../../handlers/kit/http';
 import type { ActionContext } from '../../handlers/kit/context';
 import type { ActionResult } from '../../handlers/kit/outcome';
 import { spec as sendEmail } from '../../handlers/microsoft-graph-mail/actions/send-email';
@@ -29,16 +28,18 @@ let seq = 0;
 
 beforeAll(async () => {
   h = await startHarness();
+  // Env prod's own files root (files are per environment).
+  mkdirSync(join(h.settings.filesDir, 'prod'), { recursive: true });
   const env = h.runtime.environments;
   for (const c of CHANNELS.slice(1)) await env.bind(`slack:${c}`, 'prod');
   // The four-eyes rule is tested elsewhere: here an approver (U2) runs sends at once.
   await env.setMeta('prod', { ...(await env.getMeta('prod')), approvals: { requiredFor: [], approversNeeded: 1 } });
-  writeFileSync(join(h.settings.filesDir, 'report.txt'), 'incident report\n');
-  mkdirSync(join(h.settings.filesDir, 'cases', '42'), { recursive: true });
-  writeFileSync(join(h.settings.filesDir, 'cases', '42', 'ioc list.csv'), 'ip\n203.0.113.9\n');
-  symlinkSync('/etc', join(h.settings.filesDir, 'etc-link'));
-  mkdirSync(join(h.settings.filesDir, 'templates'), { recursive: true });
-  writeFileSync(join(h.settings.filesDir, 'templates', 'incident.html'), '<html><body><h1 id="incident-template">{{subject}}</h1><div>{{email_content}}</div></body></html>');
+  writeFileSync(join(h.settings.filesDir, 'prod', 'report.txt'), 'incident report\n');
+  mkdirSync(join(h.settings.filesDir, 'prod', 'cases', '42'), { recursive: true });
+  writeFileSync(join(h.settings.filesDir, 'prod', 'cases', '42', 'ioc list.csv'), 'ip\n203.0.113.9\n');
+  symlinkSync('/etc', join(h.settings.filesDir, 'prod', 'etc-link'));
+  mkdirSync(join(h.settings.filesDir, 'prod', 'templates'), { recursive: true });
+  writeFileSync(join(h.settings.filesDir, 'prod', 'templates', 'incident.html'), '<html><body><h1 id="incident-template">{{subject}}</h1><div>{{email_content}}</div></body></html>');
 });
 
 afterAll(async () => {
@@ -204,11 +205,11 @@ describe('Send Email', () => {
   });
 
   it('a job that runs twice (after a crash) sends once and reports the same message both times', async () => {
-    const filesRoot = new FilesRoot(h.settings.filesDir, randomBytes(32), h.settings.publicUrl);
+    const filesRoot = new FilesRoot(h.settings.filesDir, randomBytes(32), h.settings.publicUrl).forEnvironment('prod');
     const ctx: ActionContext = {
       environment: 'prod',
       instance: await h.runtime.environments.getInstance('prod', 'microsoft-graph-mail'),
-      http,
+      http: h.runtime.http,
       log: pino({ level: 'silent' }),
       progress: async () => undefined,
       files: filesRoot.forJob('j-1234twice'),

@@ -7,11 +7,10 @@
  * The emulator records every request to an upload URL (`state.uploadLog`).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, openSync, writeFileSync, ftruncateSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeFileSync, ftruncateSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
 import { FilesRoot } from '../../lib/files';
-import { http } from '../../handlers/kit/http';
 import type { ActionContext } from '../../handlers/kit/context';
 import type { ActionResult } from '../../handlers/kit/outcome';
 import { spec as sendEmail } from '../../handlers/microsoft-graph-mail/actions/send-email';
@@ -32,16 +31,18 @@ const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
 beforeAll(async () => {
   h = await startHarness();
+  // Env prod's own files root (files are per environment).
+  mkdirSync(join(h.settings.filesDir, 'prod'), { recursive: true });
   const env = h.runtime.environments;
   // Approvals are tested elsewhere: an approver (U2) runs sends at once.
   await env.setMeta('prod', { ...(await env.getMeta('prod')), approvals: { requiredFor: [], approversNeeded: 1 } });
   ({ run } = chat(h, 'UP'));
   for (const [name, size] of [['evidence-10mb.bin', TEN_MB], ['edge-3mb-plus-1.bin', EDGE], ['flaky-10mb.bin', TEN_MB], ['rerun-10mb.bin', TEN_MB]] as const) {
     files[name] = randomBytes(size);
-    writeFileSync(join(h.settings.filesDir, name), files[name]);
+    writeFileSync(join(h.settings.filesDir, 'prod', name), files[name]);
   }
   // 151 MB without writing 151 MB: a sparse file.
-  const fd = openSync(join(h.settings.filesDir, 'huge-151mb.bin'), 'w');
+  const fd = openSync(join(h.settings.filesDir, 'prod', 'huge-151mb.bin'), 'w');
   ftruncateSync(fd, 151 * 1024 * 1024);
   closeSync(fd);
 });
@@ -228,11 +229,11 @@ describe('emulator upload sessions', () => {
 
 /** An action context like the worker's, for running Send Email directly (twice, or stopped). */
 async function directContext(jobId: string, signal: AbortSignal, onProgress: (text: string) => void = () => undefined): Promise<ActionContext> {
-  const filesRoot = new FilesRoot(h.settings.filesDir, randomBytes(32), h.settings.publicUrl);
+  const filesRoot = new FilesRoot(h.settings.filesDir, randomBytes(32), h.settings.publicUrl).forEnvironment('prod');
   return {
     environment: 'prod',
     instance: await h.runtime.environments.getInstance('prod', 'microsoft-graph-mail'),
-    http,
+    http: h.runtime.http,
     log: pino({ level: 'silent' }),
     progress: async (_done, _total, text) => onProgress(text ?? ''),
     files: filesRoot.forJob(jobId),

@@ -162,13 +162,13 @@ describe('Send Vote Email', () => {
   });
 
   it('offers Yes/No by default and takes every parameter of the seed', async () => {
-    mkdirSync(join(h.settings.filesDir, 'evidence'), { recursive: true });
-    writeFileSync(join(h.settings.filesDir, 'evidence', 'sign-ins.csv'), 'time,country\n02:14,NG\n');
+    mkdirSync(join(h.settings.filesDir, 'prod', 'evidence'), { recursive: true });
+    writeFileSync(join(h.settings.filesDir, 'prod', 'evidence', 'sign-ins.csv'), 'time,country\n02:14,NG\n');
     const { result, sent } = await sendVote(
       'Was this you?',
       `--cc ${DEMO_MAILBOXES.phish} --bcc soc-lead@demo.onmicrosoft.com --reply-to-recipients ${DEMO_MAILBOXES.phish} --attachments-paths evidence/sign-ins.csv --email-html-template "Email HTML Template"`,
     );
-    // Attachment Location defaults to GCP Bucket: with no bucket the files root is used, and said so (DECISIONS 6).
+    // Attachment Location defaults to GCP Bucket: with no bucket the files root is used, and said so (behaviour.md 6).
     expect(result.text).toBe('Email was sent successfully.\nNo GCP bucket is configured for environment prod: read the attachments from the local files root instead.\nis_success: true');
     expect(Object.keys(voteLinks(copyIn(ALICE, sent)))).toEqual(['Yes', 'No']);
     expect(sent.ccRecipients.map((r) => r.emailAddress.address)).toEqual([DEMO_MAILBOXES.phish]);
@@ -248,13 +248,13 @@ describe('Wait For Email From User', () => {
     await h.slack.waitFor((calls) => calls.some((c) => c.method === 'files.completeUploadExternal' && JSON.stringify(c.body).includes(`${BOB} reply attachment.`)));
     const uploads = h.slack.calls.filter((c) => c.method === 'files.getUploadURLExternal' && /alert-screenshot|logo/.test(String(c.body.filename)));
     expect(uploads.map((c) => c.body.filename)).toEqual(['alert-screenshot.txt']);
-    const folder = join(h.settings.filesDir, 'jobs', jobId);
+    const folder = join(h.settings.filesDir, 'prod', 'jobs', jobId);
     const saved = readdirSync(folder).filter((f) => f.endsWith('alert-screenshot.txt'));
     expect(saved).toHaveLength(1);
     expect(readFileSync(join(folder, saved[0] as string), 'utf8')).toBe('Sign-in blocked: Lagos, NG 02:14 UTC');
   });
 
-  it('takes the Mail ID from Send Email\'s JSON result (DECISIONS 11)', async () => {
+  it('takes the Mail ID from Send Email\'s JSON result (behaviour.md 11)', async () => {
     const sentJob = await start(`graphmail send-email --subject "Please confirm the wire transfer" --send-to ${ALICE} --mail-content "Did you ask for the wire transfer to account 4471?"`, 'U2');
     const { id } = JSON.parse(codeUnder(await final(sentJob), 'JSON result')) as { id: string };
     const jobId = await start(`graphmail wait-for-email-from-user --mail-id ${id}`);

@@ -18,7 +18,8 @@ let seq = 0;
 beforeAll(async () => {
   h = await startHarness();
   // A certificate registered on the demo app, its PFX (password-protected) under the files root.
-  const dir = join(h.settings.filesDir, 'certs');
+  // Env certs's own files root, then its certs folder.
+  const dir = join(h.settings.filesDir, 'certs', 'certs');
   mkdirSync(dir, { recursive: true });
   execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '2', '-subj', '/CN=chatsoar-o365'], { stdio: 'ignore' });
   execFileSync('openssl', ['pkcs12', '-export', '-in', join(dir, 'cert.pem'), '-inkey', join(dir, 'key.pem'), '-out', join(dir, 'app.pfx'), '-passout', 'pass:pfx-pass'], { stdio: 'ignore' });

@@ -1,5 +1,5 @@
 /**
- * Refresh Token Renewal Job (Azure API seed; DECISIONS 29, 36) on the maintenance queue: it
+ * Refresh Token Renewal Job (Azure API seed; behaviour.md 29, 36) on the maintenance queue: it
  * rotates the stored refresh token so that the old one stops working at the emulator, keeps the
  * token and warns the environment's admin channel when renewal fails, and takes its environments
  * as a list of double-quoted names (empty: every environment with a refresh token).

@@ -4,8 +4,7 @@
  * botbuilder's CloudAdapter; forged ones are refused at once and quietly; an unknown key id makes
  * one bounded key refresh (key rotation works), and an unreachable key endpoint gives a fast 401.
  */
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import { createSign, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'restify';
 import type { TurnContext } from 'botbuilder';
@@ -13,70 +12,13 @@ import { createServer } from '../../bot/server';
 import { createAdapter, type BotFrameworkSettings } from '../../bot/teams/adapter';
 import { keysSharedWithBotbuilder } from '../../bot/teams/auth';
 import { createLogger } from '../../lib/log';
+import { channelToken, startFakeOpenId, type FakeOpenId } from '../helpers/fake-openid';
 
 const APP_ID = '11111111-2222-3333-4444-555555555555';
 const SERVICE_URL = 'http://127.0.0.1:9/connector/';
 
-interface FakeOpenId {
-  url: string;
-  /** Requests per path. */
-  hits: Map<string, number>;
-  mode: 'ok' | 'hang' | 'fail';
-  addKey(kid: string, key: KeyObject, endorsements?: string[]): void;
-  close(): Promise<void>;
-}
-
-async function startFakeOpenId(): Promise<FakeOpenId> {
-  const keys: Array<Record<string, unknown>> = [];
-  const hits = new Map<string, number>();
-  const hung: Array<() => void> = [];
-  let base = '';
-  const fake: FakeOpenId = {
-    url: '',
-    hits,
-    mode: 'ok',
-    addKey(kid, key, endorsements = ['msteams']) {
-      keys.push({ kty: 'RSA', use: 'sig', kid, ...key.export({ format: 'jwk' }), endorsements });
-    },
-    close: () => {
-      for (const release of hung) release();
-      const closed = new Promise<void>((r) => server.close(() => r()));
-      server.closeAllConnections();
-      return closed;
-    },
-  };
-  const server: HttpServer = createHttpServer((req, res) => {
-    const path = (req.url ?? '').split('?')[0]!;
-    hits.set(path, (hits.get(path) ?? 0) + 1);
-    if (fake.mode === 'hang') {
-      hung.push(() => res.destroy());
-      return;
-    }
-    if (fake.mode === 'fail') {
-      res.writeHead(500).end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': 'application/json' });
-    if (path.endsWith('/v1/.well-known/openidconfiguration')) res.end(JSON.stringify({ issuer: 'https://api.botframework.com', jwks_uri: `${base}${path.replace(/openidconfiguration$/, 'keys')}` }));
-    else if (path.endsWith('/v1/.well-known/keys')) res.end(JSON.stringify({ keys }));
-    else res.writeHead(404).end();
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  fake.url = `${base}/v1/.well-known/openidconfiguration`;
-  return fake;
-}
-
-function b64url(v: unknown): string {
-  return Buffer.from(JSON.stringify(v)).toString('base64url');
-}
-
 function token(key: KeyObject, kid: string, over: Record<string, unknown> = {}): string {
-  const now = Math.floor(Date.now() / 1000);
-  const head = b64url({ alg: 'RS256', typ: 'JWT', kid });
-  const body = b64url({ iss: 'https://api.botframework.com', aud: APP_ID, serviceurl: SERVICE_URL, nbf: now - 60, exp: now + 3600, ...over });
-  const sig = createSign('RSA-SHA256').update(`${head}.${body}`).sign(key).toString('base64url');
-  return `Bearer ${head}.${body}.${sig}`;
+  return channelToken(key, kid, APP_ID, SERVICE_URL, over);
 }
 
 interface Bot {

@@ -1,5 +1,5 @@
 /**
- * Files the bot posted, named by their file name (DECISIONS 6): Save Email To The Case posts
+ * Files the bot posted, named by their file name (behaviour.md 6): Save Email To The Case posts
  * `<subject>.eml` and attachments in a Slack thread; a later `@chatsoar` in that thread attaches
  * them by name to Send Email (the same bytes arrive in the emulator's mailbox). Names from another
  * thread or channel are not found; a name that exists in the files root itself wins; an index
@@ -125,7 +125,7 @@ describe('files posted in a thread, named by their file name', () => {
     expectOk(attachments, 'Successfully saved the following attachments: report.pdf');
     expect(await uploaded('CTF1', 'TF Quarterly report')).toBe(thread);
     expect(await uploaded('CTF1', 'report.pdf')).toBe(thread);
-    eml = readFileSync(join(h.settings.filesDir, 'jobs', saved.jobId, 'TF Quarterly report.eml'));
+    eml = readFileSync(join(h.settings.filesDir, 'prod', 'jobs', saved.jobId, 'TF Quarterly report.eml'));
   });
 
   it('attaches the same bytes when a later command in that thread names them', async () => {
@@ -181,7 +181,7 @@ describe('what a posted name cannot do', () => {
     const saved = await mention('CTF3', `graphmail save-email-to-the-case --mail-id ${msg.id} --save-only-email-attachments`, thread);
     expectOk(saved, 'Successfully saved the following attachments: tf-notes.txt');
     expect(await uploaded('CTF3', 'tf-notes.txt')).toBe(thread);
-    writeFileSync(join(h.settings.filesDir, 'tf-notes.txt'), literal);
+    writeFileSync(join(h.settings.filesDir, 'prod', 'tf-notes.txt'), literal);
     const [byName, byPath] = await Promise.all([
       mention('CTF3', send('TF literal wins', 'tf-notes.txt'), thread),
       mention('CTF3', send('TF by path', `jobs/${saved.jobId}/tf-notes.txt`), thread),
@@ -194,7 +194,7 @@ describe('what a posted name cannot do', () => {
 
   it('refuses an index entry that leads out of the files root (written straight into Redis); nothing is sent', async () => {
     const thread = newTs();
-    const key = new Keys(h.settings.redisPrefix).threadFiles('slack:CTF4', thread);
+    const key = new Keys(h.settings.redisPrefix).threadFiles('prod', 'slack:CTF4', thread);
     const at = Date.now();
     await h.runtime.redis.hset(key, 'evil.txt', JSON.stringify({ path: '../../../../etc/hostname', at }), 'abs.txt', JSON.stringify({ path: '/etc/hostname', at }));
     const [relative, absolute] = await Promise.all([
@@ -219,15 +219,15 @@ describe('the index in Redis', () => {
 
   it('keeps the newest path of a name per thread and per channel; threads and channels apart', async () => {
     const index = new ThreadFiles(redis, prefix);
-    await index.record({ channel: 'slack:C1', thread: '1.1' }, 'a.pdf', 'jobs/j-1/a.pdf');
-    await index.record({ channel: 'slack:C1', thread: '2.2' }, 'a.pdf', 'jobs/j-2/a.pdf');
-    await index.record({ channel: 'slack:C2' }, 'a.pdf', 'jobs/j-3/a.pdf');
-    expect(await index.lookup({ channel: 'slack:C1', thread: '1.1' }, ['a.pdf', 'b.pdf'])).toEqual(new Map([['a.pdf', 'jobs/j-1/a.pdf']]));
-    expect(await index.lookup({ channel: 'slack:C1', thread: '2.2' }, ['a.pdf'])).toEqual(new Map([['a.pdf', 'jobs/j-2/a.pdf']]));
-    expect(await index.lookup({ channel: 'slack:C1' }, ['a.pdf'])).toEqual(new Map([['a.pdf', 'jobs/j-2/a.pdf']]));
-    expect(await index.lookup({ channel: 'slack:C2' }, ['a.pdf'])).toEqual(new Map([['a.pdf', 'jobs/j-3/a.pdf']]));
-    expect(await index.lookup({ channel: 'slack:C2', thread: '1.1' }, ['a.pdf'])).toEqual(new Map());
-    const ttl = await redis.pttl(new Keys(prefix).threadFiles('slack:C1', '1.1'));
+    await index.record('prod', { channel: 'slack:C1', thread: '1.1' }, 'a.pdf', 'jobs/j-1/a.pdf');
+    await index.record('prod', { channel: 'slack:C1', thread: '2.2' }, 'a.pdf', 'jobs/j-2/a.pdf');
+    await index.record('prod', { channel: 'slack:C2' }, 'a.pdf', 'jobs/j-3/a.pdf');
+    expect(await index.lookup('prod', { channel: 'slack:C1', thread: '1.1' }, ['a.pdf', 'b.pdf'])).toEqual(new Map([['a.pdf', 'jobs/j-1/a.pdf']]));
+    expect(await index.lookup('prod', { channel: 'slack:C1', thread: '2.2' }, ['a.pdf'])).toEqual(new Map([['a.pdf', 'jobs/j-2/a.pdf']]));
+    expect(await index.lookup('prod', { channel: 'slack:C1' }, ['a.pdf'])).toEqual(new Map([['a.pdf', 'jobs/j-2/a.pdf']]));
+    expect(await index.lookup('prod', { channel: 'slack:C2' }, ['a.pdf'])).toEqual(new Map([['a.pdf', 'jobs/j-3/a.pdf']]));
+    expect(await index.lookup('prod', { channel: 'slack:C2', thread: '1.1' }, ['a.pdf'])).toEqual(new Map());
+    const ttl = await redis.pttl(new Keys(prefix).threadFiles('prod', 'slack:C1', '1.1'));
     expect(ttl).toBeGreaterThan(THREAD_FILES_TTL_MS - 60_000);
     expect(ttl).toBeLessThanOrEqual(THREAD_FILES_TTL_MS);
   });
@@ -236,13 +236,13 @@ describe('the index in Redis', () => {
     const index = new ThreadFiles(redis, prefix, 3);
     const scope = { channel: 'teams:19:x@thread.tacv2', thread: '1700' };
     const now = Date.now();
-    await index.record(scope, 'old.txt', 'jobs/j-0/old.txt', now - THREAD_FILES_TTL_MS - 1000);
-    expect(await index.lookup(scope, ['old.txt'])).toEqual(new Map());
-    for (const [i, n] of ['1.txt', '2.txt', '3.txt', '4.txt'].entries()) await index.record(scope, n, `jobs/j-${i}/${n}`, now + i);
+    await index.record('prod', scope, 'old.txt', 'jobs/j-0/old.txt', now - THREAD_FILES_TTL_MS - 1000);
+    expect(await index.lookup('prod', scope, ['old.txt'])).toEqual(new Map());
+    for (const [i, n] of ['1.txt', '2.txt', '3.txt', '4.txt'].entries()) await index.record('prod', scope, n, `jobs/j-${i}/${n}`, now + i);
     const keys = new Keys(prefix);
-    expect((await redis.hkeys(keys.threadFiles(scope.channel, scope.thread))).sort()).toEqual(['2.txt', '3.txt', '4.txt']);
-    expect(await redis.zcard(keys.threadFilesAt(scope.channel, scope.thread))).toBe(3);
-    await redis.hset(keys.threadFiles(scope.channel, scope.thread), 'junk.txt', 'not json', 'nopath.txt', JSON.stringify({ at: now }));
-    expect([...(await index.lookup(scope, ['1.txt', '2.txt', 'junk.txt', 'nopath.txt'])).keys()]).toEqual(['2.txt']);
+    expect((await redis.hkeys(keys.threadFiles('prod', scope.channel, scope.thread))).sort()).toEqual(['2.txt', '3.txt', '4.txt']);
+    expect(await redis.zcard(keys.threadFilesAt('prod', scope.channel, scope.thread))).toBe(3);
+    await redis.hset(keys.threadFiles('prod', scope.channel, scope.thread), 'junk.txt', 'not json', 'nopath.txt', JSON.stringify({ at: now }));
+    expect([...(await index.lookup('prod', scope, ['1.txt', '2.txt', 'junk.txt', 'nopath.txt'])).keys()]).toEqual(['2.txt']);
   });
 });

@@ -199,6 +199,8 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
     CONFIG_FILE: configFile,
     GRAPH_SECRET: DEMO_CLIENT_SECRET,
     ASYNC_POLL_MS: String(opts.asyncPollMs ?? 200),
+    // The suite posts unsigned Teams activities (MicrosoftAppId is unset).
+    ALLOW_UNAUTHENTICATED_TEAMS: '1',
     SLACK_SIGNING_SECRET: SLACK_SECRET,
     SLACK_BOT_TOKEN: SLACK_TOKEN,
     SLACK_API_URL: chatProxies ? `${chatProxies.slack.url}/api/` : slack.url,

@@ -1,6 +1,6 @@
 /**
  * Security: roles × every catalogue action × environments, through real Slack requests.
- * CONTRACT §5/§6 and DECISIONS 37: who may run what, and a channel of one environment never
+ * contract.md §5/§6 and behaviour.md 37: who may run what, and a channel of one environment never
  * reaches another's credentials or approvals. Nothing is queued after a refusal.
  */
 import { jobIdFor } from '../../lib/ids';
@@ -56,7 +56,8 @@ describe('security: roles × actions × environments', () => {
       for (const integration of catalog) {
         for (const action of integration.actions) {
           const needsApproval = requiresApproval(action, {}, meta, catalog);
-          const need: Role = changesState(action, {}) && !needsApproval ? 'approver' : 'analyst';
+          // The delegated sign-in replaces the environment's token: admins only, whatever the rules.
+          const need: Role = action.adminOnly ? 'admin' : changesState(action, {}) && !needsApproval ? 'approver' : 'analyst';
           await Promise.all(
             ROLES.map(async (role) => {
               const text = await slash(`${integration.alias} ${action.id}`, USERS[role], 'CMX');

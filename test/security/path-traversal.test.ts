@@ -1,5 +1,5 @@
 /**
- * Path traversal (DECISIONS 6, 32): file names from mail and paths that users type cannot leave
+ * Path traversal (behaviour.md 6, 32): file names from mail and paths that users type cannot leave
  * the files root, and download links cannot be bent to read outside it.
  *
  * (a) FilesRoot.resolveUserPath, safeFileName and the signed-link check against a corpus of
@@ -184,13 +184,13 @@ describe('(a) FilesRoot and safeFileName against hostile input', () => {
     for (const name of hostile) saved.push(await folder.save(name, Buffer.from(name)));
     expect(saved).toEqual([
       'saved/here/file',
+      'saved/here/file (1)',
       'saved/here/file (2)',
-      'saved/here/file (3)',
       'saved/here/_.._etc_passwd',
       'saved/here/_.._evil.bat',
       'saved/here/_etc_shadow',
       'saved/here/C__Windows_evil.dll',
-      'saved/here/file (4)',
+      'saved/here/file (3)',
       'saved/here/ab.txt',
     ]);
     for (const rel of saved) expect(isInside(realpathSync(root), realpathSync(join(root, rel)))).toBe(true);
@@ -345,7 +345,8 @@ describe('(b) through the real runtime', () => {
     for (const c of CHANNELS.slice(1)) await env.bind(`slack:${c}`, 'prod');
     // The four-eyes rule is tested elsewhere: the approver (U2) runs sends at once.
     await env.setMeta('prod', { ...(await env.getMeta('prod')), approvals: { requiredFor: [], approversNeeded: 1 } });
-    root = h.settings.filesDir;
+    root = join(h.settings.filesDir, 'prod');
+    mkdirSync(root, { recursive: true });
     out = outsideDirs();
     plantLinks(root, out);
     writeFileSync(join(root, 'report.txt'), 'incident report\n');
@@ -416,8 +417,8 @@ describe('(b) through the real runtime', () => {
     expect(r.text).toContain('is_success: true');
     const expected = [
       'file',
+      'file (1)',
       'file (2)',
-      'file (3)',
       '_.._.._evil.bat',
       '_etc_passwd',
       'C__Windows_System32_evil.dll',

@@ -1,5 +1,5 @@
 /**
- * Security: user-given regexes (DECISIONS 16) can neither hang nor crash a worker. Every regex
+ * Security: user-given regexes (behaviour.md 16) can neither hang nor crash a worker. Every regex
  * parameter is fed classic ReDoS patterns, patterns that match empty text (re2 1.24.0 aborts the
  * process on `text.match(globalRe2)` for those) and patterns RE2 refuses, over 100 KB hostile
  * texts, through the code that evaluates it; one run goes end to end through the chat path.

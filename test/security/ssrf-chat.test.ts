@@ -1,6 +1,6 @@
 /**
  * Security: the SSRF corpus through the chat path (Slack → queue → worker → Execute HTTP Request).
- * Every internal address and redirect trick is refused with the DECISIONS 30 message and a
+ * Every internal address and redirect trick is refused with the behaviour.md 30 message and a
  * listening local "canary" server never sees a connection.
  */
 import { createServer, type Server } from 'node:http';

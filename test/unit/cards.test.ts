@@ -269,7 +269,7 @@ describe('cards: fixtures', () => {
     expect(view).toMatchSnapshot();
   });
 
-  it('the plain text carries the output message verbatim (CONTRACT §7.3)', () => {
+  it('the plain text carries the output message verbatim (contract.md §7.3)', () => {
     const message = 'Successfully connected to the Microsoft Graph mail service with the provided connection parameters!';
     const msg: ChatMessage = { text: `${message}\nis_success: true`, title: 'Microsoft Graph Mail · Ping', status: 'succeeded', lines: [message] };
     for (const platform of ['slack', 'teams', 'webchat'] as const) expect(render(msg, platform).text).toBe(`${message}\nis_success: true`);
@@ -305,7 +305,7 @@ describe('cards: buttons and their payloads', () => {
     expect(JSON.parse(String(actions.elements[1].value))).toEqual({ verb: 'approve', requestId: 'r-77', decision: 'reject' });
   });
 
-  it('vote buttons are titled exactly with the options (CONTRACT §7.5)', () => {
+  it('vote buttons are titled exactly with the options (contract.md §7.5)', () => {
     const slack = toBlockKit(voteMsg).blocks.find((b) => b.type === 'actions') as { elements: Json[] };
     expect(slack.elements.map((e) => (e.text as TextObj).text)).toEqual(['Yes', 'No']);
     const titles: string[] = [];

@@ -1,6 +1,6 @@
 /**
  * The Azure API 1.0 and O365 Management API 7.0 catalogues, checked against the seed texts read
- * at test time (/work/shared/seeds) and the DECISIONS-given messages listed below.
+ * at test time (test/fixtures/seeds) and the messages docs/behaviour.md gives, listed below.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -8,7 +8,8 @@ import { slug, type ActionSpec, type ConnectorSpec, type IntegrationId, type Int
 import { integration as azure, instanceParams as azureInstanceParams } from '../../handlers/azure-api/integration';
 import { integration as o365, instanceParams as o365InstanceParams } from '../../handlers/o365-management-api/integration';
 
-const SEEDS_DIR = path.resolve(__dirname, '../../../shared/seeds');
+const SEEDS_DIR = path.resolve(__dirname, '../fixtures/seeds');
+const BEHAVIOUR_MD = path.resolve(__dirname, '../../docs/behaviour.md');
 const HANDLERS_DIR = path.resolve(__dirname, '../../handlers');
 
 function readSeed(id: IntegrationId): string {
@@ -17,7 +18,7 @@ function readSeed(id: IntegrationId): string {
   return fs.readFileSync(path.join(SEEDS_DIR, file), 'utf8');
 }
 
-/** Whitespace normalisation: a line break (before a placeholder or anywhere) is one space (DECISIONS 2). */
+/** Whitespace normalisation: a line break (before a placeholder or anywhere) is one space (behaviour.md 2). */
 const norm = (text: string): string => text.replace(/\s+/g, ' ').trim();
 const escapeRe = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -26,38 +27,38 @@ function appearsAsName(seed: string, name: string): boolean {
   return new RegExp(`(?<![A-Za-z0-9])${escapeRe(norm(name))}(?![A-Za-z0-9])`).test(norm(seed));
 }
 
-/** Messages that DECISIONS gives or corrects (they are not, or not verbatim, in the seed). */
-const DECISIONS_MESSAGES: Record<string, string[]> = {
+/** Messages that docs/behaviour.md gives or corrects (they are not, or not verbatim, in the seed). */
+const GIVEN_MESSAGES: Record<string, string[]> = {
   'azure-api': [
-    // DECISIONS 25
+    // behaviour.md 25
     'Successfully executed API request.',
     'Successfully executed API request. Waiting for expected response values.',
     'Successfully executed API request, but the status code CODE was returned. Please check the request or try again later.',
     'Authorization URL generated successfully.',
     'Successfully connected to the Azure API.',
-    // DECISIONS 26
+    // behaviour.md 26
     'Successfully fetched the refresh token and saved it to environment ENV.',
     "Failed to generate a token because the authorization URL that you provided is incorrect. The 'code' parameter is missing.",
     'Unable to generate the refresh token with the provided authorization URL.',
   ],
   'o365-management-api': [
-    // DECISIONS 2: Stop a Subscription failure, typo corrected
+    // behaviour.md 2: Stop a Subscription failure, typo corrected
     'Failed to execute command! Error is {0}',
   ],
 };
 
-/** DECISIONS 2 typo fixes: seed text → corrected message. */
+/** behaviour.md 2 typo fixes: seed text → corrected message. */
 const TYPO_FIXES: Record<string, string> = {
   'Failed to connect to execute command! Error is {0}': 'Failed to execute command! Error is {0}',
 };
 
-/** Parameters that DECISIONS adds beyond the seed. */
+/** Parameters that docs/behaviour.md adds beyond the seed. */
 const EXTRA_PARAMS: Record<string, string[]> = {
-  'azure-api': ['HTTP Allow List'], // DECISIONS 30
+  'azure-api': ['HTTP Allow List'], // behaviour.md 30
   'o365-management-api': [],
 };
 
-/** DECISIONS 4: platform-only parameters, not parameters of chatsoar. */
+/** behaviour.md 4: platform-only parameters, not parameters of chatsoar. */
 const PLATFORM_ONLY = ['Instance Name', 'Description', 'Run Remotely'];
 
 const CATALOGUES: Array<{
@@ -101,7 +102,7 @@ function paramProblems(where: string, params: ParamSpec[], seed: string, extras:
   for (const p of params) {
     const at = `${where} / ${p.displayName}`;
     if (!extras.includes(p.displayName) && !appearsAsName(seed, p.displayName)) problems.push(`${at}: display name not in the seed`);
-    if (PLATFORM_ONLY.includes(p.displayName)) problems.push(`${at}: platform-only parameter (DECISIONS 4)`);
+    if (PLATFORM_ONLY.includes(p.displayName)) problems.push(`${at}: platform-only parameter (behaviour.md 4)`);
     if (p.id !== slug(p.displayName)) problems.push(`${at}: id ${p.id} is not slug(displayName) ${slug(p.displayName)}`);
     for (const name of [p.id, ...(p.aliases ?? [])]) {
       if (name !== slug(name)) problems.push(`${at}: ${name} is not a slug`);
@@ -151,12 +152,12 @@ function namedProblems(integration: IntegrationId, kind: string, spec: Named, se
 function messageProblems(integration: IntegrationId, action: ActionSpec, seed: string): string[] {
   const problems: string[] = [];
   const seedText = norm(seed);
-  const given = DECISIONS_MESSAGES[integration] ?? [];
+  const given = GIVEN_MESSAGES[integration] ?? [];
   if (action.messages.success.length === 0) problems.push(`${action.name}: no success message`);
   if (action.messages.failure.length === 0) problems.push(`${action.name}: no failure message`);
   for (const message of [...action.messages.success, ...action.messages.failure]) {
     if (message !== norm(message)) problems.push(`${action.name}: message has stray whitespace: ${message}`);
-    if (!seedText.includes(norm(message)) && !given.includes(message)) problems.push(`${action.name}: message neither in seed nor DECISIONS: ${message}`);
+    if (!seedText.includes(norm(message)) && !given.includes(message)) problems.push(`${action.name}: message neither in seed nor behaviour.md: ${message}`);
   }
   return problems;
 }
@@ -217,7 +218,7 @@ function seedMessages(integration: IntegrationId, lines: string[]): { success: s
     }
     for (let i = 0; i + 1 < cells.length; i += 2) {
       const [message, description] = [cells[i], cells[i + 1]];
-      if (!message) continue; // blank in the seed: DECISIONS 25 gives it
+      if (!message) continue; // blank in the seed: behaviour.md 25 gives it
       (description.startsWith('The action succeeded') ? success : failure).push(TYPO_FIXES[message] ?? message);
     }
   } else {
@@ -240,7 +241,7 @@ describe.each(CATALOGUES)('catalogue of $name', (cat) => {
     ...cat.spec.jobs.map((j): [string, Named] => ['job', j]),
   ];
 
-  it('names the integration as the seed and CONTRACT do', () => {
+  it('names the integration as the seed and contract.md do', () => {
     expect(cat.spec.name).toBe(cat.name);
     expect(cat.spec.version).toBe(cat.version);
     expect(cat.spec.alias).toBe(cat.alias);
@@ -290,7 +291,7 @@ describe.each(CATALOGUES)('catalogue of $name', (cat) => {
     for (const [, spec] of all) expectNames(spec.name, spec.params);
   });
 
-  it('messages are the seed verbatim (whitespace-normalised) or DECISIONS-given, and all seed messages are kept', () => {
+  it('messages are the seed verbatim (whitespace-normalised) or behaviour.md-given, and all seed messages are kept', () => {
     const problems = cat.spec.actions.flatMap((a) => messageProblems(id, a, seed));
     expect(problems).toEqual([]);
     const bySection = sections(seed, cat.spec.actions.map((a) => a.name));
@@ -316,14 +317,14 @@ describe.each(CATALOGUES)('catalogue of $name', (cat) => {
   });
 });
 
-describe('catalogue details (DECISIONS, CONTRACT)', () => {
+describe('catalogue details (behaviour.md, contract.md)', () => {
   const byId = <T extends { id: string }>(list: T[], id: string): T => {
     const found = list.find((x) => x.id === id);
     if (!found) throw new Error(`no ${id}`);
     return found;
   };
 
-  it('uses the slugs CONTRACT §4 and §5 name', () => {
+  it('uses the slugs contract.md §4 and §5 name', () => {
     expect(azure.actions.map((a) => a.id)).toContain('execute-http-request');
     expect(byId(azure.actions, 'execute-http-request').params.map((p) => p.id)).toContain('fail-on-4xx-5xx');
     expect(byId(o365.actions, 'start-a-subscription').params.map((p) => p.id)).toEqual(['start-a-subscription-for']);
@@ -338,7 +339,7 @@ describe('catalogue details (DECISIONS, CONTRACT)', () => {
     expect(o365InstanceParams.map((p) => p.id)).toEqual(expect.arrayContaining(['api-root', 'azure-active-directory-id', 'client-id', 'client-secret']));
   });
 
-  it('restores the lost defaults (CONTRACT §4, DECISIONS 28)', () => {
+  it('restores the lost defaults (contract.md §4, behaviour.md 28)', () => {
     const inst = (id: string): ParamSpec => byId(azureInstanceParams, id);
     expect(inst('microsoft-login-api-root').default).toBe('https://login.microsoftonline.com');
     expect(inst('microsoft-graph-api-root').default).toBe('https://graph.microsoft.com');
@@ -360,7 +361,7 @@ describe('catalogue details (DECISIONS, CONTRACT)', () => {
     expect(byId(byId(azure.actions, 'get-authorization').params, 'oauth-scopes').default).toEqual(['https://graph.microsoft.com/.default']);
   });
 
-  it('makes the content type a required enum without default (DECISIONS 21)', () => {
+  it('makes the content type a required enum without default (behaviour.md 21)', () => {
     for (const id of ['start-a-subscription', 'stop-a-subscription']) {
       const [p] = byId(o365.actions, id).params;
       expect(p).toMatchObject({ type: 'enum', required: true, options: ['Audit.General', 'Audit.Exchange', 'Audit.SharePoint', 'Audit.AzureActiveDirectory', 'DLP.All'] });
@@ -369,7 +370,16 @@ describe('catalogue details (DECISIONS, CONTRACT)', () => {
     expect(byId(o365.actions, 'stop-a-subscription').messages.failure).toEqual(['Failed to execute command! Error is {0}']);
   });
 
-  it('leaves out the platform-only parameters (DECISIONS 4)', () => {
+  it('lists only messages that docs/behaviour.md really gives, verbatim', () => {
+    const behaviour = norm(fs.readFileSync(BEHAVIOUR_MD, 'utf8'));
+    for (const message of Object.values(GIVEN_MESSAGES).flat()) expect([message, behaviour.includes(norm(message))]).toEqual([message, true]);
+    for (const [typo, fixed] of Object.entries(TYPO_FIXES)) {
+      expect(norm(readSeed('o365-management-api'))).toContain(typo);
+      expect(behaviour).toContain(fixed);
+    }
+  });
+
+  it('leaves out the platform-only parameters (behaviour.md 4)', () => {
     for (const p of [...azureInstanceParams, ...o365InstanceParams]) expect(PLATFORM_ONLY).not.toContain(p.displayName);
   });
 

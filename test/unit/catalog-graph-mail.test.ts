@@ -1,7 +1,7 @@
 /**
- * The Microsoft Graph Mail catalogue against its seed (read at test time from ../shared/seeds)
- * and the DECISIONS corrections, which are listed here explicitly. Drift in either direction
- * (a misspelt name, a lost parameter or message) fails.
+ * The Microsoft Graph Mail catalogue against its seed (read at test time from test/fixtures/seeds)
+ * and the corrections of docs/behaviour.md, which are listed here explicitly. Drift in either
+ * direction (a misspelt name, a lost parameter or message) fails.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -10,23 +10,21 @@ import { integration, instanceParams } from '../../handlers/microsoft-graph-mail
 import { spec as connector } from '../../handlers/microsoft-graph-mail/connectors/microsoft-graph-mail-connector';
 
 const repoRoot = resolve(__dirname, '..', '..');
-const sharedDir = resolve(repoRoot, '..', 'shared');
-const seedsDir = join(sharedDir, 'seeds');
+const seedsDir = join(repoRoot, 'test', 'fixtures', 'seeds');
 const seedFiles = readdirSync(seedsDir).filter((f) => f.startsWith('microsoft-graph-mail.') && f.endsWith('.txt'));
 const seed = seedFiles.length === 1 ? readFileSync(join(seedsDir, seedFiles[0]), 'utf8') : '';
-const decisions = readFileSync(join(sharedDir, 'DECISIONS.md'), 'utf8');
+const behaviour = readFileSync(join(repoRoot, 'docs', 'behaviour.md'), 'utf8');
 
 const norm = (s: string): string => s.replace(/\s+/g, ' ').trim();
 const lines = seed.split(/\r?\n/).map(norm);
 const seedText = norm(seed);
 
-/** DECISIONS 2: corrected messages, and the seed's typo'd text they replace. */
-const DECISIONS_MESSAGE_VARIANTS: Array<{ action: string; message: string; replaces: string; decisionsText: string }> = [
+/** behaviour.md 2: corrected messages, and the seed's typo'd text they replace. */
+const CORRECTED_MESSAGES: Array<{ action: string; message: string; replaces: string }> = [
   {
     action: 'get-mailbox-account-out-of-facility-settings',
     message: 'Error executing action "Get Mailbox Account Out Of Facility Settings". Reason: ERROR_REASON',
     replaces: 'Error executing action "Add Identity Protection Detection Comment". Reason: ERROR_REASON',
-    decisionsText: 'Error executing action "Get Mailbox Account Out Of Facility Settings". Reason: ERROR_REASON',
   },
   {
     action: 'forward-email',
@@ -34,8 +32,6 @@ const DECISIONS_MESSAGE_VARIANTS: Array<{ action: string; message: string; repla
       'Action failed to forward the email because the provided mailbox folder name was not found in the mailbox(es): MAILBOX: MAILBOX_FOLDER',
     replaces:
       'Action failed to delete any emails because the provided mailbox folder name was not found in the mailbox(es): MAILBOX: MAILBOX_FOLDER',
-    decisionsText:
-      'Action failed to forward the email because the provided mailbox folder name was not found in the mailbox(es): MAILBOX: MAILBOX_FOLDER',
   },
   {
     action: 'download-attachments-from-email',
@@ -43,18 +39,17 @@ const DECISIONS_MESSAGE_VARIANTS: Array<{ action: string; message: string; repla
       'In the mailboxes listed below, emails were found, but there were no attachments to download. Affected mailboxes: MAILBOXES. Mail IDs without attachments to download: LIST_OF_EMAIL_IDS.',
     replaces:
       'In the mailboxes listed below, emails were found, but there were no attachments to download. Affected mailboxes: MAILBOXES. Mail IDs without attachments to download: LIST_OF_EMAIL_IDS attachments.',
-    decisionsText: '... Mail IDs without attachments to download: LIST_OF_EMAIL_IDS.',
   },
 ];
 
-/** Parameters beyond the seed's inputs for that action, each with the DECISIONS item that adds it. */
-const DECISIONS_EXTRA_PARAMS: Record<string, string[]> = {
-  'search-emails': ['Mail IDs'], // DECISIONS 9
-  'microsoft-graph-mail-connector': ['Verify SSL'], // DECISIONS 17
+/** Parameters beyond the seed's inputs for that action, each with the behaviour.md item that adds it. */
+const EXTRA_PARAMS: Record<string, string[]> = {
+  'search-emails': ['Mail IDs'], // behaviour.md 9
+  'microsoft-graph-mail-connector': ['Verify SSL'], // behaviour.md 17
 };
 
 /** JSON results beyond the seed's "JSON result Available". */
-const DECISIONS_EXTRA_JSON: string[] = ['search-emails' /* DECISIONS 9 */, 'send-email' /* DECISIONS 11 */];
+const EXTRA_JSON: string[] = ['search-emails' /* behaviour.md 9 */, 'send-email' /* behaviour.md 11 */];
 
 /** Messages whose success/failure side is not the one their position in the seed suggests. */
 const SIDE_EXCEPTIONS: Record<string, string[]> = {
@@ -62,7 +57,7 @@ const SIDE_EXCEPTIONS: Record<string, string[]> = {
   'search-emails': ['Action was not able to find any emails based on the specified search criteria.'],
 };
 
-/** Mailbox params that default to the instance's Default Mailbox (DECISIONS 7). */
+/** Mailbox params that default to the instance's Default Mailbox (behaviour.md 7). */
 const MAILBOX_PARAMS = ['Send From', 'Delete In Mailbox', 'Search In Mailbox', 'Move In Mailbox', 'Vote Mail Sent From'];
 
 const DESCRIPTIONS = ['Action succeeded.', 'The action succeeded.', 'Action failed.', 'The action failed.'];
@@ -161,9 +156,9 @@ function checkParamShapes(owner: string, params: ParamSpec[]): void {
   }
 }
 
-/** Seed params in order vs spec params (minus DECISIONS extras), and the Required flags. */
+/** Seed params in order vs spec params (minus behaviour.md extras), and the Required flags. */
 function checkParamsAgainstSeed(owner: string, block: string[], params: ParamSpec[]): void {
-  const extras = DECISIONS_EXTRA_PARAMS[owner] ?? [];
+  const extras = EXTRA_PARAMS[owner] ?? [];
   const fromSeed = seedParams(block);
   expect({ owner, names: params.filter((p) => !extras.includes(p.displayName)).map((p) => p.displayName) }).toEqual({
     owner,
@@ -172,7 +167,7 @@ function checkParamsAgainstSeed(owner: string, block: string[], params: ParamSpe
   for (const p of params) {
     const s = fromSeed.find((x) => x.name === p.displayName);
     if (!s) continue;
-    // DECISIONS 7 / 17: a param that defaults to the instance is never missing.
+    // behaviour.md 7 / 17: a param that defaults to the instance is never missing.
     const expected = p.defaultFromInstance ? false : s.required;
     expect({ owner, name: p.displayName, required: p.required }).toEqual({ owner, name: p.displayName, required: expected });
   }
@@ -219,18 +214,18 @@ describe('Microsoft Graph Mail catalogue vs its seed', () => {
       }
     });
 
-    it('has every seed output message verbatim, on the right side, or its DECISIONS correction', () => {
+    it('has every seed output message verbatim, on the right side, or its behaviour.md correction', () => {
       const all = [...a.messages.success, ...a.messages.failure];
       expect(a.messages.success.length).toBeGreaterThan(0);
       expect(a.messages.failure.length).toBeGreaterThan(0);
       expect(new Set(all).size).toBe(all.length);
-      const variants = DECISIONS_MESSAGE_VARIANTS.filter((v) => v.action === id);
+      const variants = CORRECTED_MESSAGES.filter((v) => v.action === id);
       const fromSeed = seedMessages(block);
       // Every message of the spec is a message of this action's seed section, or a listed correction.
       for (const m of all) {
         const inSeed = fromSeed.some((s) => s.message === m);
         const corrected = variants.some((v) => v.message === m);
-        expect({ message: m, inSeedOrDecisions: inSeed || corrected }).toEqual({ message: m, inSeedOrDecisions: true });
+        expect({ message: m, inSeedOrCorrected: inSeed || corrected }).toEqual({ message: m, inSeedOrCorrected: true });
       }
       // Every message of the seed is in the spec (typos replaced by their corrections).
       for (const s of fromSeed) {
@@ -250,7 +245,7 @@ describe('Microsoft Graph Mail catalogue vs its seed', () => {
 
     it('has the seed\'s outputs: JSON result, tables, attachments', () => {
       const available = (what: string): boolean => block.includes(`${what} Available`);
-      expect({ json: a.jsonResult === true }).toEqual({ json: available('JSON result') || DECISIONS_EXTRA_JSON.includes(id) });
+      expect({ json: a.jsonResult === true }).toEqual({ json: available('JSON result') || EXTRA_JSON.includes(id) });
       expect({ attachments: a.attachments === true }).toEqual({ attachments: available('Case wall attachment') });
       expect({ tables: (a.tables ?? []).length > 0 }).toEqual({ tables: available('Case wall table') });
       for (const t of a.tables ?? []) {
@@ -288,22 +283,22 @@ describe('Microsoft Graph Mail catalogue vs its seed', () => {
     expect(dry).toEqual(['delete-email', 'mark-email-as-junk', 'mark-email-as-not-junk', 'move-email-to-folder']);
   });
 
-  it('applies the DECISIONS 8 folder defaults', () => {
+  it('applies the behaviour.md 8 folder defaults', () => {
     for (const a of integration.actions) {
       const folder = a.params.find((p) => p.displayName === 'Folder Name');
       if (folder) expect({ action: a.id, default: folder.default }).toEqual({ action: a.id, default: a.id === 'mark-email-as-not-junk' ? 'Junk Email' : 'Inbox' });
     }
   });
 
-  it('lists DECISIONS corrections that DECISIONS.md really makes and the seed really needs', () => {
-    for (const v of DECISIONS_MESSAGE_VARIANTS) {
-      expect(norm(decisions)).toContain(norm(v.decisionsText));
+  it('lists corrections that docs/behaviour.md really makes and the seed really needs', () => {
+    for (const v of CORRECTED_MESSAGES) {
+      expect(norm(behaviour)).toContain(norm(v.message));
       expect(seedText).toContain(norm(v.replaces));
       expect(seedText).not.toContain(norm(v.message));
     }
   });
 
-  it('has the integration parameters, ids being the CONTRACT §5 keys', () => {
+  it('has the integration parameters, ids being the contract.md §5 keys', () => {
     const block = lines.slice(lines.indexOf('Integrate Microsoft Graph Mail with Google SecOps'), actionsStart);
     checkParamShapes('integration', instanceParams);
     checkParamsAgainstSeed('integration', between(block, 'Parameter Description', 'For detailed instructions about configuring an integration in Google SecOps, see Configure integrations.'), instanceParams);
@@ -328,7 +323,7 @@ describe('Microsoft Graph Mail catalogue vs its seed', () => {
     const block = lines.slice(start);
     checkParamShapes(connector.id, connector.params);
     checkParamsAgainstSeed(connector.id, between(block, 'Parameters', 'Connector rules'), connector.params);
-    // DECISIONS 17: connector param id → instance param id, both existing, and the same as defaultFromInstance.
+    // behaviour.md 17: connector param id → instance param id, both existing, and the same as defaultFromInstance.
     const map = connector.instanceParamMap ?? {};
     expect(map).toEqual({
       'azure-ad-endpoint': 'azure-ad-endpoint',

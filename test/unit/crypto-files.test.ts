@@ -9,16 +9,16 @@ import { jobIdFor } from '../../lib/ids';
 describe('SecretBox (AES-256-GCM)', () => {
   const box = new SecretBox(randomBytes(32).toString('base64'));
   it('round-trips and never stores the plain text', () => {
-    const sealed = box.seal('s3cr3t-value');
+    const sealed = box.seal('s3cr3t-value', 'place');
     expect(sealed).not.toContain('s3cr3t');
-    expect(box.open(sealed)).toBe('s3cr3t-value');
-    expect(box.seal('x')).not.toBe(box.seal('x'));
+    expect(box.open(sealed, 'place')).toBe('s3cr3t-value');
+    expect(box.seal('x', 'place')).not.toBe(box.seal('x', 'place'));
   });
   it('refuses tampered data and a wrong key', () => {
-    const sealed = box.seal('value');
+    const sealed = box.seal('value', 'place');
     const tampered = sealed.slice(0, -4) + (sealed.endsWith('AAAA') ? 'BBBB' : 'AAAA');
-    expect(() => box.open(tampered)).toThrow();
-    expect(() => new SecretBox(randomBytes(32).toString('base64')).open(sealed)).toThrow();
+    expect(() => box.open(tampered, 'place')).toThrow();
+    expect(() => new SecretBox(randomBytes(32).toString('base64')).open(sealed, 'place')).toThrow();
     expect(() => new SecretBox('c2hvcnQ=')).toThrow(/32 bytes/);
   });
 });

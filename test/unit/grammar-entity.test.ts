@@ -1,4 +1,4 @@
-/** CONTRACT §4 entities: the one entity action takes its User entities as `--user a@x.com,b@x.com`. */
+/** contract.md §4 entities: the one entity action takes its User entities as `--user a@x.com,b@x.com`. */
 import { formatCommand, parseCommand, type ActionCommand, type CommandError, type ParsedCommand } from '../../bot/commands';
 import { missingMessage } from '../../bot/commands/action-args';
 import { actionParams, USER_ENTITY_PARAM } from '../../bot/commands/catalog-lookup';

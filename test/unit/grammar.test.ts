@@ -1,4 +1,4 @@
-/** CONTRACT §4 grammar: tokenizer, chat-text normalisation, parser, durations. */
+/** contract.md §4 grammar: tokenizer, chat-text normalisation, parser, durations. */
 import {
   checkCatalog,
   formatCommand,

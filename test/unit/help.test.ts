@@ -1,4 +1,4 @@
-/** Help at three levels, generated from the catalogue (CONTRACT §4). */
+/** Help at three levels, generated from the catalogue (contract.md §4). */
 import { actionParams } from '../../bot/commands/catalog-lookup';
 import {
   actionHelp,

@@ -1,6 +1,6 @@
 import { slug } from '../../handlers/kit/spec';
 
-describe('slug (CONTRACT §4)', () => {
+describe('slug (contract.md §4)', () => {
   it('lowercases and collapses runs outside [a-z0-9] into one dash', () => {
     expect(slug('Get Mailbox Account Out Of Facility Settings')).toBe('get-mailbox-account-out-of-facility-settings');
     expect(slug('Time Frame (minutes)')).toBe('time-frame-minutes');

@@ -1,5 +1,5 @@
 /**
- * The SSRF guard (DECISIONS 30): a corpus of internal addresses in every spelling, other schemes
+ * The SSRF guard (behaviour.md 30): a corpus of internal addresses in every spelling, other schemes
  * and redirect tricks, all refused before a byte is sent; allow-listed origins reached even on
  * loopback; one resolution per hop, and the connection goes to the address that was checked.
  */
@@ -199,7 +199,7 @@ describe('refused before a byte is sent', () => {
     expect(failures).toEqual([]);
   });
 
-  it('names the address and why, as DECISIONS 30 shows', async () => {
+  it('names the address and why, as behaviour.md 30 shows', async () => {
     await expect(guard.check('http://169.254.169.254/')).rejects.toThrow("Request to http://169.254.169.254/ refused: link-local address not on this environment's allow-list.");
     await expect(guard.check('http://evil.test/x')).rejects.toThrow("Request to http://evil.test/ refused: private address 10.0.0.5 not on this environment's allow-list.");
     await expect(guard.check('file:///etc/passwd')).rejects.toThrow('refused: only http:// and https:// URLs are allowed.');

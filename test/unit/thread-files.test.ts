@@ -1,4 +1,4 @@
-/** The scopes of posted files (Slack, Teams, web chat) and names resolved by the files root (DECISIONS 6). */
+/** The scopes of posted files (Slack, Teams, web chat) and names resolved by the files root (behaviour.md 6). */
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -12,7 +12,7 @@ import type { AdminDeps } from '../deps';
 import { SecretDrafts } from '../drafts';
 import { setApprovals } from '../ops/approvals';
 import { bindChannel, createEnvironment, deleteEnvironmentOp, renameEnvironmentOp, unbindChannel } from '../ops/environments';
-import { saveInstance, storedIds } from '../ops/instance';
+import { auditRefusedChange, checkInstanceChange, saveInstance, storedIds } from '../ops/instance';
 import { changeRole } from '../ops/roles';
 import { addSchedule, changeSchedule, checkScheduleBasics, type ScheduleOp } from '../ops/schedules';
 import { pingCandidate } from '../ping';
@@ -228,12 +228,20 @@ async function submitInstance(deps: AdminDeps, ctx: DialogContext, env: string, 
     return { kind: 'errors', screen: await instanceScreen(deps, env, integration, { values: shownValues, errors: checked.errors, ...kept }) };
   }
 
+  // Nothing is sent before the change is known to keep to public (or operator-trusted) addresses and its secrets to their endpoints.
+  const change = await checkInstanceChange(deps, env, integration, checked.values, checked.unset);
+  if (Object.keys(change.fields).length) {
+    await auditRefusedChange(deps, actorOf(ctx), env, integration, change.fields);
+    const kept = await keepDraft();
+    return { kind: 'errors', screen: await instanceScreen(deps, env, integration, { values: shownValues, errors: change.fields, ...kept }) };
+  }
+
   const saveAnyway = values[SAVE_ANYWAY] === 'true';
   const finish = async (): Promise<AdminScreen> => {
     const current = await deps.environments.getInstance(env, integration.id);
-    for (const id of checked.unset) delete current[id];
+    for (const id of [...checked.unset, ...change.dropped]) delete current[id];
     const candidate = { ...current, ...checked.values };
-    const ping = await pingCandidate(deps, { environment: env, user: ctx.user, channel: ctx.channel }, integration, candidate);
+    const ping = await pingCandidate(deps, { environment: env, user: ctx.user, channel: ctx.channel }, integration, candidate, { typed: Object.keys(typedSecrets) });
     if (!ping.ok && !saveAnyway) {
       const kept = await keepDraft();
       return instanceScreen(deps, env, integration, { values: shownValues, status: { ok: false, message: `Ping failed, nothing was saved: ${ping.message}` }, ...kept });

@@ -9,6 +9,7 @@ import type { ConnectorSpec, IntegrationSpec, JobSpec, ParamSpec } from '../../.
 import { ROLES } from '../../../store/roles';
 import { adminEnvironments } from '../access';
 import type { AdminDeps } from '../deps';
+import { fileManagedLine, isFileManaged } from '../file-managed';
 import { describePolicy } from '../ops/approvals';
 import { auditView } from '../ops/audit-view';
 import { storedIds } from '../ops/instance';
@@ -66,6 +67,7 @@ export async function homeScreen(deps: AdminDeps, who: DialogUser, env?: string,
   const mine = await adminEnvironments(deps.environments, who.user);
   const bound = await deps.environments.environmentOf(who.channel);
   const selected = env && mine.includes(env) ? env : bound && mine.includes(bound) ? bound : mine[0];
+  const managed = (await Promise.all(mine.map(async (e) => ((await isFileManaged(deps.environments, e)) ? e : null)))).filter((e): e is string => !!e);
   return {
     id: 'home',
     title: TITLE,
@@ -73,6 +75,7 @@ export async function homeScreen(deps: AdminDeps, who: DialogUser, env?: string,
     lines: [
       ...statusLines(status),
       bound ? `This channel (${who.channel}) is bound to environment ${bound}.` : `This channel (${who.channel}) is not bound to an environment.`,
+      ...(managed.length ? [fileManagedLine(managed)] : []),
       'Pick an environment you administer and what to do.',
     ],
     fields: [
@@ -272,7 +275,7 @@ export function scheduleParamsScreen(env: string, spec: ConnectorSpec | JobSpec,
   const fields = spec.params.map((p) => paramField(p, values[p.id] === '' ? undefined : values[p.id], 'none', errors[p.id], p.defaultFromInstance ?? fromInstance[p.id]));
   if (draft.kind === 'connectors') {
     for (const key of RULE_KEYS) {
-      fields.push({ id: key, label: key === 'dynamic-list' ? 'Dynamic list (regexes)' : key === 'whitelist' ? 'Whitelist' : 'Blacklist', kind: 'text', value: values[key], help: 'Comma-separated (DECISIONS 19).', error: errors[key] });
+      fields.push({ id: key, label: key === 'dynamic-list' ? 'Dynamic list (regexes)' : key === 'whitelist' ? 'Whitelist' : 'Blacklist', kind: 'text', value: values[key], help: 'Comma-separated (behaviour.md 19).', error: errors[key] });
     }
   }
   return {
@@ -328,7 +331,7 @@ export async function auditScreen(deps: AdminDeps, who: DialogUser, env: string,
     ...base,
     lines: [`${view.entries} entr${view.entries === 1 ? 'y' : 'ies'} since ${view.since}.${view.file ? ' The file has them all.' : ''}`],
     tables: [view.table],
-    files: view.file ? [view.file] : undefined,
+    files: view.files.length ? view.files : undefined,
   };
 }
 

@@ -1,4 +1,4 @@
-/** The four-eyes policy of an environment (CONTRACT §5 `approvals`). */
+/** The four-eyes policy of an environment (contract.md §5 `approvals`). */
 import { suggest } from '../../commands';
 import { checkAdminOf } from '../access';
 import type { AdminDeps } from '../deps';

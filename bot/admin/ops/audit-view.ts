@@ -1,4 +1,7 @@
-/** `soar admin audit`: the environment's audit entries as a table and as a CSV file. */
+/**
+ * `soar admin audit`: the environment's own audit entries (no other environment's) as a table,
+ * a CSV file for spreadsheets and a JSON-lines file for a SIEM.
+ */
 import { parseDuration } from '../../commands';
 import type { AuditEntry } from '../../../store/audit';
 import type { ResultTable } from '../../../handlers/kit/outcome';
@@ -21,10 +24,10 @@ export function parseSince(text: string | undefined, now = Date.now()): number |
   return Number.isFinite(t) ? t : null;
 }
 
-function csvCell(v: string): string {
-  // A leading = + - @ would be a formula in a spreadsheet.
-  const safe = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
-  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+/** A CSV cell: always quoted; one a spreadsheet would read as a formula gets a leading `'`. */
+export function csvCell(v: string): string {
+  const safe = /^[=+\-@;\t\r]/.test(v) ? `'${v}` : v;
+  return `"${safe.replace(/"/g, '""')}"`;
 }
 
 export function auditCsv(entries: AuditEntry[]): string {
@@ -33,8 +36,16 @@ export function auditCsv(entries: AuditEntry[]): string {
   return [head.join(','), ...lines].join('\r\n') + '\r\n';
 }
 
+/** One JSON object per line (the fields as stored), for a SIEM. */
+export function auditJsonLines(entries: AuditEntry[]): string {
+  return entries.map((e) => JSON.stringify({ id: e.id, at: e.at, environment: e.environment, actor: e.actor, event: e.event, detail: e.detail })).join('\n') + (entries.length ? '\n' : '');
+}
+
+type Link = { name: string; url: string };
+
 export type AuditView =
-  | { ok: true; entries: number; since: string; table: ResultTable; file?: { name: string; url: string } }
+  /** `file`: the CSV; `files`: the CSV and the JSON lines. */
+  | { ok: true; entries: number; since: string; table: ResultTable; file?: Link; files: Link[] }
   | { ok: false; message: string };
 
 export async function auditView(deps: AdminDeps, user: string, env: string, sinceText?: string): Promise<AuditView> {
@@ -48,11 +59,15 @@ export async function auditView(deps: AdminDeps, user: string, env: string, sinc
     columns: AUDIT_COLUMNS,
     rows: entries.slice(0, TABLE_ROWS).map((e) => [e.at.replace('T', ' ').replace(/\.\d+Z$/, 'Z'), e.actor, e.event, e.detail ?? '']),
   };
-  let file: { name: string; url: string } | undefined;
+  const files: Link[] = [];
   if (deps.files && entries.length) {
-    const name = `audit-${env}-${new Date().toISOString().replace(/[:.]/g, '-')}.csv`;
-    const path = await deps.files.forJob(`admin-audit-${env}`).write(name, auditCsv(entries));
-    file = { name, url: deps.files.signedUrl(path, 86_400_000) };
+    // In the environment's own files root, like everything else of it.
+    const root = deps.files.forEnvironment(env);
+    const store = root.forJob('admin-audit');
+    const stem = `audit-${env}-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    for (const [name, text] of [[`${stem}.csv`, auditCsv(entries)], [`${stem}.jsonl`, auditJsonLines(entries)]] as const) {
+      files.push({ name, url: root.signedUrl(await store.write(name, text), 86_400_000) });
+    }
   }
-  return { ok: true, entries: entries.length, since: new Date(since).toISOString(), table, file };
+  return { ok: true, entries: entries.length, since: new Date(since).toISOString(), table, file: files[0], files };
 }

@@ -1,7 +1,9 @@
-/** Environments: create, rename, delete, list; and binding the current channel (CONTRACT §6). */
+/** Environments: create, rename, delete, list; and binding the current channel (contract.md §6). */
+import { environmentFolderInUse, moveEnvironmentFolder, retireEnvironmentFolder } from '../../../lib/environment-folders';
 import { deleteEnvironment, renameEnvironment } from '../../../store/environment-admin';
 import { adminEnvironments, checkAdminAnywhere, checkAdminOf, ENV_NAME } from '../access';
 import type { AdminDeps } from '../deps';
+import { withFileManagedNote } from '../file-managed';
 import { audit, ok, refused, type Actor, type OpResult } from '../result';
 
 function badName(name: string): string | undefined {
@@ -28,7 +30,12 @@ export async function renameEnvironmentOp(deps: AdminDeps, actor: Actor, from: s
   if (bad) return refused(bad, { 'new-name': bad });
   if (from === to) return refused(`Environment ${from} already has that name.`, { 'new-name': 'That is its name already.' });
   const schedules = [...(await deps.environments.schedules(from, 'connectors')), ...(await deps.environments.schedules(from, 'jobs'))];
+  if (deps.files && (await deps.environments.exists(from)) && !(await deps.environments.exists(to)) && (await environmentFolderInUse(deps.files, to))) {
+    const message = `The files folder of ${to} is not empty (left by an earlier environment): the operator must move it out of the files root first, or pick another name.`;
+    return refused(message, { 'new-name': message });
+  }
   if (!(await renameEnvironment(deps.environments, from, to))) return refused(`Environment ${to} already exists.`, { 'new-name': `Environment ${to} already exists.` });
+  if (deps.files) await moveEnvironmentFolder(deps.files, from, to);
   for (const kind of ['connectors', 'jobs'] as const) {
     for (const c of await deps.environments.schedules(to, kind)) {
       await deps.schedules.sync(from, kind, c.name, null);
@@ -47,8 +54,10 @@ export async function deleteEnvironmentOp(deps: AdminDeps, actor: Actor, name: s
     ...(await deps.environments.schedules(name, 'jobs')).map((c) => ['jobs', c.name] as const),
   ];
   const channels = (await deleteEnvironment(deps.environments, name)) ?? [];
+  if (deps.files) await retireEnvironmentFolder(deps.files, name);
   for (const [kind, scheduleName] of schedules) await deps.schedules.sync(name, kind, scheduleName, null);
-  await audit(deps, actor, name, 'admin env delete', `deleted environment ${name}; unbound ${channels.length ? channels.join(', ') : 'no channel'}`);
+  // In the global log: the environment's own log was put aside with it.
+  await audit(deps, actor, undefined, 'admin env delete', `deleted environment ${name}; unbound ${channels.length ? channels.join(', ') : 'no channel'}`);
   return ok(`Environment ${name} deleted${channels.length ? `; ${channels.length} channel(s) unbound: ${channels.join(', ')}` : ''}.`);
 }
 
@@ -79,7 +88,7 @@ export async function bindChannel(deps: AdminDeps, actor: Actor, env: string): P
   }
   await deps.environments.bind(actor.channel, env);
   await audit(deps, actor, env, 'admin bind', `bound ${actor.channel} to ${env}${previous ? ` (was ${previous})` : ''}`);
-  return ok(`This channel (${actor.channel}) is now bound to environment ${env}.`);
+  return ok(await withFileManagedNote(deps.environments, [env, previous], `This channel (${actor.channel}) is now bound to environment ${env}.`));
 }
 
 export async function unbindChannel(deps: AdminDeps, actor: Actor): Promise<OpResult> {
@@ -89,5 +98,5 @@ export async function unbindChannel(deps: AdminDeps, actor: Actor): Promise<OpRe
   if (!allowed.ok) return refused(allowed.message);
   await deps.environments.unbind(actor.channel);
   await audit(deps, actor, env, 'admin unbind', `unbound ${actor.channel} from ${env}`);
-  return ok(`This channel (${actor.channel}) is no longer bound to environment ${env}.`);
+  return ok(await withFileManagedNote(deps.environments, [env], `This channel (${actor.channel}) is no longer bound to environment ${env}.`));
 }

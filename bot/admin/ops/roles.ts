@@ -2,6 +2,7 @@
 import { isRole, ROLES, type Role } from '../../../store/roles';
 import { checkAdminOf } from '../access';
 import type { AdminDeps } from '../deps';
+import { withFileManagedNote } from '../file-managed';
 import { audit, ok, refused, type Actor, type OpResult } from '../result';
 
 const USER_ID = /^(slack|teams|web):[^\s,;<>]{1,200}$/;
@@ -45,7 +46,7 @@ export async function changeRole(deps: AdminDeps, actor: Actor, env: string, op:
   if (op === 'grant') {
     await deps.environments.grant(env, r, ids);
     await audit(deps, actor, env, 'admin role grant', `granted ${r} to ${ids.join(', ')}`);
-    return ok(`Granted ${r} in environment ${env} to ${ids.join(', ')}.`);
+    return ok(await withFileManagedNote(deps.environments, [env], `Granted ${r} in environment ${env} to ${ids.join(', ')}.`));
   }
   if (r === 'admin') {
     const admins = Object.entries(await deps.environments.usersWithRole(env)).filter(([, role]) => role === 'admin').map(([u]) => u);
@@ -56,7 +57,7 @@ export async function changeRole(deps: AdminDeps, actor: Actor, env: string, op:
   }
   await deps.environments.revoke(env, r, ids);
   await audit(deps, actor, env, 'admin role revoke', `revoked ${r} from ${ids.join(', ')}`);
-  return ok(`Revoked ${r} in environment ${env} from ${ids.join(', ')}.`);
+  return ok(await withFileManagedNote(deps.environments, [env], `Revoked ${r} in environment ${env} from ${ids.join(', ')}.`));
 }
 
 export async function roleRows(deps: AdminDeps, env: string): Promise<string[][]> {

@@ -1,5 +1,5 @@
 /**
- * Connectors and jobs of an environment (CONTRACT §5): add with their seed parameters, pause,
+ * Connectors and jobs of an environment (contract.md §5): add with their seed parameters, pause,
  * resume, run now, remove. The config is kept in the environment store (secret parameters
  * sealed), the running schedule by ScheduleControl.
  */
@@ -12,13 +12,14 @@ import { checkAdminOf } from '../access';
 import type { AdminDeps } from '../deps';
 import { audit, ok, refused, type Actor, type OpResult } from '../result';
 import type { ScheduleKind } from '../schedule-control';
-import { checkFlags, display, needsValue } from '../validate';
+import { checkFlags, checkTargets, display, needsValue } from '../validate';
+import { scheduleEndpointProblems } from './instance';
 
 export const SCHEDULE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 const CHANNEL_ID = /^(slack|teams|web):\S{1,200}$/;
 const MIN_EVERY_MS = 10_000;
 const MAX_EVERY_MS = 30 * 86_400_000;
-/** Connector rules beside the seed parameters (DECISIONS 19). */
+/** Connector rules beside the seed parameters (behaviour.md 19). */
 export const RULE_KEYS = ['whitelist', 'blacklist', 'dynamic-list'] as const;
 
 export function singular(kind: ScheduleKind): 'connector' | 'job' {
@@ -71,6 +72,10 @@ export async function checkScheduleBasics(
   else if (everyMs < MIN_EVERY_MS || everyMs > MAX_EVERY_MS) fields.every = `Every must be between 10s and 30d (got ${formatDuration(everyMs)}).`;
   const channel = (req.channel ?? '').trim() || (kind === 'connectors' ? defaultChannel : '');
   if (channel && !CHANNEL_ID.test(channel)) fields.channel = `${JSON.stringify(channel.slice(0, 60))} is not a channel id: slack:<channel id>, teams:<conversation id> or web:<room>.`;
+  // A connector posts only into a channel of its own environment (never another tenant's).
+  else if (channel && kind === 'connectors' && (await deps.environments.environmentOf(channel)) !== env) {
+    fields.channel = `Channel ${channel} is not bound to environment ${env}: a connector of ${env} posts only into channels bound to ${env}. Run soar admin bind ${env} in that channel first, or pick one of ${env}'s channels.`;
+  }
   return { fields, spec, channel };
 }
 
@@ -91,8 +96,10 @@ export async function addSchedule(deps: AdminDeps, actor: Actor, env: string, ki
   }
   const checked = spec ? checkFlags(spec.params, params, spec.name) : { values: {}, unset: [], errors: {} };
   Object.assign(fields, checked.errors);
+  // URLs and proxies typed in chat: public addresses only; the instance's secrets stay with its endpoints.
+  if (spec) Object.assign(fields, await checkTargets(deps.environments.trust, env, spec.params, checked.values), await scheduleEndpointProblems(deps, env, spec, checked.values));
   if (spec) {
-    // Connection parameters default to the environment's instance (DECISIONS 17).
+    // Connection parameters default to the environment's instance (behaviour.md 17).
     const fromInstance = 'instanceParamMap' in spec ? (spec.instanceParamMap ?? {}) : {};
     for (const p of spec.params) {
       if (needsValue(p) && !fromInstance[p.id] && checked.values[p.id] === undefined && !fields[p.id]) fields[p.id] = `Parameter --${p.id} is required.`;
@@ -105,8 +112,8 @@ export async function addSchedule(deps: AdminDeps, actor: Actor, env: string, ki
   for (const p of spec.params) {
     const v = checked.values[p.id];
     if (v === undefined) continue;
-    // Secret parameters are kept sealed, like instance secrets (the runner opens them).
-    stored[p.id] = p.secret ? deps.environments.box.seal(JSON.stringify(v)) : v;
+    // Secret parameters are sealed by setSchedule for this environment and schedule, like instance secrets.
+    stored[p.id] = v;
     shown.push(`${p.id}=${display(p, v)}`);
   }
   const config: ScheduleConfig = {
@@ -119,7 +126,7 @@ export async function addSchedule(deps: AdminDeps, actor: Actor, env: string, ki
     ...(rules.blacklist ? { blacklist: rules.blacklist } : {}),
     ...(rules['dynamic-list'] ? { dynamicList: rules['dynamic-list'] } : {}),
   };
-  await deps.environments.setSchedule(env, kind, config);
+  await deps.environments.setSchedule(env, kind, config, { by: 'chat' });
   await deps.schedules.sync(env, kind, config.name, config);
   await audit(deps, actor, env, `admin ${what} add`, `added ${what} ${config.name} (${config.type}) every ${config.every}${channel ? ` to ${channel}` : ''}${shown.length ? `: ${shown.join(', ')}` : ''}`);
   return ok(`${what === 'connector' ? 'Connector' : 'Job'} ${config.name} (${spec.name}) added to ${env}, every ${config.every}${channel ? `, posting to ${channel}` : ''}.`);
@@ -138,11 +145,14 @@ export async function changeSchedule(deps: AdminDeps, actor: Actor, env: string,
     const message = `No ${what} named ${JSON.stringify(name.slice(0, 64))} in ${env}.${near.length ? ` Did you mean ${near.join(' or ')}?` : ` soar admin ${what} list shows them.`}`;
     return refused(message, { name: message });
   }
+  if (kind === 'connectors' && (op === 'resume' || op === 'run') && config.channel && (await deps.environments.environmentOf(config.channel)) !== env) {
+    return refused(`Connector ${name} posts into ${config.channel}, which is not bound to environment ${env}: run soar admin bind ${env} in that channel, or remove the connector and add it with a channel of ${env}.`);
+  }
   switch (op) {
     case 'pause':
     case 'resume': {
       const next: ScheduleConfig = { ...config, paused: op === 'pause' };
-      await deps.environments.setSchedule(env, kind, next);
+      await deps.environments.setSchedule(env, kind, next, { by: 'chat' });
       await deps.schedules.sync(env, kind, name, next);
       await audit(deps, actor, env, `admin ${what} ${op}`, `${op === 'pause' ? 'paused' : 'resumed'} ${what} ${name}`);
       return ok(`${what === 'connector' ? 'Connector' : 'Job'} ${name} ${op === 'pause' ? 'paused' : 'resumed'}.`);

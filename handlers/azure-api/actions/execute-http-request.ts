@@ -1,5 +1,5 @@
 /**
- * Azure API — Execute HTTP Request (seed: azure-api 1.0; DECISIONS 25, 28, 30, 31).
+ * Azure API — Execute HTTP Request (seed: azure-api 1.0; behaviour.md 25, 28, 30, 31).
  * Asynchronous when Expected Response Values is given: polls until the response body matches.
  */
 import { param, slug, type ActionSpec } from '../../kit/spec';
@@ -7,10 +7,10 @@ import { runHttpRequest, httpRequestTimedOut } from '../http/run';
 
 const NAME = 'Execute HTTP Request';
 
-/** CONTRACT §4: the methods accepted by Method. */
+/** contract.md §4: the methods accepted by Method. */
 export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
 
-/** CONTRACT §4 default of Fields To Return (DECISIONS 28: `response_cookies` is accepted as `cookies`). */
+/** contract.md §4 default of Fields To Return (behaviour.md 28: `response_cookies` is accepted as `cookies`). */
 export const DEFAULT_FIELDS_TO_RETURN = ['response_data', 'redirects', 'response_code', 'cookies', 'response_headers', 'apparent_encoding'];
 
 /** Methods other than GET/HEAD change things: the four-eyes rule applies to them (`execute-http-request:write`). */
@@ -19,7 +19,7 @@ export function isWrite(params: Record<string, unknown>): boolean {
   return method !== 'GET' && method !== 'HEAD';
 }
 
-/** DECISIONS 28: the Headers default, as JSON text. */
+/** behaviour.md 28: the Headers default, as JSON text. */
 export const DEFAULT_HEADERS = '{"Content-Type": "application/json; charset=utf-8", "Accept": "application/json"}';
 
 export const spec: ActionSpec = {

@@ -1,5 +1,5 @@
 /**
- * Azure API — Generate Token (seed: azure-api 1.0; DECISIONS 26, 36).
+ * Azure API — Generate Token (seed: azure-api 1.0; behaviour.md 26, 36).
  * The refresh token is never shown: it is stored encrypted in the environment.
  */
 import { reasonOf } from '../../kit/errors';
@@ -25,6 +25,8 @@ export const spec: ActionSpec = {
     }),
   ],
   changesMail: false,
+  // It replaces the environment's refresh token.
+  adminOnly: true,
   messages: {
     success: [SIGNED_IN],
     failure: [CODE_MISSING, CODE_REFUSED, SIGN_IN_FAILED],

@@ -1,4 +1,4 @@
-/** Azure API — Get Authorization (seed: azure-api 1.0; DECISIONS 25, 36). */
+/** Azure API — Get Authorization (seed: azure-api 1.0; behaviour.md 25, 36). */
 import { reasonOf } from '../../kit/errors';
 import { failure, fill, success } from '../../kit/outcome';
 import { param, slug, type ActionSpec } from '../../kit/spec';
@@ -21,14 +21,17 @@ export const spec: ActionSpec = {
       type: 'list',
       required: true,
       default: ['https://graph.microsoft.com/.default'],
-      // DECISIONS 36: the authorization asks for the instance's Scopes unless others are typed.
+      // behaviour.md 36: the authorization asks for the instance's Scopes unless others are typed.
       defaultFromInstance: 'scopes',
       description: 'A comma-separated list of permissions (scopes) that define the level of access for the access and refresh tokens.',
     }),
   ],
   changesMail: false,
+  // The sign-in replaces the environment's token, and whoever holds the link can finish it.
+  adminOnly: true,
+  privateResult: true,
   messages: {
-    // DECISIONS 25: the authorization link is given with this message.
+    // behaviour.md 25: the authorization link is given with this message.
     success: ['Authorization URL generated successfully.'],
     failure: ['Failed to generate the authorization URL! Error is ERROR_REASON'],
   },
@@ -47,8 +50,8 @@ export const spec: ActionSpec = {
       const minutes = Math.round(STATE_TTL_SECONDS / 60);
       const oneClick = redirectUri.replace(/\/+$/, '') === `${ctx.publicUrl.replace(/\/+$/, '')}/oauth/callback`;
       const next = oneClick
-        ? `Open it and sign in within ${minutes} minutes: the sign-in returns to chatsoar, which saves the refresh token to environment ${ctx.environment}. If that page cannot be reached, run soar azure generate-token --authorization-url "<the address it shows>".`
-        : `Open it and sign in within ${minutes} minutes, then run soar azure generate-token --authorization-url "<the address you were redirected to>".`;
+        ? `Open it and sign in within ${minutes} minutes: the sign-in returns to chatsoar, which saves the refresh token to environment ${ctx.environment}. If that page cannot be reached, run soar azure generate-token and paste the address it shows into its Authorization URL field.`
+        : `Open it and sign in within ${minutes} minutes, then run soar azure generate-token and paste the address you were redirected to into its Authorization URL field.`;
       return success([spec.messages.success[0]!, url, next].join('\n'));
     } catch (err) {
       return failure(fill(spec.messages.failure[0]!, { ERROR_REASON: reasonOf(err) }));

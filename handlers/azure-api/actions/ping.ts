@@ -1,4 +1,4 @@
-/** Azure API — Ping (seed: azure-api 1.0; DECISIONS 25, 28: GET on the instance's Test URL). */
+/** Azure API — Ping (seed: azure-api 1.0; behaviour.md 25, 28: GET on the instance's Test URL). */
 import { slug, type ActionSpec } from '../../kit/spec';
 import { reasonOf } from '../../kit/errors';
 import { failure, fill, success } from '../../kit/outcome';

@@ -1,6 +1,6 @@
 /**
  * Execute HTTP Request's parameters turned into one request: URL Path with URL Params appended,
- * Headers with Cookie replacing any cookie header (DECISIONS 31), and the Body Payload encoded
+ * Headers with Cookie replacing any cookie header (behaviour.md 31), and the Body Payload encoded
  * by the Content-Type (seed: form-urlencoded, JSON, XML or other text as is, base64 files).
  */
 import { UserError } from '../../kit/errors';

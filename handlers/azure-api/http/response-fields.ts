@@ -9,12 +9,12 @@ import type { Exchange } from './send';
 export const FIELD_NAMES = ['response_data', 'redirects', 'response_code', 'cookies', 'response_headers', 'apparent_encoding'] as const;
 export type FieldName = (typeof FIELD_NAMES)[number];
 
-/** DECISIONS 28: Base64 Output's encoded string may not exceed 15 MB. */
+/** behaviour.md 28: Base64 Output's encoded string may not exceed 15 MB. */
 export const BASE64_LIMIT_BYTES = 15 * 1024 * 1024;
 /** The largest body whose base64 form stays within the limit. */
 export const BASE64_MAX_INPUT_BYTES = Math.floor(BASE64_LIMIT_BYTES / 4) * 3;
 
-/** Fields To Return as field names; `response_cookies` is accepted for `cookies` (DECISIONS 28). */
+/** Fields To Return as field names; `response_cookies` is accepted for `cookies` (behaviour.md 28). */
 export function fieldsToReturn(value: unknown): FieldName[] {
   const items = (Array.isArray(value) ? value.map(String) : String(value ?? '').split(',')).map((s) => s.trim().toLowerCase()).filter(Boolean);
   const out: FieldName[] = [];

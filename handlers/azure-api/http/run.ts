@@ -1,7 +1,7 @@
 /**
  * Execute HTTP Request's `run`: one guarded request (redirects checked hop by hop), the seed's
  * JSON result, Fail on 4xx/5xx, Base64 Output, Save To Case Wall, and polling while Expected
- * Response Values are not met (DECISIONS 25).
+ * Response Values are not met (behaviour.md 25).
  */
 import type { ActionContext } from '../../kit/context';
 import { reasonOf } from '../../kit/errors';

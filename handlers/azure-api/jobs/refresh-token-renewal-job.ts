@@ -1,5 +1,5 @@
 /**
- * Azure API — Refresh Token Renewal Job (seed: azure-api 1.0; DECISIONS 29, 36).
+ * Azure API — Refresh Token Renewal Job (seed: azure-api 1.0; behaviour.md 29, 36).
  * Renews the refresh token of the listed environments (empty: every environment with an Azure
  * API refresh token); warnings go to the environment's admin channel.
  */
@@ -27,7 +27,7 @@ export const spec: JobSpec = {
   run: renewRefreshTokens,
 };
 
-/** `"prod", "staging"` → ['prod', 'staging'] (DECISIONS 29: double-quoted names). */
+/** `"prod", "staging"` → ['prod', 'staging'] (behaviour.md 29: double-quoted names). */
 export function environmentNames(value: unknown): string[] {
   return listParam(value).map((n) => n.replace(/^["']|["']$/g, '').trim()).filter(Boolean);
 }
@@ -48,21 +48,21 @@ async function renewRefreshTokens(ctx: JobContext, params: Record<string, unknow
     const instance = await ctx.environments.instance(env, INTEGRATION);
     const current = instance['refresh-token'] ? String(instance['refresh-token']) : '';
     if (!current) {
-      // Empty list: only environments that use delegated access (DECISIONS 29).
+      // Empty list: only environments that use delegated access (behaviour.md 29).
       if (named.length) await ctx.environments.warnAdmin(env, `${NAME}: environment ${env} has no Azure API refresh token to renew. Run soar azure get-authorization and soar azure generate-token first.`);
       continue;
     }
     try {
       let stored = current;
-      // The rotated token is stored at once, before anything else (DECISIONS 36).
+      // The rotated token is stored at once, before anything else (behaviour.md 36).
       await azureToken(
-        { instance, http: ctx.http, saveInstanceParam: async (id, value) => ((stored = value), ctx.environments.saveInstanceParam(env, INTEGRATION, id, value)) },
+        { environment: env, instance, http: ctx.http, saveInstanceParam: async (id, value) => ((stored = value), ctx.environments.saveInstanceParam(env, INTEGRATION, id, value)) },
         { fresh: true },
       );
       if (stored === current) ctx.log.info({ environment: env }, 'the identity platform kept the refresh token (not rotated)');
       renewed.push(env);
     } catch (err) {
-      // A failed renewal keeps the old token (DECISIONS 36) and tells the admins.
+      // A failed renewal keeps the old token (behaviour.md 36) and tells the admins.
       await ctx.environments.warnAdmin(env, `${NAME} could not renew the Azure API refresh token of environment ${env}: ${reasonOf(err)} The current token is kept; renew it with soar azure get-authorization and soar azure generate-token before it expires.`);
       failed.push(env);
     }

@@ -22,7 +22,7 @@ const MAX_POSTED_FILES = 25;
 /** Attached mails inside attached mails, followed this deep. */
 const MAX_EML_DEPTH = 3;
 
-/** Seed: Download Attachments From Email. Files go under the files root (DECISIONS 6, 32). */
+/** Seed: Download Attachments From Email. Files go under the files root (behaviour.md 6, 32). */
 export const spec: ActionSpec = {
   integration: 'microsoft-graph-mail',
   id: 'download-attachments-from-email',
@@ -41,7 +41,7 @@ export const spec: ActionSpec = {
       required: true,
       options: ['GCP Bucket', 'Local File System'],
       default: 'GCP Bucket',
-      description: 'A destination to save the downloaded attachments to (falls back to the local files root, DECISIONS 6).',
+      description: 'A destination to save the downloaded attachments to (falls back to the local files root, behaviour.md 6).',
     }),
     param('Download Path', {
       type: 'string',
@@ -69,7 +69,7 @@ export const spec: ActionSpec = {
     success: [
       'Downloaded NUMBER_OF_ATTACHMENTS attachments. Files: PATHS.',
       'Failed to find emails in MAILBOX with the following mail ids: EMAIL_IDS.',
-      // DECISIONS 2: the seed ends this one with "LIST_OF_EMAIL_IDS attachments." (a typo).
+      // behaviour.md 2: the seed ends this one with "LIST_OF_EMAIL_IDS attachments." (a typo).
       'In the mailboxes listed below, emails were found, but there were no attachments to download. Affected mailboxes: MAILBOXES. Mail IDs without attachments to download: LIST_OF_EMAIL_IDS.',
     ],
     failure: [

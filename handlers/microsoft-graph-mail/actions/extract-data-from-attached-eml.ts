@@ -35,7 +35,7 @@ export const spec: ActionSpec = {
     param('Regex Map JSON', {
       type: 'json',
       required: false,
-      description: 'A JSON object of name to regular expression, applied to the attached email file to add keys to the JSON result (DECISIONS 16).',
+      description: 'A JSON object of name to regular expression, applied to the attached email file to add keys to the JSON result (behaviour.md 16).',
     }),
   ],
   messages: {

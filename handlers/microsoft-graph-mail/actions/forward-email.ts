@@ -48,7 +48,7 @@ export const spec: ActionSpec = {
     success: ['Email with message ID MAIL_ID was forwarded successfully.'],
     failure: [
       'Error executing action "Forward Email" because the provided mail id EMAIL_ID was not found.',
-      // DECISIONS 2: the seed says "Action failed to delete any emails" here (a typo).
+      // behaviour.md 2: the seed says "Action failed to delete any emails" here (a typo).
       'Action failed to forward the email because the provided mailbox folder name was not found in the mailbox(es): MAILBOX: MAILBOX_FOLDER',
       'Action failed to run because specified attachments were not found: ATTACHMENTS_LIST',
       'Failed to execute action, the error is: ERROR_REASON',

@@ -19,12 +19,12 @@ export const spec: ActionSpec = {
       'Failed to find the following usernames in Office 365 service: USERNAME_LIST.',
     ],
     failure: [
-      // DECISIONS 2: the seed names "Add Identity Protection Detection Comment" here (a typo).
+      // behaviour.md 2: the seed names "Add Identity Protection Detection Comment" here (a typo).
       'Error executing action "Get Mailbox Account Out Of Facility Settings". Reason: ERROR_REASON',
       "Action wasn't able to find OOF settings for ENTITY_ID.",
     ],
   },
-  // DECISIONS 14: with several users, a JSON list, one object per user in the seed's shape.
+  // behaviour.md 14: with several users, a JSON list, one object per user in the seed's shape.
   jsonResult: true,
   run: (ctx, params) => run(ctx, params),
 };

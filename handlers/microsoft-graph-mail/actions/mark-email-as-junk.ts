@@ -2,7 +2,7 @@ import { type ActionSpec, param } from '../../kit/spec';
 import { junkSearchInMailbox } from './params/selection';
 import { runJunk } from '../junk';
 
-/** Seed: Mark Email as Junk (beta `markAsJunk`, DECISIONS 13). */
+/** Seed: Mark Email as Junk (beta `markAsJunk`, behaviour.md 13). */
 export const spec: ActionSpec = {
   integration: 'microsoft-graph-mail',
   id: 'mark-email-as-junk',

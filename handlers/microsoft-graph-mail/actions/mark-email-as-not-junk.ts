@@ -2,7 +2,7 @@ import { type ActionSpec, param } from '../../kit/spec';
 import { junkSearchInMailbox } from './params/selection';
 import { runJunk } from '../junk';
 
-/** Seed: Mark Email as Not Junk (beta `markAsNotJunk`, DECISIONS 13). */
+/** Seed: Mark Email as Not Junk (beta `markAsNotJunk`, behaviour.md 13). */
 export const spec: ActionSpec = {
   integration: 'microsoft-graph-mail',
   id: 'mark-email-as-not-junk',
@@ -13,7 +13,7 @@ export const spec: ActionSpec = {
     param('Folder Name', {
       type: 'string',
       required: true,
-      // DECISIONS 8: Mark Email as Not Junk searches `Junk Email` by default.
+      // behaviour.md 8: Mark Email as Not Junk searches `Junk Email` by default.
       default: 'Junk Email',
       description: 'A mailbox folder to execute search in.',
     }),

@@ -11,7 +11,7 @@ import type { Message } from '../lookup';
 import { isMailboxNotFound, listParam } from '../mailboxes';
 import { messageAttachments, messageMime, savedNameOf } from '../message-attachments';
 
-/** Seed: Save Email To The Case. The case wall is the chat thread (files: `<subject>.eml`, DECISIONS 15). */
+/** Seed: Save Email To The Case. The case wall is the chat thread (files: `<subject>.eml`, behaviour.md 15). */
 export const spec: ActionSpec = {
   integration: 'microsoft-graph-mail',
   id: 'save-email-to-the-case',
@@ -59,13 +59,13 @@ export const spec: ActionSpec = {
       'Failed to execute action, the error is: ERROR_REASON',
     ],
   },
-  // DECISIONS 15: with several Mail IDs, the JSON result is a list.
+  // behaviour.md 15: with several Mail IDs, the JSON result is a list.
   jsonResult: true,
   attachments: true,
   run: (ctx, params) => run(ctx, params),
 };
 
-/** DECISIONS 15: `<subject>.eml`, sanitised, 100 characters at most. */
+/** behaviour.md 15: `<subject>.eml`, sanitised, 100 characters at most. */
 export function emlFileName(subject: string | null | undefined): string {
   const stem = (subject ?? '').replace(/[\\/]/g, '_').trim() || 'email';
   return safeFileName(`${stem}.eml`, 100);
@@ -84,7 +84,7 @@ async function run(ctx: ActionContext, params: Record<string, unknown>) {
     if (!ids.length) throw new Error('Mail ID needs at least one email ID.');
     const folder = await resolveFolder(graph, mailbox, String(params['folder-name'] ?? 'Inbox'));
     const { messages, missingIds } = await findMatching(graph, mailbox, folder, { mailIds: ids, onlyUnread: false });
-    // DECISIONS 38: unknown ids, one line each; none found at all: the seed's search failure.
+    // behaviour.md 38: unknown ids, one line each; none found at all: the seed's search failure.
     const idLines = missingIds.map((id) => `Failed to find email with ID ${id}`);
     if (!messages.length) return failure(['Failed to find any emails based on provided parameters!', ...idLines].join('\n'));
 

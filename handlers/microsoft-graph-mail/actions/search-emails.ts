@@ -13,7 +13,7 @@ import { mailJson, matchingMailsTable, TABLE_FIELDS } from '../mail-table';
 export interface SearchRequest {
   folder: string;
   criteria: MailCriteria;
-  /** Per mailbox; undefined → Graph's default page (DECISIONS 9). */
+  /** Per mailbox; undefined → Graph's default page (behaviour.md 9). */
   max?: number;
   allFields: boolean;
 }
@@ -31,7 +31,7 @@ function maxParam(value: unknown): number | undefined {
   return n;
 }
 
-/** Seed: Search Emails (DECISIONS 9, 10). */
+/** Seed: Search Emails (behaviour.md 9, 10). */
 export const spec: ActionSpec = {
   integration: 'microsoft-graph-mail',
   id: 'search-emails',
@@ -45,7 +45,7 @@ export const spec: ActionSpec = {
       default: 'Inbox',
       description: 'A mailbox folder to execute the search in.',
     }),
-    // Not in the seed's Search Emails inputs; DECISIONS 9 gives Search Emails a Mail IDs filter
+    // Not in the seed's Search Emails inputs; behaviour.md 9 gives Search Emails a Mail IDs filter
     // (matching `id` or `internetMessageId`) that overrides every other filter.
     param('Mail IDs', {
       type: 'list',
@@ -80,7 +80,7 @@ export const spec: ActionSpec = {
       'Failed to execute action, the error is: ERROR_REASON',
     ],
   },
-  // DECISIONS 9: the found mails are attached as a JSON file (beyond the seed).
+  // behaviour.md 9: the found mails are attached as a JSON file (beyond the seed).
   jsonResult: true,
   tables: [{ title: 'Matching Mails', columns: ['Mail ID', 'Subject', 'Sender', 'Receivers', 'Received Date'] }],
   run: (ctx, params) => run(ctx, params),
@@ -116,7 +116,7 @@ async function run(ctx: ActionContext, params: Record<string, unknown>) {
   const errors = failureReasons(outcomes).map((r) => fill(failed, { ERROR_REASON: r }));
   const notFoundLines = notFound.map((m) => fill(mailboxMissing, { MAILBOX: m }));
   if (notFound.length === mailboxes.length) return failure(fill(noMailboxes, { MAILBOX_LIST: notFound.join(', ') }));
-  // DECISIONS 38: ids that matched nothing anywhere, one line each.
+  // behaviour.md 38: ids that matched nothing anywhere, one line each.
   const idLines = found.length ? [...unknownIds].map((id) => `Failed to find email with ID ${id}`) : [];
   const rest = [...notFoundLines, ...lines, ...idLines, ...errors];
   if (!found.length) {

@@ -36,7 +36,7 @@ export const spec: ActionSpec = {
       'Failed to execute action, the error is: ERROR_REASON',
     ],
   },
-  // DECISIONS 11: beyond the seed, the sent message's `id` and `internetMessageId`.
+  // behaviour.md 11: beyond the seed, the sent message's `id` and `internetMessageId`.
   jsonResult: true,
   async run(ctx, params) {
     const [sent] = spec.messages.success as [string];

@@ -2,7 +2,7 @@ import { type ActionSpec, param } from '../../kit/spec';
 import { fetchResponseAttachments, replyWaitParams } from './params/wait';
 import { pollReplies, repliesAtTimeout, type WaitKind } from '../vote/wait';
 
-/** Seed: Wait For Email From User (DECISIONS 11, 12). Searches the mailbox the question was sent from. */
+/** Seed: Wait For Email From User (behaviour.md 11, 12). Searches the mailbox the question was sent from. */
 export const spec: ActionSpec = {
   integration: 'microsoft-graph-mail',
   id: 'wait-for-email-from-user',
@@ -29,7 +29,7 @@ export const spec: ActionSpec = {
     ],
   },
   tables: [{ title: 'Matching Mails', columns: ['Mail ID', 'Received Date', 'Sender', 'Recipients', 'Subject'] }],
-  // Reply attachments, titled `RECIPIENT_EMAIL reply attachment.` (DECISIONS 12).
+  // Reply attachments, titled `RECIPIENT_EMAIL reply attachment.` (behaviour.md 12).
   attachments: true,
   run: (ctx, params) => pollReplies(ctx, params, kind()),
   onTimeout: (ctx) => repliesAtTimeout(ctx, kind()),

@@ -2,7 +2,7 @@ import { type ActionSpec, param } from '../../kit/spec';
 import { fetchResponseAttachments, replyWaitParams } from './params/wait';
 import { pollReplies, repliesAtTimeout, type WaitKind } from '../vote/wait';
 
-/** Seed: Wait For Vote Email Results (DECISIONS 12). */
+/** Seed: Wait For Vote Email Results (behaviour.md 12). */
 export const spec: ActionSpec = {
   integration: 'microsoft-graph-mail',
   id: 'wait-for-vote-email-results',
@@ -42,7 +42,7 @@ export const spec: ActionSpec = {
   },
   jsonResult: true,
   tables: [{ title: 'Matching Mails', columns: ['Mail ID', 'Received Date', 'Sender', 'Recipients', 'Subject'] }],
-  // Reply attachments, titled `RECIPIENT_EMAIL reply attachment.` (DECISIONS 12).
+  // Reply attachments, titled `RECIPIENT_EMAIL reply attachment.` (behaviour.md 12).
   attachments: true,
   run: (ctx, params) => pollReplies(ctx, params, kind()),
   onTimeout: (ctx) => repliesAtTimeout(ctx, kind()),

@@ -4,8 +4,8 @@ import { runMailCycle } from './mail/mail-cycle';
 
 /**
  * Seed: Microsoft Graph Mail Connector. Its connection parameters default to the environment's
- * integration instance (CONTRACT §5, DECISIONS 17); Script Timeout bounds one cycle (DECISIONS 4);
- * dynamic list / whitelist / blacklist are connector config keys, not params (DECISIONS 19).
+ * integration instance (contract.md §5, behaviour.md 17); Script Timeout bounds one cycle (behaviour.md 4);
+ * dynamic list / whitelist / blacklist are connector config keys, not params (behaviour.md 19).
  */
 export const spec: ConnectorSpec = {
   integration: 'microsoft-graph-mail',
@@ -29,7 +29,7 @@ export const spec: ConnectorSpec = {
       type: 'string',
       required: false,
       default: '',
-      description: 'The name of the field where the environment name is stored (an alert label, DECISIONS 18).',
+      description: 'The name of the field where the environment name is stored (an alert label, behaviour.md 18).',
     }),
     param('Environment Regex Pattern', {
       type: 'string',
@@ -85,7 +85,7 @@ export const spec: ConnectorSpec = {
       defaultFromInstance: 'default-mailbox',
       description: 'An email address for the connector to use; defaults to the instance\'s Default Mailbox.',
     }),
-    // Not among the seed's connector parameters; DECISIONS 17 lists Verify SSL with the
+    // Not among the seed's connector parameters; behaviour.md 17 lists Verify SSL with the
     // connection parameters that map to the instance, so a connector may override it.
     param('Verify SSL', {
       type: 'boolean',
@@ -127,7 +127,7 @@ export const spec: ConnectorSpec = {
       type: 'boolean',
       required: false,
       default: false,
-      description: 'If selected, the digest is off: every alert is posted one by one (DECISIONS 18).',
+      description: 'If selected, the digest is off: every alert is posted one by one (behaviour.md 18).',
     }),
     param('Original Received Mail Prefix', {
       type: 'string',
@@ -170,7 +170,7 @@ export const spec: ConnectorSpec = {
       description: 'A custom alert name with [field] placeholders; empty or invalid gives the default name.',
     }),
   ],
-  // DECISIONS 17: connector param id → instance param id. The proxy settings have no instance
+  // behaviour.md 17: connector param id → instance param id. The proxy settings have no instance
   // counterpart in the seed, so they stay connector-only.
   instanceParamMap: {
     'azure-ad-endpoint': 'azure-ad-endpoint',

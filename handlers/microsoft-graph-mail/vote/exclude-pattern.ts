@@ -1,5 +1,5 @@
 /**
- * "Wait Stage Exclude pattern": a user regex run by RE2 (DECISIONS 16), which cannot hang. A
+ * "Wait Stage Exclude pattern": a user regex run by RE2 (behaviour.md 16), which cannot hang. A
  * pattern RE2 cannot take (back-references, look-arounds) is refused with a one-line message.
  */
 import type RE2 from 're2';

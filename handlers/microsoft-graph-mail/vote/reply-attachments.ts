@@ -1,6 +1,6 @@
 /**
  * Fetch Response Attachments: a reply's attachments saved under the files root and posted in the
- * thread titled `RECIPIENT_EMAIL reply attachment.` (DECISIONS 12). Inline images (signatures,
+ * thread titled `RECIPIENT_EMAIL reply attachment.` (behaviour.md 12). Inline images (signatures,
  * logos) are not attachments a recipient sent; an attached mail is saved as `.eml`.
  * https://learn.microsoft.com/graph/api/message-list-attachments
  */

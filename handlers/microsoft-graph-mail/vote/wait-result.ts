@@ -1,6 +1,6 @@
 /**
- * The wait actions' results from their state: the seed's lines (DECISIONS 3, 12: found replies
- * first, then one timeout line per silent recipient), the "Matching Mails" table (DECISIONS 10),
+ * The wait actions' results from their state: the seed's lines (behaviour.md 3, 12: found replies
+ * first, then one timeout line per silent recipient), the "Matching Mails" table (behaviour.md 10),
  * the vote JSON `{Responses: [{recipient, vote}]}`, the reply attachments; and the status line
  * shown while waiting.
  */

@@ -47,7 +47,7 @@ async function resolveFolders(graph: GraphClient, mailbox: string, value: unknow
 
 /** The first run: the mailbox, the sent mail and the folders to watch. */
 async function startWatching(graph: GraphClient, params: Record<string, unknown>, kind: WaitKind): Promise<WaitState> {
-  // DECISIONS 11: the mailbox the question was sent from; Wait For Email From User has no mailbox
+  // behaviour.md 11: the mailbox the question was sent from; Wait For Email From User has no mailbox
   // parameter, so that is the Default Mailbox.
   const given = kind.vote ? String(params['vote-mail-sent-from'] ?? '').trim() : '';
   const mailbox = given || graph.inst.defaultMailbox.trim();
@@ -137,7 +137,7 @@ export async function pollReplies(ctx: ActionContext, params: Record<string, unk
   }
 }
 
-/** --timeout passed: the seed's timeout result from the last poll's state (DECISIONS 12). */
+/** --timeout passed: the seed's timeout result from the last poll's state (behaviour.md 12). */
 export function repliesAtTimeout(ctx: ActionContext, kind: WaitKind): ActionResult {
   return timeoutResult(ctx.state as WaitState | undefined, kind);
 }

@@ -1,4 +1,4 @@
-/** O365 Management API — Ping (seed: o365-management-api 7.0; DECISIONS 20: token from the instance). */
+/** O365 Management API — Ping (seed: o365-management-api 7.0; behaviour.md 20: token from the instance). */
 import { slug, type ActionSpec } from '../../kit/spec';
 import { reasonOf } from '../../kit/errors';
 import { failure, fill, success } from '../../kit/outcome';

@@ -1,5 +1,5 @@
 /**
- * O365 Management API — Start a Subscription (seed: o365-management-api 7.0; DECISIONS 21).
+ * O365 Management API — Start a Subscription (seed: o365-management-api 7.0; behaviour.md 21).
  * "Select content type" of the seed is a placeholder, not a default: the content type is required.
  */
 import { reasonOf, UpstreamError } from '../../kit/errors';
@@ -9,7 +9,7 @@ import { ManagementClient } from '../client';
 
 const NAME = 'Start a Subscription';
 
-/** DECISIONS 21: the Office 365 Management Activity API content types. */
+/** behaviour.md 21: the Office 365 Management Activity API content types. */
 export const CONTENT_TYPES = ['Audit.General', 'Audit.Exchange', 'Audit.SharePoint', 'Audit.AzureActiveDirectory', 'DLP.All'];
 
 export const spec: ActionSpec = {

@@ -1,5 +1,5 @@
 /**
- * O365 Management API — Stop a Subscription (seed: o365-management-api 7.0; DECISIONS 2, 21).
+ * O365 Management API — Stop a Subscription (seed: o365-management-api 7.0; behaviour.md 2, 21).
  * The failure message's seed typo ("Failed to connect to execute command!") is corrected.
  */
 import { reasonOf } from '../../kit/errors';

@@ -1,5 +1,5 @@
 /**
- * Certificate authentication (DECISIONS 20): the PFX at Certificate Path (inside the files
+ * Certificate authentication (behaviour.md 20): the PFX at Certificate Path (inside the files
  * root) opened with Certificate Password, and a client assertion JWT signed with its key
  * (RS256, `x5t` = the certificate's SHA-1 thumbprint), as the Microsoft identity platform asks.
  */
@@ -7,6 +7,9 @@ import { createHash, randomUUID, sign } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { UserError } from '../../kit/errors';
 import { CertificateError, openPfx, type OpenedCertificate } from './pkcs12';
+
+/** A PFX holds a key and a few certificates: a few kilobytes. */
+const MAX_PFX_BYTES = 1024 * 1024;
 
 const cache = new Map<string, { mtimeMs: number; opened: OpenedCertificate }>();
 
@@ -18,6 +21,7 @@ export async function loadCertificate(absolutePath: string, password: string | u
   } catch {
     throw new UserError('The file at Certificate Path was not found in the files root.');
   }
+  if (info.size > MAX_PFX_BYTES) throw new UserError('Certificate Path: the file is larger than 1 MB, which no PKCS#12 (PFX) certificate is.');
   const key = `${absolutePath}\n${createHash('sha256').update(password ?? '').digest('hex')}`;
   const hit = cache.get(key);
   if (hit && hit.mtimeMs === info.mtimeMs) return hit.opened;

@@ -46,6 +46,31 @@ const CIPHERS: Record<string, { name: string; key: number }> = {
 
 export class CertificateError extends Error {}
 
+/**
+ * Key-derivation iterations one count may ask for, and all counts of a file together: far above
+ * what OpenSSL (2048) or Windows (2000) write, low enough that a file asking for millions is
+ * refused at once instead of holding a worker for minutes.
+ */
+export const MAX_ITERATIONS = 1_000_000;
+export const MAX_FILE_ITERATIONS = 3_000_000;
+
+/** Counts the iterations a file makes us run; refuses a count (or a total) over the caps before the work. */
+class IterationBudget {
+  private spent = 0;
+
+  spend(iterations: number, times = 1): number {
+    if (!Number.isSafeInteger(iterations) || iterations < 1) throw new CertificateError('the certificate file has an invalid iteration count');
+    if (iterations > MAX_ITERATIONS) {
+      throw new CertificateError(`the certificate file asks for ${iterations} key-derivation iterations, more than the ${MAX_ITERATIONS} accepted; export it again with the default count`);
+    }
+    this.spent += iterations * times;
+    if (this.spent > MAX_FILE_ITERATIONS) {
+      throw new CertificateError(`the certificate file asks for more than ${MAX_FILE_ITERATIONS} key-derivation iterations in all; export it again with the default count`);
+    }
+    return iterations;
+  }
+}
+
 /** RFC 7292 B.1: the password as a BMPString with its two-byte terminator (empty: nothing). */
 function bmpPassword(password: string | null): Buffer {
   if (password === null) return Buffer.alloc(0);
@@ -88,7 +113,7 @@ function pkcs12Kdf(digest: { name: string; size: number; block: number }, passwo
 }
 
 /** Decrypts `data` with the algorithm an AlgorithmIdentifier names. */
-function decrypt(algorithm: Node, data: Buffer, password: string | null): Buffer {
+function decrypt(algorithm: Node, data: Buffer, password: string | null, budget: IterationBudget): Buffer {
   const [algOid, params] = children(algorithm);
   const alg = oid(algOid);
   try {
@@ -97,7 +122,7 @@ function decrypt(algorithm: Node, data: Buffer, password: string | null): Buffer
       if (oid(children(kdf!)[0]) !== OID.pbkdf2) throw new CertificateError('unsupported key derivation in the certificate file');
       const kdfParams = children(children(kdf!)[1]!);
       const salt = octets(kdfParams[0]);
-      const iterations = integer(kdfParams[1]);
+      const iterations = budget.spend(integer(kdfParams[1]));
       const prfNode = kdfParams.find((n) => n.tag === 0x30);
       const prf = prfNode ? HMACS[oid(children(prfNode)[0])] : 'sha1';
       const [cipherOid, iv] = children(scheme!);
@@ -110,7 +135,8 @@ function decrypt(algorithm: Node, data: Buffer, password: string | null): Buffer
     if (alg === OID.pbeSha1TripleDes || alg === OID.pbeSha1TwoKeyDes) {
       const [saltNode, iterNode] = children(expect(params, 0x30, 'PBE parameters'));
       const salt = octets(saltNode);
-      const iterations = integer(iterNode);
+      // Two derivations (key, then IV).
+      const iterations = budget.spend(integer(iterNode), 2);
       const sha1 = DIGESTS['1.3.14.3.2.26']!;
       const pass = bmpPassword(password);
       let key = pkcs12Kdf(sha1, pass, salt, 1, iterations, 24);
@@ -129,14 +155,15 @@ function decrypt(algorithm: Node, data: Buffer, password: string | null): Buffer
   throw new CertificateError(`unsupported encryption ${alg} in the certificate file`);
 }
 
-function checkMac(pfx: Node[], authSafe: Buffer, password: string | null): boolean {
+function checkMac(pfx: Node[], authSafe: Buffer, password: string | null, budget: IterationBudget): boolean {
   const macData = pfx[2];
   if (!macData) return true;
   const [digestInfo, saltNode, iterNode] = children(macData);
   const [algId, expected] = children(digestInfo!);
   const digest = DIGESTS[oid(children(algId!)[0])];
   if (!digest) throw new CertificateError('unsupported MAC algorithm in the certificate file');
-  const key = pkcs12Kdf(digest, bmpPassword(password), octets(saltNode), 3, iterNode ? integer(iterNode) : 1, digest.size);
+  const iterations = budget.spend(iterNode ? integer(iterNode) : 1);
+  const key = pkcs12Kdf(digest, bmpPassword(password), octets(saltNode), 3, iterations, digest.size);
   const mac = createHmac(digest.name, key).update(authSafe).digest();
   const want = octets(expected);
   return mac.length === want.length && timingSafeEqual(mac, want);
@@ -147,7 +174,7 @@ interface Bags {
   certs: Buffer[];
 }
 
-function readSafeContents(der: Buffer, password: string | null, bags: Bags): void {
+function readSafeContents(der: Buffer, password: string | null, bags: Bags, budget: IterationBudget): void {
   for (const bag of children(parse(der))) {
     const [idNode, valueNode] = children(bag);
     const id = oid(idNode);
@@ -155,7 +182,7 @@ function readSafeContents(der: Buffer, password: string | null, bags: Bags): voi
     if (id === OID.keyBag) bags.keys.push(createPrivateKey({ key: Buffer.from(readWhole(value)), format: 'der', type: 'pkcs8' }));
     else if (id === OID.shroudedKeyBag) {
       const [alg, enc] = children(value);
-      bags.keys.push(createPrivateKey({ key: decrypt(alg!, octets(enc), password), format: 'der', type: 'pkcs8' }));
+      bags.keys.push(createPrivateKey({ key: decrypt(alg!, octets(enc), password, budget), format: 'der', type: 'pkcs8' }));
     } else if (id === OID.certBag) {
       const [certType, certValue] = children(value);
       if (oid(certType) === OID.x509Certificate) bags.certs.push(octets(explicit(certValue, 0)));
@@ -196,18 +223,19 @@ export function openPfx(file: Buffer, password: string | undefined): OpenedCerti
   }
   // An empty password is written either as an empty BMPString or as none at all.
   const candidates: Array<string | null> = password ? [password] : ['', null];
-  const pass = candidates.find((p) => checkMac(pfx, authSafe, p));
+  const budget = new IterationBudget();
+  const pass = candidates.find((p) => checkMac(pfx, authSafe, p, budget));
   if (pass === undefined) throw new CertificateError('the Certificate Password does not open the certificate file');
   const bags: Bags = { keys: [], certs: [] };
   try {
     for (const info of children(parse(authSafe))) {
       const [typeNode, contentNode] = children(info);
       const type = oid(typeNode);
-      if (type === OID.data) readSafeContents(octets(explicit(contentNode, 0)), pass, bags);
+      if (type === OID.data) readSafeContents(octets(explicit(contentNode, 0)), pass, bags, budget);
       else if (type === OID.encryptedData) {
         const encryptedData = children(explicit(contentNode, 0));
         const [, alg, enc] = children(encryptedData[1]!);
-        readSafeContents(decrypt(alg!, octets(enc), pass), pass, bags);
+        readSafeContents(decrypt(alg!, octets(enc), pass, budget), pass, bags, budget);
       }
     }
   } catch (err) {

@@ -1,6 +1,6 @@
 /**
  * O365 Management API — Office 365 Management API Audit General Events Connector
- * (seed: o365-management-api 7.0; DECISIONS 4, 17, 19, 22, 24).
+ * (seed: o365-management-api 7.0; behaviour.md 4, 17, 19, 22, 24).
  * Needs an Audit.General subscription (Start a Subscription). Connection parameters default to
  * the environment's o365-management-api instance (instanceParamMap).
  */
@@ -27,7 +27,7 @@ const PARAMS: ParamSpec[] = [
   param('Status Filter', {
     type: 'list',
     required: false,
-    // DECISIONS 22 calls it "Type of Status Filter".
+    // behaviour.md 22 calls it "Type of Status Filter".
     aliases: ['type-of-status-filter'],
     description: 'Statuses that, if present in an event, keep the event from being ingested (a blacklist unless used as whitelist).',
   }),

@@ -1,6 +1,6 @@
 /**
  * O365 Management API — Office 365 Management API DLP Events Connector
- * (seed: o365-management-api 7.0; DECISIONS 4, 17, 19, 22, 23, 24).
+ * (seed: o365-management-api 7.0; behaviour.md 4, 17, 19, 22, 23, 24).
  * Connection parameters default to the environment's o365-management-api instance (instanceParamMap).
  */
 import { param, slug, type ConnectorSpec, type ParamSpec } from '../../kit/spec';

@@ -1,5 +1,5 @@
 /**
- * Audit.General events → alerts (Audit General Events Connector; DECISIONS 22, 33). Type of
+ * Audit.General events → alerts (Audit General Events Connector; behaviour.md 22, 33). Type of
  * Operation Filter and Status Filter are blacklists, or whitelists with "Use operation and
  * status filters as whitelist"; the connector's whitelist / blacklist match Workload. Entity
  * Keys to Create Additional Events turn matching entities of the event's `Data` into additional

@@ -47,7 +47,7 @@ function isCode(err: unknown, code: string): boolean {
 }
 
 export async function runFeedCycle(ctx: ConnectorContext, params: Record<string, unknown>, opts: FeedOptions): Promise<ScheduleRunSummary> {
-  const client = new ManagementClient({ instance: ctx.instance, http: ctx.http, signal: ctx.signal, files: ctx.files });
+  const client = new ManagementClient({ environment: ctx.environment, instance: ctx.instance, http: ctx.http, signal: ctx.signal, files: ctx.files });
   const max = Number(params['max-events-to-fetch']);
   const checkpoint = await ctx.checkpoint.get<FeedCheckpoint>();
   const windows = planWindows({
@@ -71,7 +71,7 @@ export async function runFeedCycle(ctx: ConnectorContext, params: Record<string,
       }
     } catch (err) {
       if (!isCode(err, 'AF20022')) throw err;
-      // DECISIONS 24: one warning while the subscription is missing, not one per cycle.
+      // behaviour.md 24: one warning while the subscription is missing, not one per cycle.
       await ctx.warnChannelOnce(
         'subscription',
         `Connector ${ctx.name}: there is no ${opts.contentType} subscription in the O365 Management API. Run: soar o365 start-a-subscription --start-a-subscription-for ${opts.contentType}`,

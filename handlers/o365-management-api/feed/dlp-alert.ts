@@ -1,5 +1,5 @@
 /**
- * DLP.All events → alerts (DLP Events Connector; DECISIONS 22, 23, 33). Type of Operation Filter
+ * DLP.All events → alerts (DLP Events Connector; behaviour.md 22, 23, 33). Type of Operation Filter
  * and Type of Policy Filter are blacklists; the connector's whitelist / blacklist match the
  * event's Workload. The card leads with the user, the policy and rule, the severity and what
  * was shared with whom.

@@ -1,5 +1,5 @@
 /**
- * Mask findings? (DECISIONS 23): in every `SensitiveInformationDetections.DetectedValues`, each
+ * Mask findings? (behaviour.md 23): in every `SensitiveInformationDetections.DetectedValues`, each
  * Name and Value keeps its shape but not its content: digits become `0`, letters `X`.
  */
 

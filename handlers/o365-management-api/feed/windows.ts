@@ -1,6 +1,6 @@
 /**
  * The time windows one cycle lists (seed: Fetch Max Hours Backwards, Fetch Backwards Time
- * Interval, Events Padding Period; DECISIONS 24): from the checkpoint — on the first cycle Fetch
+ * Interval, Events Padding Period; behaviour.md 24): from the checkpoint — on the first cycle Fetch
  * Max Hours Backwards ago — to now, in steps of the interval. Every cycle looks at least the
  * padding period back (content blobs are published late), never further than Fetch Max Hours
  * Backwards and never past the API's 7 days; no window is longer than 24 hours.
@@ -37,7 +37,7 @@ export function planWindows(p: WindowPlan): Window[] {
   return out;
 }
 
-/** DECISIONS 24: what the API cannot serve is refused when the connector is configured. */
+/** behaviour.md 24: what the API cannot serve is refused when the connector is configured. */
 export function windowProblem(params: Record<string, unknown>): string | null {
   const interval = Number(params['fetch-backwards-time-interval-minutes']);
   const hours = Number(params['fetch-max-hours-backwards']);

@@ -6,7 +6,7 @@
  */
 import { param, type ParamSpec } from '../../../kit/spec';
 
-/** Search Emails, Extract Data From Attached EML (DECISIONS 7: defaults to the Default Mailbox). */
+/** Search Emails, Extract Data From Attached EML (behaviour.md 7: defaults to the Default Mailbox). */
 export const searchInMailboxes: ParamSpec = param('Search In Mailbox', {
   type: 'email-list',
   required: false,

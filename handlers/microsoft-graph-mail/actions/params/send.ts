@@ -5,7 +5,7 @@
  */
 import { param, type ParamSpec } from '../../../kit/spec';
 
-/** Send Email, Send Email HTML, Send Vote Email (DECISIONS 7: defaults to the Default Mailbox). */
+/** Send Email, Send Email HTML, Send Vote Email (behaviour.md 7: defaults to the Default Mailbox). */
 export const sendFrom: ParamSpec = param('Send From', {
   type: 'email',
   required: false,
@@ -71,5 +71,5 @@ export const attachmentLocation: ParamSpec = param('Attachment Location', {
   required: true,
   options: ['GCP Bucket', 'Local File System'],
   default: 'GCP Bucket',
-  description: 'A location where the attachments are stored (falls back to the local files root, DECISIONS 6).',
+  description: 'A location where the attachments are stored (falls back to the local files root, behaviour.md 6).',
 });

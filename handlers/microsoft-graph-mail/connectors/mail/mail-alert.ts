@@ -1,5 +1,5 @@
 /**
- * A mail event → an alert (DECISIONS 18, 33): the Alert Name Template's name or the subject,
+ * A mail event → an alert (behaviour.md 18, 33): the Alert Name Template's name or the subject,
  * the Case Name Template's `custom_case_name`, the environment label, the sender and subject
  * first, and buttons to search or delete the mail.
  */

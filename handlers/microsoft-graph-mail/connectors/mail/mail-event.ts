@@ -2,7 +2,7 @@
  * A received mail as a connector event (seed: Microsoft Graph Mail Connector): flat string keys
  * so that Case / Alert Name Templates can use them. Keys of the mail itself carry the Original
  * Received Mail Prefix (`orig_subject`, `orig_from`, …), keys of an attached mail file the Attached
- * Mail File Prefix (`attach_subject`, …). The dynamic list (regexes, DECISIONS 19) extracts
+ * Mail File Prefix (`attach_subject`, …). The dynamic list (regexes, behaviour.md 19) extracts
  * values from subject and body; without one, URLs. Headers to add to events: exact names or a
  * regex, as `<prefix>_header_<Name>`.
  */

@@ -1,6 +1,6 @@
 /**
- * Which mails a cycle skips: Email exclude pattern (RE2 on subject and body, DECISIONS 16), and
- * the connector's whitelist / blacklist (DECISIONS 19) on the sender's address or domain.
+ * Which mails a cycle skips: Email exclude pattern (RE2 on subject and body, behaviour.md 16), and
+ * the connector's whitelist / blacklist (behaviour.md 19) on the sender's address or domain.
  */
 import type RE2 from 're2';
 import { compileUserRegex } from '../../../kit/user-regex';
