@@ -39,7 +39,10 @@ async function startEmulatorProcess(): Promise<{ url: string; child: ChildProces
   const root = join(__dirname, '..');
   const compiled = join(root, 'emulator', 'main.js');
   const args = existsSync(compiled) ? [compiled] : ['-r', join(root, 'test', 'helpers', 'register-ts.js'), join(root, 'emulator', 'main.ts')];
-  const child = spawn(process.execPath, ['--no-deprecation', ...args], { env: { ...process.env, EMULATOR_PORT: '0', LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--no-deprecation', ...args], {
+    env: { ...process.env, EMULATOR_PORT: '0', LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const lines = createInterface({ input: child.stdout! });
   for await (const line of lines) {
     const url = (JSON.parse(line) as { url?: string }).url;
@@ -132,7 +135,18 @@ export async function run(): Promise<BenchResult> {
   const environments = new EnvironmentStore(redis, new SecretBox(randomBytes(32).toString('base64')), prefix);
   const outbox = new Outbox(queues, new MessageStore(redis, prefix));
   const files = new FilesRoot(filesDir, randomBytes(32), 'http://127.0.0.1:3978');
-  const workers = startScheduleWorker({ connection, prefix, redis, environments, outbox, files, http, log, publicUrl: 'http://127.0.0.1:3978', concurrency: 1 });
+  const workers = startScheduleWorker({
+    connection,
+    prefix,
+    redis,
+    environments,
+    outbox,
+    files,
+    http,
+    log,
+    publicUrl: 'http://127.0.0.1:3978',
+    concurrency: 1,
+  });
   try {
     console.log(`Publishing ${EVENTS} Audit.General events in ${BLOBS} content blobs to the emulator…`);
     await control(emu.url, 'settings', { generateAuditContent: false });
@@ -143,7 +157,13 @@ export async function run(): Promise<BenchResult> {
       const events = Array.from({ length: Math.min(perBlob, EVENTS - b * perBlob) }, (_, i) => auditEvent(new Date(at.getTime() - 1000), b * perBlob + i));
       await control(emu.url, 'audit', { contentType: 'Audit.General', events, at: at.toISOString() });
     }
-    const instance = { 'api-root': emu.url, 'oauth2-login-endpoint-url': emu.url, 'azure-active-directory-id': TENANT, 'client-id': CLIENT_ID, 'client-secret': SECRET };
+    const instance = {
+      'api-root': emu.url,
+      'oauth2-login-endpoint-url': emu.url,
+      'azure-active-directory-id': TENANT,
+      'client-id': CLIENT_ID,
+      'client-secret': SECRET,
+    };
     const client = new ManagementClient({ environment: 'bench', instance: { ...instance, 'verify-ssl': true }, http, files: { resolve: (p) => p } });
     await client.feed('POST', 'subscriptions/start?contentType=Audit.General');
 
@@ -184,8 +204,22 @@ export async function run(): Promise<BenchResult> {
       results: {
         events: EVENTS,
         blobs: BLOBS,
-        cycle: { seconds: cycle.seconds, eventsPerSecond: eps(cycle.seconds), peakRssMb: cycle.peakRss / 1e6, rssGrowthMb: (cycle.peakRss - cycle.rssBefore) / 1e6, peakHeapMb: cycle.peakHeap / 1e6, digestFileMb: fileMb, cardsQueued: posted },
-        baseline: { seconds: base.seconds, eventsPerSecond: eps(base.seconds), peakRssMb: base.peakRss / 1e6, rssGrowthMb: (base.peakRss - base.rssBefore) / 1e6, peakHeapMb: base.peakHeap / 1e6 },
+        cycle: {
+          seconds: cycle.seconds,
+          eventsPerSecond: eps(cycle.seconds),
+          peakRssMb: cycle.peakRss / 1e6,
+          rssGrowthMb: (cycle.peakRss - cycle.rssBefore) / 1e6,
+          peakHeapMb: cycle.peakHeap / 1e6,
+          digestFileMb: fileMb,
+          cardsQueued: posted,
+        },
+        baseline: {
+          seconds: base.seconds,
+          eventsPerSecond: eps(base.seconds),
+          peakRssMb: base.peakRss / 1e6,
+          rssGrowthMb: (base.peakRss - base.rssBefore) / 1e6,
+          peakHeapMb: base.peakHeap / 1e6,
+        },
         ratioSeconds: cycle.seconds / base.seconds,
       },
       table: [

@@ -145,7 +145,8 @@ export async function run(): Promise<BenchResult> {
     const baselineRequests = baseHttp.count;
     // One round trip at this latency, measured: plain requests one after another.
     const rtts: number[] = [];
-    for (let i = 0; i < 20; i++) rtts.push((await timed(() => plain.call('GET', `v1.0/users/${encodeURIComponent(mailboxes[i]!)}/mailFolders/inbox?$select=id`))).ms);
+    for (let i = 0; i < 20; i++)
+      rtts.push((await timed(() => plain.call('GET', `v1.0/users/${encodeURIComponent(mailboxes[i]!)}/mailFolders/inbox?$select=id`))).ms);
     const rtt = median(rtts);
 
     const wall = median(batched.map((r) => r.ms));
@@ -164,7 +165,13 @@ export async function run(): Promise<BenchResult> {
         mailboxes: MAILBOXES,
         latencyMs: LATENCY_MS,
         mailboxConcurrencyLimit: PER_MAILBOX,
-        batched: { wallMsMedian: wall, runsMs: batched.map((r) => r.ms), httpRequests: requests, subRequestsPerEnvelope: MAILBOXES / Math.max(1, requests), throttled429: throttled },
+        batched: {
+          wallMsMedian: wall,
+          runsMs: batched.map((r) => r.ms),
+          httpRequests: requests,
+          subRequestsPerEnvelope: MAILBOXES / Math.max(1, requests),
+          throttled429: throttled,
+        },
         roundTripMs: rtt,
         requestsPerMailbox: roundsPerMailbox,
         floors: { emulatorLimitsMs: floorEmulator, chatsoarInFlightBoundMs: floorOurBound, baselineMs: floorBaseline },

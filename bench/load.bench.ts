@@ -26,7 +26,8 @@ async function rawBullmq(url: string): Promise<number> {
   const connection = { host: u.hostname, port: Number(u.port), maxRetriesPerRequest: null };
   const queue = new Queue('raw-noop', { connection, prefix: 'bench-raw' });
   await queue.obliterate({ force: true }).catch(() => undefined);
-  for (let i = 0; i < RAW_JOBS; i += 1000) await queue.addBulk(Array.from({ length: 1000 }, (_, k) => ({ name: 'noop', data: { i: i + k }, opts: { removeOnComplete: true } })));
+  for (let i = 0; i < RAW_JOBS; i += 1000)
+    await queue.addBulk(Array.from({ length: 1000 }, (_, k) => ({ name: 'noop', data: { i: i + k }, opts: { removeOnComplete: true } })));
   let done = 0;
   let finish: () => void = () => undefined;
   const finished = new Promise<void>((resolve) => (finish = resolve));
@@ -144,11 +145,19 @@ export async function run(): Promise<BenchResult> {
       '',
       '| worker processes | commands | sustained cmd/s | ack p50 / p99 (ms) | end-to-end p50 / p99 (ms) | vs raw BullMQ | lost |',
       '| --- | --- | --- | --- | --- | --- | --- |',
-      ...phases.map((p) => `| ${p.workers} | ${p.commands} | ${r(p.perSecond)} | ${p.ackP50} / ${p.ackP99} | ${p.e2eP50} / ${p.e2eP99} | ${r((100 * p.perSecond) / raw)} % | ${p.lost} |`),
+      ...phases.map(
+        (p) =>
+          `| ${p.workers} | ${p.commands} | ${r(p.perSecond)} | ${p.ackP50} / ${p.ackP99} | ${p.e2eP50} / ${p.e2eP99} | ${r((100 * p.perSecond) / raw)} % | ${p.lost} |`,
+      ),
     ];
     return {
       name: 'load',
-      results: { rawBullmqJobsPerSecond: r(raw), seconds: SECONDS, senders: SENDERS, phases: phases.map((p) => ({ ...p, perSecond: r(p.perSecond), ratioToRaw: Math.round((1000 * p.perSecond) / raw) / 1000 })) },
+      results: {
+        rawBullmqJobsPerSecond: r(raw),
+        seconds: SECONDS,
+        senders: SENDERS,
+        phases: phases.map((p) => ({ ...p, perSecond: r(p.perSecond), ratioToRaw: Math.round((1000 * p.perSecond) / raw) / 1000 })),
+      },
       table,
     };
   } finally {

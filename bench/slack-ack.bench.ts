@@ -37,9 +37,20 @@ async function startBareBolt(slackApiUrl: string): Promise<{ url: string; close(
 
 let seq = 0;
 async function slash(url: string, text: string, channel: string): Promise<number> {
-  const body = new URLSearchParams({ command: '/soar', text, channel_id: channel, user_id: 'U1', team_id: 'T1', trigger_id: `bench-${process.pid}-${seq++}` }).toString();
+  const body = new URLSearchParams({
+    command: '/soar',
+    text,
+    channel_id: channel,
+    user_id: 'U1',
+    team_id: 'T1',
+    trigger_id: `bench-${process.pid}-${seq++}`,
+  }).toString();
   const started = performance.now();
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...slackSignature(SLACK_SECRET, body) }, body });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...slackSignature(SLACK_SECRET, body) },
+    body,
+  });
   await res.arrayBuffer();
   if (res.status !== 200) throw new Error(`slash command answered ${res.status}`);
   return performance.now() - started;

@@ -13,6 +13,7 @@ import type { ApprovalState, ApprovalStore, Approval } from '../store/approvals'
 import type { AuditLog } from '../store/audit';
 import type { EnvironmentStore } from '../store/environments';
 import type { JobIndex } from '../store/jobs';
+import { Keys } from '../store/keys';
 import { isRole, roleAtLeast } from '../store/roles';
 
 export interface VoteOutcome {
@@ -53,7 +54,12 @@ export class ApprovalFlow {
     const state = (await approvals.get(approval.id))!;
     await outbox.upsert(approval.messageKey, approval.conversation, approvalMessage(state));
     await queues.approvals.add('expire', { approvalId: approval.id }, { jobId: `expire_${approval.id}`, delay: Math.max(0, approval.expiresAt - Date.now()) });
-    await audit.write({ environment: approval.environment, actor: approval.requestedBy, event: approval.kind === 'action' ? 'approval.requested' : 'vote.started', detail: approval.question });
+    await audit.write({
+      environment: approval.environment,
+      actor: approval.requestedBy,
+      event: approval.kind === 'action' ? 'approval.requested' : 'vote.started',
+      detail: approval.question,
+    });
   }
 
   /** Shows the action's dry-run result on the card while it waits. */
@@ -93,7 +99,12 @@ export class ApprovalFlow {
     if (refusal) return { ok: false, message: refusal };
     if (!a.options.includes(option)) return { ok: false, message: `Unknown option ${option}.` };
     if (!(await approvals.vote(approvalId, user, option))) return { ok: false, message: 'You have already voted on this request.' };
-    await audit.write({ environment: a.environment, actor: user, event: a.kind === 'action' ? 'approval.vote' : 'vote.cast', detail: `${a.id} ${option}: ${a.question}` });
+    await audit.write({
+      environment: a.environment,
+      actor: user,
+      event: a.kind === 'action' ? 'approval.vote' : 'vote.cast',
+      detail: `${a.id} ${option}: ${a.question}`,
+    });
     const now = (await approvals.get(approvalId))!;
     await this.settle(now, user);
     const after = (await approvals.get(approvalId))!;
@@ -134,7 +145,12 @@ export class ApprovalFlow {
     const a = state.approval;
     if (!(await approvals.decide(a.id, status, by))) return; // someone else decided first
     const closed = (await approvals.get(a.id))!;
-    await audit.write({ environment: a.environment, actor: by ?? 'chatsoar', event: `${a.kind === 'action' ? 'approval' : 'vote'}.${status}`, detail: `${a.id}: ${a.question}` });
+    await audit.write({
+      environment: a.environment,
+      actor: by ?? 'chatsoar',
+      event: `${a.kind === 'action' ? 'approval' : 'vote'}.${status}`,
+      detail: `${a.id}: ${a.question}`,
+    });
     if (a.kind === 'vote') {
       await outbox.upsert(a.messageKey, a.conversation, approvalMessage(closed, this.voteResult(closed)));
       return;
@@ -146,7 +162,11 @@ export class ApprovalFlow {
       await jobs.update(job.jobId, { state: 'queued' });
       // The job id is the request's: a second approval path can never queue it twice.
       await queues.actions.add(job.action, job, { jobId: job.jobId });
-      await outbox.upsert(job.messageKey, job.conversation, { text: `Approved: queued ${job.actionName} as job ${job.jobId}`, status: 'queued', lines: [`Approved: queued ${job.actionName} as job ${job.jobId}`] });
+      await outbox.upsert(job.messageKey, job.conversation, {
+        text: `Approved: queued ${job.actionName} as job ${job.jobId}`,
+        status: 'queued',
+        lines: [`Approved: queued ${job.actionName} as job ${job.jobId}`],
+      });
       log.info({ job: job.jobId, approval: a.id }, 'approved and queued');
     } else if (a.job) {
       await jobs.update(a.job.jobId, { state: status === 'rejected' ? 'cancelled' : 'failed' });
@@ -155,11 +175,15 @@ export class ApprovalFlow {
 
   async expire(approvalId: string): Promise<void> {
     const state = await this.deps.approvals.get(approvalId);
-    if (!state || state.status !== 'open') return;
+    if (state?.status !== 'open') return;
     await this.close(state, state.approval.kind === 'vote' ? 'expired' : 'expired', undefined);
   }
 
   startExpiryWorker(connection: ConnectionOptions, prefix: string): Worker {
-    return new Worker<{ approvalId: string }>(QUEUE_NAMES.approvals, (job) => this.expire(job.data.approvalId), { connection, prefix: `${prefix}bull`, concurrency: 4 });
+    return new Worker<{ approvalId: string }>(QUEUE_NAMES.approvals, (job) => this.expire(job.data.approvalId), {
+      connection,
+      prefix: new Keys(prefix).bull(),
+      concurrency: 4,
+    });
   }
 }

@@ -111,7 +111,16 @@ export function missingForm(text: string, integration: IntegrationSpec, action: 
 function describeParams(action: ActionSpec, params: Record<string, unknown>): Array<{ title: string; value: string }> {
   return action.params
     .filter((p) => params[p.id] !== undefined)
-    .map((p) => ({ title: p.displayName, value: p.secret ? '••••••' : Array.isArray(params[p.id]) ? (params[p.id] as unknown[]).join(', ') : typeof params[p.id] === 'object' ? JSON.stringify(params[p.id]) : String(params[p.id]) }));
+    .map((p) => ({
+      title: p.displayName,
+      value: p.secret
+        ? '••••••'
+        : Array.isArray(params[p.id])
+          ? (params[p.id] as unknown[]).join(', ')
+          : typeof params[p.id] === 'object'
+            ? JSON.stringify(params[p.id])
+            : String(params[p.id]),
+    }));
 }
 
 function quote(value: string): string {
@@ -139,7 +148,7 @@ export class Dispatcher {
       metrics.commands.inc({ platform: incoming.platform, outcome: reply.kind });
       return reply;
     } catch (err) {
-      this.deps.log.error({ err: (err as Error).message }, 'command failed');
+      this.deps.log.error({ err }, 'command failed');
       metrics.commands.inc({ platform: incoming.platform, outcome: 'error' });
       return error('Something went wrong while handling this command; nothing was queued. Please try again.');
     } finally {
@@ -165,7 +174,12 @@ export class Dispatcher {
         return this.command({ ...click, text: `cancel ${String(click.data.jobId ?? '')}` });
       case 'vote': {
         const outcome = await this.deps.approvals.vote(String(click.data.approvalId ?? ''), click.user, String(click.data.option ?? ''), click.channel);
-        return { kind: 'reply', private: true, message: { text: outcome.message, status: outcome.ok ? 'info' : 'error', lines: [outcome.message] }, card: outcome.card };
+        return {
+          kind: 'reply',
+          private: true,
+          message: { text: outcome.message, status: outcome.ok ? 'info' : 'error', lines: [outcome.message] },
+          card: outcome.card,
+        };
       }
       default:
         if (click.verb.startsWith('admin-')) return handleAdminClick(click, adminDepsOf(this));
@@ -179,9 +193,7 @@ export class Dispatcher {
         return error(parsed.message);
       case 'help': {
         const help = helpFor(this.catalog, parsed.integration, parsed.action);
-        const actions = !parsed.integration
-          ? this.catalog.map((i) => ({ title: i.name, verb: 'help', data: { topic: i.alias } }))
-          : undefined;
+        const actions = !parsed.integration ? this.catalog.map((i) => ({ title: i.name, verb: 'help', data: { topic: i.alias } })) : undefined;
         return info({ text: [help.title, ...help.lines].join('\n'), title: help.title, status: 'info', lines: help.lines, actions });
       }
       case 'jobs':
@@ -210,7 +222,9 @@ export class Dispatcher {
     if (!access.ok) return error(access.message);
     if (cmd.missing.length) return { kind: 'reply', private: true, message: missingForm(incoming.text, integration, action, cmd.missing) };
     if (!(await this.deps.environments.hasInstance(access.environment, integration.id))) {
-      return error(`${integration.name} is not configured in environment ${access.environment}. An admin can run soar admin set ${integration.id} --<param> <value>.`);
+      return error(
+        `${integration.name} is not configured in environment ${access.environment}. An admin can run soar admin set ${integration.id} --<param> <value>.`,
+      );
     }
     const timeoutMs = Math.min(cmd.options.timeoutMs ?? this.deps.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS);
     const jobId = jobIdFor(`${incoming.platform}:${incoming.requestId}`);
@@ -262,11 +276,23 @@ export class Dispatcher {
       if (action.dryRun) {
         // The approvers see what would change: a dry run of the same request, shown on the card.
         const previewId = `${jobId}-p`;
-        await this.deps.queues.actions.add(action.id, { ...data, jobId: previewId, dryRun: true, previewFor: approvalId, messageKey: `preview:${jobId}` }, { jobId: previewId });
+        await this.deps.queues.actions.add(
+          action.id,
+          { ...data, jobId: previewId, dryRun: true, previewFor: approvalId, messageKey: `preview:${jobId}` },
+          { jobId: previewId },
+        );
       }
       return { kind: 'queued', jobId, duplicate: false };
     }
-    await this.deps.jobs.add({ jobId, actionName: action.name, requestedBy: incoming.user, environment: access.environment, channel: incoming.channel, state: 'queued', createdAt: now });
+    await this.deps.jobs.add({
+      jobId,
+      actionName: action.name,
+      requestedBy: incoming.user,
+      environment: access.environment,
+      channel: incoming.channel,
+      state: 'queued',
+      createdAt: now,
+    });
     await this.deps.outbox.upsert(
       messageKey,
       conversation,
@@ -307,7 +333,10 @@ export class Dispatcher {
     if (!access.ok) return error(access.message);
     const active = await this.deps.jobs.active(access.environment, incoming.channel);
     const lines = active.length
-      ? active.map((j) => `${j.jobId} · ${j.actionName} · ${j.requestedBy} · ${j.state} · ${formatDuration(Date.now() - j.createdAt)}${j.progress ? ` · ${j.progress}` : ''}`)
+      ? active.map(
+          (j) =>
+            `${j.jobId} · ${j.actionName} · ${j.requestedBy} · ${j.state} · ${formatDuration(Date.now() - j.createdAt)}${j.progress ? ` · ${j.progress}` : ''}`,
+        )
       : ['No queued or running jobs in this channel.'];
     return info({ text: lines.join('\n'), title: 'Jobs', status: 'info', lines });
   }

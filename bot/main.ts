@@ -90,7 +90,12 @@ async function main(): Promise<void> {
   let demo: boolean;
   let secretsKey: string;
   try {
-    const inputs: DemoInputs = { role, configFile: settings.configFile, environments: await setup.smembers(new Keys(settings.redisPrefix).envNames()), credential };
+    const inputs: DemoInputs = {
+      role,
+      configFile: settings.configFile,
+      environments: await setup.smembers(new Keys(settings.redisPrefix).envNames()),
+      credential,
+    };
     demo = demoAllowed(inputs);
     if (!demo && !settings.secretsKey) fail(SECRETS_KEY_REQUIRED);
     secretsKey = settings.secretsKey ?? demoSecretsKey();
@@ -101,7 +106,8 @@ async function main(): Promise<void> {
     }
     // Also without a file, so that environments a removed file used to manage are no longer marked so.
     for (const [environment, change] of Object.entries(await applyConfig(config ?? {}, environments))) {
-      if (change.revoked.length || change.unbound.length) rootLogger.info({ environment, ...change }, 'CONFIG_FILE revoked roles or channel bindings it no longer lists');
+      if (change.revoked.length || change.unbound.length)
+        rootLogger.info({ environment, ...change }, 'CONFIG_FILE revoked roles or channel bindings it no longer lists');
     }
     if (demo) {
       const { startEmulator, DEMO_TENANT, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_MAILBOX } = await import('../emulator');
@@ -120,7 +126,15 @@ async function main(): Promise<void> {
   // The web chat trusts the user name its page sends: it is served on loopback unless WEBCHAT_PUBLIC=1.
   const listenHost = demo || (settings.webchat && !settings.webchatPublic) ? '127.0.0.1' : undefined;
   const runtime = await startRuntime({
-    role, settings, redisUrl, secretsKey, log: rootLogger, mount: webchat ? [mountWebchat] : [], allowUnauthenticatedTeams: demo, listenHost, holdUntilReady: true,
+    role,
+    settings,
+    redisUrl,
+    secretsKey,
+    log: rootLogger,
+    mount: webchat ? [mountWebchat] : [],
+    allowUnauthenticatedTeams: demo,
+    listenHost,
+    holdUntilReady: true,
   });
   started.push(() => runtime.close());
   if (role !== 'worker') {
@@ -134,7 +148,11 @@ async function main(): Promise<void> {
   else if (webchat) say(`chatsoar is running: open ${settings.publicUrl}/ and type \`graphmail ping\``);
   else say(`chatsoar (${role}) listening on port ${settings.port}`);
   if (settings.webchat && !demo) {
-    say(listenHost ? 'The web chat is on: listening on 127.0.0.1 only (WEBCHAT_PUBLIC=1 serves it on every interface).' : 'The web chat is on and public (WEBCHAT_PUBLIC=1): anyone who reaches it may name themselves.');
+    say(
+      listenHost
+        ? 'The web chat is on: listening on 127.0.0.1 only (WEBCHAT_PUBLIC=1 serves it on every interface).'
+        : 'The web chat is on and public (WEBCHAT_PUBLIC=1): anyone who reaches it may name themselves.',
+    );
   }
 }
 

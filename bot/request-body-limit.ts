@@ -24,11 +24,22 @@ export function limitRequestBody(log: Logger, limit = MAX_REQUEST_BODY_BYTES) {
     };
     const declared = req.headers['content-length'];
     if (declared !== undefined && !(Number(declared) <= limit)) {
-      log.warn({ path: String(req.url ?? '').split('?')[0]!.slice(0, 200), contentLength: String(declared).slice(0, 40), remote: req.socket?.remoteAddress }, 'request body over the limit refused');
+      log.warn(
+        {
+          path: String(req.url ?? '')
+            .split('?')[0]!
+            .slice(0, 200),
+          contentLength: String(declared).slice(0, 40),
+          remote: req.socket?.remoteAddress,
+        },
+        'request body over the limit refused',
+      );
       refuse(413, `The request body is larger than ${megabytes} MB.`);
       return;
     }
-    const encoding = String(req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+    const encoding = String(req.headers['content-encoding'] ?? 'identity')
+      .trim()
+      .toLowerCase();
     if (encoding !== 'identity') {
       refuse(415, 'Compressed request bodies are not accepted: send it without Content-Encoding.');
       return;
@@ -43,7 +54,15 @@ export function limitRequestBody(log: Logger, limit = MAX_REQUEST_BODY_BYTES) {
         received += (chunk as Buffer).length;
         if (received > limit) {
           if (!req.destroyed) {
-            log.warn({ path: String(req.url ?? '').split('?')[0]!.slice(0, 200), remote: req.socket?.remoteAddress }, 'request body over the limit: connection cut');
+            log.warn(
+              {
+                path: String(req.url ?? '')
+                  .split('?')[0]!
+                  .slice(0, 200),
+                remote: req.socket?.remoteAddress,
+              },
+              'request body over the limit: connection cut',
+            );
             req.socket?.destroy();
           }
           return false;

@@ -31,7 +31,12 @@ export interface ServerDeps {
 const ALWAYS_ANSWERED = new Set(['/healthz', '/readyz', '/metrics']);
 
 async function refreshQueueDepths(queues: Queues): Promise<void> {
-  for (const [name, queue] of Object.entries({ actions: queues.actions, outbox: queues.outbox, connectors: queues.connectors, maintenance: queues.maintenance })) {
+  for (const [name, queue] of Object.entries({
+    actions: queues.actions,
+    outbox: queues.outbox,
+    connectors: queues.connectors,
+    maintenance: queues.maintenance,
+  })) {
     const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
     for (const [state, n] of Object.entries(counts)) metrics.queueDepth.set({ queue: name, state }, n);
   }
@@ -61,7 +66,16 @@ export function createServer(deps: ServerDeps): Server {
       if (refusal) {
         const body = (req.body && typeof req.body === 'object' ? req.body : {}) as { id?: unknown; channelId?: unknown; type?: unknown };
         deps.log.warn(
-          { reason: refusal.reason, status: refusal.status, activity: { id: String(body.id ?? '').slice(0, 100), type: String(body.type ?? '').slice(0, 40), channelId: String(body.channelId ?? '').slice(0, 40) }, remote: req.socket?.remoteAddress },
+          {
+            reason: refusal.reason,
+            status: refusal.status,
+            activity: {
+              id: String(body.id ?? '').slice(0, 100),
+              type: String(body.type ?? '').slice(0, 40),
+              channelId: String(body.channelId ?? '').slice(0, 40),
+            },
+            remote: req.socket?.remoteAddress,
+          },
           'Teams activity refused',
         );
         res.send(refusal.status, { error: refusal.status === 401 ? 'Unauthorized' : 'Forbidden' });
@@ -69,7 +83,7 @@ export function createServer(deps: ServerDeps): Server {
       }
       await deps.adapter.process(req as never, res as never, (ctx) => deps.teams.onTurn(ctx));
     } catch (err) {
-      deps.log.warn({ err: (err as Error).message }, 'activity refused');
+      deps.log.warn({ err }, 'activity refused');
       if (!res.headersSent) res.send(500);
     } finally {
       metrics.ackLatency.observe({ platform: 'teams' }, (Date.now() - started) / 1000);

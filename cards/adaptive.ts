@@ -80,7 +80,8 @@ const LEVELS = [1, 0.5, 0.25, 0.1, 0.04];
 function scaled(factor: number): Budget {
   const out = { ...BASE };
   for (const key of Object.keys(out) as Array<keyof Budget>) {
-    const min = key === 'tables' || key === 'facts' || key === 'files' || key === 'actions' || key === 'inputs' || key === 'lines' || key === 'choices' ? 1 : 40;
+    const min =
+      key === 'tables' || key === 'facts' || key === 'files' || key === 'actions' || key === 'inputs' || key === 'lines' || key === 'choices' ? 1 : 40;
     // Buttons and inputs are the point of a card: never drop them below what was asked.
     if (key === 'actions' || key === 'inputs' || key === 'choices' || key === 'actionData' || key === 'inputValue') continue;
     out[key] = Math.max(min, Math.floor(BASE[key] * factor));
@@ -255,7 +256,10 @@ function progress(msg: ChatMessage, b: Budget): Record<string, unknown> {
 type InputKind = 'text' | 'multiline' | 'secret' | 'toggle' | 'number' | 'choice';
 
 function inputView(input: CardInput, index: number, b: Budget, seen: Set<string>): Record<string, unknown> {
-  let id = sanitizeText(cutAt(String(input.id ?? ''), 200)).replace(/\s+/g, '-').slice(0, 100) || `input-${index + 1}`;
+  let id =
+    sanitizeText(cutAt(String(input.id ?? ''), 200))
+      .replace(/\s+/g, '-')
+      .slice(0, 100) || `input-${index + 1}`;
   while (seen.has(id)) id = `${id}-${index + 1}`;
   seen.add(id);
   const label = neutraliseAdaptiveText(singleLine(truncateText(input.label, b.label)).trim()) || id;
@@ -357,9 +361,22 @@ function minimalCard(msg: ChatMessage, universal: boolean): object {
     $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
     version: '1.5',
     body: [
-      { type: 'RichTextBlock', inlines: [{ type: 'TextRun', text: `${meta ? meta.icon + ' ' : ''}${singleLine(run(msg.title || meta?.label || 'Message', b.title))}`, weight: 'Bolder', size: 'Large' }] },
+      {
+        type: 'RichTextBlock',
+        inlines: [
+          {
+            type: 'TextRun',
+            text: `${meta ? meta.icon + ' ' : ''}${singleLine(run(msg.title || meta?.label || 'Message', b.title))}`,
+            weight: 'Bolder',
+            size: 'Large',
+          },
+        ],
+      },
       { type: 'RichTextBlock', inlines: [{ type: 'TextRun', text }] },
-      { type: 'RichTextBlock', inlines: [{ type: 'TextRun', text: `${ELLIPSIS} the rest did not fit in a card, see the attached files`, isSubtle: true, italic: true }] },
+      {
+        type: 'RichTextBlock',
+        inlines: [{ type: 'TextRun', text: `${ELLIPSIS} the rest did not fit in a card, see the attached files`, isSubtle: true, italic: true }],
+      },
     ],
     actions: list.map((a) => {
       const p = buttonPayload(a, 1000);

@@ -12,7 +12,7 @@ import type { ResultTable } from '../handlers/kit/outcome';
 import { toAdaptiveCard } from './adaptive';
 import { cutAt, neutraliseAdaptiveText, sanitizeText, singleLine } from './escape';
 import type { CardInput, ChatMessage, MessageStatus } from './message';
-import { toBlockKit, toSlackModal } from './slack';
+import { toBlockKit, toSlackModal, type SlackBlock, type SlackModal } from './slack';
 
 export const ADMIN_SUBMIT_VERB = 'admin-submit';
 export const ADMIN_HOME_VERB = 'admin-home';
@@ -71,7 +71,9 @@ export function adminMessage(screen: AdminScreen, opts: { errorsInLabels?: boole
   const errors = screen.fields.filter((f) => f.error);
   const lines = [...screen.lines];
   if (errors.length && errorsInLabels) lines.push(`⚠ Fix the marked field${errors.length > 1 ? 's' : ''}: ${errors.map((f) => f.label).join(', ')}.`);
-  const actions: ChatMessage['actions'] = [{ title: screen.submit.title, verb: ADMIN_SUBMIT_VERB, data: { ...screen.state }, style: screen.submit.style ?? 'positive' }];
+  const actions: ChatMessage['actions'] = [
+    { title: screen.submit.title, verb: ADMIN_SUBMIT_VERB, data: { ...screen.state }, style: screen.submit.style ?? 'positive' },
+  ];
   if (screen.back) actions.push({ title: 'Back', verb: ADMIN_HOME_VERB, data: screen.state._e ? { _e: screen.state._e } : {}, style: 'default' });
   return {
     text: [screen.title, ...lines].join('\n'),
@@ -94,25 +96,25 @@ function plain(text: string, max: number): { type: 'plain_text'; text: string; e
 }
 
 /** A Slack modal for the screen: callback `admin-<screen>`, state in private_metadata. */
-export function adminSlackView(screen: AdminScreen, privateMetadata: string): Record<string, unknown> {
+export function adminSlackView(screen: AdminScreen, privateMetadata: string): SlackModal {
   const msg = adminMessage({ ...screen, back: false }, { errorsInLabels: false, helpInPlaceholder: false });
   const view = toSlackModal(msg, `${ADMIN_CALLBACK_PREFIX}${screen.id}`, privateMetadata);
   view.title = plain('chatsoar admin', 24);
   // Modals show no tables or files of their own: the message's blocks for them go before the inputs.
   if (screen.tables?.length || screen.files?.length || screen.facts?.length) {
     const extra = toBlockKit({ text: ' ', lines: [], facts: screen.facts, tables: screen.tables, files: screen.files }).blocks;
-    const blocks = view.blocks as Array<Record<string, unknown>>;
+    const blocks: SlackBlock[] = view.blocks;
     const firstInput = blocks.findIndex((b) => b.type === 'input');
     blocks.splice(firstInput < 0 ? blocks.length : firstInput, 0, ...extra);
     view.blocks = blocks.slice(0, 100);
   }
   const byId = new Map(screen.fields.map((f) => [f.id, f]));
-  for (const block of view.blocks as Array<Record<string, unknown>>) {
+  for (const block of view.blocks) {
     if (block.type !== 'input') continue;
     const f = byId.get(String(block.block_id));
     if (!f) continue;
-    const existing = (block.hint as { text?: string } | undefined)?.text;
-    const hint = [f.help, existing].filter((s): s is string => Boolean(s && s.trim())).join(' ');
+    const existing = block.hint?.text;
+    const hint = [f.help, existing].filter((s): s is string => Boolean(s?.trim())).join(' ');
     if (hint) block.hint = plain(hint, 2000);
     // Optional unless the screen says so: an empty optional field means "keep / default".
     block.optional = !f.required;
@@ -141,7 +143,9 @@ function note(text: string, color: 'Attention' | 'Default', subtle: boolean): Re
 /** Inserts `blocks` right after the input `id`, wherever it sits in the card. */
 function insertAfterInput(node: unknown, id: string, blocks: Array<Record<string, unknown>>): boolean {
   if (Array.isArray(node)) {
-    const at = node.findIndex((n) => n && typeof n === 'object' && (n as { id?: unknown }).id === id && String((n as { type?: unknown }).type).startsWith('Input.'));
+    const at = node.findIndex(
+      (n) => n && typeof n === 'object' && (n as { id?: unknown }).id === id && String((n as { type?: unknown }).type).startsWith('Input.'),
+    );
     if (at >= 0) {
       node.splice(at + 1, 0, ...blocks);
       return true;
@@ -154,7 +158,10 @@ function insertAfterInput(node: unknown, id: string, blocks: Array<Record<string
 
 /** The Adaptive Card of a task module (Teams dialog): Action.Submit buttons, help and errors under each field. */
 export function adaptiveAdminCard(screen: AdminScreen, opts: { universal: boolean }): object {
-  const card = toAdaptiveCard(adminMessage(screen, { errorsInLabels: false, helpInPlaceholder: false }), { universal: opts.universal }) as Record<string, unknown>;
+  const card = toAdaptiveCard(adminMessage(screen, { errorsInLabels: false, helpInPlaceholder: false }), { universal: opts.universal }) as Record<
+    string,
+    unknown
+  >;
   for (const f of screen.fields) {
     const blocks: Array<Record<string, unknown>> = [];
     if (f.help) blocks.push(note(f.help, 'Default', true));

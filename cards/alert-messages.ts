@@ -72,13 +72,10 @@ export function digestMessage(d: DigestSummary, source: AlertSource, file?: { na
     title: `Alert digest: ${d.count} alerts`,
     status: 'alert',
     lines,
-    facts: [
-      { title: 'Alerts', value: String(d.count) },
-      ...fact('From', d.from),
-      ...fact('To', d.to),
-      { title: 'Environment', value: source.environment },
-    ],
-    tables: d.byRule.length ? [{ title: 'Alerts by rule', columns: ['Rule', 'Alerts'], rows: d.byRule.slice(0, 20).map(([rule, n]) => [rule, String(n)]) }] : undefined,
+    facts: [{ title: 'Alerts', value: String(d.count) }, ...fact('From', d.from), ...fact('To', d.to), { title: 'Environment', value: source.environment }],
+    tables: d.byRule.length
+      ? [{ title: 'Alerts by rule', columns: ['Rule', 'Alerts'], rows: d.byRule.slice(0, 20).map(([rule, n]) => [rule, String(n)]) }]
+      : undefined,
     files: file ? [file] : undefined,
     footer: `connector ${source.connector} · ${source.environment}`,
   };

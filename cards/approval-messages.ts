@@ -17,7 +17,9 @@ export function approvalMessage(state: ApprovalState, result?: string): ChatMess
   const a = state.approval;
   const open = state.status === 'open';
   const head = a.kind === 'action' ? `Approval needed: ${a.question}` : `Vote: ${a.question}`;
-  const outcome = open ? `Waiting for ${a.kind === 'action' ? `${a.needed} approval(s)` : 'votes'} until ${new Date(a.expiresAt).toISOString()}.` : `${OUTCOME[state.status] ?? state.status}${state.decidedBy ? ` by ${state.decidedBy}` : ''}.`;
+  const outcome = open
+    ? `Waiting for ${a.kind === 'action' ? `${a.needed} approval(s)` : 'votes'} until ${new Date(a.expiresAt).toISOString()}.`
+    : `${OUTCOME[state.status] ?? state.status}${state.decidedBy ? ` by ${state.decidedBy}` : ''}.`;
   const lines = [head, outcome, ...(result ? [result] : [])];
   return {
     text: lines.join('\n'),

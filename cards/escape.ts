@@ -22,7 +22,7 @@ export const ELLIPSIS = '\u2026';
 const ZWSP = '\u200B';
 
 // C0 controls except TAB and LF (CR is normalised first), DEL and C1 controls.
-// eslint-disable-next-line no-control-regex
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters it strips
 const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
 // Bidi embeddings/overrides (LRE RLE PDF LRO RLO) and isolates (LRI RLI FSI PDI): the
 // "invoice\u202Efdp.exe" trick. Shown as a visible marker instead of being obeyed.

@@ -29,7 +29,7 @@ export const STATUS: Record<MessageStatus, StatusMeta> = {
 };
 
 export function statusMeta(status: unknown): StatusMeta | undefined {
-  return typeof status === 'string' && Object.prototype.hasOwnProperty.call(STATUS, status) ? STATUS[status as MessageStatus] : undefined;
+  return typeof status === 'string' && Object.hasOwn(STATUS, status) ? STATUS[status as MessageStatus] : undefined;
 }
 
 /** Plain-data copy of `value`: no functions, cycles or BigInts; non-objects → `{}`. */
@@ -88,7 +88,9 @@ export function buttonPayload(button: CardActionButton, maxChars: number): Butto
 
 /** The verb, sanitised and bounded (Slack action ids are at most 255 characters). */
 export function buttonVerb(button: CardActionButton): string {
-  const verb = sanitizeText(button?.verb).replace(/[\s\uFFFD]+/g, '-').slice(0, 200);
+  const verb = sanitizeText(button?.verb)
+    .replace(/[\s\uFFFD]+/g, '-')
+    .slice(0, 200);
   return verb || 'action';
 }
 

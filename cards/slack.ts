@@ -8,19 +8,25 @@
  * Limits: at most 50 blocks, section text ≤ 3000, field ≤ 2000, header ≤ 150, button text ≤ 75,
  * button value ≤ 2000 characters.
  */
+import type {
+  ActionsBlock,
+  Button,
+  ContextBlock,
+  HeaderBlock,
+  InputBlock,
+  InputBlockElement,
+  KnownBlock,
+  ModalView,
+  MrkdwnElement,
+  PlainTextElement,
+  PlainTextOption,
+  SectionBlock,
+} from '@slack/types';
 import type { ResultTable } from '../handlers/kit/outcome';
 import type { CardInput, ChatMessage } from './message';
-import {
-  cutAt,
-  ELLIPSIS,
-  escapeSlackCode,
-  escapeSlackMrkdwn,
-  escapeSlackPlain,
-  sanitizeText,
-  singleLine,
-  slackLinkUrl,
-} from './escape';
+import { cutAt, ELLIPSIS, escapeSlackCode, escapeSlackMrkdwn, escapeSlackPlain, sanitizeText, singleLine, slackLinkUrl } from './escape';
 import { buttonPayload, paragraphs, progressLine, slackButtonStyle, statusMeta } from './model';
+import { slackActionId } from './slack-action-ids';
 
 export const SLACK_MAX_BLOCKS = 50;
 export const SLACK_MAX_SECTION_TEXT = 3000;
@@ -44,22 +50,17 @@ const MAX_FILES = 20;
 const MAX_MODAL_INPUTS = 90;
 const MAX_SELECT_OPTIONS = 100;
 
-export type SlackBlock = Record<string, unknown>;
+export type SlackBlock = KnownBlock;
+/** A modal view whose blocks are all ones this renderer knows. */
+export type SlackModal = ModalView & { blocks: SlackBlock[] };
 
 type Escape = (s: string) => string;
 
-interface TextObject {
-  type: 'mrkdwn' | 'plain_text';
-  text: string;
-  verbatim?: boolean;
-  emoji?: boolean;
-}
-
-function mrkdwn(text: string): TextObject {
+function mrkdwn(text: string): MrkdwnElement {
   return { type: 'mrkdwn', text: text || ' ', verbatim: true };
 }
 
-function plain(raw: unknown, max: number): TextObject {
+function plain(raw: unknown, max: number): PlainTextElement {
   const bounded = typeof raw === 'string' ? cutAt(raw, max * 2 + 64) : raw;
   return { type: 'plain_text', text: fitEscaped(singleLine(sanitizeText(bounded)).trim(), max, escapeSlackPlain) || ' ', emoji: true };
 }
@@ -111,11 +112,11 @@ function more(n: number, what: string): string {
   return `${ELLIPSIS} ${n} more ${what}`;
 }
 
-function section(text: string): SlackBlock {
+function section(text: string): SectionBlock {
   return { type: 'section', text: mrkdwn(text) };
 }
 
-function context(text: string): SlackBlock {
+function context(text: string): ContextBlock {
   return { type: 'context', elements: [mrkdwn(text)] };
 }
 
@@ -124,7 +125,8 @@ function headerBlocks(msg: ChatMessage): SlackBlock[] {
   const title = typeof msg.title === 'string' ? singleLine(sanitizeText(cutAt(msg.title, 400))).trim() : '';
   if (!title && !meta) return [];
   const line = meta ? `${meta.icon} ${title || meta.label}` : title;
-  const blocks: SlackBlock[] = [{ type: 'header', text: plain(line, SLACK_MAX_HEADER_TEXT) }];
+  const header: HeaderBlock = { type: 'header', text: plain(line, SLACK_MAX_HEADER_TEXT) };
+  const blocks: SlackBlock[] = [header];
   if (meta && title) blocks.push(context(`*${meta.label}*`));
   return blocks;
 }
@@ -156,7 +158,7 @@ function lineBlocks(msg: ChatMessage): SlackBlock[] {
     shown++;
   }
   if (!full && current) sections.push(current);
-  const blocks = sections.slice(0, LINE_SECTIONS).map(section);
+  const blocks: SlackBlock[] = sections.slice(0, LINE_SECTIONS).map(section);
   if (shown < all.length) blocks.push(context(escapeSlackMrkdwn(more(all.length - shown, 'lines'))));
   return blocks;
 }
@@ -188,7 +190,7 @@ function fitCell(s: string, w: number): string {
 }
 
 /** A table as aligned monospaced text in a code block, cut to one section. */
-function tableBlock(t: ResultTable): SlackBlock {
+function tableBlock(t: ResultTable): SectionBlock {
   const rawColumns = Array.isArray(t?.columns) ? t.columns : [];
   const rawRows = (Array.isArray(t?.rows) ? t.rows : []).filter((r) => Array.isArray(r));
   const total = rawColumns.length || rawRows.reduce((m, r) => Math.max(m, r.length), 0);
@@ -202,7 +204,11 @@ function tableBlock(t: ResultTable): SlackBlock {
   const sample = rawRows.slice(0, 200).map((r) => Array.from({ length: ncol }, (_, i) => clean(r[i])));
   const perColumn = Math.max(4, Math.min(MAX_CELL_WIDTH, Math.floor(MAX_TABLE_WIDTH / ncol) - 2));
   const widths = head.map((h, i) => Math.min(perColumn, Math.max(width(h), ...sample.map((r) => width(r[i])))));
-  const line = (cells: string[]): string => cells.map((c, i) => fitCell(c, widths[i])).join('  ').replace(/\s+$/, '');
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => fitCell(c, widths[i]))
+      .join('  ')
+      .replace(/\s+$/, '');
   const header = [line(head), widths.map((w) => '-'.repeat(w)).join('  ')];
 
   const notes: string[] = [];
@@ -227,7 +233,7 @@ function tableBlock(t: ResultTable): SlackBlock {
 
 function tableBlocks(msg: ChatMessage): SlackBlock[] {
   const list = Array.isArray(msg.tables) ? msg.tables.filter((t) => t && typeof t === 'object') : [];
-  const blocks = list.slice(0, MAX_TABLES).map(tableBlock);
+  const blocks: SlackBlock[] = list.slice(0, MAX_TABLES).map(tableBlock);
   if (list.length > MAX_TABLES) blocks.push(context(escapeSlackMrkdwn(more(list.length - MAX_TABLES, 'tables, see the attached files'))));
   return blocks;
 }
@@ -245,7 +251,9 @@ function jsonBlock(msg: ChatMessage): SlackBlock[] {
   const noteBudget = 120;
   const body = fitEscaped(content, budget - noteBudget, escapeSlackCode);
   const shownChars = body.length; // approximate: escaped characters shown
-  const note = escapeSlackMrkdwn(`${ELLIPSIS} truncated (about ${Math.max(1, content.length - shownChars)} more characters); the full JSON is attached as a file`);
+  const note = escapeSlackMrkdwn(
+    `${ELLIPSIS} truncated (about ${Math.max(1, content.length - shownChars)} more characters); the full JSON is attached as a file`,
+  );
   return [section(prefix + body + suffix + '\n' + note)];
 }
 
@@ -275,16 +283,16 @@ function inputSummary(msg: ChatMessage): SlackBlock[] {
   return [context(fitEscaped(`Fields: ${names.join(' · ')}`, SLACK_MAX_SECTION_TEXT, escapeSlackMrkdwn))];
 }
 
-function actionBlocks(msg: ChatMessage): SlackBlock[] {
+function actionBlocks(msg: ChatMessage): ActionsBlock[] {
   const list = Array.isArray(msg.actions) ? msg.actions.filter((a) => a && typeof a === 'object') : [];
   if (!list.length) return [];
-  const elements = list.slice(0, SLACK_MAX_ACTIONS).map((a, i) => {
+  const elements = list.slice(0, SLACK_MAX_ACTIONS).map((a, i): Button => {
     const p = buttonPayload(a, SLACK_MAX_BUTTON_VALUE);
     const style = slackButtonStyle(a.style);
     return {
       type: 'button',
       text: plain(a.title || p.verb, SLACK_MAX_BUTTON_TEXT),
-      action_id: `${p.verb}:${i}`,
+      action_id: slackActionId(p.verb, i),
       value: JSON.stringify({ verb: p.verb, ...p.data }),
       ...(style ? { style } : {}),
     };
@@ -317,8 +325,9 @@ function fallbackText(msg: ChatMessage): string {
  * Block Kit for a message: header (status icon + title), body sections, progress, facts as
  * fields, tables as aligned code blocks, JSON in a code block, file links, form fields summary
  * (the inputs themselves go in {@link toSlackModal}), buttons and footer. At most 50 blocks.
- * Buttons: `action_id` `<verb>:<index>`, `value` the JSON of `{verb, ...data}` (≤ 2000
- * characters, see model.buttonPayload). Never throws on message content.
+ * Buttons: `action_id` `<verb>:<index>` (cards/slack-action-ids.ts: the listener is chosen by
+ * it), `value` the JSON of `{verb, ...data}` (≤ 2000 characters, see model.buttonPayload; the
+ * listener reads only the data from it). Never throws on message content.
  */
 export function toBlockKit(msg: ChatMessage): { text: string; blocks: SlackBlock[] } {
   const m: ChatMessage = msg && typeof msg === 'object' ? msg : { text: sanitizeText(msg) };
@@ -349,7 +358,7 @@ export function toBlockKit(msg: ChatMessage): { text: string; blocks: SlackBlock
 // ---------------------------------------------------------------------------------------------
 // Modals
 
-function inputElement(input: CardInput): { element: Record<string, unknown>; hint?: string; optional: boolean } {
+function inputElement(input: CardInput): { element: InputBlockElement; hint?: string; optional: boolean } {
   const placeholder = typeof input.placeholder === 'string' && input.placeholder.trim() ? { placeholder: plain(input.placeholder, 150) } : {};
   const value = typeof input.value === 'string' ? sanitizeText(input.value) : '';
   const required = Boolean(input.required);
@@ -361,7 +370,7 @@ function inputElement(input: CardInput): { element: Record<string, unknown>; hin
     };
   }
   if (input.type === 'toggle') {
-    const option = { text: plain('Yes', 75), value: 'true' };
+    const option: PlainTextOption = { text: plain('Yes', 75), value: 'true' };
     return {
       element: { type: 'checkboxes', action_id: 'value', options: [option], ...(value.toLowerCase() === 'true' ? { initial_options: [option] } : {}) },
       optional: true,
@@ -375,7 +384,7 @@ function inputElement(input: CardInput): { element: Record<string, unknown>; hin
     const seen = new Set<string>();
     const all = (Array.isArray(input.options) ? input.options : []).filter((o): o is string => typeof o === 'string');
     const usable = all.map((o) => sanitizeText(o)).filter((o) => o && o.length <= 150 && !seen.has(o) && Boolean(seen.add(o)));
-    const options = usable.slice(0, MAX_SELECT_OPTIONS).map((o) => ({ text: plain(o, 75), value: o }));
+    const options = usable.slice(0, MAX_SELECT_OPTIONS).map((o): PlainTextOption => ({ text: plain(o, 75), value: o }));
     if (options.length) {
       const initial = options.find((o) => o.value === value);
       const dropped = all.length - options.length;
@@ -398,7 +407,7 @@ function inputElement(input: CardInput): { element: Record<string, unknown>; hin
  * one option valued `true` when ticked). `callbackId` ≤ 255 and `privateMetadata` ≤ 3000
  * characters (RangeError otherwise: they are the caller's, not user text).
  */
-export function toSlackModal(msg: ChatMessage, callbackId: string, privateMetadata: string): Record<string, unknown> {
+export function toSlackModal(msg: ChatMessage, callbackId: string, privateMetadata: string): SlackModal {
   if (typeof callbackId !== 'string' || !callbackId || callbackId.length > 255) throw new RangeError('callbackId must be 1..255 characters');
   if (typeof privateMetadata !== 'string' || privateMetadata.length > 3000) throw new RangeError('privateMetadata must be at most 3000 characters');
   const m: ChatMessage = msg && typeof msg === 'object' ? msg : { text: sanitizeText(msg) };
@@ -417,14 +426,15 @@ export function toSlackModal(msg: ChatMessage, callbackId: string, privateMetada
     while (seen.has(id)) id = `${id}-${index + 1}`;
     seen.add(id);
     const { element, hint, optional } = inputElement(input);
-    blocks.push({
+    const block: InputBlock = {
       type: 'input',
       block_id: id,
       label: plain(input.label || id, 2000),
       optional,
       element,
       ...(hint ? { hint: plain(hint, 2000) } : {}),
-    });
+    };
+    blocks.push(block);
   });
   if (list.length > MAX_MODAL_INPUTS) blocks.push(context(escapeSlackMrkdwn(more(list.length - MAX_MODAL_INPUTS, 'fields: type them in the command'))));
 

@@ -7,11 +7,11 @@ import { parse } from 'yaml';
 import type { IntegrationId } from '../handlers/kit/spec';
 import type { AccessChange, EnvironmentMeta, EnvironmentStore, ScheduleConfig } from '../store/environments';
 import type { Role } from '../store/roles';
-import { ConfigError } from './coerce-param';
 import { configProblem, configSchema, keyPath, type EnvironmentInput } from './schema';
 import { configFileOrigins } from './trusted-origins';
 
-export { ConfigError } from './coerce-param';
+/** A CONFIG_FILE problem: one line naming its key path; the start stops on it. */
+export class ConfigError extends Error {}
 
 export interface EnvironmentConfig {
   integrations: Partial<Record<IntegrationId, Record<string, unknown>>>;

@@ -4,21 +4,19 @@
  * first problem into one line naming its key path.
  */
 import { z } from 'zod';
-import { parseDuration } from '../bot/commands/duration';
-import { suggest } from '../bot/commands/suggest';
+import { parseDuration } from '../lib/duration';
+import { suggest } from '../lib/suggest';
 import { allConnectors, allJobs, catalog } from '../handlers/catalog';
 import type { ConnectorSpec, JobSpec, ParamSpec } from '../handlers/kit/spec';
+import { coerceParam, problemText } from '../handlers/kit/params';
 import { normalizeOrigin } from '../handlers/kit/ssrf';
 import { scheduleProblem } from '../queue/schedule-params';
 import { ROLES } from '../store/roles';
-import { coerceValue } from './coerce-param';
 
 export const ENV_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 const SCHEDULE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 const USER_ID = /^(slack|teams|web):[^\s,;<>]{1,200}$/;
 const CHANNEL_ID = /^(slack|teams|web):\S{1,300}$/;
-/** A value that starts with a run-time placeholder (`$PUBLIC_URL…`, `<Microsoft Graph API Root>…`). */
-const PLACEHOLDER = /^(\$[A-Z_]+|<[^>]+>)/;
 
 function hint(input: string, known: readonly string[]): string {
   const near = suggest(input, known, 2);
@@ -41,30 +39,21 @@ function strict<T extends z.ZodRawShape>(shape: T, what = 'key') {
 
 const list = <T extends z.ZodType>(item: T) => z.array(item, { error: 'expected a list' });
 
-const userId = z.string({ error: 'expected a user id' }).regex(USER_ID, { error: (iss) => `${show(iss.input)} is not a user id: use slack:<user id>, teams:<AAD object id> or web:<name>` });
-const channelId = z.string({ error: 'expected a channel id' }).regex(CHANNEL_ID, { error: (iss) => `${show(iss.input)} is not a channel id: use slack:<channel id>, teams:<conversation id> or web:<room>` });
+const userId = z
+  .string({ error: 'expected a user id' })
+  .regex(USER_ID, { error: (iss) => `${show(iss.input)} is not a user id: use slack:<user id>, teams:<AAD object id> or web:<name>` });
+const channelId = z
+  .string({ error: 'expected a channel id' })
+  .regex(CHANNEL_ID, { error: (iss) => `${show(iss.input)} is not a channel id: use slack:<channel id>, teams:<conversation id> or web:<room>` });
 
-function httpUrl(text: string): boolean {
-  try {
-    const url = new URL(text);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && !!url.hostname;
-  } catch {
-    return false;
-  }
-}
-
-/** One catalogue parameter: coerced to its type (URLs must be http(s)). */
+/** One catalogue parameter, typed by the rule chat uses (handlers/kit/params); YAML lists and booleans as given. */
 function paramValue(p: ParamSpec) {
   return z
     .unknown()
     .transform((value, ctx) => {
-      const r = coerceValue(p, value);
+      const r = coerceParam(p, value, { placeholders: true });
       if (!r.ok) {
-        ctx.addIssue({ code: 'custom', message: r.why });
-        return z.NEVER;
-      }
-      if (p.type === 'url' && typeof r.value === 'string' && r.value !== '' && !PLACEHOLDER.test(r.value) && !httpUrl(r.value)) {
-        ctx.addIssue({ code: 'custom', message: `${show(r.value)} is not an http(s) URL` });
+        ctx.addIssue({ code: 'custom', message: problemText(r.problem) });
         return z.NEVER;
       }
       return r.value;
@@ -83,22 +72,27 @@ const approvalSlugs = [...new Set(catalog.flatMap((i) => i.actions.map((a) => a.
 const wholeNumber = 'expected a whole number from 1 to 10';
 const approvals = strict({
   'required-for': list(
-    z.string({ error: 'expected an action slug' }).refine((s) => approvalSlugs.includes(s), { error: (iss) => `${show(iss.input)} is not an action slug (${hint(String(iss.input), approvalSlugs)})` }),
+    z
+      .string({ error: 'expected an action slug' })
+      .refine((s) => approvalSlugs.includes(s), { error: (iss) => `${show(iss.input)} is not an action slug (${hint(String(iss.input), approvalSlugs)})` }),
   ).nullish(),
-  'approvers-needed': z.number({ error: wholeNumber }).int({ error: wholeNumber }).min(1, { error: 'must be at least 1' }).max(10, { error: 'must be at most 10' }).nullish(),
+  'approvers-needed': z
+    .number({ error: wholeNumber })
+    .int({ error: wholeNumber })
+    .min(1, { error: 'must be at least 1' })
+    .max(10, { error: 'must be at most 10' })
+    .nullish(),
 });
 
-const duration = z
-  .union([z.string(), z.number()], { error: 'expected a duration such as 60s, 15m or 7d' })
-  .transform((v, ctx) => {
-    const text = String(v);
-    const ms = parseDuration(text);
-    if (ms === null || ms < 1000) {
-      ctx.addIssue({ code: 'custom', message: `${show(v)} is not a duration of at least 1s (e.g. 60s, 15m, 7d)` });
-      return z.NEVER;
-    }
-    return text;
-  });
+const duration = z.union([z.string(), z.number()], { error: 'expected a duration such as 60s, 15m or 7d' }).transform((v, ctx) => {
+  const text = String(v);
+  const ms = parseDuration(text);
+  if (ms === null || ms < 1000) {
+    ctx.addIssue({ code: 'custom', message: `${show(v)} is not a duration of at least 1s (e.g. 60s, 15m, 7d)` });
+    return z.NEVER;
+  }
+  return text;
+});
 
 function schedule(kind: 'connectors' | 'jobs') {
   const specs: Array<ConnectorSpec | JobSpec> = kind === 'connectors' ? allConnectors() : allJobs();
@@ -106,7 +100,9 @@ function schedule(kind: 'connectors' | 'jobs') {
   const ids = specs.map((s) => s.id);
   return strict({
     name: z.string({ error: 'expected a name' }).regex(SCHEDULE_NAME, { error: 'use 1 to 64 letters, digits, . _ - only' }).nullish(),
-    type: z.string({ error: `a ${what} type is required (one of ${ids.join(', ')})` }).refine((t) => ids.includes(t), { error: (iss) => `unknown ${what} type ${show(iss.input)} (${hint(String(iss.input), ids)})` }),
+    type: z
+      .string({ error: `a ${what} type is required (one of ${ids.join(', ')})` })
+      .refine((t) => ids.includes(t), { error: (iss) => `unknown ${what} type ${show(iss.input)} (${hint(String(iss.input), ids)})` }),
     channel: channelId.nullish(),
     every: duration.nullish(),
     params: z.record(z.string(), z.unknown(), { error: 'expected a map of parameters' }).nullish(),
@@ -127,7 +123,9 @@ function schedule(kind: 'connectors' | 'jobs') {
   });
 }
 
-const allowListEntry = z.string({ error: 'expected an origin' }).refine((s) => normalizeOrigin(s) !== null, { error: (iss) => `${show(iss.input)} is not an http(s) origin` });
+const allowListEntry = z
+  .string({ error: 'expected an origin' })
+  .refine((s) => normalizeOrigin(s) !== null, { error: (iss) => `${show(iss.input)} is not an http(s) origin` });
 
 const environment = strict({
   integrations: integrations.nullish(),
@@ -144,7 +142,12 @@ const environment = strict({
     const seen = new Set<string>();
     (env[kind] ?? []).forEach((c, i) => {
       const name = c.name ?? c.type;
-      if (seen.has(name)) ctx.addIssue({ code: 'custom', path: [kind, i, 'name'], message: `another ${kind === 'connectors' ? 'connector' : 'job'} is named ${name}; give each its own name` });
+      if (seen.has(name))
+        ctx.addIssue({
+          code: 'custom',
+          path: [kind, i, 'name'],
+          message: `another ${kind === 'connectors' ? 'connector' : 'job'} is named ${name}; give each its own name`,
+        });
       seen.add(name);
     });
   }
@@ -160,7 +163,12 @@ export const configSchema = strict({
       for (const [name, env] of Object.entries(envs)) {
         (env?.channels ?? []).forEach((channel, i) => {
           const other = owner.get(channel);
-          if (other && other !== name) ctx.addIssue({ code: 'custom', path: [name, 'channels', i], message: `${channel} is also listed in environment ${other}; a channel is bound to one environment` });
+          if (other && other !== name)
+            ctx.addIssue({
+              code: 'custom',
+              path: [name, 'channels', i],
+              message: `${channel} is also listed in environment ${other}; a channel is bound to one environment`,
+            });
           owner.set(channel, name);
         });
       }

@@ -20,7 +20,10 @@ function valuesOf(params: ParamSpec[], values: Record<string, unknown>): unknown
 function environmentOrigins(env: EnvironmentConfig): string[] {
   const raw: unknown[] = [...(env.meta.httpAllowList ?? [])];
   for (const integration of catalog) raw.push(...valuesOf(integration.params, env.integrations[integration.id] ?? {}));
-  for (const [list, specs] of [[env.connectors, allConnectors()], [env.jobs, allJobs()]] as const) {
+  for (const [list, specs] of [
+    [env.connectors, allConnectors()],
+    [env.jobs, allJobs()],
+  ] as const) {
     for (const c of list) raw.push(...valuesOf(specs.find((s) => s.id === c.type)?.params ?? [], c.params));
   }
   const out = new Set<string>();

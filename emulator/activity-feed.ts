@@ -26,7 +26,10 @@ export interface ContentBlob {
 
 /** A blob of the given events created at `at`; `sequence` keeps ids of blobs made in the same millisecond apart. */
 export function newContentBlob(tenantId: string, contentType: ContentType, events: Record<string, unknown>[], at: Date, sequence: number): ContentBlob {
-  const stamp = at.toISOString().replace(/[-:TZ.]/g, '').slice(0, 17);
+  const stamp = at
+    .toISOString()
+    .replace(/[-:TZ.]/g, '')
+    .slice(0, 17);
   const contentId = `${stamp}${String(sequence).padStart(6, '0')}$${stamp}$${contentType.toLowerCase().replace('.', '_')}$${contentType.replace('.', '_')}$emu01`;
   return {
     tenantId,

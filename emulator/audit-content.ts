@@ -64,7 +64,12 @@ function auditGeneral(r: Prng, tenant: Tenant, at: Date, users: string[]): Event
     }
     case 1: {
       const severity = r.pick(['Low', 'Medium', 'High']);
-      const name = r.pick(['Email reported by user as malware or phish', 'Suspicious email sending patterns detected', 'Unusual external user file activity', 'Creation of forwarding/redirect rule']);
+      const name = r.pick([
+        'Email reported by user as malware or phish',
+        'Suspicious email sending patterns detected',
+        'Unusual external user file activity',
+        'Creation of forwarding/redirect rule',
+      ]);
       const alertId = r.guid();
       return {
         ...common(r, tenant, at, 40, 'SecurityComplianceCenter', 'AlertTriggered', 'SecurityComplianceAlerts', status),
@@ -104,7 +109,14 @@ function auditGeneral(r: Prng, tenant: Tenant, at: Date, users: string[]): Event
           AlertType: 'ThreatManagement',
           Entities: [
             { $id: '1', Type: 'mailbox', MailboxPrimaryAddress: user, DisplayName: user.split('@')[0] },
-            { $id: '2', Type: 'mailMessage', Recipient: user, Sender: sender, Subject: 'Action required: your mailbox is almost full', ReceivedDate: at.toISOString() },
+            {
+              $id: '2',
+              Type: 'mailMessage',
+              Recipient: user,
+              Sender: sender,
+              Subject: 'Action required: your mailbox is almost full',
+              ReceivedDate: at.toISOString(),
+            },
             { $id: '3', Type: 'url', Url: `http://${sender.split('@')[1] ?? 'example.com'}/owa/login.php` },
             { $id: '4', Type: 'ip', Address: r.pick(IPS) },
           ],
@@ -140,7 +152,11 @@ function auditGeneral(r: Prng, tenant: Tenant, at: Date, users: string[]): Event
 const SENSITIVE = [
   { name: 'Credit Card Number', id: '50842eb7-edc8-4019-85dd-5a5c1f2bb085', values: ['4111 1111 1111 1111', '5555 5555 5555 4444', '3782 822463 10005'] },
   { name: 'U.S. Social Security Number (SSN)', id: 'a44669fe-0d48-453d-a9b1-2cc83f2cba77', values: ['078-05-1120', '219-09-9999'] },
-  { name: 'International Banking Account Number (IBAN)', id: 'e7dc4711-11b7-4cb0-b88b-2c394a771f0e', values: ['DE89 3704 0044 0532 0130 00', 'GB29 NWBK 6016 1331 9268 19'] },
+  {
+    name: 'International Banking Account Number (IBAN)',
+    id: 'e7dc4711-11b7-4cb0-b88b-2c394a771f0e',
+    values: ['DE89 3704 0044 0532 0130 00', 'GB29 NWBK 6016 1331 9268 19'],
+  },
   { name: 'U.S. Bank Account Number', id: 'a2ce32a8-f935-4bb6-8e96-2a5157672e2c', values: ['000123456789', '9876543210'] },
 ];
 const POLICIES = [
@@ -160,7 +176,9 @@ function dlp(r: Prng, tenant: Tenant, at: Date, users: string[]): Event {
   const detected = sit.values.slice(0, r.int(1, sit.values.length)).map((v) => ({ Name: sit.name, Value: v }));
   const incidentId = r.guid();
   const uniqueId = r.guid();
-  const objectId = exchange ? `<${r.guid().replace(/-/g, '').slice(0, 20).toUpperCase()}@${tenant.domains[0] ?? tenant.id}>` : `https://${tenant.id}.sharepoint.com/sites/finance/Shared Documents/${r.pick(['payroll.xlsx', 'customers.csv', 'q3-invoices.docx'])}`;
+  const objectId = exchange
+    ? `<${r.guid().replace(/-/g, '').slice(0, 20).toUpperCase()}@${tenant.domains[0] ?? tenant.id}>`
+    : `https://${tenant.id}.sharepoint.com/sites/finance/Shared Documents/${r.pick(['payroll.xlsx', 'customers.csv', 'q3-invoices.docx'])}`;
   const rule: Event = {
     ActionParameters: [],
     Actions: op === 'DlpRuleMatch' ? r.pick([['NotifyUser'], ['NotifyUser', 'BlockAccess'], ['GenerateIncidentReport']]) : [],
@@ -241,7 +259,14 @@ function exchange(r: Prng, tenant: Tenant, at: Date, users: string[]): Event {
     MailboxOwnerUPN: user,
     LogonType: 0,
     ExternalAccess: false,
-    ...(admin ? { Parameters: [{ Name: 'ForwardTo', Value: r.pick(EXTERNAL) }, { Name: 'Name', Value: 'Forward to external' }] } : {}),
+    ...(admin
+      ? {
+          Parameters: [
+            { Name: 'ForwardTo', Value: r.pick(EXTERNAL) },
+            { Name: 'Name', Value: 'Forward to external' },
+          ],
+        }
+      : {}),
   };
 }
 
@@ -270,7 +295,10 @@ function azureAd(r: Prng, tenant: Tenant, at: Date, users: string[]): Event {
     AzureActiveDirectoryEventType: 1,
     ApplicationId: '00000003-0000-0ff1-ce00-000000000000',
     LogonError: failed ? 'InvalidUserNameOrPassword' : undefined,
-    ExtendedProperties: [{ Name: 'ResultStatusDetail', Value: failed ? 'Invalid credentials' : 'Success' }, { Name: 'UserAgent', Value: 'Mozilla/5.0' }],
+    ExtendedProperties: [
+      { Name: 'ResultStatusDetail', Value: failed ? 'Invalid credentials' : 'Success' },
+      { Name: 'UserAgent', Value: 'Mozilla/5.0' },
+    ],
   };
 }
 
@@ -284,7 +312,10 @@ const GENERATORS: Record<ContentType, (r: Prng, tenant: Tenant, at: Date, users:
 
 /** The deterministic content id of a generated blob. */
 function contentIdFor(contentType: ContentType, slot: number): string {
-  const stamp = new Date(slot).toISOString().replace(/[-:TZ.]/g, '').slice(0, 14);
+  const stamp = new Date(slot)
+    .toISOString()
+    .replace(/[-:TZ.]/g, '')
+    .slice(0, 14);
   return `${stamp}000$${stamp}000$${contentType.toLowerCase().replace('.', '_')}$${contentType.replace('.', '_')}$emu01`;
 }
 

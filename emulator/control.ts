@@ -46,7 +46,20 @@ function body(req: EmuRequest): Record<string, unknown> {
   return v;
 }
 
-const SETTING_KEYS: (keyof Settings)[] = ['tokenLifetimeSeconds', 'refreshTokenLifetimeSeconds', 'authCodeLifetimeSeconds', 'graphPageSize', 'graphMaxPageSize', 'batchLimit', 'mailboxConcurrencyLimit', 'contentPageSize', 'generateAuditContent', 'contentIntervalMinutes', 'mailArrivalMinutes', 'uploadSessionLifetimeSeconds'];
+const SETTING_KEYS: (keyof Settings)[] = [
+  'tokenLifetimeSeconds',
+  'refreshTokenLifetimeSeconds',
+  'authCodeLifetimeSeconds',
+  'graphPageSize',
+  'graphMaxPageSize',
+  'batchLimit',
+  'mailboxConcurrencyLimit',
+  'contentPageSize',
+  'generateAuditContent',
+  'contentIntervalMinutes',
+  'mailArrivalMinutes',
+  'uploadSessionLifetimeSeconds',
+];
 
 export function handleControl(req: EmuRequest, ctx: EmuContext, hooks: ControlHooks): EmuResponse {
   const { state, faults, ledger } = ctx;
@@ -92,7 +105,8 @@ export function handleControl(req: EmuRequest, ctx: EmuContext, hooks: ControlHo
         const b = body(req);
         for (const [k, v] of Object.entries(b)) {
           if (!SETTING_KEYS.includes(k as keyof Settings)) return bad(`Unknown setting '${k}'.`);
-          (state.settings as unknown as Record<string, unknown>)[k] = k === 'contentIntervalMinutes' && isObject(v) ? { ...state.settings.contentIntervalMinutes, ...v } : v;
+          (state.settings as unknown as Record<string, unknown>)[k] =
+            k === 'contentIntervalMinutes' && isObject(v) ? { ...state.settings.contentIntervalMinutes, ...v } : v;
         }
         return json(200, state.settings);
       }
@@ -108,7 +122,13 @@ export function handleControl(req: EmuRequest, ctx: EmuContext, hooks: ControlHo
         if (Array.isArray(input.attachments)) {
           input.attachments = input.attachments.map((a) => {
             const x = a as Record<string, unknown>;
-            return typeof x.contentBase64 === 'string' ? { name: String(x.name), contentType: typeof x.contentType === 'string' ? x.contentType : undefined, content: Buffer.from(x.contentBase64, 'base64') } : a;
+            return typeof x.contentBase64 === 'string'
+              ? {
+                  name: String(x.name),
+                  contentType: typeof x.contentType === 'string' ? x.contentType : undefined,
+                  content: Buffer.from(x.contentBase64, 'base64'),
+                }
+              : a;
           });
         }
         if (input.mailbox) {
@@ -116,7 +136,11 @@ export function handleControl(req: EmuRequest, ctx: EmuContext, hooks: ControlHo
           return json(201, { delivered: [{ mailbox: input.mailbox, id: msg.id, internetMessageId: msg.internetMessageId }] });
         }
         const copies = state.deliver(input);
-        const out = copies.map((c) => ({ mailbox: [...state.mailboxes.values()].find((mb) => mb.messages.get(c.id) === c)?.address, id: c.id, internetMessageId: c.internetMessageId }));
+        const out = copies.map((c) => ({
+          mailbox: [...state.mailboxes.values()].find((mb) => mb.messages.get(c.id) === c)?.address,
+          id: c.id,
+          internetMessageId: c.internetMessageId,
+        }));
         return json(201, { delivered: out });
       }
       case 'POST audit': {
@@ -132,15 +156,28 @@ export function handleControl(req: EmuRequest, ctx: EmuContext, hooks: ControlHo
       }
       case 'POST arrive': {
         const arrived = deliverNextArrival(state, Date.now());
-        return arrived ? json(201, { delivered: [{ mailbox: arrived.mailbox, id: arrived.id }] }) : bad('No demo mailbox to deliver to (the emulator started empty).');
+        return arrived
+          ? json(201, { delivered: [{ mailbox: arrived.mailbox, id: arrived.id }] })
+          : bad('No demo mailbox to deliver to (the emulator started empty).');
       }
       case 'GET state':
         return json(200, {
           tenants: [...state.tenants.values()],
-          apps: [...state.apps.values()].map((a) => ({ clientId: a.clientId, tenantId: a.tenantId, displayName: a.displayName, redirectUris: a.redirectUris, publicClient: a.publicClient })),
+          apps: [...state.apps.values()].map((a) => ({
+            clientId: a.clientId,
+            tenantId: a.tenantId,
+            displayName: a.displayName,
+            redirectUris: a.redirectUris,
+            publicClient: a.publicClient,
+          })),
           mailboxes: [...state.mailboxes.values()].map((mb) => ({
             address: mb.address,
-            folders: [...mb.folders.values()].map((f) => ({ id: f.id, displayName: f.displayName, wellKnownName: f.wellKnownName, messages: [...mb.messages.values()].filter((x) => x.folderId === f.id).length })),
+            folders: [...mb.folders.values()].map((f) => ({
+              id: f.id,
+              displayName: f.displayName,
+              wellKnownName: f.wellKnownName,
+              messages: [...mb.messages.values()].filter((x) => x.folderId === f.id).length,
+            })),
           })),
           subscriptions: [...state.subscriptions.values()],
           contentBlobs: state.content.size,

@@ -31,9 +31,28 @@ export function addDemoData(state: EmulatorState, now: Date = new Date()): void 
   state.addTenant({ id: DEMO_TENANT, displayName: 'Demo Corp', domains: [DEMO_TENANT_DOMAIN, 'demo.example'], city: 'Redmond', countryLetterCode: 'US' });
   state.addApp({ clientId: DEMO_CLIENT_ID, tenantId: DEMO_TENANT, displayName: 'chatsoar demo', secrets: [DEMO_CLIENT_SECRET], redirectUris: ['*'] });
 
-  state.addUser({ id: '6e7b7f5e-2c41-4b8e-9a55-0c3f5d6a1a01', userPrincipalName: DEMO_MAILBOXES.soc, displayName: 'SOC Team', jobTitle: 'Security Operations' });
-  const alice = state.addUser({ id: '6e7b7f5e-2c41-4b8e-9a55-0c3f5d6a1a02', userPrincipalName: DEMO_MAILBOXES.alice, displayName: 'Alice Martin', givenName: 'Alice', surname: 'Martin', jobTitle: 'Accountant' });
-  state.addUser({ id: '6e7b7f5e-2c41-4b8e-9a55-0c3f5d6a1a03', userPrincipalName: DEMO_MAILBOXES.bob, displayName: 'Bob Chen', givenName: 'Bob', surname: 'Chen', jobTitle: 'Sales Manager' });
+  state.addUser({
+    id: '6e7b7f5e-2c41-4b8e-9a55-0c3f5d6a1a01',
+    userPrincipalName: DEMO_MAILBOXES.soc,
+    displayName: 'SOC Team',
+    jobTitle: 'Security Operations',
+  });
+  const alice = state.addUser({
+    id: '6e7b7f5e-2c41-4b8e-9a55-0c3f5d6a1a02',
+    userPrincipalName: DEMO_MAILBOXES.alice,
+    displayName: 'Alice Martin',
+    givenName: 'Alice',
+    surname: 'Martin',
+    jobTitle: 'Accountant',
+  });
+  state.addUser({
+    id: '6e7b7f5e-2c41-4b8e-9a55-0c3f5d6a1a03',
+    userPrincipalName: DEMO_MAILBOXES.bob,
+    displayName: 'Bob Chen',
+    givenName: 'Bob',
+    surname: 'Chen',
+    jobTitle: 'Sales Manager',
+  });
   state.addUser({ id: '6e7b7f5e-2c41-4b8e-9a55-0c3f5d6a1a04', userPrincipalName: DEMO_MAILBOXES.phish, displayName: 'Phishing Reports' });
   state.addUser({ id: '6e7b7f5e-2c41-4b8e-9a55-0c3f5d6a1a05', userPrincipalName: DEMO_USER_WITHOUT_MAILBOX, displayName: 'Scanner Service', mailbox: false });
 
@@ -60,7 +79,8 @@ export function addDemoData(state: EmulatorState, now: Date = new Date()): void 
     '<p>IT Service Desk</p></body></html>';
   const phishHeaders = {
     'Received-SPF': 'Fail (protection.outlook.com: domain of contoso-helpdesk.co does not designate 203.0.113.45 as permitted sender)',
-    'Authentication-Results': 'spf=fail (sender IP is 203.0.113.45) smtp.mailfrom=contoso-helpdesk.co; dkim=none (message not signed) header.d=none; dmarc=fail action=none header.from=contoso-helpdesk.co',
+    'Authentication-Results':
+      'spf=fail (sender IP is 203.0.113.45) smtp.mailfrom=contoso-helpdesk.co; dkim=none (message not signed) header.d=none; dmarc=fail action=none header.from=contoso-helpdesk.co',
     'X-Originating-IP': '[203.0.113.45]',
     'X-MS-Exchange-Organization-SCL': '5',
   };
@@ -139,7 +159,13 @@ export function addDemoData(state: EmulatorState, now: Date = new Date()): void 
           body: '<html><body><p>Your invoice INV-20931 of $4,870.00 is overdue. Open the attached invoice to pay today.</p></body></html>',
           receivedDateTime: ago(75),
           headers: { 'X-Originating-IP': '[198.51.100.23]' },
-          attachments: [{ name: 'INV-20931.pdf.html', contentType: 'text/html', content: '<html><body><script>location="http://fabrikam-invoices.example/pay"</script></body></html>' }],
+          attachments: [
+            {
+              name: 'INV-20931.pdf.html',
+              contentType: 'text/html',
+              content: '<html><body><script>location="http://fabrikam-invoices.example/pay"</script></body></html>',
+            },
+          ],
         },
       },
     ],

@@ -39,7 +39,8 @@ function parseBatch(req: EmuRequest, limit: number): BatchItem[] | EmuResponse {
     const headers: Record<string, string> = {};
     if (isObject(r.headers)) for (const [k, v] of Object.entries(r.headers)) headers[k.toLowerCase()] = String(v);
     const dependsOn = Array.isArray(r.dependsOn) ? r.dependsOn.map(String) : [];
-    for (const d of dependsOn) if (!seen.has(d) || d === id) return badRequest(`Invalid batch payload format: request '${id}' depends on unknown or later request '${d}'.`);
+    for (const d of dependsOn)
+      if (!seen.has(d) || d === id) return badRequest(`Invalid batch payload format: request '${id}' depends on unknown or later request '${d}'.`);
     out.push({ id, method: r.method.toUpperCase(), url: r.url, headers, body: r.body, dependsOn });
   }
   return out;
@@ -107,7 +108,10 @@ export async function batch(req: EmuRequest, ctx: EmuContext, version: string): 
         const u = itemUrl(req, version, item);
         ctx.ledger.push({ method: item.method, path: u.pathname, query: u.searchParams.toString(), time: new Date().toISOString(), status: 429, batch: true });
       }
-      refuse(item, 429, 'ApplicationThrottled', 'Application is over its MailboxConcurrency limit.', { 'Retry-After': '1', 'Content-Type': 'application/json' });
+      refuse(item, 429, 'ApplicationThrottled', 'Application is over its MailboxConcurrency limit.', {
+        'Retry-After': '1',
+        'Content-Type': 'application/json',
+      });
       continue;
     }
     if (item.dependsOn.some((d) => (statusById.get(d) ?? 424) >= 400)) {
@@ -125,7 +129,11 @@ export async function batch(req: EmuRequest, ctx: EmuContext, version: string): 
       refuse(item, 400, 'BadRequest', 'Nested batch requests are not supported.');
       continue;
     }
-    const bodyBuf = !hasBody ? Buffer.alloc(0) : typeof item.body === 'string' && !item.headers['content-type']?.includes('json') ? Buffer.from(item.body, 'base64') : Buffer.from(JSON.stringify(item.body));
+    const bodyBuf = !hasBody
+      ? Buffer.alloc(0)
+      : typeof item.body === 'string' && !item.headers['content-type']?.includes('json')
+        ? Buffer.from(item.body, 'base64')
+        : Buffer.from(JSON.stringify(item.body));
     const sub: EmuRequest = {
       method: item.method,
       path: u.pathname,
@@ -140,7 +148,8 @@ export async function batch(req: EmuRequest, ctx: EmuContext, version: string): 
     statusById.set(item.id, res.status);
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(res.headers ?? {})) {
-      if (['content-type', 'retry-after', 'location', 'preference-applied'].includes(k.toLowerCase())) headers[k.replace(/(^|-)([a-z])/g, (_m, p: string, c: string) => p + c.toUpperCase())] = v;
+      if (['content-type', 'retry-after', 'location', 'preference-applied'].includes(k.toLowerCase()))
+        headers[k.replace(/(^|-)([a-z])/g, (_m, p: string, c: string) => p + c.toUpperCase())] = v;
     }
     const entry: Obj = { id: item.id, status: res.status, headers };
     const body = batchBody(res);

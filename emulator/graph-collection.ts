@@ -43,7 +43,10 @@ export function collection(g: GraphCall, all: Obj[], opts: CollectionOptions): E
     if (orderby !== null) items = applyOrderBy(items, orderby, opts.typeName);
     else if (opts.defaultOrder) items = applyOrderBy(items, opts.defaultOrder, opts.typeName);
     const linkBase = `${g.req.baseUrl}${g.req.path}`;
-    const page = paginate(items, q, linkBase, { defaultTop: opts.defaultTop ?? g.ctx.state.settings.graphPageSize, maxTop: g.ctx.state.settings.graphMaxPageSize });
+    const page = paginate(items, q, linkBase, {
+      defaultTop: opts.defaultTop ?? g.ctx.state.settings.graphPageSize,
+      maxTop: g.ctx.state.settings.graphMaxPageSize,
+    });
     const shape = opts.shape ?? ((o: Obj, s: string | null) => applySelect(o, s, opts.typeName));
     const body: Obj = { '@odata.context': select ? `${opts.context}(${select})` : opts.context };
     if (q.get('$count') === 'true') body['@odata.count'] = page.count;

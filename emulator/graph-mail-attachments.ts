@@ -17,7 +17,11 @@ function addAttachment(g: GraphCall, m: Message, ctxBase: string): EmuResponse {
   // https://learn.microsoft.com/graph/api/message-post-attachments: "under 4 MB"; bigger files
   // go through createUploadSession.
   if (!('item' in input) && Buffer.byteLength(input.content) > MAX_POSTED_ATTACHMENT_BYTES) {
-    return graphError(413, 'RequestEntityTooLarge', 'The attachment is too large for one request (at most 4 MB): attach it through an upload session (createUploadSession).');
+    return graphError(
+      413,
+      'RequestEntityTooLarge',
+      'The attachment is too large for one request (at most 4 MB): attach it through an upload session (createUploadSession).',
+    );
   }
   const a = g.ctx.state.buildAttachment(input, new Date().toISOString());
   m.attachments.push(a);
@@ -32,7 +36,12 @@ export function attachmentOps(g: GraphCall, mb: Mailbox, m: Message, tail: strin
   const withContent = select === null || /contentbytes/i.test(`${select} ${g.req.query.get('$filter') ?? ''} ${g.req.query.get('$orderby') ?? ''}`);
   if (tail.length === 0) {
     return byMethod(g, {
-      GET: () => collection(g, m.attachments.map((a) => attachmentJson(g, a, expandItem, withContent)), { context: ctxBase, typeName: 'microsoft.graph.attachment', defaultTop: 1000 }),
+      GET: () =>
+        collection(
+          g,
+          m.attachments.map((a) => attachmentJson(g, a, expandItem, withContent)),
+          { context: ctxBase, typeName: 'microsoft.graph.attachment', defaultTop: 1000 },
+        ),
       POST: () => addAttachment(g, m, ctxBase),
     });
   }

@@ -49,7 +49,13 @@ export function mailFoldersRoute(g: GraphCall, mb: Mailbox, tail: string[]): Emu
   if (!folder) return missingId(tail[0] as string);
   const sub = tail.slice(1);
   if (sub.length === 0) {
-    return byMethod(g, { GET: () => json(200, { '@odata.context': contextUrl(g, mb, 'mailFolders/$entity'), ...applySelect(folderJson(mb, folder), g.req.query.get('$select'), 'microsoft.graph.mailFolder') }) });
+    return byMethod(g, {
+      GET: () =>
+        json(200, {
+          '@odata.context': contextUrl(g, mb, 'mailFolders/$entity'),
+          ...applySelect(folderJson(mb, folder), g.req.query.get('$select'), 'microsoft.graph.mailFolder'),
+        }),
+    });
   }
   if (sub[0] === 'childFolders' && sub.length === 1) {
     return byMethod(g, { GET: () => listFolders(g, mb, folder, `mailFolders('${folder.id}')/childFolders`), POST: () => createFolder(g, mb, folder) });

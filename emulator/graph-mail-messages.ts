@@ -105,7 +105,8 @@ function deleteMessage(g: GraphCall, mb: Mailbox, m: Message): EmuResponse {
 
 function destination(g: GraphCall, mb: Mailbox): Folder {
   const body = readJson(g.req);
-  if (typeof body.destinationId !== 'string' || body.destinationId === '') fail(badRequest("The property 'destinationId' is required.", 'ErrorInvalidParameter'));
+  if (typeof body.destinationId !== 'string' || body.destinationId === '')
+    fail(badRequest("The property 'destinationId' is required.", 'ErrorInvalidParameter'));
   return folderByIdOrWellKnown(mb, body.destinationId) ?? fail(missingId(body.destinationId));
 }
 
@@ -124,7 +125,20 @@ function markJunk(g: GraphCall, mb: Mailbox, m: Message, junk: boolean): EmuResp
   return messageEntity(g, mb, m, 200);
 }
 
-const ACTIONS = ['move', 'copy', 'reply', 'replyAll', 'forward', 'createReply', 'createReplyAll', 'createForward', 'send', 'permanentDelete', 'markAsJunk', 'markAsNotJunk'] as const;
+const ACTIONS = [
+  'move',
+  'copy',
+  'reply',
+  'replyAll',
+  'forward',
+  'createReply',
+  'createReplyAll',
+  'createForward',
+  'send',
+  'permanentDelete',
+  'markAsJunk',
+  'markAsNotJunk',
+] as const;
 type Action = (typeof ACTIONS)[number];
 
 /** `POST /messages/{id}/{action}` */

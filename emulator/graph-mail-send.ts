@@ -11,7 +11,8 @@ import { quoteOf } from './message-text';
 /** Sends a message from a mailbox: a copy in Sent Items (unless told not to), delivery to local recipients. */
 function submit(g: GraphCall, mb: Mailbox, input: MessageInput, saveToSentItems: boolean, existing?: Message): void {
   const rcpts = (input.to?.length ?? 0) + (input.cc?.length ?? 0) + (input.bcc?.length ?? 0);
-  if (rcpts === 0) fail(graphError(400, 'ErrorInvalidRecipients', "At least one recipient is not valid., A message can't be sent because it contains no recipients."));
+  if (rcpts === 0)
+    fail(graphError(400, 'ErrorInvalidRecipients', "At least one recipient is not valid., A message can't be sent because it contains no recipients."));
   const state = g.ctx.state;
   const sent = existing ?? state.buildMessage({ ...input, from: input.from ?? mb.address });
   const now = new Date();
@@ -51,7 +52,16 @@ function submit(g: GraphCall, mb: Mailbox, input: MessageInput, saveToSentItems:
 function asInput(a: Message['attachments'][number]): AttachmentInput {
   return a.kind === 'file'
     ? { name: a.name, contentType: a.contentType, content: a.content, isInline: a.isInline, contentId: a.contentId ?? undefined }
-    : { name: a.name, item: { subject: a.item.subject, body: a.item.body.content, bodyType: a.item.body.contentType, from: a.item.from?.emailAddress, to: addressesOf(a.item.toRecipients) } };
+    : {
+        name: a.name,
+        item: {
+          subject: a.item.subject,
+          body: a.item.body.content,
+          bodyType: a.item.body.contentType,
+          from: a.item.from?.emailAddress,
+          to: addressesOf(a.item.toRecipients),
+        },
+      };
 }
 
 /** `POST /users/{u}/sendMail` */
@@ -75,7 +85,7 @@ export function respond(g: GraphCall, mb: Mailbox, m: Message, kind: 'reply' | '
   const comment = typeof body.comment === 'string' ? body.comment : '';
   const extra: MessageInput = isObject(body.message) ? inputFromGraph(body.message) : {};
   const self = mb.address.toLowerCase();
-  let to = extra.to && extra.to.length ? extra.to : [];
+  let to = extra.to?.length ? extra.to : [];
   let cc = extra.cc ?? [];
   if (kind === 'forward') {
     to = [...recipientsIn(body.toRecipients, 'toRecipients'), ...to];
@@ -90,10 +100,7 @@ export function respond(g: GraphCall, mb: Mailbox, m: Message, kind: 'reply' | '
   const prefix = kind === 'forward' ? 'FW: ' : 'RE: ';
   const given = isObject(body.message) && typeof body.message.subject === 'string' ? body.message.subject : null;
   const subject = given ?? (new RegExp(`^${prefix.trim()}`, 'i').test(m.subject) ? m.subject : `${prefix}${m.subject}`);
-  const attachments: AttachmentInput[] =
-    kind === 'forward'
-      ? m.attachments.map(asInput)
-      : [];
+  const attachments: AttachmentInput[] = kind === 'forward' ? m.attachments.map(asInput) : [];
   const input: MessageInput = {
     subject,
     body: `${comment}${quoteOf(m)}`,

@@ -38,7 +38,8 @@ function updateSettings(g: GraphCall, mb: Mailbox): EmuResponse {
   if (isObject(body.automaticRepliesSetting)) {
     const a = body.automaticRepliesSetting;
     const cur = s.automaticRepliesSetting;
-    if (a.status !== undefined && !['disabled', 'alwaysEnabled', 'scheduled'].includes(String(a.status))) return badRequest(`The value '${String(a.status)}' is not valid for 'status'.`);
+    if (a.status !== undefined && !['disabled', 'alwaysEnabled', 'scheduled'].includes(String(a.status)))
+      return badRequest(`The value '${String(a.status)}' is not valid for 'status'.`);
     s.automaticRepliesSetting = {
       ...cur,
       ...(a.status !== undefined ? { status: a.status as typeof cur.status } : {}),
@@ -50,7 +51,8 @@ function updateSettings(g: GraphCall, mb: Mailbox): EmuResponse {
     };
   }
   if (typeof body.timeZone === 'string') s.timeZone = body.timeZone;
-  if (isObject(body.language) && typeof body.language.locale === 'string') s.language = { locale: body.language.locale, displayName: String(body.language.displayName ?? body.language.locale) };
+  if (isObject(body.language) && typeof body.language.locale === 'string')
+    s.language = { locale: body.language.locale, displayName: String(body.language.displayName ?? body.language.locale) };
   return settingsEntity(g, mb);
 }
 

@@ -11,7 +11,13 @@ export function recipientsIn(v: unknown, field: string): { name?: string; addres
     const ea = isObject(r) && isObject(r.emailAddress) ? r.emailAddress : null;
     const address = ea && typeof ea.address === 'string' ? ea.address.trim() : '';
     if (!address || !/^[^@\s]+@[^@\s]+$/.test(address)) {
-      fail(graphError(400, 'ErrorInvalidRecipients', `At least one recipient is not valid., Recipient '${address}' is not resolved. All recipients must be resolved before a message can be submitted.`));
+      fail(
+        graphError(
+          400,
+          'ErrorInvalidRecipients',
+          `At least one recipient is not valid., Recipient '${address}' is not resolved. All recipients must be resolved before a message can be submitted.`,
+        ),
+      );
     }
     out.push({ address, name: ea && typeof ea.name === 'string' ? ea.name : undefined });
   }
@@ -41,7 +47,10 @@ export function inputFromGraph(m: Obj): MessageInput {
     if (!Array.isArray(m.attachments)) fail(badRequest("Property 'attachments' must be a collection."));
     for (const a of m.attachments) attachments.push(attachmentInputFromGraph(a));
   }
-  const from = isObject(m.from) && isObject(m.from.emailAddress) && typeof m.from.emailAddress.address === 'string' ? { address: m.from.emailAddress.address, name: typeof m.from.emailAddress.name === 'string' ? m.from.emailAddress.name : undefined } : undefined;
+  const from =
+    isObject(m.from) && isObject(m.from.emailAddress) && typeof m.from.emailAddress.address === 'string'
+      ? { address: m.from.emailAddress.address, name: typeof m.from.emailAddress.name === 'string' ? m.from.emailAddress.name : undefined }
+      : undefined;
   const importance = typeof m.importance === 'string' ? m.importance.toLowerCase() : undefined;
   return {
     subject: typeof m.subject === 'string' ? m.subject : '',
@@ -76,5 +85,7 @@ export function attachmentInputFromGraph(a: unknown): AttachmentInput {
     };
   }
   if (type === '#microsoft.graph.itemattachment' && isObject(a.item)) return { name, item: inputFromGraph(a.item) };
-  return fail(badRequest("The attachment's '@odata.type' must be '#microsoft.graph.fileAttachment' or '#microsoft.graph.itemAttachment'.", 'ErrorInvalidParameter'));
+  return fail(
+    badRequest("The attachment's '@odata.type' must be '#microsoft.graph.fileAttachment' or '#microsoft.graph.itemAttachment'.", 'ErrorInvalidParameter'),
+  );
 }

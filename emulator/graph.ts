@@ -109,9 +109,18 @@ function route(g: GraphCall, rest: string[]): EmuResponse {
   switch (head) {
     case 'organization': {
       if (method !== 'GET') return methodNotAllowed(method);
-      if (tail.length === 0) return collection(g, [organizationJson(tenant)], { context: `${g.root}/$metadata#organization`, typeName: 'microsoft.graph.organization' });
-      if (tail.length === 1 && tail[0] === tenant.id) return json(200, { '@odata.context': `${g.root}/$metadata#organization/$entity`, ...applySelect(organizationJson(tenant), g.req.query.get('$select'), 'microsoft.graph.organization') });
-      return graphError(404, 'Request_ResourceNotFound', `Resource '${tail[0] ?? ''}' does not exist or one of its queried reference-property objects are not present.`);
+      if (tail.length === 0)
+        return collection(g, [organizationJson(tenant)], { context: `${g.root}/$metadata#organization`, typeName: 'microsoft.graph.organization' });
+      if (tail.length === 1 && tail[0] === tenant.id)
+        return json(200, {
+          '@odata.context': `${g.root}/$metadata#organization/$entity`,
+          ...applySelect(organizationJson(tenant), g.req.query.get('$select'), 'microsoft.graph.organization'),
+        });
+      return graphError(
+        404,
+        'Request_ResourceNotFound',
+        `Resource '${tail[0] ?? ''}' does not exist or one of its queried reference-property objects are not present.`,
+      );
     }
     case 'users': {
       if (tail.length === 0) {
@@ -124,7 +133,10 @@ function route(g: GraphCall, rest: string[]): EmuResponse {
       if (tail.length === 1) {
         if (method !== 'GET') return methodNotAllowed(method);
         if (!user) return userNotFound(ref);
-        return json(200, { '@odata.context': `${g.root}/$metadata#users/$entity`, ...applySelect(userJson(user), g.req.query.get('$select'), 'microsoft.graph.user') });
+        return json(200, {
+          '@odata.context': `${g.root}/$metadata#users/$entity`,
+          ...applySelect(userJson(user), g.req.query.get('$select'), 'microsoft.graph.user'),
+        });
       }
       if (!user) return graphError(404, 'ErrorInvalidUser', `The requested user '${ref}' is invalid.`);
       if (tail[1] === 'presence' && tail.length === 2) return method === 'GET' ? json(200, presenceJson(g, user)) : methodNotAllowed(method);

@@ -150,7 +150,10 @@ export function managementError(status: number, code: string, message: string, h
 
 /** Formats `YYYY-MM-DD hh:mm:ssZ` as the identity platform does in errors. */
 function aadTimestamp(d = new Date()): string {
-  return d.toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, 'Z');
+  return d
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d{3}Z$/, 'Z');
 }
 
 /**

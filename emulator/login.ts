@@ -18,7 +18,12 @@ const MULTI_TENANT = new Set(['common', 'organizations', 'consumers']);
 /** Which API a resource URI or scope list is for. Anything not clearly one of them (an emulator origin) is `any`. */
 export function audienceOf(resourceOrScopes: string): Audience {
   const s = resourceOrScopes.toLowerCase();
-  if (/manage\.office\.com|manage\.office365\.us|manage-gcc\.office\.com|manage\.protection\.apps\.mil|manage\.office\.cn|c5393580-f805-4401-95e8-94b7a6ef2fc2/.test(s)) return 'management';
+  if (
+    /manage\.office\.com|manage\.office365\.us|manage-gcc\.office\.com|manage\.protection\.apps\.mil|manage\.office\.cn|c5393580-f805-4401-95e8-94b7a6ef2fc2/.test(
+      s,
+    )
+  )
+    return 'management';
   if (/graph\.microsoft\.|graph\.windows\.net|microsoftgraph\.chinacloudapi\.cn|dod-graph\.|00000003-0000-0000-c000-000000000000/.test(s)) return 'graph';
   const scopes = s.split(/\s+/).filter(Boolean);
   if (scopes.length > 0 && scopes.every((x) => !x.includes('://') && !x.includes('/'))) return 'graph';
@@ -69,12 +74,20 @@ interface ClientAuth {
  * `client_assertion` JWT signed with a certificate registered on the app. Public clients may
  * redeem codes and refresh tokens without one (`unlessPublic`); client credentials always need one.
  */
-function authenticateClient(req: EmuRequest, form: Record<string, string>, tenant: Tenant, state: EmulatorState, credential: 'always' | 'unlessPublic'): ClientAuth | EmuResponse {
+function authenticateClient(
+  req: EmuRequest,
+  form: Record<string, string>,
+  tenant: Tenant,
+  state: EmulatorState,
+  credential: 'always' | 'unlessPublic',
+): ClientAuth | EmuResponse {
   let clientId = form.client_id;
   let secret = form.client_secret;
   const basic = /^Basic\s+(.+)$/i.exec(req.headers.authorization ?? '');
   if (basic) {
-    const [id, ...rest] = Buffer.from(basic[1] as string, 'base64').toString('utf8').split(':');
+    const [id, ...rest] = Buffer.from(basic[1] as string, 'base64')
+      .toString('utf8')
+      .split(':');
     clientId = clientId ?? decodeURIComponent(id ?? '');
     secret = secret ?? decodeURIComponent(rest.join(':'));
   }
@@ -103,14 +116,26 @@ function authenticateClient(req: EmuRequest, form: Record<string, string>, tenan
   }
   if (form.client_assertion) {
     if (form.client_assertion_type !== 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer') {
-      return aadError(400, 'invalid_request', 50027, "Invalid client_assertion_type: expected 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'.", req.baseUrl);
+      return aadError(
+        400,
+        'invalid_request',
+        50027,
+        "Invalid client_assertion_type: expected 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'.",
+        req.baseUrl,
+      );
     }
     const problem = verifyAssertion(form.client_assertion, app);
     if (problem) return aadError(401, 'invalid_client', problem.code, problem.message, req.baseUrl);
     return { app };
   }
   if (credential === 'always' || !app.publicClient) {
-    return aadError(401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.", req.baseUrl);
+    return aadError(
+      401,
+      'invalid_client',
+      7000218,
+      "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+      req.baseUrl,
+    );
   }
   return { app };
 }
@@ -130,7 +155,10 @@ function verifyAssertion(jwt: string, app: App): { code: number; message: string
   const ids = [header.x5t, header['x5t#S256'], header.kid].filter((v): v is string => typeof v === 'string').map(toHexThumbprint);
   const cert = app.certificates.find((c) => ids.includes(toHexThumbprint(c.thumbprint)));
   if (!cert) {
-    return { code: 700027, message: `The certificate with identifier used to sign the client assertion is not registered on application. [Reason - The key was not found., Thumbprint of key used by client: '${ids[0] ?? ''}']` };
+    return {
+      code: 700027,
+      message: `The certificate with identifier used to sign the client assertion is not registered on application. [Reason - The key was not found., Thumbprint of key used by client: '${ids[0] ?? ''}']`,
+    };
   }
   const alg = header.alg;
   const verifier = createVerify('RSA-SHA256');
@@ -168,7 +196,10 @@ interface Issued {
   idToken: string | null;
 }
 
-function issue(state: EmulatorState, p: { tenantId: string; clientId: string; userId: string | null; scopes: string[]; resource: string; withRefresh: boolean; baseUrl: string }): Issued {
+function issue(
+  state: EmulatorState,
+  p: { tenantId: string; clientId: string; userId: string | null; scopes: string[]; resource: string; withRefresh: boolean; baseUrl: string },
+): Issued {
   const now = nowMs();
   const access: AccessToken = {
     token: opaqueToken(),
@@ -281,7 +312,13 @@ function tokenEndpoint(req: EmuRequest, ctx: EmuContext, tenantRef: string, v1: 
 
   if (grant === 'client_credentials') {
     if (multi) {
-      return aadError(400, 'invalid_request', 50194, `Application '${form.client_id ?? ''}' is not configured as a multi-tenant application. Usage of the /${tenantRef} endpoint is not supported for such applications. Use a tenant-specific endpoint or configure the application to be multi-tenant.`, base);
+      return aadError(
+        400,
+        'invalid_request',
+        50194,
+        `Application '${form.client_id ?? ''}' is not configured as a multi-tenant application. Usage of the /${tenantRef} endpoint is not supported for such applications. Use a tenant-specific endpoint or configure the application to be multi-tenant.`,
+        base,
+      );
     }
     const auth = authenticateClient(req, form, tenant, state, 'always');
     if ('status' in auth) return auth;
@@ -317,15 +354,35 @@ function tokenEndpoint(req: EmuRequest, ctx: EmuContext, tenantRef: string, v1: 
     const code = state.authCodes.get(form.code);
     if (!code) return aadError(400, 'invalid_grant', 9002313, 'Invalid request. Request is malformed or invalid.', base);
     if (code.redeemedAt !== null) {
-      return aadError(400, 'invalid_grant', 54005, 'OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.', base);
+      return aadError(
+        400,
+        'invalid_grant',
+        54005,
+        'OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.',
+        base,
+      );
     }
     if (nowMs() >= code.expiresAt) {
-      return aadError(400, 'invalid_grant', 70008, 'The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.', base);
+      return aadError(
+        400,
+        'invalid_grant',
+        70008,
+        'The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.',
+        base,
+      );
     }
-    if (code.clientId !== auth.app.clientId) return aadError(400, 'invalid_grant', 70000, 'Provided grant is invalid or malformed: the authorization code was issued to another client.', base);
-    if (code.tenantId !== tenant.id) return aadError(400, 'invalid_grant', 700005, 'Provided Authorization Code is intended to use against other tenant, thus rejected.', base);
+    if (code.clientId !== auth.app.clientId)
+      return aadError(400, 'invalid_grant', 70000, 'Provided grant is invalid or malformed: the authorization code was issued to another client.', base);
+    if (code.tenantId !== tenant.id)
+      return aadError(400, 'invalid_grant', 700005, 'Provided Authorization Code is intended to use against other tenant, thus rejected.', base);
     if ((form.redirect_uri ?? '') !== code.redirectUri) {
-      return aadError(400, 'invalid_grant', 70000, `The provided value for the input parameter 'redirect_uri' is not valid. The expected value is the redirect URI used in the authorization request ('${code.redirectUri}').`, base);
+      return aadError(
+        400,
+        'invalid_grant',
+        70000,
+        `The provided value for the input parameter 'redirect_uri' is not valid. The expected value is the redirect URI used in the authorization request ('${code.redirectUri}').`,
+        base,
+      );
     }
     if (code.codeChallenge !== null) {
       const verifier = form.code_verifier ?? '';
@@ -337,7 +394,15 @@ function tokenEndpoint(req: EmuRequest, ctx: EmuContext, tenantRef: string, v1: 
     code.redeemedAt = nowMs();
     const scopes = code.scopes;
     const withRefresh = v1 || scopes.some((s) => s.toLowerCase() === 'offline_access');
-    const issued = issue(state, { tenantId: tenant.id, clientId: code.clientId, userId: code.userId, scopes, resource: code.resource, withRefresh, baseUrl: base });
+    const issued = issue(state, {
+      tenantId: tenant.id,
+      clientId: code.clientId,
+      userId: code.userId,
+      scopes,
+      resource: code.resource,
+      withRefresh,
+      baseUrl: base,
+    });
     return tokenResponse(v1, issued, scopes, false);
   }
 
@@ -348,16 +413,30 @@ function tokenEndpoint(req: EmuRequest, ctx: EmuContext, tenantRef: string, v1: 
     const rt = state.refreshTokens.get(form.refresh_token);
     if (!rt) return aadError(400, 'invalid_grant', 9002313, 'Invalid request. Request is malformed or invalid.', base);
     if (rt.redeemedAt !== null) {
-      return aadError(400, 'invalid_grant', 70008, 'The provided authorization code or refresh token has expired due to inactivity. This refresh token was already redeemed (refresh tokens rotate: use the newest one).', base);
+      return aadError(
+        400,
+        'invalid_grant',
+        70008,
+        'The provided authorization code or refresh token has expired due to inactivity. This refresh token was already redeemed (refresh tokens rotate: use the newest one).',
+        base,
+      );
     }
     if (nowMs() >= rt.expiresAt) {
-      return aadError(400, 'invalid_grant', 70008, 'The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.', base);
+      return aadError(
+        400,
+        'invalid_grant',
+        70008,
+        'The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.',
+        base,
+      );
     }
-    if (rt.clientId !== auth.app.clientId) return aadError(400, 'invalid_grant', 70000, 'Provided grant is invalid or malformed: the refresh token was issued to another client.', base);
-    if (rt.tenantId !== tenant.id) return aadError(400, 'invalid_grant', 700005, 'Provided refresh token is intended to use against other tenant, thus rejected.', base);
+    if (rt.clientId !== auth.app.clientId)
+      return aadError(400, 'invalid_grant', 70000, 'Provided grant is invalid or malformed: the refresh token was issued to another client.', base);
+    if (rt.tenantId !== tenant.id)
+      return aadError(400, 'invalid_grant', 700005, 'Provided refresh token is intended to use against other tenant, thus rejected.', base);
     rt.redeemedAt = nowMs();
     const scopes = scopeParam ? splitScopes(scopeParam) : rt.scopes;
-    const resource = v1 ? resourceParam ?? rt.resource : scopeParam ? apiScopes(scopes).join(' ') : rt.resource;
+    const resource = v1 ? (resourceParam ?? rt.resource) : scopeParam ? apiScopes(scopes).join(' ') : rt.resource;
     const issued = issue(state, { tenantId: tenant.id, clientId: rt.clientId, userId: rt.userId, scopes, resource, withRefresh: true, baseUrl: base });
     return tokenResponse(v1, issued, scopes, false);
   }
@@ -369,7 +448,11 @@ function tokenEndpoint(req: EmuRequest, ctx: EmuContext, tenantRef: string, v1: 
 
 function errorPage(code: number, message: string): EmuResponse {
   const escaped = message.replace(/&/g, '&amp;').replace(/</g, '&lt;');
-  return text(400, `<!DOCTYPE html><html><head><title>Sign in to your account</title></head><body><h1>Sign in</h1><p>AADSTS${code}: ${escaped}</p></body></html>`, 'text/html; charset=utf-8');
+  return text(
+    400,
+    `<!DOCTYPE html><html><head><title>Sign in to your account</title></head><body><h1>Sign in</h1><p>AADSTS${code}: ${escaped}</p></body></html>`,
+    'text/html; charset=utf-8',
+  );
 }
 
 function redirectUriAllowed(app: App, uri: string): boolean {
@@ -382,7 +465,11 @@ function redirect(target: string, params: Record<string, string>, mode: string):
     const inputs = Object.entries(params)
       .map(([k, v]) => `<input type="hidden" name="${k}" value="${v.replace(/&/g, '&amp;').replace(/"/g, '&quot;')}">`)
       .join('');
-    return text(200, `<html><body onload="document.forms[0].submit()"><form method="POST" action="${target.replace(/"/g, '&quot;')}">${inputs}</form></body></html>`, 'text/html; charset=utf-8');
+    return text(
+      200,
+      `<html><body onload="document.forms[0].submit()"><form method="POST" action="${target.replace(/"/g, '&quot;')}">${inputs}</form></body></html>`,
+      'text/html; charset=utf-8',
+    );
   }
   const sep = mode === 'fragment' ? '#' : target.includes('?') ? '&' : '?';
   return empty(302, { location: `${target}${sep}${qs}` });
@@ -396,31 +483,53 @@ function authorizeEndpoint(req: EmuRequest, ctx: EmuContext, tenantRef: string, 
   const tenant = resolveTenant(tenantRef, clientId, state);
   if (!tenant) return errorPage(90002, `Tenant '${tenantRef}' not found.`);
   const app = state.apps.get(clientId);
-  if (!app || app.tenantId !== tenant.id) return errorPage(700016, `Application with identifier '${clientId}' was not found in the directory '${tenant.displayName}'.`);
+  if (!app || app.tenantId !== tenant.id)
+    return errorPage(700016, `Application with identifier '${clientId}' was not found in the directory '${tenant.displayName}'.`);
   const redirectUri = q.get('redirect_uri') ?? '';
   if (!redirectUri) return errorPage(900144, "The request body must contain the following parameter: 'redirect_uri'.");
   if (!redirectUriAllowed(app, redirectUri)) {
-    return errorPage(50011, `The redirect URI '${redirectUri}' specified in the request does not match the redirect URIs configured for the application '${clientId}'.`);
+    return errorPage(
+      50011,
+      `The redirect URI '${redirectUri}' specified in the request does not match the redirect URIs configured for the application '${clientId}'.`,
+    );
   }
   const mode = q.get('response_mode') ?? 'query';
   const st = q.get('state');
   const withState = (p: Record<string, string>): Record<string, string> => (st !== null ? { ...p, state: st } : p);
   if (q.get('response_type') !== 'code') {
-    return redirect(redirectUri, withState({ error: 'unsupported_response_type', error_description: `AADSTS700054: response_type '${q.get('response_type') ?? ''}' is not enabled for the application.` }), mode);
+    return redirect(
+      redirectUri,
+      withState({
+        error: 'unsupported_response_type',
+        error_description: `AADSTS700054: response_type '${q.get('response_type') ?? ''}' is not enabled for the application.`,
+      }),
+      mode,
+    );
   }
   const scopes = splitScopes(q.get('scope') ?? '');
   if (!v1 && scopes.length === 0) {
-    return redirect(redirectUri, withState({ error: 'invalid_request', error_description: "AADSTS900144: The request body must contain the following parameter: 'scope'." }), mode);
+    return redirect(
+      redirectUri,
+      withState({ error: 'invalid_request', error_description: "AADSTS900144: The request body must contain the following parameter: 'scope'." }),
+      mode,
+    );
   }
   const challenge = q.get('code_challenge');
   const method = q.get('code_challenge_method');
   if (challenge !== null && method !== null && method !== 'S256' && method !== 'plain') {
-    return redirect(redirectUri, withState({ error: 'invalid_request', error_description: 'AADSTS501491: Invalid size of Code_Challenge parameter or unsupported code_challenge_method.' }), mode);
+    return redirect(
+      redirectUri,
+      withState({
+        error: 'invalid_request',
+        error_description: 'AADSTS501491: Invalid size of Code_Challenge parameter or unsupported code_challenge_method.',
+      }),
+      mode,
+    );
   }
   const hint = q.get('login_hint');
   const user = (hint && state.findUser(hint, tenant.id)) || [...state.users.values()].find((u) => u.tenantId === tenant.id);
   if (!user) return redirect(redirectUri, withState({ error: 'access_denied', error_description: 'AADSTS50020: No user in this tenant can sign in.' }), mode);
-  const resource = v1 ? q.get('resource') ?? 'https://graph.microsoft.com' : apiScopes(scopes).join(' ') || 'https://graph.microsoft.com';
+  const resource = v1 ? (q.get('resource') ?? 'https://graph.microsoft.com') : apiScopes(scopes).join(' ') || 'https://graph.microsoft.com';
   const code: AuthCode = {
     code: `1.${opaqueToken(96)}`,
     tenantId: tenant.id,

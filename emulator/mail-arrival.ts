@@ -10,10 +10,26 @@ import { toMime } from './mime';
 import type { EmulatorState } from './state';
 
 const LURES = [
-  { subject: 'Your password expires today', from: 'IT Helpdesk <it-helpdesk@contoso-support.example>', body: 'Your password expires in 2 hours. Keep it at http://contoso-support.example/reset?u=USER' },
-  { subject: 'Invoice INV-NUM overdue', from: 'Fabrikam Billing <billing@fabrikam-invoices.example>', body: 'Invoice INV-NUM is overdue. Pay today at http://fabrikam-invoices.example/pay?inv=NUM to avoid fees.' },
-  { subject: 'Shared with you: Q3 salaries.xlsx', from: 'SharePoint <no-reply@sharepoint-files.example>', body: 'USER shared a file with you. Open it: https://sharepoint-files.example/view?id=NUM' },
-  { subject: 'Voicemail from +1 (555) 0100', from: 'Teams Voicemail <voicemail@teams-notify.example>', body: 'You have a new voicemail (0:42). Listen: http://teams-notify.example/listen/NUM' },
+  {
+    subject: 'Your password expires today',
+    from: 'IT Helpdesk <it-helpdesk@contoso-support.example>',
+    body: 'Your password expires in 2 hours. Keep it at http://contoso-support.example/reset?u=USER',
+  },
+  {
+    subject: 'Invoice INV-NUM overdue',
+    from: 'Fabrikam Billing <billing@fabrikam-invoices.example>',
+    body: 'Invoice INV-NUM is overdue. Pay today at http://fabrikam-invoices.example/pay?inv=NUM to avoid fees.',
+  },
+  {
+    subject: 'Shared with you: Q3 salaries.xlsx',
+    from: 'SharePoint <no-reply@sharepoint-files.example>',
+    body: 'USER shared a file with you. Open it: https://sharepoint-files.example/view?id=NUM',
+  },
+  {
+    subject: 'Voicemail from +1 (555) 0100',
+    from: 'Teams Voicemail <voicemail@teams-notify.example>',
+    body: 'You have a new voicemail (0:42). Listen: http://teams-notify.example/listen/NUM',
+  },
 ];
 
 const REPORTERS = [DEMO_MAILBOXES.alice, DEMO_MAILBOXES.bob, DEMO_MAILBOXES.soc];
@@ -28,7 +44,14 @@ export function deliverNextArrival(state: EmulatorState, at: number): { mailbox:
   const num = String(r.int(10000, 99999));
   const fill = (s: string): string => s.replace(/NUM/g, num).replace(/USER/g, reporter.split('@')[0] ?? 'user');
   const when = new Date(at);
-  const original = state.buildMessage({ subject: fill(lure.subject), from: lure.from, to: [reporter], body: fill(lure.body), bodyType: 'text', receivedDateTime: new Date(at - 5 * 60_000) });
+  const original = state.buildMessage({
+    subject: fill(lure.subject),
+    from: lure.from,
+    to: [reporter],
+    body: fill(lure.body),
+    bodyType: 'text',
+    receivedDateTime: new Date(at - 5 * 60_000),
+  });
   const report = state.addMessage(DEMO_MAILBOXES.phish, 'inbox', {
     subject: `Phishing report: ${fill(lure.subject)}`,
     from: reporter,

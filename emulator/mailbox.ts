@@ -113,7 +113,9 @@ export function resolveFolder(mb: Mailbox, ref: string): Folder | undefined {
   let found: Folder | undefined;
   for (const part of ref.split('/').filter(Boolean)) {
     const p = part.toLowerCase();
-    found = [...mb.folders.values()].find((f) => f.parentFolderId === parent && (f.displayName.toLowerCase() === p || (found === undefined && f.wellKnownName === p)));
+    found = [...mb.folders.values()].find(
+      (f) => f.parentFolderId === parent && (f.displayName.toLowerCase() === p || (found === undefined && f.wellKnownName === p)),
+    );
     if (!found) return undefined;
     parent = found.id;
   }
@@ -152,7 +154,13 @@ export function moveMessage(mb: Mailbox, msg: Message, folder: Folder): Message 
 /** A copy in another folder, with new ids. */
 export function copyMessage(mb: Mailbox, msg: Message, folder: Folder): Message {
   const id = itemId();
-  const copy: Message = { ...structuredClone({ ...msg, attachments: [] }), id, immutableId: id, folderId: folder.id, attachments: copiedAttachments(msg.attachments) };
+  const copy: Message = {
+    ...structuredClone({ ...msg, attachments: [] }),
+    id,
+    immutableId: id,
+    folderId: folder.id,
+    attachments: copiedAttachments(msg.attachments),
+  };
   markChanged(copy);
   mb.messages.set(copy.id, copy);
   return copy;

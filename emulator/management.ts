@@ -13,7 +13,8 @@ import { checkBearer } from './login';
 const DAY_MS = 24 * 3600 * 1000;
 /** Clock-skew tolerance on the 7-day limit. */
 const SKEW_MS = 60 * 1000;
-const WINDOW_MESSAGE = 'Start time and end time must both be specified (or both omitted) and must be less than or equal to 24 hours apart, with the start time no more than 7 days in the past.';
+const WINDOW_MESSAGE =
+  'Start time and end time must both be specified (or both omitted) and must be less than or equal to 24 hours apart, with the start time no more than 7 days in the past.';
 
 function subscriptionJson(s: Subscription): Record<string, unknown> {
   return { contentType: s.contentType, status: s.status, webhook: s.webhook };
@@ -36,14 +37,15 @@ function contentTypeParam(req: EmuRequest): ContentType | EmuResponse {
   const ct = req.query.get('contentType') ?? req.query.get('contenttype');
   if (!ct) return managementError(400, 'AF20001', 'Missing parameter: contentType.');
   const match = CONTENT_TYPES.find((c) => c.toLowerCase() === ct.toLowerCase());
-  if (!match || !isContentType(match)) return managementError(400, 'AF20020', `The specified content type is not valid: ${ct}. Valid content types: ${CONTENT_TYPES.join(', ')}.`);
+  if (!match || !isContentType(match))
+    return managementError(400, 'AF20020', `The specified content type is not valid: ${ct}. Valid content types: ${CONTENT_TYPES.join(', ')}.`);
   return match;
 }
 
 function listContent(req: EmuRequest, ctx: EmuContext, tenant: Tenant, tenantRef: string, ct: ContentType): EmuResponse {
   const { state } = ctx;
   const sub = state.subscriptions.get(state.subscriptionKey(tenant.id, ct));
-  if (!sub || sub.status !== 'enabled') return managementError(400, 'AF20022', 'No subscription found for the specified content type');
+  if (sub?.status !== 'enabled') return managementError(400, 'AF20022', 'No subscription found for the specified content type');
   const q = req.query;
   const now = Date.now();
   const startRaw = q.get('startTime');
@@ -108,8 +110,14 @@ function startSubscription(req: EmuRequest, ctx: EmuContext, tenant: Tenant, ct:
   }
   if (isObject(body) && isObject(body.webhook)) {
     const w = body.webhook;
-    if (typeof w.address !== 'string' || !/^https?:\/\//i.test(w.address)) return managementError(400, 'AF20021', `The webhook endpoint (${String(w.address)}) could not be validated. The address must be an http(s) URL.`);
-    webhook = { address: w.address, authId: typeof w.authId === 'string' ? w.authId : null, expiration: typeof w.expiration === 'string' ? w.expiration : null, status: 'enabled' };
+    if (typeof w.address !== 'string' || !/^https?:\/\//i.test(w.address))
+      return managementError(400, 'AF20021', `The webhook endpoint (${String(w.address)}) could not be validated. The address must be an http(s) URL.`);
+    webhook = {
+      address: w.address,
+      authId: typeof w.authId === 'string' ? w.authId : null,
+      expiration: typeof w.expiration === 'string' ? w.expiration : null,
+      status: 'enabled',
+    };
   }
   if (existing && existing.status === 'enabled') return managementError(400, 'AF20024', 'The subscription is already enabled. No property change.');
   const sub: Subscription = { tenantId: tenant.id, contentType: ct, status: 'enabled', webhook, createdAt: new Date().toISOString() };
@@ -120,7 +128,7 @@ function startSubscription(req: EmuRequest, ctx: EmuContext, tenant: Tenant, ct:
 function stopSubscription(ctx: EmuContext, tenant: Tenant, ct: ContentType): EmuResponse {
   const { state } = ctx;
   const sub = state.subscriptions.get(state.subscriptionKey(tenant.id, ct));
-  if (!sub || sub.status !== 'enabled') return managementError(400, 'AF20022', 'No subscription found for the specified content type');
+  if (sub?.status !== 'enabled') return managementError(400, 'AF20022', 'No subscription found for the specified content type');
   sub.status = 'disabled';
   if (sub.webhook) sub.webhook.status = 'disabled';
   return { status: 200, headers: {} };
@@ -154,7 +162,12 @@ export function handleManagement(req: EmuRequest, ctx: EmuContext): EmuResponse 
   if (!check.ok) {
     const headers = { 'www-authenticate': `Bearer realm="", authorization_uri="${req.baseUrl}/common/oauth2/authorize", error="invalid_token"` };
     if (check.reason === 'audience') {
-      return managementError(401, 'AF10001', 'The permission set () sent in the request did not include the expected permission: the access token was not issued for the Office 365 Management APIs resource.', headers);
+      return managementError(
+        401,
+        'AF10001',
+        'The permission set () sent in the request did not include the expected permission: the access token was not issued for the Office 365 Management APIs resource.',
+        headers,
+      );
     }
     const why = check.reason === 'missing' ? 'no access token was sent' : 'the access token is invalid or has expired';
     return managementError(401, 'Unauthorized', `Authorization has been denied for this request: ${why}.`, headers);
@@ -162,7 +175,11 @@ export function handleManagement(req: EmuRequest, ctx: EmuContext): EmuResponse 
   const tenant = ctx.state.findTenant(tenantRef);
   if (!tenant) return managementError(400, 'AF20011', `Specified tenant ID (${tenantRef}) does not exist in the system or has been deleted.`);
   if (tenant.id !== check.token.tenantId) {
-    return managementError(401, 'AF20010', `The tenant ID passed in the URL (${tenantRef}) does not match the tenant ID passed in the access token (${check.token.tenantId}).`);
+    return managementError(
+      401,
+      'AF20010',
+      `The tenant ID passed in the URL (${tenantRef}) does not match the tenant ID passed in the access token (${check.token.tenantId}).`,
+    );
   }
   const rest = s.slice(5);
   const method = req.method;

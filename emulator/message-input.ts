@@ -54,7 +54,10 @@ function iso(v: string | Date | undefined, fallback: Date): string {
 export function messageFrom(input: MessageInput, recipientOf: RecipientOf, owner?: string): Message {
   const now = new Date();
   const received = iso(input.receivedDateTime, now);
-  const sent = iso(input.sentDateTime ?? (input.receivedDateTime !== undefined ? new Date(new Date(received).getTime() - 4000) : undefined), new Date(now.getTime() - 4000));
+  const sent = iso(
+    input.sentDateTime ?? (input.receivedDateTime !== undefined ? new Date(new Date(received).getTime() - 4000) : undefined),
+    new Date(now.getTime() - 4000),
+  );
   const from = input.from !== undefined ? recipientOf(input.from) : owner ? recipientOf(owner) : null;
   const id = itemId();
   const headers = Object.entries(input.headers ?? {}).map(([name, value]) => ({ name, value }));

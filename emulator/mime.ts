@@ -32,12 +32,7 @@ function boundary(): string {
 function attachmentPart(a: Attachment): string {
   const name = encodeWord(a.name);
   if (a.kind === 'item') {
-    return [
-      `Content-Type: message/rfc822`,
-      `Content-Disposition: attachment; filename="${name}.eml"`,
-      '',
-      toMime(a.item),
-    ].join(CRLF);
+    return [`Content-Type: message/rfc822`, `Content-Disposition: attachment; filename="${name}.eml"`, '', toMime(a.item)].join(CRLF);
   }
   if (a.contentType.toLowerCase() === 'message/rfc822') {
     // RFC 2046 §5.2.1: message/rfc822 parts are never base64-encoded.
@@ -69,12 +64,25 @@ export function toMime(m: Message): string {
   headers.push('MIME-Version: 1.0');
 
   const bodyType = m.body.contentType === 'html' ? 'text/html' : 'text/plain';
-  const bodyPart = [`Content-Type: ${bodyType}; charset="utf-8"`, 'Content-Transfer-Encoding: base64', '', base64Lines(Buffer.from(m.body.content, 'utf8'))].join(CRLF);
+  const bodyPart = [
+    `Content-Type: ${bodyType}; charset="utf-8"`,
+    'Content-Transfer-Encoding: base64',
+    '',
+    base64Lines(Buffer.from(m.body.content, 'utf8')),
+  ].join(CRLF);
 
   if (m.attachments.length === 0) {
     return [...headers, bodyPart].join(CRLF) + CRLF;
   }
   const b = boundary();
   const parts = [bodyPart, ...m.attachments.map(attachmentPart)];
-  return [...headers, `Content-Type: multipart/mixed; boundary="${b}"`, '', 'This is a multi-part message in MIME format.', ...parts.flatMap((p) => [`--${b}`, p]), `--${b}--`, ''].join(CRLF);
+  return [
+    ...headers,
+    `Content-Type: multipart/mixed; boundary="${b}"`,
+    '',
+    'This is a multi-part message in MIME format.',
+    ...parts.flatMap((p) => [`--${b}`, p]),
+    `--${b}--`,
+    '',
+  ].join(CRLF);
 }

@@ -358,7 +358,10 @@ export function applyOrderBy(items: Obj[], orderby: string, typeName: string): O
 /** Keeps the selected properties (plus `id` and `@odata.*` annotations). */
 export function applySelect(o: Obj, select: string | null, typeName: string, alwaysKeep: string[] = ['id']): Obj {
   if (!select) return o;
-  const wanted = select.split(',').map((s) => s.trim()).filter(Boolean);
+  const wanted = select
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const out: Obj = {};
   for (const [k, v] of Object.entries(o)) if (k.startsWith('@odata.')) out[k] = v;
   for (const w of wanted) {

@@ -39,7 +39,9 @@ export interface ReplyInput {
 /** A message by internetMessageId (with or without `<>`), preferring the copy in `mailbox`. */
 export function findByInternetMessageId(state: EmulatorState, internetMessageId: string, mailbox?: string): Message | undefined {
   const want = internetMessageId.trim().replace(/^<|>$/g, '').toLowerCase();
-  const boxes = [...state.mailboxes.values()].sort((a, b) => Number(b.address.toLowerCase() === mailbox?.toLowerCase()) - Number(a.address.toLowerCase() === mailbox?.toLowerCase()));
+  const boxes = [...state.mailboxes.values()].sort(
+    (a, b) => Number(b.address.toLowerCase() === mailbox?.toLowerCase()) - Number(a.address.toLowerCase() === mailbox?.toLowerCase()),
+  );
   for (const mb of boxes) {
     for (const m of mb.messages.values()) if (m.internetMessageId.replace(/^<|>$/g, '').toLowerCase() === want) return m;
   }
@@ -132,7 +134,13 @@ export function parseMailto(href: string): { to: string[]; fields: Record<string
     if (eq < 0) continue;
     fields[decodeURIComponent(pair.slice(0, eq)).toLowerCase()] = decodeURIComponent(pair.slice(eq + 1));
   }
-  if (fields.to) to.push(...fields.to.split(',').map((s) => s.trim()).filter(Boolean));
+  if (fields.to)
+    to.push(
+      ...fields.to
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    );
   return { to, fields };
 }
 

@@ -64,7 +64,13 @@ function failureResponse(root: Root, req: EmuRequest, f: NonNullable<FaultDecisi
   }
   const r =
     s === 429
-      ? aadError(429, 'temporarily_unavailable', 50196, 'The server terminated an operation because it encountered a client request loop. Please contact your app vendor.', req.baseUrl)
+      ? aadError(
+          429,
+          'temporarily_unavailable',
+          50196,
+          'The server terminated an operation because it encountered a client request loop. Please contact your app vendor.',
+          req.baseUrl,
+        )
       : s >= 500
         ? aadError(s, 'temporarily_unavailable', 90033, 'A transient error has occurred. Please try again.', req.baseUrl)
         : aadError(s, 'invalid_request', 90014, 'Injected failure.', req.baseUrl);
@@ -170,7 +176,10 @@ export function createEmulatorServer(state: EmulatorState, faults: Faults, ledge
 
   async function onRequest(raw: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = (raw.method ?? 'GET').toUpperCase();
-    const proto = String(raw.headers['x-forwarded-proto'] ?? 'http').split(',')[0]?.trim() || 'http';
+    const proto =
+      String(raw.headers['x-forwarded-proto'] ?? 'http')
+        .split(',')[0]
+        ?.trim() || 'http';
     const host = raw.headers.host ?? `${(raw.socket.localAddress ?? '127.0.0.1').replace(/^::ffff:/, '')}:${raw.socket.localPort ?? 0}`;
     const baseUrl = `${proto}://${host}`;
     const url = new URL(raw.url ?? '/', baseUrl);

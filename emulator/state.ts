@@ -45,7 +45,19 @@ export class EmulatorState {
   /** Empties everything and restores default settings (keeping this object's identity). */
   clear(): void {
     this.settings = defaultSettings();
-    for (const m of [this.tenants, this.apps, this.users, this.mailboxes, this.subscriptions, this.content, this.tokens, this.refreshTokens, this.authCodes, this.contentGeneratedUntil, this.uploadSessions]) {
+    for (const m of [
+      this.tenants,
+      this.apps,
+      this.users,
+      this.mailboxes,
+      this.subscriptions,
+      this.content,
+      this.tokens,
+      this.refreshTokens,
+      this.authCodes,
+      this.contentGeneratedUntil,
+      this.uploadSessions,
+    ]) {
       m.clear();
     }
     this.uploadLog.length = 0;

@@ -120,7 +120,10 @@ export function createUploadSession(req: EmuRequest, ctx: EmuContext, mb: Mailbo
   const size = prop(item, 'size');
   if (typeof size !== 'number' || !Number.isInteger(size) || size < 0) return bad("The property 'size' must be the file's size in bytes.");
   if (size < MIN_UPLOAD_SESSION_BYTES) {
-    return bad('The attachment size should not be less than the minimum size of 3 MB for an upload session; POST smaller files to the attachments collection.', 'ErrorAttachmentSizeShouldNotBeLessThanMinimumSize');
+    return bad(
+      'The attachment size should not be less than the minimum size of 3 MB for an upload session; POST smaller files to the attachments collection.',
+      'ErrorAttachmentSizeShouldNotBeLessThanMinimumSize',
+    );
   }
   if (size > MAX_ATTACHMENT_BYTES) return bad('The message exceeds the maximum supported size.', 'ErrorMessageSizeExceeded');
   if (!m.isDraft) return bad('Attachments can be uploaded only to a draft message.', 'ErrorInvalidOperation');
@@ -181,7 +184,8 @@ export function handleUpload(req: EmuRequest, ctx: EmuContext): EmuResponse {
   }
   const s = state.uploadSessions.get(id);
   if (!s) return sessionGone();
-  if (req.query.get('authtoken') !== s.authToken) return graphError(401, 'InvalidAuthenticationToken', 'The authtoken of the upload URL is missing or not valid.');
+  if (req.query.get('authtoken') !== s.authToken)
+    return graphError(401, 'InvalidAuthenticationToken', 'The authtoken of the upload URL is missing or not valid.');
   if (Date.now() >= s.expiresAt) {
     state.uploadSessions.delete(id);
     return sessionGone();
@@ -211,9 +215,11 @@ function putFragment(req: EmuRequest, ctx: EmuContext, s: UploadSession): EmuRes
   if (req.body.length !== length) return bad(`The body has ${req.body.length} bytes; the Content-Range announces ${length}.`, 'InvalidRequest');
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) !== req.body.length) return bad('The Content-Length header does not match the body.', 'InvalidRequest');
-  if (length > MAX_UPLOAD_FRAGMENT_BYTES) return bad(`A fragment is at most ${MAX_UPLOAD_FRAGMENT_BYTES} bytes (4 MiB); this one has ${length}.`, 'invalidRange');
+  if (length > MAX_UPLOAD_FRAGMENT_BYTES)
+    return bad(`A fragment is at most ${MAX_UPLOAD_FRAGMENT_BYTES} bytes (4 MiB); this one has ${length}.`, 'invalidRange');
   const last = end === total - 1;
-  if (!last && length % UPLOAD_FRAGMENT_UNIT !== 0) return bad(`A fragment other than the last must be a multiple of 320 KiB (327680 bytes); this one has ${length}.`, 'invalidRange');
+  if (!last && length % UPLOAD_FRAGMENT_UNIT !== 0)
+    return bad(`A fragment other than the last must be a multiple of 320 KiB (327680 bytes); this one has ${length}.`, 'invalidRange');
   s.chunks.push(Buffer.from(req.body));
   s.received = end + 1;
   if (!last) return json(200, sessionJson(req, s, [String(s.received)]));
@@ -224,7 +230,10 @@ function putFragment(req: EmuRequest, ctx: EmuContext, s: UploadSession): EmuRes
   const m = mb && state.findMessage(mb, s.messageId);
   if (!mb || !m) return graphError(404, 'ErrorItemNotFound', 'The message of the upload session was not found in the store.');
   if (!m.isDraft) return bad('Attachments can be uploaded only to a draft message.', 'ErrorInvalidOperation');
-  const a = state.buildAttachment({ name: s.name, contentType: s.contentType, content: Buffer.concat(s.chunks), isInline: s.isInline, contentId: s.contentId ?? undefined }, new Date().toISOString());
+  const a = state.buildAttachment(
+    { name: s.name, contentType: s.contentType, content: Buffer.concat(s.chunks), isInline: s.isInline, contentId: s.contentId ?? undefined },
+    new Date().toISOString(),
+  );
   s.chunks = [];
   m.attachments.push(a);
   state.touch(m);

@@ -44,7 +44,7 @@ export async function removeDemo(store: EnvironmentStore): Promise<boolean> {
   const names = await redis.smembers(keys.envNames());
   const own: string[] = [];
   // Every key of one environment (meta, instances, roles, channels, schedules) is under env:<name>:.
-  const pattern = `${keys.prefix.replace(/[*?[\]\\]/g, '\\$&')}env:${DEMO_ENV}:*`;
+  const pattern = keys.environmentAll(DEMO_ENV);
   let cursor = '0';
   do {
     const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);

@@ -19,6 +19,7 @@ const PATH_MAX_BYTES = 3072;
 const MAX_LINK_HOPS = 40;
 
 /** Control characters (C0, C1), bidi marks and overrides, and line/paragraph separators. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters it strips
 const HIDDEN_CHARS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069]/g;
 const LONE_SURROGATES = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
@@ -129,7 +130,13 @@ const MAX_UNIQUE_TRIES = 10_000;
  * writers at once never get the same file, and O_NOFOLLOW, so a symlink planted there is not
  * followed. `taken` may refuse names besides those on disk. Returns the absolute path.
  */
-export async function writeUnique(dir: string, name: string, data: Buffer | string, taken: (candidate: string) => boolean = () => false, mode = 0o640): Promise<string> {
+export async function writeUnique(
+  dir: string,
+  name: string,
+  data: Buffer | string,
+  taken: (candidate: string) => boolean = () => false,
+  mode = 0o640,
+): Promise<string> {
   const ext = extname(name);
   const stem = ext && ext !== name ? name.slice(0, -ext.length) : name;
   const suffix = ext && ext !== name ? ext : '';
@@ -143,7 +150,8 @@ export async function writeUnique(dir: string, name: string, data: Buffer | stri
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       // A symlink where the file goes was planted: refused, as opening through it would be.
-      if (lstatSync(file, { throwIfNoEntry: false })?.isSymbolicLink()) throw Object.assign(new Error(`ELOOP: ${shown(candidate)} is a symbolic link; nothing was written.`), { code: 'ELOOP' });
+      if (lstatSync(file, { throwIfNoEntry: false })?.isSymbolicLink())
+        throw Object.assign(new Error(`ELOOP: ${shown(candidate)} is a symbolic link; nothing was written.`), { code: 'ELOOP' });
       continue;
     }
     try {
@@ -178,7 +186,12 @@ export class FilesRoot {
   readonly environment?: string;
   private readonly parent?: FilesRoot;
 
-  constructor(root: string, private readonly signingKey: Buffer, private readonly publicUrl: string, scope?: { parent: FilesRoot; environment: string }) {
+  constructor(
+    root: string,
+    private readonly signingKey: Buffer,
+    private readonly publicUrl: string,
+    scope?: { parent: FilesRoot; environment: string },
+  ) {
     this.root = resolve(root);
     this.parent = scope?.parent;
     this.environment = scope?.environment;

@@ -21,6 +21,11 @@ export const metrics = {
   }),
   commands: new Counter({ name: 'chatsoar_commands_total', help: 'Commands received', labelNames: ['platform', 'outcome'], registers: [registry] }),
   outboxDelivered: new Counter({ name: 'chatsoar_outbox_delivered_total', help: 'Outbox deliveries', labelNames: ['platform'], registers: [registry] }),
-  outboxRetries: new Counter({ name: 'chatsoar_outbox_retries_total', help: 'Outbox deliveries retried', labelNames: ['platform', 'reason'], registers: [registry] }),
+  outboxRetries: new Counter({
+    name: 'chatsoar_outbox_retries_total',
+    help: 'Outbox deliveries retried',
+    labelNames: ['platform', 'reason'],
+    registers: [registry],
+  }),
   queueDepth: new Gauge({ name: 'chatsoar_queue_depth', help: 'Jobs per queue and state', labelNames: ['queue', 'state'], registers: [registry] }),
 };

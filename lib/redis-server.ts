@@ -19,8 +19,12 @@ export function ensureRedisServerInstalled(say: (line: string) => void): void {
   }
   say('Installing Debian redis-server (apt-get)…');
   const update = spawnSync('apt-get', ['update', '-qq'], { stdio: 'ignore' });
-  const install = spawnSync('apt-get', ['install', '-y', '-qq', 'redis-server'], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-  if (update.status !== 0 || install.status !== 0 || !has('redis-server')) throw new Error('Could not install redis-server with apt-get; set REDIS_URL instead.');
+  const install = spawnSync('apt-get', ['install', '-y', '-qq', 'redis-server'], {
+    stdio: 'ignore',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+  if (update.status !== 0 || install.status !== 0 || !has('redis-server'))
+    throw new Error('Could not install redis-server with apt-get; set REDIS_URL instead.');
 }
 
 async function freePort(): Promise<number> {
@@ -104,7 +108,7 @@ async function stopLeftover(dir: string, say: (line: string) => void): Promise<v
   }
   const redisPid = Number(owner.redis);
   const info = Number.isSafeInteger(redisPid) && redisPid > 1 ? processInfo(redisPid) : undefined;
-  if (info && info.command.includes('redis-server')) {
+  if (info?.command.includes('redis-server')) {
     if (info.ppid === owner.owner) {
       throw new Error(`${dir} is in use by another chatsoar (pid ${info.ppid}): stop it first, or set REDIS_URL.`);
     }
@@ -133,9 +137,13 @@ export async function startPrivateRedis(dataDir: string, say: (line: string) => 
   mkdirSync(dir, { recursive: true });
   await stopLeftover(dir, say);
   const p = port ?? (await freePort());
-  const child = spawn('redis-server', ['--port', String(p), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--daemonize', 'no', '--protected-mode', 'yes'], {
-    stdio: 'ignore',
-  });
+  const child = spawn(
+    'redis-server',
+    ['--port', String(p), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--daemonize', 'no', '--protected-mode', 'yes'],
+    {
+      stdio: 'ignore',
+    },
+  );
   const ownerFile = join(dir, OWNER_FILE);
   if (child.pid) writeFileSync(ownerFile, JSON.stringify({ redis: child.pid, owner: process.pid, port: p }));
   const exited = new Promise<void>((done) => {

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { ApprovalFlow } from '../bot/approvals';
 import { Dispatcher } from '../bot/dispatch';
 import { mountOAuthCallback } from '../bot/oauth/callback';
+import type { MountRoutes } from '../bot/route-context';
 import { RedisOAuthStates, useOAuthStates } from '../handlers/azure-api/oauth-states';
 import { createServer } from '../bot/server';
 import { mountSlack, type MountedSlack } from '../bot/slack/app';
@@ -16,7 +17,7 @@ import { SlackSender, slackClient } from '../bot/slack/sender';
 import { createAdapter } from '../bot/teams/adapter';
 import { TeamsBot } from '../bot/teams/bot';
 import { BotFrameworkSender } from '../bot/teams/sender';
-import type { ChatSender } from '../bot/sender';
+import type { ChatSender } from '../queue/chat-sender';
 import { UndiciHttpClient, type HttpClient } from '../handlers/kit/http';
 import type { IntegrationSpec } from '../handlers/kit/spec';
 import { startActionWorker } from '../queue/actions.worker';
@@ -31,6 +32,7 @@ import { ConversationStore } from '../store/conversations';
 import { SecretBox } from '../store/crypto';
 import { EnvironmentStore } from '../store/environments';
 import { JobIndex } from '../store/jobs';
+import { Keys } from '../store/keys';
 import { MessageStore } from '../store/messages';
 import { connectRedis, redisOptions, type Redis } from '../store/redis';
 import { ThreadFiles } from '../store/thread-files';
@@ -47,7 +49,7 @@ export interface RuntimeOptions {
   secretsKey: string;
   log: Logger;
   /** Extra routes (web chat) mounted on the server. */
-  mount?: Array<(server: Server, runtime: Runtime) => void>;
+  mount?: MountRoutes[];
   /** The catalogue (default: the seeds'); tests add fixture actions. */
   catalog?: IntegrationSpec[];
   /** How long a dead process's connector cycle lock blocks the next cycle (default 30 s). */
@@ -95,7 +97,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
 
   const redis = connectRedis(opts.redisUrl);
   // Delegated sign-in states live in Redis so that any bot or worker process can finish a sign-in.
-  useOAuthStates(new RedisOAuthStates(redis, prefix));
+  useOAuthStates(new RedisOAuthStates(redis, new Keys(prefix)));
   const connection = { ...redisOptions(opts.redisUrl), maxRetriesPerRequest: null };
   const box = new SecretBox(opts.secretsKey);
   const environments = new EnvironmentStore(redis, box, prefix, { trustedOrigins: settings.trustedOrigins });
@@ -106,28 +108,64 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const conversations = new ConversationStore(redis, prefix);
   const jobs = new JobIndex(redis, prefix);
   const audit = new AuditLog(redis, prefix);
-  void audit.migrateLegacy().then((moved) => moved && log.info({ moved }, 'audit entries moved into per-environment logs'), (err: Error) => log.warn({ err }, 'legacy audit log not migrated'));
+  void audit.migrateLegacy().then(
+    (moved) => moved && log.info({ moved }, 'audit entries moved into per-environment logs'),
+    (err: Error) => log.warn({ err }, 'legacy audit log not migrated'),
+  );
   const queues = createQueues(connection, prefix);
   const outbox = new Outbox(queues, messages);
   const signingKey = Buffer.from(hkdfSync('sha256', Buffer.from(opts.secretsKey, 'base64'), 'chatsoar', 'files-links', 32));
   const files = new FilesRoot(settings.filesDir, signingKey, settings.publicUrl);
   const unsignedTeams = !settings.botFramework.MicrosoftAppId && !!(settings.allowUnauthenticatedTeams || opts.allowUnauthenticatedTeams);
-  const adapter = createAdapter(settings.botFramework, { allowUnauthenticated: unsignedTeams, tenants: settings.teamsTenants, extraChannels: settings.teamsExtraChannels });
-  const approvals = new ApprovalFlow({ approvals: new ApprovalStore(redis, prefix), environments, jobs, audit, outbox, queues, log: log.child({ part: 'approvals' }) });
+  const adapter = createAdapter(settings.botFramework, {
+    allowUnauthenticated: unsignedTeams,
+    tenants: settings.teamsTenants,
+    extraChannels: settings.teamsExtraChannels,
+  });
+  const approvals = new ApprovalFlow({
+    approvals: new ApprovalStore(redis, prefix),
+    environments,
+    jobs,
+    audit,
+    outbox,
+    queues,
+    log: log.child({ part: 'approvals' }),
+  });
   const dispatcher = new Dispatcher({
-    environments, jobs, queues, outbox, approvals, log: log.child({ part: 'dispatch' }), catalog: opts.catalog,
+    environments,
+    jobs,
+    queues,
+    outbox,
+    approvals,
+    log: log.child({ part: 'dispatch' }),
+    catalog: opts.catalog,
     admin: { audit, files, publicUrl: settings.publicUrl, http },
   });
 
   const runtime: Runtime = {
-    settings, redis, queues, environments, messages, conversations, jobs, audit, outbox, files, dispatcher, approvals, log, http, workers: [],
+    settings,
+    redis,
+    queues,
+    environments,
+    messages,
+    conversations,
+    jobs,
+    audit,
+    outbox,
+    files,
+    dispatcher,
+    approvals,
+    log,
+    http,
+    workers: [],
     ready: !opts.holdUntilReady,
     close: async () => undefined,
   };
 
   if (opts.role !== 'worker') {
     if (!settings.botFramework.MicrosoftAppId) {
-      if (settings.allowUnauthenticatedTeams) log.warn('ALLOW_UNAUTHENTICATED_TEAMS=1: /api/messages accepts unsigned activities from anyone who reaches it; development only, never in production.');
+      if (settings.allowUnauthenticatedTeams)
+        log.warn('ALLOW_UNAUTHENTICATED_TEAMS=1: /api/messages accepts unsigned activities from anyone who reaches it; development only, never in production.');
       else if (unsignedTeams) log.info('Demo: /api/messages accepts unsigned activities (MicrosoftAppId is empty).');
       else log.info('MicrosoftAppId is empty: Teams is off, /api/messages refuses every activity (401).');
     } else if (settings.allowUnauthenticatedTeams) {
@@ -136,7 +174,13 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const slack = settings.slack ? mountSlack(settings.slack, dispatcher, log.child({ part: 'slack' })) : undefined;
     const teams = new TeamsBot(dispatcher, conversations, log.child({ part: 'teams' }));
     const server = createServer({
-      log, redis, queues, files, adapter, teams, slack,
+      log,
+      redis,
+      queues,
+      files,
+      adapter,
+      teams,
+      slack,
       ready: () => runtime.ready,
       mount: [mountOAuthCallback, ...(opts.mount ?? [])].map((m) => (s: Server) => m(s, runtime)),
     });
@@ -157,19 +201,46 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     if (settings.slack) senders.slack = new SlackSender(slackClient(settings.slack.botToken, settings.slack.apiUrl));
     runtime.workers.push(
       startActionWorker({
-        connection, prefix, environments, jobs, outbox, files, threadFiles, http, publicUrl: settings.publicUrl, pollMs: settings.asyncPollMs,
-        log: log.child({ part: 'actions' }), catalog: opts.catalog,
+        connection,
+        prefix,
+        environments,
+        jobs,
+        outbox,
+        files,
+        threadFiles,
+        http,
+        publicUrl: settings.publicUrl,
+        pollMs: settings.asyncPollMs,
+        log: log.child({ part: 'actions' }),
+        catalog: opts.catalog,
         onPreview: (approvalId, result) => approvals.setPreview(approvalId, result.message),
       }),
       startOutboxWorker({
-        connection, prefix, messages, senders, threadFiles, log: log.child({ part: 'outbox' }),
+        connection,
+        prefix,
+        messages,
+        senders,
+        threadFiles,
+        log: log.child({ part: 'outbox' }),
         fileSource: (path, environment) => {
           const root = environment ? files.forEnvironment(environment) : files;
           return { absolute: root.resolveUserPath(path), url: root.signedUrl(path) };
         },
       }),
       approvals.startExpiryWorker(connection, prefix),
-      ...startScheduleWorker({ connection, prefix, redis, environments, outbox, files, http, log: log.child({ part: 'schedules' }), publicUrl: settings.publicUrl, catalog: opts.catalog, cycleLockMs: opts.cycleLockMs }),
+      ...startScheduleWorker({
+        connection,
+        prefix,
+        redis,
+        environments,
+        outbox,
+        files,
+        http,
+        log: log.child({ part: 'schedules' }),
+        publicUrl: settings.publicUrl,
+        catalog: opts.catalog,
+        cycleLockMs: opts.cycleLockMs,
+      }),
     );
   }
 

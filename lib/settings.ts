@@ -36,7 +36,10 @@ const EXTRA_CHANNELS = ['webchat', 'directline'];
 const TENANT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 function commaList(value: string | undefined): string[] {
-  return (value ?? '').split(',').map((v) => v.trim().toLowerCase()).filter(Boolean);
+  return (value ?? '')
+    .split(',')
+    .map((v) => v.trim().toLowerCase())
+    .filter(Boolean);
 }
 
 function checked(name: string, values: string[], ok: (v: string) => boolean, expected: string): string[] {
@@ -55,7 +58,9 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     secretsKey: env.SECRETS_KEY || undefined,
     publicUrl: (env.PUBLIC_URL || `http://localhost:${port}`).replace(/\/$/, ''),
     asyncPollMs: Number(env.ASYNC_POLL_MS ?? 30000),
-    slack: slackOn ? { signingSecret: env.SLACK_SIGNING_SECRET!, botToken: env.SLACK_BOT_TOKEN!, apiUrl: env.SLACK_API_URL || 'https://slack.com/api/' } : undefined,
+    slack: slackOn
+      ? { signingSecret: env.SLACK_SIGNING_SECRET!, botToken: env.SLACK_BOT_TOKEN!, apiUrl: env.SLACK_API_URL || 'https://slack.com/api/' }
+      : undefined,
     botFramework: {
       MicrosoftAppId: env.MicrosoftAppId || undefined,
       MicrosoftAppPassword: env.MicrosoftAppPassword || undefined,
@@ -64,11 +69,21 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     },
     allowUnauthenticatedTeams: env.ALLOW_UNAUTHENTICATED_TEAMS === '1',
     teamsTenants: checked('TEAMS_TENANTS', commaList(env.TEAMS_TENANTS), (t) => TENANT_ID.test(t), 'an Entra tenant id (a GUID, comma-separated)'),
-    teamsExtraChannels: checked('TEAMS_EXTRA_CHANNELS', commaList(env.TEAMS_EXTRA_CHANNELS), (c) => EXTRA_CHANNELS.includes(c), `a channel that can be enabled (${EXTRA_CHANNELS.join(', ')})`),
+    teamsExtraChannels: checked(
+      'TEAMS_EXTRA_CHANNELS',
+      commaList(env.TEAMS_EXTRA_CHANNELS),
+      (c) => EXTRA_CHANNELS.includes(c),
+      `a channel that can be enabled (${EXTRA_CHANNELS.join(', ')})`,
+    ),
     filesDir: env.FILES_DIR || './.data/files',
     webchat: env.WEBCHAT === '1',
     webchatPublic: env.WEBCHAT_PUBLIC === '1',
-    trustedOrigins: checked('TRUSTED_ORIGINS', commaList(env.TRUSTED_ORIGINS), (o) => /^https?:\/\/[^/?#@\s]+\/?$/.test(o), 'an origin (scheme://host:port, comma-separated)'),
+    trustedOrigins: checked(
+      'TRUSTED_ORIGINS',
+      commaList(env.TRUSTED_ORIGINS),
+      (o) => /^https?:\/\/[^/?#@\s]+\/?$/.test(o),
+      'an origin (scheme://host:port, comma-separated)',
+    ),
     redisPrefix: env.REDIS_PREFIX ?? 'chatsoar:',
   };
 }

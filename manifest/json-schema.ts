@@ -1,8 +1,11 @@
 /**
- * A small JSON Schema validator (the draft-04…07 keywords the Teams and Slack manifest schemas
- * use), so that the manifests can be checked offline against the official schemas kept in this
- * folder without a validator package. Unknown keywords are ignored, as the drafts say.
+ * Checks a manifest against an official JSON Schema kept in this folder, offline, with ajv: draft-04
+ * for the Teams schema (its `$schema` says so), draft-07 for Slack's. ajv's errors are worded as one
+ * line each, `<JSON pointer> <what is wrong>`.
  */
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import AjvDraft04 from 'ajv-draft-04';
+import addFormats from 'ajv-formats';
 
 export type Schema = boolean | { [keyword: string]: unknown };
 
@@ -12,18 +15,42 @@ export interface SchemaError {
   message: string;
 }
 
-const patterns = new Map<string, RegExp>();
-function regex(source: string): RegExp {
-  let re = patterns.get(source);
-  if (!re) {
+/** Keywords the official schemas carry that no draft defines (Slack's notes, a misspelt `pattern`): annotations only. */
+const NON_STANDARD_KEYWORDS = ['_note', 'regex', 'requires'];
+
+/** Patterns as Unicode regexes, or plain ones where the schema's authors wrote escapes `u` refuses (`\a` in Teams'). */
+const regExp = Object.assign(
+  (pattern: string, flags: string): RegExp => {
     try {
-      re = new RegExp(source, 'u');
+      return new RegExp(pattern, flags);
     } catch {
-      re = new RegExp(source);
+      return new RegExp(pattern, flags.replace('u', ''));
     }
-    patterns.set(source, re);
+  },
+  { code: 'new RegExp' },
+);
+
+function validatorFor(draft04: boolean): Ajv {
+  const options = { allErrors: true, verbose: true, strictTypes: false, strictTuples: false, code: { regExp } } as const;
+  const ajv = draft04 ? new AjvDraft04(options) : new Ajv(options);
+  addFormats(ajv);
+  ajv.addVocabulary(NON_STANDARD_KEYWORDS);
+  return ajv as Ajv;
+}
+
+const validators: { draft04?: Ajv; draft07?: Ajv } = {};
+const compiled = new Map<string, ValidateFunction>();
+
+function compile(schema: Schema): ValidateFunction {
+  const text = JSON.stringify(schema);
+  let validate = compiled.get(text);
+  if (!validate) {
+    const draft04 = typeof schema === 'object' && String(schema.$schema ?? '').includes('draft-04');
+    const ajv = draft04 ? (validators.draft04 ??= validatorFor(true)) : (validators.draft07 ??= validatorFor(false));
+    validate = ajv.compile(schema);
+    compiled.set(text, validate);
   }
-  return re;
+  return validate;
 }
 
 function typeOf(value: unknown): string {
@@ -33,131 +60,64 @@ function typeOf(value: unknown): string {
   return typeof value;
 }
 
-function hasType(value: unknown, type: string): boolean {
-  const actual = typeOf(value);
-  return actual === type || (type === 'number' && actual === 'integer');
-}
+const sizeOf = (value: unknown): number => (Array.isArray(value) ? value.length : typeof value === 'string' ? Array.from(value).length : 0);
 
-function equal(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
-}
-
-function escapePointer(key: string): string {
-  return key.replace(/~/g, '~0').replace(/\//g, '~1');
-}
-
-export class SchemaValidator {
-  constructor(private readonly root: Schema) {}
-
-  private resolve(ref: string): Schema {
-    if (!ref.startsWith('#')) throw new Error(`only local $ref is supported, got ${ref}`);
-    let node: unknown = this.root;
-    for (const raw of ref.slice(1).split('/').filter(Boolean)) {
-      const key = decodeURIComponent(raw).replace(/~1/g, '/').replace(/~0/g, '~');
-      node = (node as Record<string, unknown> | undefined)?.[key];
-      if (node === undefined) throw new Error(`$ref ${ref} does not resolve`);
-    }
-    return node as Schema;
-  }
-
-  validate(value: unknown): SchemaError[] {
-    const errors: SchemaError[] = [];
-    this.check(this.root, value, '', errors);
-    return errors;
-  }
-
-  private check(schema: Schema, value: unknown, path: string, errors: SchemaError[]): void {
-    if (schema === true) return;
-    if (schema === false) {
-      errors.push({ path, message: 'no value is allowed here' });
-      return;
-    }
-    const s = schema as Record<string, unknown>;
-    const fail = (message: string): void => void errors.push({ path: path || '/', message });
-
-    if (typeof s.$ref === 'string') {
-      // draft-04…07: $ref replaces the rest of the schema object.
-      this.check(this.resolve(s.$ref), value, path, errors);
-      return;
-    }
-    if (s.type !== undefined) {
-      const types = Array.isArray(s.type) ? (s.type as string[]) : [s.type as string];
-      if (!types.some((t) => hasType(value, t))) {
-        fail(`expected ${types.join(' or ')}, got ${typeOf(value)}`);
-        return;
-      }
-    }
-    if (Array.isArray(s.enum) && !s.enum.some((e) => equal(e, value))) fail(`must be one of ${s.enum.map((e) => JSON.stringify(e)).join(', ')}`);
-    if ('const' in s && !equal(s.const, value)) fail(`must be ${JSON.stringify(s.const)}`);
-
-    if (typeof value === 'string') {
-      const length = Array.from(value).length;
-      if (typeof s.minLength === 'number' && length < s.minLength) fail(`shorter than ${s.minLength} characters`);
-      if (typeof s.maxLength === 'number' && length > s.maxLength) fail(`longer than ${s.maxLength} characters (${length})`);
-      if (typeof s.pattern === 'string' && !regex(s.pattern).test(value)) fail(`does not match ${s.pattern}`);
-      if (s.format === 'uri' && !/^[A-Za-z][A-Za-z0-9+.-]*:\S*$/.test(value)) fail('is not a URI');
-    }
-    if (typeof value === 'number') {
-      if (typeof s.minimum === 'number' && value < s.minimum) fail(`less than ${s.minimum}`);
-      if (typeof s.maximum === 'number' && value > s.maximum) fail(`greater than ${s.maximum}`);
-    }
-    if (Array.isArray(value)) {
-      if (typeof s.minItems === 'number' && value.length < s.minItems) fail(`fewer than ${s.minItems} items`);
-      if (typeof s.maxItems === 'number' && value.length > s.maxItems) fail(`more than ${s.maxItems} items (${value.length})`);
-      if (s.uniqueItems === true && new Set(value.map((v) => JSON.stringify(v))).size !== value.length) fail('items are not unique');
-      if (Array.isArray(s.items)) (s.items as Schema[]).forEach((item, i) => i < value.length && this.check(item, value[i], `${path}/${i}`, errors));
-      else if (s.items !== undefined) value.forEach((v, i) => this.check(s.items as Schema, v, `${path}/${i}`, errors));
-    }
-    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-      const obj = value as Record<string, unknown>;
-      const keys = Object.keys(obj);
-      if (typeof s.minProperties === 'number' && keys.length < s.minProperties) fail(`fewer than ${s.minProperties} properties`);
-      if (typeof s.maxProperties === 'number' && keys.length > s.maxProperties) fail(`more than ${s.maxProperties} properties`);
-      for (const req of (s.required as string[] | undefined) ?? []) if (!(req in obj)) fail(`missing required property ${req}`);
-      const props = (s.properties as Record<string, Schema> | undefined) ?? {};
-      const patternProps = Object.entries((s.patternProperties as Record<string, Schema> | undefined) ?? {});
-      for (const key of keys) {
-        const at = `${path}/${escapePointer(key)}`;
-        let matched = false;
-        if (key in props) {
-          matched = true;
-          this.check(props[key]!, obj[key], at, errors);
-        }
-        for (const [p, sub] of patternProps) {
-          if (regex(p).test(key)) {
-            matched = true;
-            this.check(sub, obj[key], at, errors);
-          }
-        }
-        if (!matched && s.additionalProperties !== undefined) {
-          if (s.additionalProperties === false) errors.push({ path: at, message: 'is not allowed here (additionalProperties)' });
-          else this.check(s.additionalProperties as Schema, obj[key], at, errors);
-        }
-      }
-      for (const [key, dep] of Object.entries((s.dependencies as Record<string, Schema | string[]> | undefined) ?? {})) {
-        if (!(key in obj)) continue;
-        if (Array.isArray(dep)) {
-          for (const other of dep) if (!(other in obj)) fail(`${key} needs ${other}`);
-        } else this.check(dep, value, path, errors);
-      }
-    }
-
-    if (Array.isArray(s.allOf)) for (const sub of s.allOf as Schema[]) this.check(sub, value, path, errors);
-    if (Array.isArray(s.anyOf) && !(s.anyOf as Schema[]).some((sub) => this.passes(sub, value, path))) fail('matches none of anyOf');
-    if (Array.isArray(s.oneOf)) {
-      const n = (s.oneOf as Schema[]).filter((sub) => this.passes(sub, value, path)).length;
-      if (n !== 1) fail(`matches ${n} of oneOf (exactly 1 needed)`);
-    }
-    if (s.not !== undefined && this.passes(s.not as Schema, value, path)) fail('matches a schema it must not');
-  }
-
-  private passes(schema: Schema, value: unknown, path: string): boolean {
-    const errors: SchemaError[] = [];
-    this.check(schema, value, path, errors);
-    return errors.length === 0;
+function describe(e: ErrorObject): SchemaError {
+  const path = e.instancePath || '/';
+  const p = e.params as Record<string, unknown>;
+  const at = (message: string): SchemaError => ({ path, message });
+  switch (e.keyword) {
+    case 'type':
+      return at(`expected ${[p.type].flat().join(' or ')}, got ${typeOf(e.data)}`);
+    case 'enum':
+      return at(`must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`);
+    case 'const':
+      return at(`must be ${JSON.stringify(p.allowedValue)}`);
+    case 'minLength':
+      return at(`shorter than ${p.limit} characters`);
+    case 'maxLength':
+      return at(`longer than ${p.limit} characters (${sizeOf(e.data)})`);
+    case 'pattern':
+      return at(`does not match ${p.pattern}`);
+    case 'format':
+      return at(p.format === 'uri' ? 'is not a URI' : `is not a valid ${p.format}`);
+    case 'minimum':
+      return at(`less than ${p.limit}`);
+    case 'maximum':
+      return at(`greater than ${p.limit}`);
+    case 'minItems':
+      return at(`fewer than ${p.limit} items`);
+    case 'maxItems':
+      return at(`more than ${p.limit} items (${sizeOf(e.data)})`);
+    case 'uniqueItems':
+      return at('items are not unique');
+    case 'minProperties':
+      return at(`fewer than ${p.limit} properties`);
+    case 'maxProperties':
+      return at(`more than ${p.limit} properties`);
+    case 'required':
+      return at(`missing required property ${p.missingProperty}`);
+    case 'additionalProperties':
+      return {
+        path: `${e.instancePath}/${String(p.additionalProperty).replace(/~/g, '~0').replace(/\//g, '~1')}`,
+        message: 'is not allowed here (additionalProperties)',
+      };
+    case 'dependencies':
+      return at(`${p.property} needs ${p.missingProperty}`);
+    case 'anyOf':
+      return at('matches none of anyOf');
+    case 'oneOf':
+      return at(`matches ${Array.isArray(p.passingSchemas) ? p.passingSchemas.length : 0} of oneOf (exactly 1 needed)`);
+    case 'not':
+      return at('matches a schema it must not');
+    case 'false schema':
+      return at('no value is allowed here');
+    default:
+      return at(e.message ?? e.keyword);
   }
 }
 
 export function validateAgainst(schema: Schema, value: unknown): SchemaError[] {
-  return new SchemaValidator(schema).validate(value);
+  const validate = compile(schema);
+  return validate(value) ? [] : (validate.errors ?? []).map(describe);
 }

@@ -31,12 +31,21 @@ export function validateTeamsManifest(manifest: unknown): SchemaError[] {
 
 /** The zip's entries, checked: a manifest the schema accepts and the icons it names. */
 export async function buildTeamsPackage(opts: TeamsManifestOptions): Promise<Buffer> {
-  for (const [name, id] of [['app id', opts.appId], ['bot id', opts.botId]] as const) {
+  for (const [name, id] of [
+    ['app id', opts.appId],
+    ['bot id', opts.botId],
+  ] as const) {
     if (!GUID.test(id)) throw new Error(`The ${name} must be a GUID (the bot's Microsoft App ID), got ${JSON.stringify(id)}.`);
   }
   const manifest = teamsManifest(opts);
   const errors = validateTeamsManifest(manifest);
-  if (errors.length) throw new Error(`manifest.json does not match the Teams schema: ${errors.slice(0, 5).map((e) => `${e.path} ${e.message}`).join('; ')}`);
+  if (errors.length)
+    throw new Error(
+      `manifest.json does not match the Teams schema: ${errors
+        .slice(0, 5)
+        .map((e) => `${e.path} ${e.message}`)
+        .join('; ')}`,
+    );
   const writer = new ZipWriter(new Uint8ArrayWriter());
   const entries: Array<[string, Buffer]> = [
     ['manifest.json', Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`)],
@@ -64,7 +73,7 @@ async function main(argv: string[]): Promise<void> {
   const botId = arg(argv, 'bot-id') ?? process.env.MicrosoftAppId ?? '';
   const appId = arg(argv, 'app-id') ?? botId;
   const publicUrl = (arg(argv, 'public-url') ?? process.env.PUBLIC_URL ?? '').replace(/\/+$/, '');
-  if (!botId) throw new Error('Give the bot\'s Microsoft App ID: set MicrosoftAppId or pass --bot-id <guid>.');
+  if (!botId) throw new Error("Give the bot's Microsoft App ID: set MicrosoftAppId or pass --bot-id <guid>.");
   if (!/^https:\/\/[^/]+/.test(publicUrl)) throw new Error('Give the public https URL of the bot: set PUBLIC_URL or pass --public-url https://…');
   const out = resolve(arg(argv, 'out') ?? join(TEAMS_DIR, 'build', 'chatsoar-teams.zip'));
   const zip = await buildTeamsPackage({ appId, botId, publicUrl, version: packageVersion() });

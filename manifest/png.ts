@@ -52,7 +52,7 @@ export function decodePng(png: Buffer): DecodedPng {
     const type = png.toString('ascii', pos + 4, pos + 8);
     const data = png.subarray(pos + 8, pos + 8 + length);
     const crc = png.readUInt32BE(pos + 8 + length);
-    if ((crc32(png.subarray(pos + 4, pos + 8 + length)) >>> 0) !== crc) throw new Error(`bad CRC in ${type}`);
+    if (crc32(png.subarray(pos + 4, pos + 8 + length)) >>> 0 !== crc) throw new Error(`bad CRC in ${type}`);
     if (type === 'IHDR') {
       width = data.readUInt32BE(0);
       height = data.readUInt32BE(4);

@@ -1,25 +1,29 @@
 /**
  * Runs action jobs: looks the action up in the catalogue, gives its `run` a context with the
  * environment's instance, and reports through the outbox. Async actions are re-queued with a
- * delay (ASYNC_POLL_MS) until done, cancelled or past their --timeout.
+ * delay (ASYNC_POLL_MS) until done, cancelled or past their --timeout. A running job's signal
+ * aborts on `soar cancel` and when the worker closes, stopping its in-flight requests.
  */
 import { DelayedError, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { catalog as defaultCatalog } from '../handlers/catalog';
-import type { ActionContext } from '../handlers/kit/context';
-import { NotAvailableError, reasonOf } from '../handlers/kit/errors';
+import { createActionContext } from '../handlers/kit/create-context';
+import { reasonOf } from '../handlers/kit/errors';
 import type { HttpClient } from '../handlers/kit/http';
 import { instanceWithDefaults } from '../handlers/kit/instance';
-import { failure, type ActionResult } from '../handlers/kit/outcome';
-import type { ActionSpec, IntegrationSpec } from '../handlers/kit/spec';
+import { applyDefaults } from '../handlers/kit/params';
+import { failure, type ActionOutcome, type ActionResult } from '../handlers/kit/outcome';
+import type { IntegrationSpec } from '../handlers/kit/spec';
 import { cancelledMessage, resultMessage, runningMessage, type JobHeader } from '../cards/job-messages';
 import { environmentAllowList } from '../store/allow-list';
 import type { EnvironmentStore } from '../store/environments';
 import type { JobIndex } from '../store/jobs';
+import { Keys } from '../store/keys';
 import { bareNamesIn, commandScope, type ThreadFiles } from '../store/thread-files';
 import type { FilesRoot, PostedFiles } from '../lib/files';
 import { metrics } from '../lib/metrics';
 import type { Outbox } from './outbox';
+import { JobCancelled, RunningJobs } from './running-jobs';
 import { MAX_STALLED, QUEUE_NAMES } from './queues';
 import type { ActionJobData } from './types';
 
@@ -47,15 +51,15 @@ export interface ActionWorkerDeps {
 /** Progress updates go out at most every 2 s per message (behaviour.md 40). */
 const PROGRESS_INTERVAL_MS = 2000;
 
-/** Fills what the user left out: the seed's defaults, or the instance's value (behaviour.md 7). */
-export function withDefaults(spec: ActionSpec, params: Record<string, unknown>, instance: Record<string, unknown>, publicUrl: string): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...params };
-  for (const p of spec.params) {
-    if (out[p.id] !== undefined) continue;
-    if (p.defaultFromInstance && instance[p.defaultFromInstance] !== undefined && instance[p.defaultFromInstance] !== '') out[p.id] = instance[p.defaultFromInstance];
-    else if (p.default !== undefined) out[p.id] = typeof p.default === 'string' ? p.default.replace('$PUBLIC_URL', publicUrl.replace(/\/$/, '')) : p.default;
-  }
-  return out;
+/**
+ * Whether an outcome is the abort's doing: a failure after the signal aborted, or a poll still
+ * pending when the job was cancelled. A run that succeeded anyway keeps its result, and a pending
+ * poll of a stopping worker is re-queued as usual.
+ */
+function stoppedBySignal(outcome: ActionOutcome, signal: AbortSignal): boolean {
+  if (!signal.aborted) return false;
+  if (outcome.kind === 'result') return !outcome.isSuccess;
+  return signal.reason instanceof JobCancelled;
 }
 
 export function startActionWorker(deps: ActionWorkerDeps): Worker<ActionJobData> {
@@ -96,38 +100,63 @@ export function startActionWorker(deps: ActionWorkerDeps): Worker<ActionJobData>
       const found = await deps.threadFiles.lookup(data.environment, commandScope(data.conversation, data.commandThread), names);
       return found.size ? (name) => found.get(name) : undefined;
     } catch (err) {
-      jobLog.warn({ err: reasonOf(err) }, 'files posted in the thread could not be looked up');
+      jobLog.warn({ err }, 'files posted in the thread could not be looked up');
       return undefined;
     }
   }
 
+  /**
+   * A job stopped before it ran or by its signal: a cancelled job says who cancelled it; a job
+   * whose worker is stopping is handed back and runs again.
+   */
+  async function stopped(job: Job<ActionJobData>, token: string | undefined, reason: unknown): Promise<void> {
+    const data = job.data;
+    if (reason instanceof JobCancelled) {
+      await outbox.upsert(data.messageKey, data.conversation, cancelledMessage(header(data), reason.by));
+      await jobs.update(data.jobId, { state: 'cancelled' });
+      return;
+    }
+    await job.moveToDelayed(Date.now(), token);
+    throw new DelayedError();
+  }
+
+  const running = new RunningJobs(jobs, log);
+
   async function process(job: Job<ActionJobData>, token?: string): Promise<void> {
+    const { signal, done } = running.start(job.data.jobId);
+    try {
+      await runJob(job, token, signal);
+    } finally {
+      done();
+    }
+  }
+
+  async function runJob(job: Job<ActionJobData>, token: string | undefined, signal: AbortSignal): Promise<void> {
     const data = job.data;
     const started = Date.now();
     const jobLog = log.child({ job: data.jobId, action: `${data.integration}/${data.action}`, environment: data.environment });
 
     const cancelledBy = await jobs.cancelledBy(data.jobId);
-    if (cancelledBy) {
-      await outbox.upsert(data.messageKey, data.conversation, cancelledMessage(header(data), cancelledBy));
-      await jobs.update(data.jobId, { state: 'cancelled' });
-      return;
-    }
+    if (cancelledBy) return stopped(job, token, new JobCancelled(cancelledBy));
 
     const spec = findAction(data.integration, data.action);
     if (!spec) return finish(data, failure(`Unknown action ${data.integration} ${data.action}.`));
-    if (!spec.run) return finish(data, failure(new NotAvailableError(`${spec.name} is not available yet in chatsoar.`).message));
+    if (!spec.run) return finish(data, failure(`${spec.name} is not available yet in chatsoar.`));
 
     if (data.attempt === 0) {
       await jobs.update(data.jobId, { state: 'running' });
       await outbox.upsert(data.messageKey, data.conversation, runningMessage(header(data)));
     }
 
-    const instance = instanceWithDefaults(findIntegration(data.integration)?.params ?? [], await environments.getInstance(data.environment, data.integration), deps.publicUrl);
+    const instance = instanceWithDefaults(
+      findIntegration(data.integration)?.params ?? [],
+      await environments.getInstance(data.environment, data.integration),
+      deps.publicUrl,
+    );
     const allowList = await environmentAllowList(environments, data.environment, catalog, deps.publicUrl);
-    const params = withDefaults(spec, data.params, instance, deps.publicUrl);
-    const abort = new AbortController();
+    const params = applyDefaults(spec.params, data.params, { instance, publicUrl: deps.publicUrl });
     let lastProgress = 0;
-    const ctx: ActionContext = {
+    const ctx = createActionContext({
       environment: data.environment,
       instance,
       http: deps.http,
@@ -135,7 +164,7 @@ export function startActionWorker(deps: ActionWorkerDeps): Worker<ActionJobData>
       files: deps.files.forEnvironment(data.environment).forJob(data.jobId, await postedFiles(data, params, jobLog)),
       state: data.state,
       attempt: data.attempt,
-      signal: abort.signal,
+      signal,
       publicUrl: deps.publicUrl,
       allowList,
       job: { id: data.jobId, requestedBy: data.requestedBy, conversationId: data.conversation.channel, dryRun: data.dryRun, timeoutAt: data.timeoutAt },
@@ -148,7 +177,7 @@ export function startActionWorker(deps: ActionWorkerDeps): Worker<ActionJobData>
         await jobs.update(data.jobId, { progress: line });
         await outbox.upsert(data.messageKey, data.conversation, runningMessage(header(data), undefined, { done, total, text }));
       },
-    };
+    });
 
     const timedOut = async (): Promise<void> => {
       let result: ActionResult;
@@ -165,10 +194,14 @@ export function startActionWorker(deps: ActionWorkerDeps): Worker<ActionJobData>
     try {
       outcome = await spec.run(ctx, params);
     } catch (err) {
-      jobLog.warn({ err: reasonOf(err) }, 'action failed');
+      if (!signal.aborted) jobLog.warn({ err }, 'action failed');
       outcome = failure(`Action "${spec.name}" failed: ${reasonOf(err)}`);
     }
-    metrics.jobDuration.observe({ integration: data.integration, action: data.action, outcome: outcome.kind === 'result' ? String(outcome.isSuccess) : 'pending' }, (Date.now() - started) / 1000);
+    if (stoppedBySignal(outcome, signal)) return stopped(job, token, signal.reason);
+    metrics.jobDuration.observe(
+      { integration: data.integration, action: data.action, outcome: outcome.kind === 'result' ? String(outcome.isSuccess) : 'pending' },
+      (Date.now() - started) / 1000,
+    );
 
     if (outcome.kind === 'result') return finish(data, outcome);
 
@@ -186,16 +219,17 @@ export function startActionWorker(deps: ActionWorkerDeps): Worker<ActionJobData>
 
   const worker = new Worker<ActionJobData>(QUEUE_NAMES.actions, process, {
     connection: deps.connection,
-    prefix: `${deps.prefix}bull`,
+    prefix: new Keys(deps.prefix).bull(),
     concurrency: deps.concurrency ?? 16,
     // A job taken back from a dead worker runs again (its steps are idempotent or send-once);
     // only a job that keeps killing workers is given up.
     maxStalledCount: MAX_STALLED,
   });
+  worker.on('closing', () => running.stopAll());
   worker.on('failed', async (job, err) => {
     // BullMQ gives up a job that stalled too often with an UnrecoverableError whatever attempts are left.
     if (!job || (job.attemptsMade < (job.opts.attempts ?? 1) && !(err instanceof UnrecoverableError || err.name === 'UnrecoverableError'))) return;
-    log.error({ job: job.data.jobId, err: reasonOf(err) }, 'action job gave up');
+    log.error({ job: job.data.jobId, err }, 'action job gave up');
     await finish(job.data, failure(`Action failed: ${reasonOf(err)}`)).catch(() => undefined);
   });
   return worker;

@@ -117,7 +117,10 @@ export class AlertSink {
       inBatch.add(a.id);
       fresh.push(a);
     }
-    const seen = await this.deps.state.has('alert', fresh.map((a) => a.id));
+    const seen = await this.deps.state.has(
+      'alert',
+      fresh.map((a) => a.id),
+    );
     let accepted = 0;
     const toDigest: Alert[] = [];
     for (let i = 0; i < fresh.length; i++) {
@@ -180,7 +183,7 @@ export class AlertSink {
       try {
         await fn();
       } catch (err) {
-        this.deps.log.warn({ err: (err as Error).message }, 'after-commit step failed');
+        this.deps.log.warn({ err }, 'after-commit step failed');
       }
     }
     return summary;

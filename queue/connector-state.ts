@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { Keys, type ScheduleStateKeys } from '../store/keys';
 
 export const DEDUP_TTL_MS = 8 * 86_400_000;
 const BATCH = 1000;
@@ -24,18 +25,20 @@ export interface PendingCommit {
 }
 
 export class ConnectorState {
-  private readonly base: string;
+  private readonly keys: ScheduleStateKeys;
 
-  constructor(private readonly redis: Redis, prefix: string, env: string, kind: 'connector' | 'job', name: string) {
-    this.base = `${prefix}sched:${env}:${kind}:${encodeURIComponent(name)}:`;
-  }
-
-  private seenKey(set: string): string {
-    return `${this.base}seen:${set}`;
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+    env: string,
+    kind: 'connector' | 'job',
+    name: string,
+  ) {
+    this.keys = new Keys(prefix).scheduleState(env, kind, name);
   }
 
   async getCheckpoint<T>(): Promise<T | undefined> {
-    const raw = await this.redis.get(`${this.base}checkpoint`);
+    const raw = await this.redis.get(this.keys.checkpoint);
     return raw === null ? undefined : (JSON.parse(raw) as T);
   }
 
@@ -44,7 +47,7 @@ export class ConnectorState {
     const out: boolean[] = [];
     for (let i = 0; i < keys.length; i += BATCH) {
       const part = keys.slice(i, i + BATCH);
-      const scores = (await this.redis.zmscore(this.seenKey(set), ...part)) as Array<string | null>;
+      const scores = (await this.redis.zmscore(this.keys.seen(set), ...part)) as Array<string | null>;
       for (const s of scores) out.push(s !== null);
     }
     return out;
@@ -56,14 +59,14 @@ export class ConnectorState {
     const now = Date.now();
     for (let i = 0; i < keys.length; i += BATCH) {
       const args = keys.slice(i, i + BATCH).flatMap((k) => [now, k]);
-      await this.redis.zadd(this.seenKey(set), ...args);
+      await this.redis.zadd(this.keys.seen(set), ...args);
     }
-    await this.redis.pexpire(this.seenKey(set), DEDUP_TTL_MS);
+    await this.redis.pexpire(this.keys.seen(set), DEDUP_TTL_MS);
   }
 
   /** A staging set for a digest's alert ids (expires by itself if the cycle dies). */
   newStaging(): string {
-    return `${this.base}staging:${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
+    return this.keys.staging(`${Date.now().toString(36)}${randomBytes(4).toString('hex')}`);
   }
 
   async stage(staging: string, keys: string[]): Promise<void> {
@@ -81,23 +84,23 @@ export class ConnectorState {
     const multi = this.redis.multi();
     if (staging) {
       // Staged ids carry the time they were staged; an id already in the set keeps the later time.
-      multi.zunionstore(this.seenKey('alert'), 2, this.seenKey('alert'), staging, 'AGGREGATE', 'MAX');
+      multi.zunionstore(this.keys.seen('alert'), 2, this.keys.seen('alert'), staging, 'AGGREGATE', 'MAX');
       multi.del(staging);
-      multi.pexpire(this.seenKey('alert'), DEDUP_TTL_MS);
+      multi.pexpire(this.keys.seen('alert'), DEDUP_TTL_MS);
     }
     for (const [set, keys] of Object.entries(marks)) {
-      for (let i = 0; i < keys.length; i += BATCH) multi.zadd(this.seenKey(set), ...keys.slice(i, i + BATCH).flatMap((k) => [now, k]));
-      if (keys.length) multi.pexpire(this.seenKey(set), DEDUP_TTL_MS);
+      for (let i = 0; i < keys.length; i += BATCH) multi.zadd(this.keys.seen(set), ...keys.slice(i, i + BATCH).flatMap((k) => [now, k]));
+      if (keys.length) multi.pexpire(this.keys.seen(set), DEDUP_TTL_MS);
     }
-    if (checkpoint !== null) multi.set(`${this.base}checkpoint`, checkpoint);
-    multi.del(`${this.base}pending`);
+    if (checkpoint !== null) multi.set(this.keys.checkpoint, checkpoint);
+    multi.del(this.keys.pending);
     await multi.exec();
   }
 
   /** Forgets ids older than the dedup TTL in every set of this connector (once per cycle). */
   async trim(): Promise<void> {
     const cutoff = Date.now() - DEDUP_TTL_MS;
-    const pattern = `${this.base.replace(/[*?[\]\\]/g, '\\$&')}seen:*`;
+    const pattern = this.keys.seenAll;
     let cursor = '0';
     do {
       const [next, keys] = await this.redis.scan(cursor, 'MATCH', pattern, 'COUNT', 100);
@@ -107,11 +110,11 @@ export class ConnectorState {
   }
 
   async setPending(p: PendingCommit): Promise<void> {
-    await this.redis.set(`${this.base}pending`, JSON.stringify(p), 'PX', 7 * 86_400_000);
+    await this.redis.set(this.keys.pending, JSON.stringify(p), 'PX', 7 * 86_400_000);
   }
 
   async getPending(): Promise<PendingCommit | null> {
-    const raw = await this.redis.get(`${this.base}pending`);
+    const raw = await this.redis.get(this.keys.pending);
     return raw ? (JSON.parse(raw) as PendingCommit) : null;
   }
 
@@ -120,12 +123,18 @@ export class ConnectorState {
    * dies mid-cycle blocks the next cycle for `ttlMs` at most. Null when another cycle holds it.
    */
   async lock(ttlMs: number): Promise<{ refresh(): Promise<boolean>; release(): Promise<void> } | null> {
-    const key = `${this.base}lock`;
+    const key = this.keys.lock;
     const token = randomBytes(12).toString('hex');
     if ((await this.redis.set(key, token, 'PX', ttlMs, 'NX')) !== 'OK') return null;
     return {
       refresh: async () =>
-        (await this.redis.eval("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end", 1, key, token, ttlMs)) === 1,
+        (await this.redis.eval(
+          "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end",
+          1,
+          key,
+          token,
+          ttlMs,
+        )) === 1,
       release: async () => {
         await this.redis.eval("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end", 1, key, token);
       },
@@ -134,10 +143,10 @@ export class ConnectorState {
 
   /** True the first time `key` is flagged (until cleared). */
   async flagOnce(key: string): Promise<boolean> {
-    return (await this.redis.set(`${this.base}warned:${key}`, '1', 'NX')) === 'OK';
+    return (await this.redis.set(this.keys.warned(key), '1', 'NX')) === 'OK';
   }
 
   async clearFlag(key: string): Promise<void> {
-    await this.redis.del(`${this.base}warned:${key}`);
+    await this.redis.del(this.keys.warned(key));
   }
 }

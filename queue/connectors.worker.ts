@@ -20,6 +20,7 @@ import type { JobContext, ScheduleRunSummary } from '../handlers/kit/schedule';
 import type { ConnectorSpec, IntegrationId, IntegrationSpec, JobSpec } from '../handlers/kit/spec';
 import type { FilesRoot } from '../lib/files';
 import type { EnvironmentStore } from '../store/environments';
+import { Keys } from '../store/keys';
 import { AlertSink, channelCapacity, conversationOf, finishPendingCommit } from './alert-delivery';
 import { ConnectorState } from './connector-state';
 import type { Outbox } from './outbox';
@@ -72,7 +73,8 @@ export function startScheduleWorker(deps: ScheduleWorkerDeps): Worker[] {
   async function adminChannel(env: string): Promise<string | undefined> {
     const meta = await environments.getMeta(env);
     if (meta.adminChannel && (await boundTo(env, meta.adminChannel))) return meta.adminChannel;
-    if (meta.adminChannel) log.warn({ environment: env, channel: meta.adminChannel }, 'the admin channel is not bound to its environment; warnings go to its first bound channel');
+    if (meta.adminChannel)
+      log.warn({ environment: env, channel: meta.adminChannel }, 'the admin channel is not bound to its environment; warnings go to its first bound channel');
     return (await environments.channelsOf(env))[0];
   }
 
@@ -120,12 +122,13 @@ export function startScheduleWorker(deps: ScheduleWorkerDeps): Worker[] {
     }
     const rebound = `${what} ${name} posts nothing: its channel ${channel} is not bound to environment ${env}. Bind it there with soar admin bind ${env}, or give the ${what.toLowerCase()} a channel of ${env}.`;
     if (!(await boundTo(env, channel))) {
-      runLog.warn({ channel }, 'the channel is not bound to the connector\'s environment: nothing posted');
+      runLog.warn({ channel }, "the channel is not bound to the connector's environment: nothing posted");
       if (await state.flagOnce('binding')) await warn(rebound);
       return;
     }
     await state.clearFlag('binding');
-    const timeoutS = kind === 'jobs' ? JOB_TIMEOUT_S : Number(params['script-timeout-seconds']) > 0 ? Number(params['script-timeout-seconds']) : DEFAULT_TIMEOUT_S;
+    const timeoutS =
+      kind === 'jobs' ? JOB_TIMEOUT_S : Number(params['script-timeout-seconds']) > 0 ? Number(params['script-timeout-seconds']) : DEFAULT_TIMEOUT_S;
     const lockMs = deps.cycleLockMs ?? CYCLE_LOCK_MS;
     const lock = await state.lock(lockMs);
     if (!lock) {
@@ -205,15 +208,24 @@ export function startScheduleWorker(deps: ScheduleWorkerDeps): Worker[] {
       // What was handed over before a failure or the time bound is delivered and committed.
       const committed = await sink.commit();
       if (failure && !controller.signal.aborted) {
-        runLog.warn({ err: reasonOf(failure) }, `${kind === 'connectors' ? 'connector cycle' : 'job'} failed`);
+        runLog.warn({ err: failure }, `${kind === 'connectors' ? 'connector cycle' : 'job'} failed`);
         if (await state.flagOnce('error')) await warn(`${what} ${name} failed: ${reasonOf(failure)}`);
       } else {
         await state.clearFlag('error');
       }
-      runLog.info({ ...summary, ...committed, accepted: sink.acceptedCount, stopped: controller.signal.aborted ? reasonOf(controller.signal.reason) : undefined, ms: Date.now() - started }, `${kind === 'connectors' ? 'connector cycle' : 'job'} done`);
+      runLog.info(
+        {
+          ...summary,
+          ...committed,
+          accepted: sink.acceptedCount,
+          stopped: controller.signal.aborted ? reasonOf(controller.signal.reason) : undefined,
+          ms: Date.now() - started,
+        },
+        `${kind === 'connectors' ? 'connector cycle' : 'job'} done`,
+      );
     } catch (err) {
       await sink.discard();
-      runLog.error({ err: reasonOf(err) }, 'run could not commit; the next run repeats it');
+      runLog.error({ err }, 'run could not commit; the next run repeats it');
       throw err;
     } finally {
       clearTimeout(timer);
@@ -223,9 +235,12 @@ export function startScheduleWorker(deps: ScheduleWorkerDeps): Worker[] {
     }
   }
 
-  const opts = { connection: deps.connection, prefix: `${deps.prefix}bull` };
+  const opts = { connection: deps.connection, prefix: new Keys(deps.prefix).bull() };
   const workers = [
-    new Worker<ScheduleJobData>(QUEUE_NAMES.connectors, (job: Job<ScheduleJobData>) => run('connectors', job.data), { ...opts, concurrency: deps.concurrency ?? 4 }),
+    new Worker<ScheduleJobData>(QUEUE_NAMES.connectors, (job: Job<ScheduleJobData>) => run('connectors', job.data), {
+      ...opts,
+      concurrency: deps.concurrency ?? 4,
+    }),
     new Worker<ScheduleJobData>(QUEUE_NAMES.maintenance, (job: Job<ScheduleJobData>) => run('jobs', job.data), { ...opts, concurrency: 1 }),
   ];
   for (const w of workers) {
@@ -233,7 +248,7 @@ export function startScheduleWorker(deps: ScheduleWorkerDeps): Worker[] {
     w.on('closing', () => {
       for (const c of running) c.abort(new Error('worker shutting down'));
     });
-    w.on('failed', (job, err) => log.warn({ job: job?.id, err: reasonOf(err) }, 'schedule run failed'));
+    w.on('failed', (job, err) => log.warn({ job: job?.id, err }, 'schedule run failed'));
   }
   return workers;
 }

@@ -5,7 +5,10 @@ import type { Queues } from './queues';
 import type { ConversationRef } from './types';
 
 export class Outbox {
-  constructor(private readonly queues: Queues, private readonly messages: MessageStore) {}
+  constructor(
+    private readonly queues: Queues,
+    private readonly messages: MessageStore,
+  ) {}
 
   /**
    * Sets a message's content and queues its delivery: a post the first time, an update in
@@ -13,7 +16,11 @@ export class Outbox {
    */
   async upsert(messageKey: string, conversation: ConversationRef, message: ChatMessage, delayMs = 0): Promise<void> {
     const version = await this.messages.setLatest(messageKey, conversation, message);
-    await this.queues.outbox.add('upsert', { op: 'upsert', messageKey, version, conversation }, { jobId: `upsert_${messageKey.replace(/:/g, '_')}_${version}`, delay: delayMs });
+    await this.queues.outbox.add(
+      'upsert',
+      { op: 'upsert', messageKey, version, conversation },
+      { jobId: `upsert_${messageKey.replace(/:/g, '_')}_${version}`, delay: delayMs },
+    );
   }
 
   /** A new message in the thread of `threadOf` (an outbox message key), or in the channel. */

@@ -7,8 +7,9 @@ import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { MessageStore, PlatformMessageRef } from '../store/messages';
 import { postedScope, type ThreadFiles } from '../store/thread-files';
-import { PermanentSendError, RateLimitedError, type ChatSender } from '../bot/sender';
+import { PermanentSendError, RateLimitedError, type ChatSender } from './chat-sender';
 import { metrics } from '../lib/metrics';
+import { Keys } from '../store/keys';
 import { MAX_STALLED, QUEUE_NAMES } from './queues';
 import type { OutboxJobData, Platform } from './types';
 
@@ -71,7 +72,7 @@ export function startOutboxWorker(deps: OutboxDeps): Worker<OutboxJobData> {
       return await sender.findPosted?.(data.conversation, data.messageKey, since);
     } catch (err) {
       if (!(err instanceof PermanentSendError)) throw err;
-      log.warn({ err: err.message, message: data.messageKey }, 'cannot look for an interrupted post; posting again');
+      log.warn({ err, message: data.messageKey }, 'cannot look for an interrupted post; posting again');
       return undefined;
     }
   }
@@ -128,7 +129,7 @@ export function startOutboxWorker(deps: OutboxDeps): Worker<OutboxJobData> {
     try {
       await deps.threadFiles.record(data.environment, postedScope(data.conversation, thread), data.file.name, data.file.path);
     } catch (err) {
-      log.warn({ err: (err as Error).message, file: data.file.name }, 'posted file not recorded in the thread index');
+      log.warn({ err, file: data.file.name }, 'posted file not recorded in the thread index');
     }
   }
 
@@ -147,12 +148,12 @@ export function startOutboxWorker(deps: OutboxDeps): Worker<OutboxJobData> {
         }
         if (err instanceof PermanentSendError) throw new UnrecoverableError(err.message);
         metrics.outboxRetries.inc({ platform: job.data.conversation.platform, reason: 'error' });
-        log.warn({ err: (err as Error).message, job: job.id }, 'outbox delivery failed; will retry');
+        log.warn({ err, job: job.id }, 'outbox delivery failed; will retry');
         throw err;
       }
     },
-    { connection: deps.connection, prefix: `${deps.prefix}bull`, concurrency: deps.concurrency ?? 8, maxStalledCount: MAX_STALLED },
+    { connection: deps.connection, prefix: new Keys(deps.prefix).bull(), concurrency: deps.concurrency ?? 8, maxStalledCount: MAX_STALLED },
   );
-  worker.on('failed', (job, err) => log.error({ job: job?.id, err: err.message }, 'outbox delivery gave up'));
+  worker.on('failed', (job, err) => log.error({ job: job?.id, err }, 'outbox delivery gave up'));
   return worker;
 }

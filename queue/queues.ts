@@ -1,5 +1,6 @@
 /** The BullMQ queues: actions, outbox, connectors, maintenance. */
 import { Queue, type ConnectionOptions } from 'bullmq';
+import { Keys } from '../store/keys';
 import type { ActionJobData, OutboxJobData } from './types';
 
 export const QUEUE_NAMES = { actions: 'actions', outbox: 'outbox', connectors: 'connectors', maintenance: 'maintenance', approvals: 'approvals' } as const;
@@ -18,18 +19,31 @@ export interface Queues {
 }
 
 export function createQueues(connection: ConnectionOptions, prefix: string): Queues {
-  const opts = { connection, prefix: `${prefix}bull` };
+  const opts = { connection, prefix: new Keys(prefix).bull() };
   const actions = new Queue<ActionJobData>(QUEUE_NAMES.actions, {
     ...opts,
-    defaultJobOptions: { attempts: 3, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { age: 86400, count: 10000 }, removeOnFail: { age: 7 * 86400 } },
+    defaultJobOptions: {
+      attempts: 3,
+      backoff: { type: 'exponential', delay: 1000 },
+      removeOnComplete: { age: 86400, count: 10000 },
+      removeOnFail: { age: 7 * 86400 },
+    },
   });
   const outbox = new Queue<OutboxJobData>(QUEUE_NAMES.outbox, {
     ...opts,
-    defaultJobOptions: { attempts: 12, backoff: { type: 'exponential', delay: 500 }, removeOnComplete: { age: 3600, count: 10000 }, removeOnFail: { age: 7 * 86400 } },
+    defaultJobOptions: {
+      attempts: 12,
+      backoff: { type: 'exponential', delay: 500 },
+      removeOnComplete: { age: 3600, count: 10000 },
+      removeOnFail: { age: 7 * 86400 },
+    },
   });
   const connectors = new Queue(QUEUE_NAMES.connectors, { ...opts, defaultJobOptions: { removeOnComplete: 1000, removeOnFail: 5000 } });
   const maintenance = new Queue(QUEUE_NAMES.maintenance, { ...opts, defaultJobOptions: { removeOnComplete: 1000, removeOnFail: 5000 } });
-  const approvals = new Queue<{ approvalId: string }>(QUEUE_NAMES.approvals, { ...opts, defaultJobOptions: { attempts: 5, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: 1000, removeOnFail: 5000 } });
+  const approvals = new Queue<{ approvalId: string }>(QUEUE_NAMES.approvals, {
+    ...opts,
+    defaultJobOptions: { attempts: 5, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: 1000, removeOnFail: 5000 },
+  });
   return {
     actions,
     approvals,

@@ -2,7 +2,7 @@
  * A connector's or job's typed parameters: the configured values (YAML or admin dialog; secret
  * ones sealed at rest), else the environment instance's (behaviour.md 17), else the seed's defaults.
  */
-import { coerceParam } from '../config/coerce-param';
+import { applyDefaults, coerceParam, problemText } from '../handlers/kit/params';
 import type { ConnectorSpec, JobSpec, ParamSpec } from '../handlers/kit/spec';
 import { registerSecret } from '../lib/log';
 import { SecretBox } from '../store/crypto';
@@ -23,16 +23,13 @@ export function scheduleParams(
     if (!p) throw new Error(`unknown parameter ${key} (parameters: ${specParams.map((x) => x.id).join(', ')})`);
     if (raw === undefined || raw === null) continue;
     const value = typeof raw === 'string' && open && SecretBox.isSealed(raw) ? JSON.parse(open(raw, key)) : raw;
-    out[p.id] = coerceParam(p, value, p.id);
+    const typed = coerceParam(p, value, { placeholders: true });
+    if (!typed.ok) throw new Error(`${p.id}: ${problemText(typed.problem)}`);
+    out[p.id] = typed.value;
   }
-  for (const p of specParams) {
-    if (out[p.id] !== undefined) continue;
-    const fromInstance = p.defaultFromInstance ?? instanceParamMap[p.id];
-    if (fromInstance && instance[fromInstance] !== undefined && instance[fromInstance] !== '') out[p.id] = instance[fromInstance];
-    else if (p.default !== undefined) out[p.id] = p.default;
-  }
-  for (const p of specParams) if (p.secret && typeof out[p.id] === 'string') registerSecret(out[p.id] as string);
-  return out;
+  const filled = applyDefaults(specParams, out, { instance, instanceParamMap });
+  for (const p of specParams) if (p.secret && typeof filled[p.id] === 'string') registerSecret(filled[p.id] as string);
+  return filled;
 }
 
 /** The configuration problem of a connector or job, one line, or null (behaviour.md 24). */

@@ -7,7 +7,7 @@
  */
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
-import { parseDuration } from '../bot/commands/duration';
+import { parseDuration } from '../lib/duration';
 import { catalog as defaultCatalog } from '../handlers/catalog';
 import type { IntegrationSpec } from '../handlers/kit/spec';
 import type { EnvironmentStore, ScheduleConfig } from '../store/environments';
@@ -68,13 +68,18 @@ export async function syncSchedules(deps: { queues: Queues; environments: Enviro
           continue;
         }
         const spec = catalog.flatMap((i) => (kind === 'connectors' ? i.connectors : i.jobs) as Array<{ id: string }>).find((s) => s.id === config.type);
-        const problem = spec ? scheduleProblem(spec as Parameters<typeof scheduleProblem>[0], config.params, environments.scheduleOpener(env, kind, config.name)) : `unknown type ${config.type}`;
+        const problem = spec
+          ? scheduleProblem(spec as Parameters<typeof scheduleProblem>[0], config.params, environments.scheduleOpener(env, kind, config.name))
+          : `unknown type ${config.type}`;
         if (problem) {
           refused.push({ id, reason: problem });
           continue;
         }
         if (kind === 'connectors' && config.channel && (await environments.environmentOf(config.channel)) !== env) {
-          refused.push({ id, reason: `channel ${config.channel} is not bound to environment ${env}; bind it there (soar admin bind ${env}) or give the connector a channel of ${env}` });
+          refused.push({
+            id,
+            reason: `channel ${config.channel} is not bound to environment ${env}; bind it there (soar admin bind ${env}) or give the connector a channel of ${env}`,
+          });
           continue;
         }
         wanted.set(id, { kind, every, data: { environment: env, kind, name: config.name }, type: config.type });

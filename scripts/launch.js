@@ -57,7 +57,9 @@ function newestMtime(dir) {
 
 function ensureBuild() {
   const stamp = join(root, 'dist', '.build-stamp');
-  const sources = ['bot', 'handlers', 'cards', 'queue', 'store', 'emulator', 'config', 'lib', 'bench', 'test/helpers'].map((d) => join(root, d)).filter(existsSync);
+  const sources = ['bot', 'handlers', 'cards', 'queue', 'store', 'emulator', 'config', 'lib', 'bench', 'test/helpers']
+    .map((d) => join(root, d))
+    .filter(existsSync);
   const newest = Math.max(...sources.map(newestMtime), statSync(join(root, 'tsconfig.build.json')).mtimeMs);
   if (existsSync(stamp) && statSync(stamp).mtimeMs >= newest) return;
   say('Building (tsc)…');
@@ -104,7 +106,12 @@ switch (task) {
     runForwardingSignals('node', ['--no-deprecation', join(root, 'dist', 'bot', 'main.js'), task]);
     break;
   case 'test':
-    ensureDebianPackages([['redis-server', 'redis-server'], ['chromium', 'chromium'], ['7z', 'p7zip-full'], ['unzip', 'unzip']]);
+    ensureDebianPackages([
+      ['redis-server', 'redis-server'],
+      ['chromium', 'chromium'],
+      ['7z', 'p7zip-full'],
+      ['unzip', 'unzip'],
+    ]);
     say('Type-checking (tsc --noEmit)…');
     if (run(join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json', '--noEmit']) !== 0) process.exit(1);
     // The build npm start and npm run bench run from (its own tsconfig: no jest types): it must compile too.

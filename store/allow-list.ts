@@ -62,7 +62,11 @@ export function targetOrigins(params: readonly ParamSpec[], values: Record<strin
 export class OperatorTrust {
   private readonly fromSettings: Set<string>;
 
-  constructor(private readonly redis: Redis, private readonly keys: Keys, trustedOrigins: readonly string[] = []) {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+    trustedOrigins: readonly string[] = [],
+  ) {
     this.fromSettings = new Set(trustedOrigins.map(normalizeOrigin).filter((o): o is string => !!o));
   }
 

@@ -5,6 +5,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { ActionJobData, ConversationRef } from '../queue/types';
+import { Keys } from './keys';
 
 export type ApprovalStatus = 'open' | 'approved' | 'rejected' | 'expired';
 
@@ -42,22 +43,25 @@ export interface ApprovalState {
 const TTL_SECONDS = 14 * 86400;
 
 export class ApprovalStore {
-  constructor(private readonly redis: Redis, private readonly prefix: string) {}
+  private readonly keys: Keys;
 
-  private key(id: string, part = ''): string {
-    return `${this.prefix}approval:${id}${part}`;
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+  ) {
+    this.keys = new Keys(prefix);
   }
 
   async create(approval: Approval): Promise<void> {
-    await this.redis.set(this.key(approval.id), JSON.stringify(approval), 'EX', TTL_SECONDS, 'NX');
+    await this.redis.set(this.keys.approval(approval.id), JSON.stringify(approval), 'EX', TTL_SECONDS, 'NX');
   }
 
   async get(id: string): Promise<ApprovalState | null> {
     const [raw, votes, decided, preview] = await Promise.all([
-      this.redis.get(this.key(id)),
-      this.redis.hgetall(this.key(id, ':votes')),
-      this.redis.get(this.key(id, ':decided')),
-      this.redis.get(this.key(id, ':preview')),
+      this.redis.get(this.keys.approval(id)),
+      this.redis.hgetall(this.keys.approval(id, 'votes')),
+      this.redis.get(this.keys.approval(id, 'decided')),
+      this.redis.get(this.keys.approval(id, 'preview')),
     ]);
     if (!raw) return null;
     const decision = decided ? (JSON.parse(decided) as { status: ApprovalStatus; by?: string }) : undefined;
@@ -65,18 +69,18 @@ export class ApprovalStore {
   }
 
   async setPreview(id: string, text: string): Promise<void> {
-    await this.redis.set(this.key(id, ':preview'), text, 'EX', TTL_SECONDS);
+    await this.redis.set(this.keys.approval(id, 'preview'), text, 'EX', TTL_SECONDS);
   }
 
   /** Records one vote; false when this user had already voted. */
   async vote(id: string, user: string, option: string): Promise<boolean> {
-    const added = await this.redis.hsetnx(this.key(id, ':votes'), user, option);
-    await this.redis.expire(this.key(id, ':votes'), TTL_SECONDS);
+    const added = await this.redis.hsetnx(this.keys.approval(id, 'votes'), user, option);
+    await this.redis.expire(this.keys.approval(id, 'votes'), TTL_SECONDS);
     return added === 1;
   }
 
   /** Closes the request; only the first decision counts. */
   async decide(id: string, status: Exclude<ApprovalStatus, 'open'>, by?: string): Promise<boolean> {
-    return (await this.redis.set(this.key(id, ':decided'), JSON.stringify({ status, by }), 'EX', TTL_SECONDS, 'NX')) === 'OK';
+    return (await this.redis.set(this.keys.approval(id, 'decided'), JSON.stringify({ status, by }), 'EX', TTL_SECONDS, 'NX')) === 'OK';
   }
 }

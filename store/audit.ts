@@ -34,14 +34,22 @@ function parse(raw: string): AuditEntry | null {
 export class AuditLog {
   private readonly keys: Keys;
 
-  constructor(private readonly redis: Redis, prefix: string, private readonly retentionMs = AUDIT_RETENTION_MS) {
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+    private readonly retentionMs = AUDIT_RETENTION_MS,
+  ) {
     this.keys = new Keys(prefix);
   }
 
   async write(entry: Omit<AuditEntry, 'at' | 'id'>, now = Date.now()): Promise<void> {
     const full: AuditEntry = { id: randomUUID(), at: new Date(now).toISOString(), ...entry, detail: entry.detail && maskSecrets(entry.detail) };
     const key = this.keys.audit(entry.environment || undefined);
-    await this.redis.multi().zadd(key, now, JSON.stringify(full)).zremrangebyscore(key, '-inf', `(${now - this.retentionMs}`).exec();
+    await this.redis
+      .multi()
+      .zadd(key, now, JSON.stringify(full))
+      .zremrangebyscore(key, '-inf', `(${now - this.retentionMs}`)
+      .exec();
   }
 
   /**
@@ -52,13 +60,16 @@ export class AuditLog {
     const keys = environment === undefined ? await this.allKeys() : [this.keys.audit(environment || undefined)];
     const from = Math.max(sinceMs, Date.now() - this.retentionMs);
     const lists = await Promise.all(keys.map((key) => this.redis.zrevrangebyscore(key, '+inf', from, 'LIMIT', 0, limit)));
-    const entries = lists.flat().map(parse).filter((e): e is AuditEntry => e !== null);
+    const entries = lists
+      .flat()
+      .map(parse)
+      .filter((e): e is AuditEntry => e !== null);
     if (keys.length > 1) entries.sort((a, b) => Date.parse(b.at) - Date.parse(a.at));
     return entries.slice(0, limit);
   }
 
   private async allKeys(): Promise<string[]> {
-    const pattern = `${this.keys.prefix.replace(/[*?[\]\\]/g, '\\$&')}env:*:audit`;
+    const pattern = this.keys.environmentAudits();
     const found = new Set<string>([this.keys.audit()]);
     let cursor = '0';
     do {
@@ -74,7 +85,7 @@ export class AuditLog {
    * logs (once: the list is renamed away first, so concurrent starts do not both move it).
    */
   async migrateLegacy(): Promise<number> {
-    const claimed = `${this.keys.legacyAudit()}:migrating:${randomUUID()}`;
+    const claimed = this.keys.legacyAuditClaim(randomUUID());
     try {
       await this.redis.rename(this.keys.legacyAudit(), claimed);
     } catch {

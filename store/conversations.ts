@@ -6,7 +6,10 @@ import { Keys } from './keys';
 export class ConversationStore {
   private readonly keys: Keys;
 
-  constructor(private readonly redis: Redis, prefix: string) {
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+  ) {
     this.keys = new Keys(prefix);
   }
 

@@ -12,7 +12,12 @@ import type { EnvironmentStore } from './environments';
 function environmentKeys(store: EnvironmentStore, env: string): string[] {
   const k = store.keys;
   return [
-    k.envMeta(env), k.roles(env), k.channels(env), k.connectors(env), k.jobs(env), k.trustedOrigins(env),
+    k.envMeta(env),
+    k.roles(env),
+    k.channels(env),
+    k.connectors(env),
+    k.jobs(env),
+    k.trustedOrigins(env),
     ...catalog.map((i) => k.instance(env, i.id)),
     ...catalog.map((i) => k.secretEndpoints(env, i.id)),
   ];
@@ -20,7 +25,7 @@ function environmentKeys(store: EnvironmentStore, env: string): string[] {
 
 /** Keys of the environment's connector and job state (checkpoints, dedup sets: queue/connector-state.ts). */
 async function scheduleStateKeys(store: EnvironmentStore, env: string): Promise<string[]> {
-  const pattern = `${`${store.keys.prefix}sched:${env}:`.replace(/[*?[\]\\]/g, '\\$&')}*`;
+  const pattern = store.keys.scheduleStatesAll(env);
   const keys: string[] = [];
   let cursor = '0';
   do {
@@ -53,8 +58,8 @@ export async function renameEnvironment(store: EnvironmentStore, from: string, t
   for (const channel of channels) multi.set(keys.binding(channel), to);
   // The audit log moves with the environment (an environment created later under the old name starts with none).
   if (await redis.exists(keys.audit(from))) multi.zunionstore(keys.audit(to), 2, keys.audit(to), keys.audit(from)).del(keys.audit(from));
-  const stateFrom = `${keys.prefix}sched:${from}:`;
-  for (const key of await scheduleStateKeys(store, from)) multi.rename(key, `${keys.prefix}sched:${to}:${key.slice(stateFrom.length)}`);
+  const stateFrom = keys.scheduleStates(from);
+  for (const key of await scheduleStateKeys(store, from)) multi.rename(key, `${keys.scheduleStates(to)}${key.slice(stateFrom.length)}`);
   await multi.exec();
   return true;
 }
@@ -64,7 +69,10 @@ export async function deleteEnvironment(store: EnvironmentStore, env: string): P
   const { redis, keys } = store;
   if (!(await store.exists(env))) return null;
   const channels = await store.channelsOf(env);
-  const multi = redis.multi().srem(keys.envNames(), env).del(...environmentKeys(store, env), ...(await scheduleStateKeys(store, env)));
+  const multi = redis
+    .multi()
+    .srem(keys.envNames(), env)
+    .del(...environmentKeys(store, env), ...(await scheduleStateKeys(store, env)));
   for (const channel of channels) multi.del(keys.binding(channel));
   // The audit log is kept for the operator (a year), out of reach of a later environment of that name.
   const aside = keys.deletedAudit(env, Date.now());

@@ -3,6 +3,7 @@
  * bindings, roles, approvals, connectors and jobs. Nothing is kept only in process memory.
  */
 import type { Redis } from 'ioredis';
+import { valueText } from '../handlers/kit/params';
 import type { IntegrationId } from '../handlers/kit/spec';
 import { allConnectors, allJobs, catalog, isSecretParam } from '../handlers/catalog';
 import { registerSecret } from '../lib/log';
@@ -64,7 +65,12 @@ export class EnvironmentStore {
   /** Origins the operator trusts with non-public addresses (TRUSTED_ORIGINS, CONFIG_FILE, set-up). */
   readonly trust: OperatorTrust;
 
-  constructor(readonly redis: Redis, readonly box: SecretBox, prefix: string, opts: { trustedOrigins?: readonly string[] } = {}) {
+  constructor(
+    readonly redis: Redis,
+    readonly box: SecretBox,
+    prefix: string,
+    opts: { trustedOrigins?: readonly string[] } = {},
+  ) {
     this.keys = new Keys(prefix);
     this.trust = new OperatorTrust(redis, this.keys, opts.trustedOrigins);
   }
@@ -152,7 +158,7 @@ export class EnvironmentStore {
   async showInstance(env: string, integration: IntegrationId): Promise<Record<string, string>> {
     const raw = await this.redis.hgetall(this.keys.instance(env, integration));
     const out: Record<string, string> = {};
-    for (const [id, stored] of Object.entries(raw)) out[id] = SecretBox.isSealed(stored) ? '••••••' : String(JSON.parse(stored));
+    for (const [id, stored] of Object.entries(raw)) out[id] = SecretBox.isSealed(stored) ? '••••••' : valueText(JSON.parse(stored));
     return out;
   }
 
@@ -195,7 +201,7 @@ export class EnvironmentStore {
   async revoke(env: string, role: Role, users: string[]): Promise<void> {
     const key = this.keys.roles(env);
     for (const user of users) {
-      const roles = new Set((await this.redis.hget(key, user) ?? '').split(',').filter(isRole));
+      const roles = new Set(((await this.redis.hget(key, user)) ?? '').split(',').filter(isRole));
       roles.delete(role);
       if (roles.size) await this.redis.hset(key, user, [...roles].join(','));
       else await this.redis.hdel(key, user);
@@ -238,7 +244,13 @@ export class EnvironmentStore {
         });
         multi.set(k.envMeta(env), JSON.stringify({ ...(rawMeta ? (JSON.parse(rawMeta) as EnvironmentMeta) : {}), ...meta }));
         if (await multi.exec()) {
-          const revoked = Object.entries(oldRoles).flatMap(([user, list]) => list.split(',').filter(isRole).filter((r) => !wanted.get(user)?.has(r)).map((r) => `${user} (${r})`));
+          const revoked = Object.entries(oldRoles).flatMap(([user, list]) =>
+            list
+              .split(',')
+              .filter(isRole)
+              .filter((r) => !wanted.get(user)?.has(r))
+              .map((r) => `${user} (${r})`),
+          );
           return { revoked, unbound };
         }
       }
@@ -267,7 +279,11 @@ export class EnvironmentStore {
   async setSchedule(env: string, kind: ScheduleKind, config: ScheduleConfig, opts: { by?: 'operator' | 'chat' } = {}): Promise<void> {
     await this.redis.hset(this.keys[kind](env), config.name, JSON.stringify(this.sealSchedule(env, kind, config)));
     // The operator's connector URLs and proxies are trusted origins; a chat admin's are not.
-    if (opts.by !== 'chat') await this.trust.record(env, targetOrigins((kind === 'connectors' ? allConnectors() : allJobs()).find((s) => s.id === config.type)?.params ?? [], config.params));
+    if (opts.by !== 'chat')
+      await this.trust.record(
+        env,
+        targetOrigins((kind === 'connectors' ? allConnectors() : allJobs()).find((s) => s.id === config.type)?.params ?? [], config.params),
+      );
   }
 
   /**
@@ -341,7 +357,8 @@ export class EnvironmentStore {
       for (const config of await this.schedules(from, kind)) {
         const params: Record<string, unknown> = { ...config.params };
         for (const [k, v] of Object.entries(params)) {
-          if (typeof v === 'string' && SecretBox.isSealed(v)) params[k] = reseal(v, scheduleSecretContext(from, kind, config.name, k), scheduleSecretContext(to, kind, config.name, k));
+          if (typeof v === 'string' && SecretBox.isSealed(v))
+            params[k] = reseal(v, scheduleSecretContext(from, kind, config.name, k), scheduleSecretContext(to, kind, config.name, k));
         }
         fields[config.name] = JSON.stringify({ ...config, params });
       }

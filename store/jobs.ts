@@ -25,7 +25,10 @@ const FINISHED: JobState[] = ['succeeded', 'failed', 'cancelled'];
 export class JobIndex {
   private readonly keys: Keys;
 
-  constructor(private readonly redis: Redis, prefix: string) {
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+  ) {
     this.keys = new Keys(prefix);
   }
 
@@ -70,5 +73,10 @@ export class JobIndex {
 
   async cancelledBy(jobId: string): Promise<string | null> {
     return this.redis.get(this.keys.cancel(jobId));
+  }
+
+  /** Who asked to cancel each of `jobIds` (null where nobody did), in one round trip. */
+  async cancelRequests(jobIds: string[]): Promise<Array<string | null>> {
+    return jobIds.length ? this.redis.mget(jobIds.map((id) => this.keys.cancel(id))) : [];
   }
 }

@@ -19,7 +19,10 @@ export interface PlatformMessageRef {
 export class MessageStore {
   private readonly keys: Keys;
 
-  constructor(private readonly redis: Redis, prefix: string) {
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+  ) {
     this.keys = new Keys(prefix);
   }
 
@@ -39,7 +42,9 @@ export class MessageStore {
     return Number(version);
   }
 
-  async get(messageKey: string): Promise<{ version: number; sent: number; content?: ChatMessage; ref?: PlatformMessageRef; conversation?: ConversationRef; postingAt?: number } | null> {
+  async get(
+    messageKey: string,
+  ): Promise<{ version: number; sent: number; content?: ChatMessage; ref?: PlatformMessageRef; conversation?: ConversationRef; postingAt?: number } | null> {
     const raw = await this.redis.hgetall(this.keys.message(messageKey));
     if (!raw.version) return null;
     return {
@@ -65,11 +70,11 @@ export class MessageStore {
   }
 
   async lock(messageKey: string, ms: number): Promise<boolean> {
-    return (await this.redis.set(`${this.keys.message(messageKey)}:lock`, '1', 'PX', ms, 'NX')) === 'OK';
+    return (await this.redis.set(this.keys.messageLock(messageKey), '1', 'PX', ms, 'NX')) === 'OK';
   }
 
   async unlock(messageKey: string): Promise<void> {
-    await this.redis.del(`${this.keys.message(messageKey)}:lock`);
+    await this.redis.del(this.keys.messageLock(messageKey));
   }
 
   /** Per-conversation pacing: returns how long to wait before the next send (0 = go now). */

@@ -22,7 +22,7 @@ export function connectRedis(url: string, forBullmq = false): Redis {
     retryStrategy: (times) => Math.min(times * 200, 2000),
   });
   // ioredis reconnects by itself; without a listener every refused attempt would print a stack.
-  client.on('error', (err: Error) => rootLogger.warn({ err: err.message }, 'redis connection error'));
+  client.on('error', (err: Error) => rootLogger.warn({ err }, 'redis connection error'));
   return client;
 }
 

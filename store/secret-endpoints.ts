@@ -19,12 +19,18 @@ export function endpointParams(params: readonly ParamSpec[]): ParamSpec[] {
 export function endpointsOf(params: readonly ParamSpec[], values: Record<string, unknown>): Record<string, string> {
   const filled = instanceWithDefaults([...params], values, '');
   const out: Record<string, string> = {};
-  for (const p of endpointParams(params)) out[p.id] = String(filled[p.id] ?? '').trim().replace(/\/+$/, '');
+  for (const p of endpointParams(params))
+    out[p.id] = String(filled[p.id] ?? '')
+      .trim()
+      .replace(/\/+$/, '');
   return out;
 }
 
 export function endpointFingerprint(params: readonly ParamSpec[], values: Record<string, unknown>): string {
-  return createHash('sha256').update(JSON.stringify(Object.entries(endpointsOf(params, values)).sort())).digest('hex').slice(0, 32);
+  return createHash('sha256')
+    .update(JSON.stringify(Object.entries(endpointsOf(params, values)).sort()))
+    .digest('hex')
+    .slice(0, 32);
 }
 
 /** Secret parameters that are not typed by anyone: the product obtained them from the endpoints (a refresh token). */
@@ -65,7 +71,13 @@ export async function bindAfterOperatorWrite(store: EnvironmentStore, env: strin
  * in this very change, so bound to these endpoints). A secret saved before bindings existed is
  * taken as bound to the endpoints stored with it.
  */
-export async function unboundSecrets(store: EnvironmentStore, env: string, integration: IntegrationId, values: Record<string, unknown>, typed: readonly string[] = []): Promise<string[]> {
+export async function unboundSecrets(
+  store: EnvironmentStore,
+  env: string,
+  integration: IntegrationId,
+  values: Record<string, unknown>,
+  typed: readonly string[] = [],
+): Promise<string[]> {
   const bindings = await store.redis.hgetall(store.keys.secretEndpoints(env, integration));
   const present = Object.keys(values).filter((id) => values[id] !== undefined && values[id] !== '' && isSecretParam(integration, id) && !typed.includes(id));
   if (!present.some((id) => bindings[id])) return [];
@@ -74,7 +86,12 @@ export async function unboundSecrets(store: EnvironmentStore, env: string, integ
 }
 
 /** Drops from an opened instance every secret its endpoints no longer match. */
-export async function withholdUnbound(store: EnvironmentStore, env: string, integration: IntegrationId, instance: Record<string, unknown>): Promise<Record<string, unknown>> {
+export async function withholdUnbound(
+  store: EnvironmentStore,
+  env: string,
+  integration: IntegrationId,
+  instance: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
   for (const id of await unboundSecrets(store, env, integration, instance)) delete instance[id];
   return instance;
 }
@@ -87,7 +104,13 @@ export interface EndpointChange {
 }
 
 /** What a change (values set, params cleared) does to the endpoints of stored secrets. */
-export function endpointChange(params: readonly ParamSpec[], stored: Record<string, unknown>, storedSecrets: readonly string[], values: Record<string, unknown>, unset: readonly string[]): EndpointChange {
+export function endpointChange(
+  params: readonly ParamSpec[],
+  stored: Record<string, unknown>,
+  storedSecrets: readonly string[],
+  values: Record<string, unknown>,
+  unset: readonly string[],
+): EndpointChange {
   const after: Record<string, unknown> = { ...stored, ...values };
   for (const id of unset) delete after[id];
   const before = endpointsOf(params, stored);

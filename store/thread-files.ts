@@ -59,7 +59,10 @@ export function bareNamesIn(values: unknown[]): string[] {
   const out = new Set<string>();
   const visit = (v: unknown): void => {
     if (out.size >= MAX_LOOKUP) return;
-    if (Array.isArray(v)) return v.forEach(visit);
+    if (Array.isArray(v)) {
+      for (const item of v) visit(item);
+      return;
+    }
     if (typeof v !== 'string') return;
     for (const part of [v, ...v.split(/[,;\n]/)]) {
       for (const name of [part, part.trim()]) if (isBareName(name) && out.size < MAX_LOOKUP) out.add(name);
@@ -99,7 +102,11 @@ interface Entry {
 export class ThreadFiles {
   private readonly keys: Keys;
 
-  constructor(private readonly redis: Redis, prefix: string, private readonly maxNames = THREAD_FILES_MAX) {
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+    private readonly maxNames = THREAD_FILES_MAX,
+  ) {
     this.keys = new Keys(prefix);
   }
 
@@ -110,7 +117,18 @@ export class ThreadFiles {
     const scopes = scope.thread ? [{ channel: scope.channel }, scope] : [scope];
     const tx = this.redis.multi();
     for (const s of scopes) {
-      tx.eval(RECORD_SCRIPT, 2, this.keys.threadFiles(environment, s.channel, s.thread), this.keys.threadFilesAt(environment, s.channel, s.thread), name, value, String(at), String(at - THREAD_FILES_TTL_MS), String(this.maxNames), String(THREAD_FILES_TTL_MS));
+      tx.eval(
+        RECORD_SCRIPT,
+        2,
+        this.keys.threadFiles(environment, s.channel, s.thread),
+        this.keys.threadFilesAt(environment, s.channel, s.thread),
+        name,
+        value,
+        String(at),
+        String(at - THREAD_FILES_TTL_MS),
+        String(this.maxNames),
+        String(THREAD_FILES_TTL_MS),
+      );
     }
     const replies = await tx.exec();
     const failed = replies?.find(([err]) => err);

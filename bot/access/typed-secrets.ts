@@ -51,6 +51,9 @@ export function typedSecrets(text: string, catalog: readonly IntegrationSpec[] =
 /** The one-line refusal: where to type the secret instead. */
 export function typedSecretRefusal(found: string[], platform: 'slack' | 'teams' | 'webchat'): string {
   const flags = found.map((n) => `--${n}`).join(', ');
-  const where = platform === 'slack' ? 'the /soar slash command or the admin dialog (/soar admin)' : 'the admin dialog (soar admin), or the form an action shows when you leave the value out';
+  const where =
+    platform === 'slack'
+      ? 'the /soar slash command or the admin dialog (/soar admin)'
+      : 'the admin dialog (soar admin), or the form an action shows when you leave the value out';
   return `Secrets are not taken from channel messages, which others can read (${flags}): use ${where}. If others saw this message, change that secret.`;
 }

@@ -33,12 +33,17 @@ export async function checkAdminOf(store: EnvironmentStore, env: string, user: s
 }
 
 /** `--environment <name>`, else the channel's binding. */
-export async function targetEnvironment(store: EnvironmentStore, channel: string, given?: string): Promise<{ ok: true; env: string } | { ok: false; message: string }> {
+export async function targetEnvironment(
+  store: EnvironmentStore,
+  channel: string,
+  given?: string,
+): Promise<{ ok: true; env: string } | { ok: false; message: string }> {
   if (given !== undefined) {
     if (!ENV_NAME.test(given)) return { ok: false, message: `${JSON.stringify(given)} is not an environment name (letters, digits, . _ - only).` };
     return { ok: true, env: given };
   }
   const bound = await store.environmentOf(channel);
-  if (!bound) return { ok: false, message: 'This channel is not bound to an environment. An admin can run soar admin bind <env>, or add --environment <name>.' };
+  if (!bound)
+    return { ok: false, message: 'This channel is not bound to an environment. An admin can run soar admin bind <env>, or add --environment <name>.' };
   return { ok: true, env: bound };
 }

@@ -18,7 +18,7 @@ export class SecretDrafts {
   constructor(private readonly store: EnvironmentStore) {}
 
   private key(id: string): string {
-    return `${this.store.keys.prefix}admin:draft:${id}`;
+    return this.store.keys.adminDraft(id);
   }
 
   /** Keeps `secrets` for `owner` (user + environment + integration); returns the draft id. */

@@ -30,7 +30,10 @@ function openButton(verb: string, data: Record<string, unknown>): ChatMessage {
 function cardReply(screen: AdminScreen, platform: Incoming['platform']): Reply {
   const message: ChatMessage = adminMessage(screen);
   if (platform === 'teams' && screen.id === 'home') {
-    message.actions = [...(message.actions ?? []), { title: 'Open as a dialog', verb: ADMIN_DIALOG_VERB, data: { msteams: { type: 'task/fetch' } }, style: 'default' }];
+    message.actions = [
+      ...(message.actions ?? []),
+      { title: 'Open as a dialog', verb: ADMIN_DIALOG_VERB, data: { msteams: { type: 'task/fetch' } }, style: 'default' },
+    ];
   }
   return adminReply(message);
 }

@@ -5,8 +5,8 @@
  * Saved settings are tested with `soar admin test`, which queues the Ping like any action.
  * Neither sends a stored secret to endpoints it was not saved with, and every attempt is audited.
  */
-import type { ActionContext } from '../../handlers/kit/context';
-import { reasonOf, UserError } from '../../handlers/kit/errors';
+import { createActionContext, noFiles } from '../../handlers/kit/create-context';
+import { reasonOf } from '../../handlers/kit/errors';
 import { instanceWithDefaults } from '../../handlers/kit/instance';
 import type { IntegrationSpec } from '../../handlers/kit/spec';
 import { unboundSecrets } from '../../store/secret-endpoints';
@@ -28,7 +28,13 @@ function secretsElsewhere(integration: IntegrationSpec, ids: string[]): string {
   return `The stored ${ids.map((id) => `--${id}`).join(', ')} of ${integration.name} ${ids.length === 1 ? 'was' : 'were'} saved with other endpoints, so nothing was sent: type ${them} again with the endpoints (soar admin set ${integration.alias} ${ids.map((id) => `--${id} …`).join(' ')}).`;
 }
 
-async function auditPing(deps: AdminDeps, who: { environment: string; user: string; channel: string }, via: string, event: string, detail: string): Promise<void> {
+async function auditPing(
+  deps: AdminDeps,
+  who: { environment: string; user: string; channel: string },
+  via: string,
+  event: string,
+  detail: string,
+): Promise<void> {
   await deps.audit.write({ environment: who.environment, actor: who.user, event, detail: `${detail} · in ${who.channel} via ${via}` });
 }
 
@@ -62,29 +68,19 @@ async function runPing(
   const rotated: Record<string, string> = {};
   const abort = new AbortController();
   const deadline = Date.now() + budgetMs;
-  const ctx: ActionContext = {
+  const ctx = createActionContext({
     environment: who.environment,
     instance: instanceWithDefaults(integration.params, values, deps.publicUrl),
     http: deps.http,
     log: deps.log.child({ test: `${integration.id}/ping`, environment: who.environment }),
-    progress: async () => undefined,
-    files: {
-      root: '',
-      resolve: () => {
-        throw new UserError('Files are not available while testing settings.');
-      },
-      write: async () => {
-        throw new UserError('Files are not available while testing settings.');
-      },
-    },
-    attempt: 0,
+    files: noFiles('Files are not available while testing settings.'),
     signal: abort.signal,
     saveInstanceParam: async (id, value) => {
       rotated[id] = value;
     },
     publicUrl: deps.publicUrl,
     job: { id: `admin-test-${Date.now().toString(36)}`, requestedBy: who.user, conversationId: who.channel, dryRun: false, timeoutAt: deadline },
-  };
+  });
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<PingOutcome>((resolve) => {
     timer = setTimeout(() => {
@@ -112,7 +108,13 @@ async function runPing(
  * `soar admin test`: the saved settings' Ping, queued like any action (`queue`), unless a stored
  * secret was saved with other endpoints than the stored ones (then a refusal line, nothing sent).
  */
-export async function testSavedInstance(deps: AdminDeps, actor: Actor, environment: string, integration: IntegrationSpec, queue: () => Promise<Reply>): Promise<Reply | string> {
+export async function testSavedInstance(
+  deps: AdminDeps,
+  actor: Actor,
+  environment: string,
+  integration: IntegrationSpec,
+  queue: () => Promise<Reply>,
+): Promise<Reply | string> {
   const who = { environment, user: actor.user, channel: actor.channel };
   const stored = await deps.environments.showInstance(environment, integration.id);
   const elsewhere = await unboundSecrets(deps.environments, environment, integration.id, stored);

@@ -107,14 +107,20 @@ export async function runAdminText(cmd: AdminCommand, incoming: Incoming, deps: 
     case 'test': {
       if (rest.length !== 1) return usage(`Usage: soar admin ${sub} <integration>${sub === 'set' ? ' --<param> <value>...' : ''}`);
       const integration = findIntegration(deps.catalog, rest[0]!);
-      if (!integration) return errorReply(`Unknown integration ${JSON.stringify(rest[0]!.slice(0, 40))}: one of ${deps.catalog.map((i) => `${i.alias} (${i.id})`).join(', ')}.`);
+      if (!integration)
+        return errorReply(
+          `Unknown integration ${JSON.stringify(rest[0]!.slice(0, 40))}: one of ${deps.catalog.map((i) => `${i.alias} (${i.id})`).join(', ')}.`,
+        );
       const t = await target();
       if (!t.ok) return errorReply(t.message);
       const allowed = await checkAdminOf(deps.environments, t.env, actor.user);
       if (!allowed.ok) return errorReply(allowed.message);
       if (sub === 'set') {
         const given = withoutEnvironment(flags);
-        if (!Object.keys(given).length) return errorReply(`Give at least one --<param> <value>. Parameters of ${integration.name}: ${integration.params.map((p) => `--${p.id}`).join(', ')}.`);
+        if (!Object.keys(given).length)
+          return errorReply(
+            `Give at least one --<param> <value>. Parameters of ${integration.name}: ${integration.params.map((p) => `--${p.id}`).join(', ')}.`,
+          );
         const checked = checkFlags(integration.params, given, integration.name);
         const errors = Object.values(checked.errors);
         if (errors.length) return adminReply({ text: errors.join('\n'), title: TITLE, status: 'error', lines: errors });
@@ -125,19 +131,29 @@ export async function runAdminText(cmd: AdminCommand, incoming: Incoming, deps: 
         if (bad) return errorReply(bad);
         const rows = await instanceRows(deps, t.env, integration);
         const title = `${integration.name} in ${t.env}`;
-        const lines = rows.map((r) => `${r.id}: ${r.value || '—'}${r.state === 'default' ? ' (default)' : r.state === 'missing' ? ' (required, not set)' : ''}`);
+        const lines = rows.map(
+          (r) => `${r.id}: ${r.value || '—'}${r.state === 'default' ? ' (default)' : r.state === 'missing' ? ' (required, not set)' : ''}`,
+        );
         return adminReply({
           text: [title, ...lines].join('\n'),
           title,
           status: 'info',
           lines: [`Secrets are never shown; set them again with soar admin set ${integration.alias} --<param> <value>.`],
-          tables: [{ title, columns: ['Parameter', 'Value', 'State'], rows: rows.map((r) => [r.id, r.value || '—', r.state === 'missing' ? 'required, not set' : r.state]) }],
+          tables: [
+            {
+              title,
+              columns: ['Parameter', 'Value', 'State'],
+              rows: rows.map((r) => [r.id, r.value || '—', r.state === 'missing' ? 'required, not set' : r.state]),
+            },
+          ],
         });
       }
       const bad = extraFlags(flags);
       if (bad) return errorReply(bad);
       const envFlag = environmentFlag(flags);
-      const tested = await testSavedInstance(deps, actor, t.env, integration, () => deps.dispatcher.command({ ...incoming, text: `${integration.alias} ping${envFlag ? ` --environment ${envFlag}` : ''}` }));
+      const tested = await testSavedInstance(deps, actor, t.env, integration, () =>
+        deps.dispatcher.command({ ...incoming, text: `${integration.alias} ping${envFlag ? ` --environment ${envFlag}` : ''}` }),
+      );
       return typeof tested === 'string' ? errorReply(tested) : tested;
     }
     case 'role':
@@ -180,7 +196,14 @@ export async function runAdminText(cmd: AdminCommand, incoming: Incoming, deps: 
       const view = await auditView(deps, actor.user, t.env, since);
       if (!view.ok) return errorReply(view.message);
       const line = `${view.entries} audit entr${view.entries === 1 ? 'y' : 'ies'} in ${t.env} since ${view.since}${view.entries > view.table.rows.length ? ` (latest ${view.table.rows.length} shown${view.file ? '; all in the file' : ''})` : ''}.`;
-      return adminReply({ text: line, title: `Audit log of ${t.env}`, status: 'info', lines: [line], tables: [view.table], files: view.files.length ? view.files : undefined });
+      return adminReply({
+        text: line,
+        title: `Audit log of ${t.env}`,
+        status: 'info',
+        lines: [line],
+        tables: [view.table],
+        files: view.files.length ? view.files : undefined,
+      });
     }
     default:
       return usage(head ? `Unknown admin command ${JSON.stringify(head.slice(0, 40))}.` : '');
@@ -209,7 +232,15 @@ async function envCommand(deps: AdminDeps, actor: Actor, rest: string[], flags: 
         title: 'Environments',
         status: 'info',
         lines: list.rows.length ? [] : lines,
-        tables: list.rows.length ? [{ title: 'Environments', columns: ['Environment', 'Channels', 'Your role'], rows: list.rows.map((r) => [r.name, r.admin ? r.channels.join(', ') || 'none' : '—', r.admin ? 'admin' : '—']) }] : undefined,
+        tables: list.rows.length
+          ? [
+              {
+                title: 'Environments',
+                columns: ['Environment', 'Channels', 'Your role'],
+                rows: list.rows.map((r) => [r.name, r.admin ? r.channels.join(', ') || 'none' : '—', r.admin ? 'admin' : '—']),
+              },
+            ]
+          : undefined,
       });
     }
     default:
@@ -233,9 +264,15 @@ async function roleCommand(
     const allowed = await checkAdminOf(deps.environments, t.env, actor.user);
     if (!allowed.ok) return errorReply(allowed.message);
     const rows = await roleRows(deps, t.env);
-    return adminReply({ text: [`Roles in ${t.env}`, ...rows.map((r) => `${r[0]}: ${r[1]}`)].join('\n'), title: `Roles in ${t.env}`, status: 'info', tables: [{ title: `Roles in ${t.env}`, columns: ['User', 'Role'], rows }] });
+    return adminReply({
+      text: [`Roles in ${t.env}`, ...rows.map((r) => `${r[0]}: ${r[1]}`)].join('\n'),
+      title: `Roles in ${t.env}`,
+      status: 'info',
+      tables: [{ title: `Roles in ${t.env}`, columns: ['User', 'Role'], rows }],
+    });
   }
-  if ((verb !== 'grant' && verb !== 'revoke') || !role || !users.length) return usage(`Usage: soar admin role grant <role> <user id>... | soar admin role revoke <role> <user id>...`);
+  if ((verb !== 'grant' && verb !== 'revoke') || !role || !users.length)
+    return usage(`Usage: soar admin role grant <role> <user id>... | soar admin role revoke <role> <user id>...`);
   return done(await changeRole(deps, actor, t.env, verb, role.toLowerCase(), users.join(' ')));
 }
 

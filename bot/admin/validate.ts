@@ -1,10 +1,11 @@
 /**
- * Values typed for instance, connector and job parameters, checked with the grammar's own
- * conversion (bot/commands convertValue), so that text commands and dialogs accept and refuse
- * exactly the same things.
+ * Values typed for instance, connector and job parameters, checked by the one parameter rule
+ * (handlers/kit/params, worded for chat by bot/commands convertValue), so that text commands,
+ * dialogs and CONFIG_FILE accept and refuse exactly the same things.
  */
 import { lookup } from 'node:dns/promises';
 import { convertValue, suggest } from '../commands';
+import { valueText } from '../../handlers/kit/params';
 import { slug, type ParamSpec } from '../../handlers/kit/spec';
 import { NonPublicAddressError, SsrfGuard, type Resolver } from '../../handlers/kit/ssrf';
 import { entryOrigin, namesTarget, targetEntries, type OperatorTrust } from '../../store/allow-list';
@@ -20,7 +21,7 @@ export function findParamIn(params: readonly ParamSpec[], name: string): ParamSp
 /** `Parameter --x: "y" is not …` → `"y" is not …` (the field already names the parameter). */
 export function fieldMessage(message: string): string {
   const m = /^Parameter --[a-z0-9-]+:?\s*(.*)$/.exec(message);
-  if (!m || !m[1]) return message;
+  if (!m?.[1]) return message;
   return m[1].charAt(0).toUpperCase() + m[1].slice(1);
 }
 
@@ -54,8 +55,13 @@ export function checkFlags(params: readonly ParamSpec[], flags: Record<string, s
   for (const [name, raw] of Object.entries(flags)) {
     const p = findParamIn(params, name);
     if (!p) {
-      const near = suggest(name, params.map((x) => x.id), 3).map((n) => `--${n}`);
-      out.errors[name] = `Unknown parameter --${name} for ${owner}.${near.length ? ` Did you mean ${near.join(' or ')}?` : ` Parameters: ${params.map((x) => `--${x.id}`).join(', ')}.`}`;
+      const near = suggest(
+        name,
+        params.map((x) => x.id),
+        3,
+      ).map((n) => `--${n}`);
+      out.errors[name] =
+        `Unknown parameter --${name} for ${owner}.${near.length ? ` Did you mean ${near.join(' or ')}?` : ` Parameters: ${params.map((x) => `--${x.id}`).join(', ')}.`}`;
       continue;
     }
     if (raw !== true && isBlank(raw)) {
@@ -75,7 +81,12 @@ export function checkFlags(params: readonly ParamSpec[], flags: Record<string, s
  * earlier in this dialog, `drafts`). Empty other field: back to its default. `stored` are the
  * ids that hold a value now.
  */
-export function checkForm(params: readonly ParamSpec[], submitted: Record<string, unknown>, stored: ReadonlySet<string>, drafts: Record<string, string> = {}): Checked {
+export function checkForm(
+  params: readonly ParamSpec[],
+  submitted: Record<string, unknown>,
+  stored: ReadonlySet<string>,
+  drafts: Record<string, string> = {},
+): Checked {
   const out: Checked = { values: {}, unset: [], errors: {} };
   for (const p of params) {
     const raw = submitted[p.id];
@@ -109,10 +120,7 @@ export function checkForm(params: readonly ParamSpec[], submitted: Record<string
 
 /** A value as shown back (never a secret's). */
 export function display(p: ParamSpec, value: unknown): string {
-  if (p.secret) return '••••••';
-  if (Array.isArray(value)) return value.map(String).join(',');
-  if (value !== null && typeof value === 'object') return JSON.stringify(value);
-  return String(value);
+  return p.secret ? '••••••' : valueText(value);
 }
 
 /** How long a typed host name may take to resolve before it is left to the guard at request time. */
@@ -160,7 +168,8 @@ export async function checkTargets(
         if (!(err instanceof NonPublicAddressError)) continue;
         const host = new URL(origin).hostname.replace(/^\[|\]$/g, '');
         const where = err.address && err.address !== host ? ` ${err.address}` : '';
-        errors[p.id] = `--${p.id} ${entry.slice(0, 120)} refused: ${err.kind} address${where}. Chat may set public addresses only; the operator can trust this origin in CONFIG_FILE or TRUSTED_ORIGINS.`;
+        errors[p.id] =
+          `--${p.id} ${entry.slice(0, 120)} refused: ${err.kind} address${where}. Chat may set public addresses only; the operator can trust this origin in CONFIG_FILE or TRUSTED_ORIGINS.`;
         break;
       }
     }

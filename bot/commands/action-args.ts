@@ -36,10 +36,7 @@ export function parseActionArgs(integration: IntegrationSpec, action: ActionSpec
         return fail(`Unexpected value after --${lastParam.id}: put a value with spaces in quotes.`, ctx);
       }
       if (lastFlag) {
-        return fail(
-          `Unexpected ${show(tok.value)} after --${lastFlag.id}: it is a flag (write --${lastFlag.id} or --${lastFlag.id}=false).`,
-          ctx,
-        );
+        return fail(`Unexpected ${show(tok.value)} after --${lastFlag.id}: it is a flag (write --${lastFlag.id} or --${lastFlag.id}=false).`, ctx);
       }
       return fail(`Unexpected ${show(tok.value)} for ${action.name}: parameters are given as --<param> <value>.`, ctx);
     }
@@ -56,7 +53,12 @@ export function parseActionArgs(integration: IntegrationSpec, action: ActionSpec
     const isBoolean = target.kind === 'global' ? target.name === 'dry-run' : target.param.type === 'boolean';
     let raw: RawValue;
     if (tok.option.value !== undefined) {
-      raw = { value: tok.option.value, literal: tok.option.literal ?? tok.option.value, source: tok.option.source ?? tok.option.value, quoted: tok.option.quoted };
+      raw = {
+        value: tok.option.value,
+        literal: tok.option.literal ?? tok.option.value,
+        source: tok.option.source ?? tok.option.value,
+        quoted: tok.option.quoted,
+      };
     } else if (isBoolean) {
       const next = tokens[i + 1];
       if (next && !next.option && SPACED_BOOLEAN_WORDS.has(next.value.trim().toLowerCase())) {
@@ -99,9 +101,7 @@ export function parseActionArgs(integration: IntegrationSpec, action: ActionSpec
     lastParam = p;
   }
 
-  const missing = actionParams(action).filter(
-    (p) => p.required && isEmpty(params[p.id]) && p.default === undefined && p.defaultFromInstance === undefined,
-  );
+  const missing = actionParams(action).filter((p) => p.required && isEmpty(params[p.id]) && p.default === undefined && p.defaultFromInstance === undefined);
   if (opts.fillDefaults) {
     for (const p of actionParams(action)) {
       if (params[p.id] === undefined && p.default !== undefined) params[p.id] = typedDefault(p);

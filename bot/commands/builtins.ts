@@ -5,7 +5,7 @@ import { didYouMean, fail, flagName } from './command-error';
 import { parseTimeout } from './global-options';
 import { splitList } from './param-values';
 import type { BuiltinCommand, ParsedCommand, VoteCommand } from './parsed-command';
-import { suggest } from './suggest';
+import { suggest } from '../../lib/suggest';
 import { show, type Token } from './tokenize';
 import { unknownAction, unknownIntegration } from './unknown-names';
 
@@ -153,7 +153,7 @@ function parseAdmin(rest: Token[]): ParsedCommand {
     }
     const name = slug(tok.option.name);
     if (!name) return fail(`Unexpected ${flagName(tok)}: a name must follow the two dashes.`);
-    if (Object.prototype.hasOwnProperty.call(flags, name)) return fail(`Option --${name} is given twice.`);
+    if (Object.hasOwn(flags, name)) return fail(`Option --${name} is given twice.`);
     const { value, used } = optionValue(rest, i);
     i += used;
     Object.defineProperty(flags, name, { value: value ?? true, enumerable: true, writable: true, configurable: true });

@@ -10,21 +10,27 @@ function findNamed<T extends { id: string }>(
 ): T | undefined {
   const key = slug(word);
   if (!key) return undefined;
-  return (
-    items.find((x) => x.id === key) ??
-    items.find((x) => aliases(x).some((a) => a.toLowerCase() === key)) ??
-    items.find((x) => slug(name(x)) === key)
-  );
+  return items.find((x) => x.id === key) ?? items.find((x) => aliases(x).some((a) => a.toLowerCase() === key)) ?? items.find((x) => slug(name(x)) === key);
 }
 
 /** Finds an integration by id, alias or slug of its name (case-insensitive, slugged). */
 export function findIntegration(catalog: readonly IntegrationSpec[], word: string): IntegrationSpec | undefined {
-  return findNamed(catalog, word, (i) => [i.alias], (i) => i.name);
+  return findNamed(
+    catalog,
+    word,
+    (i) => [i.alias],
+    (i) => i.name,
+  );
 }
 
 /** Finds an action by id (slug of its name), alias or slug of its name. */
 export function findAction(integration: IntegrationSpec, word: string): ActionSpec | undefined {
-  return findNamed(integration.actions, word, (a) => a.aliases ?? [], (a) => a.name);
+  return findNamed(
+    integration.actions,
+    word,
+    (a) => a.aliases ?? [],
+    (a) => a.name,
+  );
 }
 
 /**
@@ -46,5 +52,10 @@ export function actionParams(action: ActionSpec): ParamSpec[] {
 
 /** The param an `--name` refers to: id, alias or slug of the display name. */
 export function findParam(action: ActionSpec, name: string): ParamSpec | undefined {
-  return findNamed(actionParams(action), name, (p) => p.aliases ?? [], (p) => p.displayName);
+  return findNamed(
+    actionParams(action),
+    name,
+    (p) => p.aliases ?? [],
+    (p) => p.displayName,
+  );
 }

@@ -45,7 +45,7 @@ export function checkCatalog(catalog: readonly IntegrationSpec[]): string[] {
       for (const p of a.params) {
         const where = `${i.id} ${a.id} --${p.id}`;
         if (p.id !== slug(p.displayName)) problems.push(`${where}: id is not the slug of "${p.displayName}"`);
-        if (p.type === 'enum' && !(p.options && p.options.length)) problems.push(`${where}: enum without options`);
+        if (p.type === 'enum' && !p.options?.length) problems.push(`${where}: enum without options`);
         claimNames(problems, params, { where, owner: `--${p.id}`, names: namesOf(p.id, p.aliases), slugsOnly: true, shown: (n) => `"--${n}"` });
       }
     }

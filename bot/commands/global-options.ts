@@ -1,6 +1,6 @@
 /** The global options of every action (contract.md §4): --environment, --timeout, --dry-run, --help. */
 import type { ActionSpec } from '../../handlers/kit/spec';
-import { parseDuration } from './duration';
+import { parseDuration } from '../../lib/duration';
 import { parseBoolean, type RawValue } from './param-values';
 import type { ActionOptions } from './parsed-command';
 import { show } from './tokenize';

@@ -6,7 +6,7 @@ import type { ActionSpec, IntegrationSpec, ParamSpec } from '../../handlers/kit/
 import { actionParams } from './catalog-lookup';
 import { MAX_TIMEOUT_MS } from './global-options';
 import type { HelpCommand } from './parsed-command';
-import { formatDuration } from './duration';
+import { formatDuration } from '../../lib/duration';
 import { quoteArg } from './tokenize';
 
 export interface HelpDoc {
@@ -18,7 +18,9 @@ const ONE_LINE_MAX = 140;
 
 /** The first sentence (or line) of a description, at most ~140 characters. */
 export function oneLine(text: string): string {
-  const flat = String(text ?? '').replace(/\s+/g, ' ').trim();
+  const flat = String(text ?? '')
+    .replace(/\s+/g, ' ')
+    .trim();
   const m = /^(.+?[.!?])(\s|$)/.exec(flat);
   const first = m ? m[1] : flat;
   return first.length > ONE_LINE_MAX ? `${first.slice(0, ONE_LINE_MAX - 1).trimEnd()}…` : first;
@@ -45,7 +47,7 @@ export function topLevelHelp(catalog: readonly IntegrationSpec[]): HelpDoc {
     '  vote "<question>" [--options Approve/Reject] [--voters <user ids or a role>] [--timeout 30m] — ask the channel',
     '  admin — environments, channel bindings, integration settings, roles, connectors and jobs',
     '',
-    'Global options on any action: --environment <name> (default: the channel\'s), --timeout <duration> for async actions (e.g. 90s, 30m, 2h; default 1h), --dry-run for actions that change mail and support it.',
+    "Global options on any action: --environment <name> (default: the channel's), --timeout <duration> for async actions (e.g. 90s, 30m, 2h; default 1h), --dry-run for actions that change mail and support it.",
   );
   const first = catalog[0];
   if (first) lines.push(`Example: soar help ${first.alias}`);
@@ -66,7 +68,7 @@ function actionMarks(action: ActionSpec): string {
 export function integrationHelp(integration: IntegrationSpec): HelpDoc {
   const lines: string[] = [oneLine(integration.description), `Usage: soar ${integration.alias} <action> [--<param> <value>]...`, '', 'Actions:'];
   for (const a of integration.actions) {
-    const aliases = a.aliases && a.aliases.length ? ` (also ${a.aliases.join(', ')})` : '';
+    const aliases = a.aliases?.length ? ` (also ${a.aliases.join(', ')})` : '';
     lines.push(`  ${a.id}${aliases} — ${a.name}: ${oneLine(a.description)}${actionMarks(a)}`);
   }
   const first = integration.actions[0];
@@ -185,7 +187,7 @@ export function actionHelp(integration: IntegrationSpec, action: ActionSpec): He
   if (action.entity === 'user') marks.push('Runs on User entities: --user a@x.com,b@x.com.');
   if (marks.length) lines.push(marks.join(' '));
   lines.push(`Usage: ${usage.join(' ')}`);
-  const aliases = action.aliases && action.aliases.length ? `Also: soar ${integration.alias} ${action.aliases.join(' | ')}` : undefined;
+  const aliases = action.aliases?.length ? `Also: soar ${integration.alias} ${action.aliases.join(' | ')}` : undefined;
   if (aliases) lines.push(aliases);
   lines.push('', params.length ? 'Parameters:' : 'No parameters.');
   for (const p of params) lines.push(paramLine(p));

@@ -1,16 +1,16 @@
 /** The command grammar of contract.md §4: tokenizer, parser, durations and help. */
-export {
-  type ActionCommand,
-  type ActionOptions,
-  type AdminCommand,
-  type BuiltinCommand,
-  type CancelCommand,
-  type CommandError,
-  type HelpCommand,
-  type JobsCommand,
-  type ParseOptions,
-  type ParsedCommand,
-  type VoteCommand,
+export type {
+  ActionCommand,
+  ActionOptions,
+  AdminCommand,
+  BuiltinCommand,
+  CancelCommand,
+  CommandError,
+  HelpCommand,
+  JobsCommand,
+  ParseOptions,
+  ParsedCommand,
+  VoteCommand,
 } from './parsed-command';
 export { MAX_COMMAND_LENGTH, parseCommand } from './parse';
 export { missingMessage } from './action-args';
@@ -32,8 +32,8 @@ export {
   stripLeadingMention,
   tokenize,
 } from './tokenize';
-export { formatDuration, parseDuration } from './duration';
-export { editDistance, suggest } from './suggest';
+export { formatDuration, parseDuration } from '../../lib/duration';
+export { editDistance, suggest } from '../../lib/suggest';
 export {
   type HelpDoc,
   actionHelp,

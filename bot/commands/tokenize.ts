@@ -276,7 +276,7 @@ function unwrapSlack(text: string): string {
     if (/^!(here|channel|everyone)$/.test(target)) return `@${target.slice(1)}`;
     if (/^mailto:/i.test(target)) {
       const address = target.slice('mailto:'.length);
-      return label && label.includes('@') ? label : address;
+      return label?.includes('@') ? label : address;
     }
     if (/^(https?|ftp|tel|sms|slack):/i.test(target)) {
       // Slack links what looks like a domain (`contoso.com` → `<http://contoso.com|contoso.com>`):

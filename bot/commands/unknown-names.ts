@@ -3,7 +3,7 @@ import { type ActionSpec, type IntegrationSpec, slug } from '../../handlers/kit/
 import { actionParams, findAction, findParam } from './catalog-lookup';
 import { didYouMean, fail, flagName } from './command-error';
 import type { CommandError } from './parsed-command';
-import { orList, suggest } from './suggest';
+import { orList, suggest } from '../../lib/suggest';
 import { show, type Token } from './tokenize';
 
 /** The names closest to `typed` shown as `label(name)`, best first: at most 3, no repeats. */
@@ -38,9 +38,16 @@ export function unknownIntegration(catalog: readonly IntegrationSpec[], word: st
   const owners = actionsNamed(catalog, word);
   if (owners.length && key) {
     const suggestions = owners.map((o) => o.command);
-    return fail(`Unknown integration ${show(word)}: it is an action of ${orList(owners.map((o) => o.integration.name))}.${didYouMean(suggestions)}`, { suggestions });
+    return fail(`Unknown integration ${show(word)}: it is an action of ${orList(owners.map((o) => o.integration.name))}.${didYouMean(suggestions)}`, {
+      suggestions,
+    });
   }
-  const suggestions = closestItems(key, catalog, (i) => [i.alias, i.id, slug(i.name)], (i) => i.alias);
+  const suggestions = closestItems(
+    key,
+    catalog,
+    (i) => [i.alias, i.id, slug(i.name)],
+    (i) => i.alias,
+  );
   const list = catalog.map((i) => i.alias).join(', ');
   const tail = suggestions.length ? didYouMean(suggestions) : list ? ` Integrations: ${list} (soar help lists them).` : ' No integrations are available.';
   return fail(`Unknown integration ${show(word)}.${tail}`, { suggestions });
@@ -48,10 +55,18 @@ export function unknownIntegration(catalog: readonly IntegrationSpec[], word: st
 
 export function unknownAction(catalog: readonly IntegrationSpec[], integration: IntegrationSpec, word: string): CommandError {
   const key = slug(word) || word.toLowerCase();
-  let suggestions = closestItems(key, integration.actions, (a) => [a.id, ...(a.aliases ?? [])], (a) => a.id);
+  let suggestions = closestItems(
+    key,
+    integration.actions,
+    (a) => [a.id, ...(a.aliases ?? [])],
+    (a) => a.id,
+  );
   if (!suggestions.length) {
     // The action exists, but in another integration.
-    suggestions = actionsNamed(catalog.filter((i) => i !== integration), word)
+    suggestions = actionsNamed(
+      catalog.filter((i) => i !== integration),
+      word,
+    )
       .map((o) => o.command)
       .slice(0, 3);
   }

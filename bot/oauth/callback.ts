@@ -9,21 +9,21 @@ import type { Request, Response, Server } from 'restify';
 import { redirectProblem, SIGN_IN_FAILED, UNKNOWN_STATE } from '../../handlers/azure-api/delegated';
 import { RedisOAuthStates, STATE_TTL_SECONDS } from '../../handlers/azure-api/oauth-states';
 import { reasonOf } from '../../handlers/kit/errors';
+import { escapeHtml } from '../../handlers/kit/html';
 import { fill } from '../../handlers/kit/outcome';
-import type { Runtime } from '../../lib/runtime';
+import type { RouteContext } from '../route-context';
 import type { Platform } from '../../queue/types';
+import { Keys } from '../../store/keys';
 import { quoteArg } from '../commands';
 
 /** How long the page waits for Generate Token before pointing to the chat. */
 const WAIT_MS = 20_000;
 
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
-}
+const pageText = (text: string): string => escapeHtml(text, { apostrophes: true });
 
 function page(res: Response, status: number, title: string, lines: string[]): void {
-  const body = `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><h1>${escapeHtml(title)}</h1>${lines
-    .map((l) => `<p>${escapeHtml(l)}</p>`)
+  const body = `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>${pageText(title)}</title></head><body><h1>${pageText(title)}</h1>${lines
+    .map((l) => `<p>${pageText(l)}</p>`)
     .join('')}</body></html>`;
   res.writeHead(status, {
     'Content-Type': 'text/html; charset=utf-8',
@@ -50,10 +50,17 @@ function platformOf(channel: string): Platform | undefined {
 
 /** Why a redirect without a known state is refused (nobody can be told in chat, so the page says it). */
 function refusal(req: Request): string {
-  return redirectProblem({ code: queryValue(req, 'code'), state: queryValue(req, 'state'), error: queryValue(req, 'error'), errorDescription: queryValue(req, 'error_description') }) ?? UNKNOWN_STATE;
+  return (
+    redirectProblem({
+      code: queryValue(req, 'code'),
+      state: queryValue(req, 'state'),
+      error: queryValue(req, 'error'),
+      errorDescription: queryValue(req, 'error_description'),
+    }) ?? UNKNOWN_STATE
+  );
 }
 
-async function finalText(runtime: Runtime, jobId: string): Promise<string | undefined> {
+async function finalText(runtime: RouteContext, jobId: string): Promise<string | undefined> {
   const deadline = Date.now() + WAIT_MS;
   while (Date.now() < deadline) {
     const text = (await runtime.messages.get(`job:${jobId}`))?.content?.text;
@@ -63,11 +70,12 @@ async function finalText(runtime: Runtime, jobId: string): Promise<string | unde
   return undefined;
 }
 
-export function mountOAuthCallback(server: Server, runtime: Runtime): void {
-  const states = new RedisOAuthStates(runtime.redis, runtime.settings.redisPrefix);
+export function mountOAuthCallback(server: Server, runtime: RouteContext): void {
+  const keys = new Keys(runtime.settings.redisPrefix);
+  const states = new RedisOAuthStates(runtime.redis, keys);
 
   // The job a redirect started, so that a reloaded page shows its result instead of "already used".
-  const jobKey = (state: string) => `${runtime.settings.redisPrefix}oauth:${state}:job`;
+  const jobKey = keys.oauthStateJob;
 
   async function showResult(res: Response, jobId: string): Promise<void> {
     const text = await finalText(runtime, jobId);
@@ -99,7 +107,12 @@ export function mountOAuthCallback(server: Server, runtime: Runtime): void {
       });
       if (reply.kind === 'reply') return page(res, 400, 'Sign-in failed', [reply.message.text]);
       await runtime.redis.set(jobKey(state), reply.jobId, 'EX', STATE_TTL_SECONDS);
-      await runtime.audit.write({ environment: pending.environment, actor: pending.user, event: 'azure-api sign-in redirect received (GET /oauth/callback)', detail: `Generate Token queued as job ${reply.jobId}` });
+      await runtime.audit.write({
+        environment: pending.environment,
+        actor: pending.user,
+        event: 'azure-api sign-in redirect received (GET /oauth/callback)',
+        detail: `Generate Token queued as job ${reply.jobId}`,
+      });
       return showResult(res, reply.jobId);
     } catch (err) {
       return page(res, 500, 'Sign-in failed', [fill(SIGN_IN_FAILED, { ERROR_REASON: reasonOf(err) })]);

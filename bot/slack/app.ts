@@ -3,11 +3,24 @@
  * HTTPReceiver checks the signature and the timestamp (forged, missing or older than 5 minutes
  * → 401, nothing queued); every Web API call goes to SLACK_API_URL.
  */
-import { App, HTTPReceiver, LogLevel, webApi, type Authorize, type AuthorizeResult } from '@slack/bolt';
+import {
+  App,
+  HTTPReceiver,
+  LogLevel,
+  webApi,
+  type Authorize,
+  type AuthorizeResult,
+  type BlockAction,
+  type RespondArguments,
+  type SlackActionMiddlewareArgs,
+  type ViewStateValue,
+  type ViewSubmitAction,
+} from '@slack/bolt';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { render } from '../../cards/render';
 import { toSlackModal } from '../../cards/slack';
+import { slackActionIdsExcept, slackActionIdsFor, verbOfSlackActionId } from '../../cards/slack-action-ids';
 import type { ChatMessage } from '../../cards/message';
 import { missingForm, type Dispatcher, type Reply } from '../dispatch';
 import { normalizeChatText, parseCommand } from '../commands';
@@ -25,29 +38,42 @@ export interface MountedSlack {
   client: webApi.WebClient;
 }
 
-function ephemeral(message: ChatMessage): Record<string, unknown> {
+/** The button that completes a command with a form (bot/dispatch.ts) and the modal it opens. */
+const RUN_FORM = 'run-form';
+/** Buttons bot/dispatch.ts `click` answers; any other button gets its "not available" reply. */
+const DISPATCHED_VERBS = ['vote', 'help', 'cancel'];
+
+function ephemeral(message: ChatMessage): RespondArguments {
   const { text, blocks } = render(message, 'slack');
   return { response_type: 'ephemeral', text, blocks };
 }
 
-/** A click's value is the JSON `{verb, ...data}` the renderer put on the button. */
-function parseValue(value: string | undefined): { verb: string; data: Record<string, unknown> } | null {
+/**
+ * Who clicked, in which channel, with what data; null for a click outside a channel or with an
+ * unreadable value. The data is the button's `value`, the JSON object the renderer put on it,
+ * less the `verb` it also carries (the action_id already says which verb was clicked).
+ */
+function clickOf(
+  body: BlockAction,
+  action: BlockAction['actions'][number],
+): { channelId: string; channel: string; user: string; data: Record<string, unknown> } | null {
+  let parsed: unknown;
   try {
-    const parsed = JSON.parse(value ?? '') as Record<string, unknown>;
-    if (typeof parsed.verb !== 'string') return null;
-    const { verb, ...data } = parsed;
-    return { verb, data };
+    parsed = JSON.parse(action.type === 'button' ? (action.value ?? '') : '');
   } catch {
     return null;
   }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed) || !body.channel) return null;
+  const data = { ...(parsed as Record<string, unknown>) };
+  delete data.verb;
+  return { channelId: body.channel.id, channel: `slack:${body.channel.id}`, user: `slack:${body.user.id}`, data };
 }
 
 /** Values of a submitted modal, keyed by our input ids (block_id = input id). */
-function modalValues(state: Record<string, Record<string, Record<string, unknown>>>): Record<string, unknown> {
+function modalValues(state: Record<string, Record<string, ViewStateValue>>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [blockId, actions] of Object.entries(state)) {
-    for (const v of Object.values(actions)) {
-      const value = v as { type?: string; value?: string | null; selected_option?: { value: string } | null; selected_options?: Array<{ value: string }> };
+    for (const value of Object.values(actions)) {
       if (value.type === 'checkboxes') out[blockId] = String((value.selected_options ?? []).length > 0);
       else if (value.selected_option) out[blockId] = value.selected_option.value;
       else if (value.value !== undefined && value.value !== null) out[blockId] = value.value;
@@ -56,14 +82,18 @@ function modalValues(state: Record<string, Record<string, Record<string, unknown
   return out;
 }
 
-/** Bolt's logger interface over pino, so its warnings are JSON lines like ours. */
+/** Bolt's logger interface over pino, so its warnings are JSON lines like ours (an Error it passes is the line's `err`). */
 function boltLogger(log: Logger): import('@slack/bolt').Logger {
   let level = LogLevel.WARN;
+  const line = (m: unknown[]): [Record<string, unknown>, string] => {
+    const err = m.find((x) => x instanceof Error);
+    return [{ bolt: true, ...(err ? { err } : {}) }, m.map(String).join(' ')];
+  };
   return {
-    debug: (...m: unknown[]) => log.debug({ bolt: true }, m.map(String).join(' ')),
-    info: (...m: unknown[]) => log.info({ bolt: true }, m.map(String).join(' ')),
-    warn: (...m: unknown[]) => log.warn({ bolt: true }, m.map(String).join(' ')),
-    error: (...m: unknown[]) => log.error({ bolt: true }, m.map(String).join(' ')),
+    debug: (...m: unknown[]) => log.debug(...line(m)),
+    info: (...m: unknown[]) => log.info(...line(m)),
+    warn: (...m: unknown[]) => log.warn(...line(m)),
+    error: (...m: unknown[]) => log.error(...line(m)),
     setLevel: (l: LogLevel) => {
       level = l;
     },
@@ -101,7 +131,7 @@ export function cachedAuthorize(botToken: string, identityClient: webApi.WebClie
       })
       .catch((err: unknown) => {
         nextAttempt = Date.now() + IDENTITY_RETRY_MS;
-        log.warn({ err: String((err as Error)?.message ?? err).split('\n')[0] }, 'Slack auth.test failed; requests go on with the bot token only');
+        log.warn({ err }, 'Slack auth.test failed; requests go on with the bot token only');
       })
       .finally(() => {
         inflight = null;
@@ -135,7 +165,11 @@ export function mountSlack(settings: SlackSettings, dispatcher: Dispatcher, log:
   const app = new App({
     receiver,
     // Not `token` (bolt refuses it beside `authorize`): the token comes from authorize and app.client below.
-    authorize: cachedAuthorize(settings.botToken, new webApi.WebClient(settings.botToken, { slackApiUrl, retryConfig: { retries: 0 }, timeout: 5000, logger }), log),
+    authorize: cachedAuthorize(
+      settings.botToken,
+      new webApi.WebClient(settings.botToken, { slackApiUrl, retryConfig: { retries: 0 }, timeout: 5000, logger }),
+      log,
+    ),
     clientOptions,
     logger,
     ignoreSelf: true,
@@ -143,7 +177,7 @@ export function mountSlack(settings: SlackSettings, dispatcher: Dispatcher, log:
   // Listeners get a client with the token from authorize; app.client (used when a payload names no team) needs it too.
   app.client = new webApi.WebClient(settings.botToken, clientOptions);
 
-  async function reply(r: Reply, respond: (m: Record<string, unknown>) => Promise<unknown>): Promise<void> {
+  async function reply(r: Reply, respond: (m: RespondArguments) => Promise<unknown>): Promise<void> {
     if (r.kind === 'reply') await respond(ephemeral(r.message));
   }
 
@@ -154,11 +188,11 @@ export function mountSlack(settings: SlackSettings, dispatcher: Dispatcher, log:
       const who = { triggerId: command.trigger_id, channel: `slack:${command.channel_id}`, user: `slack:${command.user_id}` };
       try {
         const refusal = await openAdminModal(client, who, adminDepsOf(dispatcher), admin.environment);
-        if (refusal?.kind === 'reply') await ack(ephemeral(refusal.message) as never);
+        if (refusal?.kind === 'reply') await ack(ephemeral(refusal.message));
         else await ack();
       } catch (err) {
-        log.warn({ err: (err as Error).message }, 'admin modal not opened');
-        await ack({ response_type: 'ephemeral', text: 'The admin dialog could not be opened; please try again.' } as never);
+        log.warn({ err }, 'admin modal not opened');
+        await ack({ response_type: 'ephemeral', text: 'The admin dialog could not be opened; please try again.' });
       }
       return;
     }
@@ -171,7 +205,7 @@ export function mountSlack(settings: SlackSettings, dispatcher: Dispatcher, log:
       // Slack shows a slash command to nobody but the bot: a secret may be typed here.
       privateInput: true,
     });
-    if (r.kind === 'reply') await ack(ephemeral(r.message) as never);
+    if (r.kind === 'reply') await ack(ephemeral(r.message));
     else await ack();
   });
 
@@ -188,39 +222,54 @@ export function mountSlack(settings: SlackSettings, dispatcher: Dispatcher, log:
     });
     if (r.kind === 'reply') {
       const { text: plain, blocks } = render(r.message, 'slack');
-      await client.chat.postEphemeral({ channel: event.channel, user: String(event.user), text: plain, blocks: blocks as never, thread_ts: event.thread_ts });
+      await client.chat.postEphemeral({ channel: event.channel, user: String(event.user), text: plain, blocks, thread_ts: event.thread_ts });
     }
   });
 
-  app.action(/.*/, async ({ ack, body, action, respond, client }) => {
+  // One listener per button verb, chosen by the action_id (`<verb>:<index>`, cards/slack-action-ids.ts).
+  app.action<BlockAction>(slackActionIdsFor(ADMIN_OPEN_VERB), async ({ ack, body, action, respond, client }) => {
     await ack();
-    const b = body as { trigger_id?: string; channel?: { id: string }; user: { id: string }; container?: { thread_ts?: string } };
-    const parsed = parseValue((action as { value?: string }).value);
-    if (!parsed || !b.channel) return;
-    const channel = `slack:${b.channel.id}`;
-    const user = `slack:${b.user.id}`;
-    if (parsed.verb === ADMIN_OPEN_VERB) {
-      const refusal = await openAdminModal(client, { triggerId: String(b.trigger_id), channel, user }, adminDepsOf(dispatcher));
-      if (refusal) await reply(refusal, respond);
-      return;
-    }
-    if (parsed.verb === 'run-form') {
-      // Slack inputs live in modals: open one with the missing parameters (behaviour.md 39).
-      const text = String(parsed.data.command ?? '');
-      const cmd = parseCommand(text, dispatcher.catalog);
-      if (cmd.kind !== 'action' || !cmd.missing.length) {
-        await reply(await dispatcher.command({ platform: 'slack', channel, user, text, requestId: String(b.trigger_id), privateInput: true }), respond);
-        return;
-      }
-      const form = missingForm(text, cmd.integration, cmd.action, cmd.missing);
-      const view = toSlackModal(form, 'run-form', JSON.stringify({ command: text, fields: cmd.missing.map((p) => p.id), channel: b.channel.id }));
-      await client.views.open({ trigger_id: String(b.trigger_id), view: view as never });
-      return;
-    }
-    await reply(await dispatcher.click({ platform: 'slack', channel, user, verb: parsed.verb, data: parsed.data, requestId: String(b.trigger_id) }), respond);
+    const click = clickOf(body, action);
+    if (!click) return;
+    const refusal = await openAdminModal(client, { triggerId: body.trigger_id, channel: click.channel, user: click.user }, adminDepsOf(dispatcher));
+    if (refusal) await reply(refusal, respond);
   });
 
-  app.view('run-form', async ({ ack, body, view, client }) => {
+  app.action<BlockAction>(slackActionIdsFor(RUN_FORM), async ({ ack, body, action, respond, client }) => {
+    await ack();
+    const click = clickOf(body, action);
+    if (!click) return;
+    // Slack inputs live in modals: open one with the missing parameters (behaviour.md 39).
+    const text = String(click.data.command ?? '');
+    const cmd = parseCommand(text, dispatcher.catalog);
+    if (cmd.kind !== 'action' || !cmd.missing.length) {
+      await reply(
+        await dispatcher.command({ platform: 'slack', channel: click.channel, user: click.user, text, requestId: body.trigger_id, privateInput: true }),
+        respond,
+      );
+      return;
+    }
+    const form = missingForm(text, cmd.integration, cmd.action, cmd.missing);
+    const view = toSlackModal(form, RUN_FORM, JSON.stringify({ command: text, fields: cmd.missing.map((p) => p.id), channel: click.channelId }));
+    await client.views.open({ trigger_id: body.trigger_id, view });
+  });
+
+  /** The dispatcher answers the click of a button with this verb. */
+  const clickThrough = async ({ ack, body, action, respond }: SlackActionMiddlewareArgs<BlockAction>): Promise<void> => {
+    await ack();
+    const click = clickOf(body, action);
+    if (!click) return;
+    const verb = verbOfSlackActionId(action.action_id);
+    await reply(
+      await dispatcher.click({ platform: 'slack', channel: click.channel, user: click.user, verb, data: click.data, requestId: body.trigger_id }),
+      respond,
+    );
+  };
+  for (const verb of DISPATCHED_VERBS) app.action<BlockAction>(slackActionIdsFor(verb), clickThrough);
+  // A button no listener above owns (an old card, a foreign action_id) is still answered, with the dispatcher's refusal.
+  app.action<BlockAction>(slackActionIdsExcept(ADMIN_OPEN_VERB, RUN_FORM, ...DISPATCHED_VERBS), clickThrough);
+
+  app.view<ViewSubmitAction>(RUN_FORM, async ({ ack, body, view, client }) => {
     await ack();
     let meta: { command?: string; fields?: string[]; channel?: string } = {};
     try {
@@ -233,22 +282,22 @@ export function mountSlack(settings: SlackSettings, dispatcher: Dispatcher, log:
       platform: 'slack',
       channel: `slack:${meta.channel}`,
       user: `slack:${body.user.id}`,
-      verb: 'run-form',
-      data: { command: meta.command, fields: meta.fields, ...modalValues(view.state.values as never) },
+      verb: RUN_FORM,
+      data: { command: meta.command, fields: meta.fields, ...modalValues(view.state.values) },
       requestId: `${view.id}:${view.hash}`,
     });
     if (r.kind === 'reply') {
       const { text, blocks } = render(r.message, 'slack');
-      await client.chat.postEphemeral({ channel: meta.channel, user: body.user.id, text, blocks: blocks as never });
+      await client.chat.postEphemeral({ channel: meta.channel, user: body.user.id, text, blocks });
     }
   });
 
-  app.view(new RegExp(`^${ADMIN_CALLBACK_PREFIX}`), async ({ ack, body, view, client }) => {
-    await handleAdminViewSubmission({ ack: ack as never, body, view: view as never, client }, adminDepsOf(dispatcher));
+  app.view<ViewSubmitAction>({ type: 'view_submission', callback_id: new RegExp(`^${ADMIN_CALLBACK_PREFIX}`) }, async ({ ack, body, view, client }) => {
+    await handleAdminViewSubmission({ ack, body, view, client }, adminDepsOf(dispatcher));
   });
 
   app.error(async (err) => {
-    log.error({ err: err.message }, 'slack handler failed');
+    log.error({ err }, 'slack handler failed');
   });
 
   return {

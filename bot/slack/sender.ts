@@ -4,9 +4,19 @@ import { render } from '../../cards/render';
 import type { ChatMessage } from '../../cards/message';
 import type { PlatformMessageRef } from '../../store/messages';
 import type { ConversationRef } from '../../queue/types';
-import { PermanentSendError, RateLimitedError, type ChatSender } from '../sender';
+import { PermanentSendError, RateLimitedError, type ChatSender } from '../../queue/chat-sender';
 
-const PERMANENT = new Set(['channel_not_found', 'not_in_channel', 'is_archived', 'invalid_auth', 'account_inactive', 'msg_too_long', 'invalid_blocks', 'message_not_found', 'cant_update_message']);
+const PERMANENT = new Set([
+  'channel_not_found',
+  'not_in_channel',
+  'is_archived',
+  'invalid_auth',
+  'account_inactive',
+  'msg_too_long',
+  'invalid_blocks',
+  'message_not_found',
+  'cant_update_message',
+]);
 
 /** Message metadata type of chatsoar's posts (https://api.slack.com/metadata). */
 const METADATA_TYPE = 'chatsoar_message';
@@ -33,7 +43,8 @@ async function call<T>(fn: () => Promise<T>): Promise<T> {
   } catch (err) {
     const e = err as { code?: string; retryAfter?: number; data?: { error?: string } };
     if (e.code === webApi.ErrorCode.RateLimitedError) throw new RateLimitedError((e.retryAfter ?? 1) * 1000);
-    if (e.code === webApi.ErrorCode.PlatformError && e.data?.error && PERMANENT.has(e.data.error)) throw new PermanentSendError(`Slack refused: ${e.data.error}`);
+    if (e.code === webApi.ErrorCode.PlatformError && e.data?.error && PERMANENT.has(e.data.error))
+      throw new PermanentSendError(`Slack refused: ${e.data.error}`);
     throw err;
   }
 }
@@ -48,19 +59,28 @@ export class SlackSender implements ChatSender {
     const { text, blocks } = render(message, 'slack');
     const channel = channelId(conversation);
     const user = conversation.privateTo!.replace(/^slack:/, '');
-    const res = await call(() => this.client.chat.postEphemeral({ channel, user, text, blocks: blocks as never, thread_ts: conversation.threadTs }));
+    const res = await call(() => this.client.chat.postEphemeral({ channel, user, text, blocks, thread_ts: conversation.threadTs }));
     return { id: `ephemeral:${String(res.message_ts ?? '')}`, channel };
   }
 
   async post(conversation: ConversationRef, message: ChatMessage, threadOf?: PlatformMessageRef, key?: string): Promise<PlatformMessageRef> {
-    if (conversation.privateTo) return IN_PROGRESS.has(message.status ?? '') ? { id: 'ephemeral:', channel: channelId(conversation) } : this.ephemeral(conversation, message);
+    if (conversation.privateTo)
+      return IN_PROGRESS.has(message.status ?? '') ? { id: 'ephemeral:', channel: channelId(conversation) } : this.ephemeral(conversation, message);
     const { text, blocks } = render(message, 'slack');
     const channel = channelId(conversation);
     const metadata = key ? { event_type: METADATA_TYPE, event_payload: { key } } : undefined;
     // Slack threads are one level deep: a reply goes under the thread's parent (the command's
     // thread when the job lives in one), never under another reply.
     const res = await call(() =>
-      this.client.chat.postMessage({ channel, text, blocks: blocks as never, thread_ts: conversation.threadTs ?? threadOf?.id, unfurl_links: false, unfurl_media: false, metadata }),
+      this.client.chat.postMessage({
+        channel,
+        text,
+        blocks,
+        thread_ts: conversation.threadTs ?? threadOf?.id,
+        unfurl_links: false,
+        unfurl_media: false,
+        metadata,
+      }),
     );
     return { id: String(res.ts), channel: String(res.channel ?? channel) };
   }
@@ -81,7 +101,9 @@ export class SlackSender implements ChatSender {
       if (err.code === webApi.ErrorCode.PlatformError) throw new PermanentSendError(`Slack refused to show the history: ${err.data?.error}`);
       throw err;
     });
-    const hit = (page.messages ?? []).find((m) => m.metadata?.event_type === METADATA_TYPE && (m.metadata.event_payload as { key?: unknown } | undefined)?.key === key);
+    const hit = (page.messages ?? []).find(
+      (m) => m.metadata?.event_type === METADATA_TYPE && (m.metadata.event_payload as { key?: unknown } | undefined)?.key === key,
+    );
     return hit?.ts ? { id: hit.ts, channel } : undefined;
   }
 
@@ -91,23 +113,33 @@ export class SlackSender implements ChatSender {
       return;
     }
     const { text, blocks } = render(message, 'slack');
-    await call(() => this.client.chat.update({ channel: ref.channel, ts: ref.id, text, blocks: blocks as never }));
+    await call(() => this.client.chat.update({ channel: ref.channel, ts: ref.id, text, blocks }));
   }
 
-  async uploadFile(conversation: ConversationRef, file: { name: string; data: Buffer; title?: string; url: string }, threadOf?: PlatformMessageRef): Promise<void> {
+  async uploadFile(
+    conversation: ConversationRef,
+    file: { name: string; data: Buffer; title?: string; url: string },
+    threadOf?: PlatformMessageRef,
+  ): Promise<void> {
     // A file uploaded to a channel is the channel's: a private one is given as its signed link.
     if (conversation.privateTo) {
-      await this.ephemeral(conversation, { text: `${file.title ?? file.name}: ${file.url}`, title: file.title ?? file.name, files: [{ name: file.name, url: file.url }] });
+      await this.ephemeral(conversation, {
+        text: `${file.title ?? file.name}: ${file.url}`,
+        title: file.title ?? file.name,
+        files: [{ name: file.name, url: file.url }],
+      });
       return;
     }
+    const channel_id = channelId(conversation);
+    const threadTs = conversation.threadTs ?? threadOf?.id; // as in post: under the thread's parent
+    const destination = threadTs !== undefined ? { channel_id, thread_ts: threadTs } : { channel_id };
     await call(() =>
       this.client.filesUploadV2({
-        channel_id: channelId(conversation),
-        thread_ts: conversation.threadTs ?? threadOf?.id, // as in post: under the thread's parent
+        ...destination,
         file: file.data,
         filename: file.name,
         title: file.title ?? file.name,
-      } as never),
+      }),
     );
   }
 }

@@ -44,7 +44,9 @@ export interface Refusal {
 export const UNSIGNED_REFUSED = 'MicrosoftAppId is empty: unsigned activities are refused (ALLOW_UNAUTHENTICATED_TEAMS=1 accepts them, for development only)';
 
 function firstLine(err: unknown): string {
-  return String((err as Error)?.message ?? err).split('\n')[0]!.slice(0, 200);
+  return String((err as Error)?.message ?? err)
+    .split('\n')[0]!
+    .slice(0, 200);
 }
 
 /** CloudAdapter plus `refusal`: the check the HTTP route makes before handing an activity over. */
@@ -92,7 +94,10 @@ export class TeamsAdapter extends CloudAdapter {
   private accepted(activity: ActivityLike, signed: boolean): Refusal | null {
     const channel = typeof activity.channelId === 'string' ? activity.channelId : '';
     if (signed && channel !== 'msteams' && !this.policy.extraChannels?.includes(channel)) {
-      return { status: 403, reason: `channel "${channel.replace(/[^\x20-\x7e]/g, '?').slice(0, 40)}" is not accepted (msteams${this.policy.extraChannels?.length ? `, ${this.policy.extraChannels.join(', ')}` : ''})` };
+      return {
+        status: 403,
+        reason: `channel "${channel.replace(/[^\x20-\x7e]/g, '?').slice(0, 40)}" is not accepted (msteams${this.policy.extraChannels?.length ? `, ${this.policy.extraChannels.join(', ')}` : ''})`,
+      };
     }
     if (channel === 'msteams' && this.policy.tenants?.length) {
       const reason = tenantRefusal(activity, this.policy.tenants);
@@ -138,7 +143,10 @@ export function createAdapter(settings: BotFrameworkSettings, policy: ActivityPo
       return await Promise.race([
         authenticate(activity, authHeader),
         new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new AuthenticationError(`Unauthorized: token not checked within ${authTimeoutMs} ms`, StatusCodes.UNAUTHORIZED)), authTimeoutMs);
+          timer = setTimeout(
+            () => reject(new AuthenticationError(`Unauthorized: token not checked within ${authTimeoutMs} ms`, StatusCodes.UNAUTHORIZED)),
+            authTimeoutMs,
+          );
         }),
       ]);
     } catch (err) {

@@ -76,7 +76,10 @@ export class OpenIdKeyStore {
   /** Refreshes started (for tests and metrics). */
   refreshes = 0;
 
-  constructor(readonly url: string, readonly options: KeyStoreOptions = DEFAULT_KEY_STORE_OPTIONS) {}
+  constructor(
+    readonly url: string,
+    readonly options: KeyStoreOptions = DEFAULT_KEY_STORE_OPTIONS,
+  ) {}
 
   get size(): number {
     return this.keys.size;
@@ -211,7 +214,9 @@ function decodePart(part: string): Record<string, unknown> | null {
 
 /** Attacker-chosen text in a log line: short, printable. */
 function shown(v: unknown): string {
-  return String(v).replace(/[^\x20-\x7e]/g, '?').slice(0, 80);
+  return String(v)
+    .replace(/[^\x20-\x7e]/g, '?')
+    .slice(0, 80);
 }
 
 export interface ActivityLike {
@@ -320,7 +325,8 @@ export class TokenGate {
     // botbuilder's EndorsementsValidator: a key with endorsements signs only for the channels it names.
     const channelId = typeof activity.channelId === 'string' ? activity.channelId : '';
     if (key.endorsements?.length && channelId.trim() && !key.endorsements.includes(channelId)) return `key not endorsed for channel ${shown(channelId)}`;
-    if (!ase && store === this.channel && activity.serviceUrl && claims.serviceurl !== activity.serviceUrl) return 'serviceUrl claim does not match the activity';
+    if (!ase && store === this.channel && activity.serviceUrl && claims.serviceurl !== activity.serviceUrl)
+      return 'serviceUrl claim does not match the activity';
     return null;
   }
 }

@@ -9,34 +9,11 @@ import { toAdaptiveCard } from '../../cards/adaptive';
 import { render } from '../../cards/render';
 import type { ChatMessage } from '../../cards/message';
 import type { ConversationStore } from '../../store/conversations';
-import type { Platform } from '../../queue/types';
 import type { Dispatcher, Reply } from '../dispatch';
 import { normalizeChatText } from '../commands';
 import { adminDepsOf, handleTaskModule } from '../admin';
+import { channelOf, platformOf, threadOf, userOf } from './activity-origin';
 import { rememberPerson, sendReply } from './private-chat';
-
-export function platformOf(activity: Activity): Exclude<Platform, 'slack'> {
-  return activity.channelId === 'webchat' || activity.channelId === 'directline' ? 'webchat' : 'teams';
-}
-
-/**
- * The channel a binding names (contract.md §5). Teams gives every channel post and its replies the
- * conversation id `<channel>;messageid=<root post>`: the channel is the part before.
- */
-export function channelOf(activity: Activity): string {
-  const conversation = activity.conversation?.id ?? '';
-  return platformOf(activity) === 'webchat' ? `web:${conversation}` : `teams:${conversation.split(';')[0]}`;
-}
-
-/** The Teams channel thread (its root post's id) an activity came from, if any. */
-export function threadOf(activity: Activity): string | undefined {
-  return platformOf(activity) === 'teams' ? /;messageid=([^;]+)/.exec(activity.conversation?.id ?? '')?.[1] : undefined;
-}
-
-export function userOf(activity: Activity): string {
-  const from = activity.from ?? { id: '' };
-  return platformOf(activity) === 'webchat' ? `web:${from.id}` : `teams:${from.aadObjectId ?? from.id}`;
-}
 
 function messageActivity(message: ChatMessage, platform: 'teams' | 'webchat'): Partial<Activity> {
   const { text, attachments } = render(message, platform);
@@ -44,7 +21,11 @@ function messageActivity(message: ChatMessage, platform: 'teams' | 'webchat'): P
 }
 
 export class TeamsBot {
-  constructor(private readonly dispatcher: Dispatcher, private readonly conversations: ConversationStore, private readonly log: Logger) {}
+  constructor(
+    private readonly dispatcher: Dispatcher,
+    private readonly conversations: ConversationStore,
+    private readonly log: Logger,
+  ) {}
 
   /** The turn's answer; a confidential one never lands where others read (private-chat.ts). */
   private reply(ctx: TurnContext, r: Reply, platform: 'teams' | 'webchat'): Promise<void> {
@@ -76,12 +57,22 @@ export class TeamsBot {
         return;
       }
       const action = (activity.value as { action?: { verb?: string; data?: Record<string, unknown> } } | undefined)?.action ?? {};
-      const r = await this.dispatcher.click({ platform, channel, user, verb: String(action.verb ?? ''), data: action.data ?? {}, requestId: activity.id ?? '' });
+      const r = await this.dispatcher.click({
+        platform,
+        channel,
+        user,
+        verb: String(action.verb ?? ''),
+        data: action.data ?? {},
+        requestId: activity.id ?? '',
+      });
       // A vote answers with the card as it is now, so the clicker sees the current state at once.
       if (r.kind === 'reply' && r.card && r.message.status !== 'error') {
         await ctx.sendActivity({
           type: ActivityTypes.InvokeResponse,
-          value: { status: 200, body: { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: toAdaptiveCard(r.card, { universal: true }) } } as InvokeResponse,
+          value: {
+            status: 200,
+            body: { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: toAdaptiveCard(r.card, { universal: true }) },
+          } as InvokeResponse,
         });
         return;
       }
@@ -101,7 +92,15 @@ export class TeamsBot {
       r = await this.dispatcher.click({ platform, channel, user, verb: verb as string, data, requestId: activity.id ?? '' });
     } else {
       const stripped = TurnContext.removeRecipientMention(activity) ?? activity.text ?? '';
-      r = await this.dispatcher.command({ platform, channel, user, text: normalizeChatText(stripped, platform === 'webchat' ? 'web' : 'teams'), requestId: activity.id ?? '', threadTs: thread, commandThread: thread === activity.id ? undefined : thread });
+      r = await this.dispatcher.command({
+        platform,
+        channel,
+        user,
+        text: normalizeChatText(stripped, platform === 'webchat' ? 'web' : 'teams'),
+        requestId: activity.id ?? '',
+        threadTs: thread,
+        commandThread: thread === activity.id ? undefined : thread,
+      });
     }
     await this.reply(ctx, r, platform);
     this.log.debug({ channel, kind: r.kind }, 'turn handled');

@@ -10,8 +10,8 @@ import type { Logger } from 'pino';
 import type { ChatMessage } from '../../cards/message';
 import type { ConversationStore } from '../../store/conversations';
 import type { Reply } from '../dispatch';
-import { PermanentSendError } from '../sender';
-import { platformOf, userOf } from './bot';
+import { PermanentSendError } from '../../queue/chat-sender';
+import { platformOf, userOf } from './activity-origin';
 
 /** What the channel shows when the answer went to the 1:1 chat. */
 export const PRIVATE_NOTE = 'I sent you the answer in a private chat with chatsoar.';
@@ -53,7 +53,15 @@ export async function rememberPerson(store: ConversationStore, activity: Activit
   const key = personKey(userOf(activity));
   const base = { serviceUrl: activity.serviceUrl, channelId: activity.channelId, bot: activity.recipient, user: activity.from };
   if (isPersonal(activity)) {
-    await store.save(key, { ...base, conversation: { id: activity.conversation.id, conversationType: 'personal', tenantId: tenantOf(activity), isGroup: false } as ConversationReference['conversation'] });
+    await store.save(key, {
+      ...base,
+      conversation: {
+        id: activity.conversation.id,
+        conversationType: 'personal',
+        tenantId: tenantOf(activity),
+        isGroup: false,
+      } as ConversationReference['conversation'],
+    });
     return;
   }
   const known = await store.get(key);
@@ -109,7 +117,7 @@ export async function sendReply(
   try {
     await sendInPrivateChat(ctx, store, activity);
   } catch (err) {
-    log.warn({ err: (err as Error).message }, 'a private chat could not be opened; the answer was not sent');
+    log.warn({ err }, 'a private chat could not be opened; the answer was not sent');
     await ctx.sendActivity({ type: 'message', text: NO_PRIVATE_CHAT, textFormat: 'plain' });
     return;
   }
@@ -127,11 +135,21 @@ export async function privateReference(adapter: CloudAdapter, store: Conversatio
   if (!known?.serviceUrl || !known.user) throw new PermanentSendError(`No private chat with ${user} is known: they must message the bot in Teams first.`);
   const tenantId = known.conversation?.tenantId;
   let id = '';
-  await adapter.createConversationAsync(appId, known.channelId ?? 'msteams', known.serviceUrl, undefined as unknown as string, parameters(known.bot, known.user, tenantId), async (ctx) => {
-    id = ctx.activity.conversation.id;
-  });
+  await adapter.createConversationAsync(
+    appId,
+    known.channelId ?? 'msteams',
+    known.serviceUrl,
+    undefined as unknown as string,
+    parameters(known.bot, known.user, tenantId),
+    async (ctx) => {
+      id = ctx.activity.conversation.id;
+    },
+  );
   if (!id) throw new PermanentSendError(`The Bot Connector opened no private chat with ${user}.`);
-  const reference: Partial<ConversationReference> = { ...known, conversation: { id, conversationType: 'personal', tenantId, isGroup: false } as ConversationReference['conversation'] };
+  const reference: Partial<ConversationReference> = {
+    ...known,
+    conversation: { id, conversationType: 'personal', tenantId, isGroup: false } as ConversationReference['conversation'],
+  };
   await store.save(key, reference);
   return reference;
 }

@@ -2,10 +2,11 @@
 import type { Activity, CloudAdapter } from 'botbuilder';
 import { render } from '../../cards/render';
 import type { ChatMessage } from '../../cards/message';
+import { retryAfterMs } from '../../handlers/kit/wait';
 import type { ConversationStore } from '../../store/conversations';
 import type { PlatformMessageRef } from '../../store/messages';
 import type { ConversationRef } from '../../queue/types';
-import { PermanentSendError, RateLimitedError, type ChatSender } from '../sender';
+import { PermanentSendError, RateLimitedError, type ChatSender } from '../../queue/chat-sender';
 import { privateReference, visibleTo } from './private-chat';
 
 function toActivity(message: ChatMessage, platform: 'teams' | 'webchat', privateTo?: string): Partial<Activity> {
@@ -21,10 +22,12 @@ async function call<T>(fn: () => Promise<T>): Promise<T> {
   } catch (err) {
     const e = err as { statusCode?: number; response?: { headers?: { get?(n: string): string | undefined } } };
     if (e.statusCode === 429) {
-      const header = e.response?.headers?.get?.('retry-after');
-      throw new RateLimitedError(Math.max(1, Number(header) || 1) * 1000);
+      // At least a second, and as long as the Bot Connector asks.
+      const header = e.response?.headers?.get?.('retry-after') ?? undefined;
+      throw new RateLimitedError(Math.max(1000, retryAfterMs(header === undefined ? {} : { 'retry-after': header }, 0, Infinity)));
     }
-    if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500 && e.statusCode !== 408) throw new PermanentSendError(`Bot Connector refused with ${e.statusCode}`);
+    if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500 && e.statusCode !== 408)
+      throw new PermanentSendError(`Bot Connector refused with ${e.statusCode}`);
     throw err;
   }
 }
@@ -41,14 +44,23 @@ export class BotFrameworkSender implements ChatSender {
     this.intervalMs = platform === 'teams' ? 200 : 50;
   }
 
-  private async withTurn<T>(conversation: ConversationRef, logic: (ctx: import('botbuilder').TurnContext) => Promise<T>, thread?: PlatformMessageRef): Promise<T> {
+  private async withTurn<T>(
+    conversation: ConversationRef,
+    logic: (ctx: import('botbuilder').TurnContext) => Promise<T>,
+    thread?: PlatformMessageRef,
+  ): Promise<T> {
     const personal = this.platform === 'teams' && !!conversation.privateTo;
-    const stored = personal ? await privateReference(this.adapter, this.conversations, this.appId, conversation.privateTo!) : await this.conversations.get(conversation.channel);
+    const stored = personal
+      ? await privateReference(this.adapter, this.conversations, this.appId, conversation.privateTo!)
+      : await this.conversations.get(conversation.channel);
     if (!stored) throw new PermanentSendError(`No conversation reference stored for ${conversation.channel}; the bot must be messaged there first.`);
     // A Teams channel thread is addressed as `<conversation>;messageid=<root post>`: the thread the
     // command was typed in, else the one under the job's message. Threads are one level deep.
     const root = this.platform === 'teams' && !personal ? (conversation.threadTs ?? thread?.id) : undefined;
-    const ref = root && stored.conversation ? { ...stored, conversation: { ...stored.conversation, id: `${stored.conversation.id.split(';')[0]};messageid=${root}` } } : stored;
+    const ref =
+      root && stored.conversation
+        ? { ...stored, conversation: { ...stored.conversation, id: `${stored.conversation.id.split(';')[0]};messageid=${root}` } }
+        : stored;
     let out: T | undefined;
     await call(() =>
       this.adapter.continueConversationAsync(this.appId, ref, async (ctx) => {
@@ -84,6 +96,10 @@ export class BotFrameworkSender implements ChatSender {
 
   async uploadFile(conversation: ConversationRef, file: { name: string; title?: string; url: string }, threadOf?: PlatformMessageRef): Promise<void> {
     // Teams bots cannot attach arbitrary files in channels; a signed download link is posted instead (contract.md §7.4).
-    await this.post(conversation, { text: `${file.title ?? file.name}: ${file.url}`, title: file.title ?? file.name, files: [{ name: file.name, url: file.url }] }, threadOf);
+    await this.post(
+      conversation,
+      { text: `${file.title ?? file.name}: ${file.url}`, title: file.title ?? file.name, files: [{ name: file.name, url: file.url }] },
+      threadOf,
+    );
   }
 }

@@ -76,7 +76,7 @@ export function mountConnector(server: Server, store: WebchatStore, log: Logger)
       sendError(res, 404, 'ActivityNotFound', err.message);
       return;
     }
-    log.warn({ err: (err as Error).message }, 'web chat connector: store failed');
+    log.warn({ err }, 'web chat connector: store failed');
     sendError(res, 503, 'ServiceUnavailable', 'The web chat store (Redis) is not available.');
   };
 

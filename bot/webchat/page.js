@@ -45,7 +45,9 @@
   }
 
   function sleep(ms) {
-    return new Promise(function (r) { setTimeout(r, ms); });
+    return new Promise(function (r) {
+      setTimeout(r, ms);
+    });
   }
 
   function showError(message) {
@@ -77,7 +79,7 @@
 
   function timeOf(iso) {
     var d = new Date(iso);
-    if (isNaN(d.getTime())) return null;
+    if (Number.isNaN(d.getTime())) return null;
     var t = el('time', 'time', d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }));
     t.dateTime = d.toISOString();
     t.title = d.toLocaleString();
@@ -92,7 +94,7 @@
     try {
       var u = new URL(String(raw), window.location.href);
       return u.protocol === 'http:' || u.protocol === 'https:' ? u.href : null;
-    } catch (e) {
+    } catch {
       return null;
     }
   }
@@ -102,7 +104,9 @@
   var hostConfig = null;
   function getHostConfig() {
     if (hostConfig) return hostConfig;
-    function colors(main, subtle) { return { default: main, subtle: subtle }; }
+    function colors(main, subtle) {
+      return { default: main, subtle: subtle };
+    }
     var fg = {
       default: colors('#1d2330', '#566072'),
       dark: colors('#101418', '#3a4250'),
@@ -170,7 +174,9 @@
     if (typeof AdaptiveCards === 'undefined') throw new Error('the Adaptive Cards renderer did not load');
     var card = new AdaptiveCards.AdaptiveCard();
     card.hostConfig = getHostConfig();
-    card.onExecuteAction = function (action) { onCardAction(action, li); };
+    card.onExecuteAction = function (action) {
+      onCardAction(action, li);
+    };
     card.parse(content);
     var rendered = card.render();
     if (!rendered) throw new Error('the card could not be rendered');
@@ -180,7 +186,9 @@
   }
 
   function normalize(text) {
-    return String(text || '').replace(/\s+/g, ' ').trim();
+    return String(text || '')
+      .replace(/\s+/g, ' ')
+      .trim();
   }
 
   // ---------------------------------------------------------------- activities
@@ -330,13 +338,16 @@
     var backoff = 0;
     for (;;) {
       try {
-        var res = await fetch(api + '/activities?since=' + revision + '&wait=' + wait + '&user=' + encodeURIComponent(user), { cache: 'no-store', headers: { Accept: 'application/json' } });
+        var res = await fetch(api + '/activities?since=' + revision + '&wait=' + wait + '&user=' + encodeURIComponent(user), {
+          cache: 'no-store',
+          headers: { Accept: 'application/json' },
+        });
         if (!res.ok) throw new Error('HTTP ' + res.status);
         applyListing(await res.json());
         setConn('online');
         wait = 20;
         backoff = 0;
-      } catch (err) {
+      } catch {
         setConn('offline');
         backoff = Math.min(backoff ? backoff * 2 : 1000, 10000);
         await sleep(backoff);
@@ -360,7 +371,9 @@
         headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
         body: JSON.stringify(body),
       });
-      var answer = await res.json().catch(function () { return {}; });
+      var answer = await res.json().catch(function () {
+        return {};
+      });
       if (!res.ok) {
         showError((answer && answer.error && answer.error.message) || 'The message could not be sent (HTTP ' + res.status + ').');
         return false;
@@ -368,7 +381,7 @@
       if (answer.record) applyListing({ revision: 0, activities: [answer.record] });
       scrollToBottom();
       return true;
-    } catch (err) {
+    } catch {
       showError('The message could not be sent: the server is not reachable.');
       return false;
     } finally {

@@ -18,7 +18,7 @@ import type { Logger } from 'pino';
 import { rootLogger } from '../../lib/log';
 import { randomId } from '../../lib/ids';
 import { localWebchatHeaders } from '../teams/auth';
-import type { Runtime } from '../../lib/runtime';
+import type { RouteContext } from '../route-context';
 import { typedSecrets } from '../access/typed-secrets';
 import { mountConnector, sendError } from './connector';
 import { arrivedOnLoopback, trustedHostAndOrigin, webchatOrigins } from './origin';
@@ -144,10 +144,10 @@ export function toActivity(input: Input, room: string, serviceUrl: string): Stor
   }
 }
 
-export function mountWebchat(server: Server, runtime: Runtime): void {
+export function mountWebchat(server: Server, runtime: RouteContext): void {
   const { settings } = runtime;
   // The runtime's logger when it exposes one, else the process's.
-  const log = ((runtime as Runtime & { log?: Logger }).log ?? rootLogger).child({ part: 'webchat' });
+  const log = ((runtime as Omit<RouteContext, 'log'> & { log?: Logger }).log ?? rootLogger).child({ part: 'webchat' });
   const store = new WebchatStore(runtime.redis, settings.redisPrefix);
   const serviceUrl = `${settings.publicUrl.replace(/\/+$/, '')}/webchat/`;
   const botUrl = `http://127.0.0.1:${settings.port}/api/messages`;
@@ -166,7 +166,10 @@ export function mountWebchat(server: Server, runtime: Runtime): void {
     if (!isWebchatRoute(req.getRoute()?.path)) return next();
     const origin = req.headers.origin;
     if (!trustedHostAndOrigin(origins, req.headers.host, origin)) {
-      log.warn({ host: String(req.headers.host ?? '').slice(0, 200), origin: String(origin ?? '').slice(0, 200) }, 'web chat request refused: Host or Origin is not PUBLIC_URL');
+      log.warn(
+        { host: String(req.headers.host ?? '').slice(0, 200), origin: String(origin ?? '').slice(0, 200) },
+        'web chat request refused: Host or Origin is not PUBLIC_URL',
+      );
       sendError(res, 403, 'Forbidden', `The web chat answers only at ${settings.publicUrl} (PUBLIC_URL): open it there.`);
       return next(false);
     }
@@ -221,7 +224,7 @@ export function mountWebchat(server: Server, runtime: Runtime): void {
       // A secret typed into the room is refused by the bot and kept nowhere, not even in the room.
       if (input.kind !== 'text' || !typedSecrets(input.text, runtime.dispatcher?.catalog).length) record = await store.add(room, shown);
     } catch (err) {
-      log.warn({ err: (err as Error).message }, 'web chat store failed');
+      log.warn({ err }, 'web chat store failed');
       return sendError(res, 503, 'ServiceUnavailable', 'The web chat store (Redis) is not available.');
     }
 
@@ -248,7 +251,7 @@ export function mountWebchat(server: Server, runtime: Runtime): void {
       }
       res.send(200, { id: activity.id, record, invokeResponse });
     } catch (err) {
-      log.warn({ err: (err as Error).message, room }, 'posting a web chat activity to /api/messages failed');
+      log.warn({ err, room }, 'posting a web chat activity to /api/messages failed');
       return sendError(res, 502, 'BotUnreachable', 'The bot did not answer in time.');
     }
   });
@@ -268,7 +271,7 @@ export function mountWebchat(server: Server, runtime: Runtime): void {
       if (closing) res.setHeader('Connection', 'close');
       res.send(200, listing);
     } catch (err) {
-      log.warn({ err: (err as Error).message }, 'web chat store failed');
+      log.warn({ err }, 'web chat store failed');
       sendError(res, 503, 'ServiceUnavailable', 'The web chat store (Redis) is not available.');
     }
   });

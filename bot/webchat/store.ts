@@ -9,7 +9,7 @@
  * revision N has seen every change up to N. Every process also keeps what it wrote or read in
  * memory: it wakes its own long-polls at once and answers from there when Redis does not.
  *
- * Keys (one hash tag per room, so a Redis Cluster keeps them in one slot):
+ * Keys (store/keys.ts; one hash tag per room, so a Redis Cluster keeps them in one slot):
  *   <prefix>webchat:{<room>}:rev      the room's revision counter
  *   <prefix>webchat:{<room>}:data     hash id → "<seq>:<activity JSON>" (seq = revision at creation)
  *   <prefix>webchat:{<room>}:changes  zset id by revision of the last change
@@ -17,6 +17,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
+import { Keys } from '../../store/keys';
 
 /** Room names and user names (contract.md §5 `web:<room>`, `web:<name>`). */
 export const NAME_RE = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -108,7 +109,17 @@ return out
 `;
 
 interface ScriptedRedis {
-  chatsoarWebchatPut(k1: string, k2: string, k3: string, k4: string, id: string, json: string, mode: string, cap: number, ttl: number): Promise<[number, number]>;
+  chatsoarWebchatPut(
+    k1: string,
+    k2: string,
+    k3: string,
+    k4: string,
+    id: string,
+    json: string,
+    mode: string,
+    cap: number,
+    ttl: number,
+  ): Promise<[number, number]>;
   chatsoarWebchatList(k1: string, k2: string, k3: string, k4: string, since: number, limit: number): Promise<Array<string | number>>;
 }
 
@@ -125,19 +136,20 @@ export class WebchatStore {
   private readonly events = new EventEmitter();
   private readonly waiters = new Set<() => void>();
   private closed = false;
+  private readonly roomKeys: Keys['webchatRoom'];
 
-  constructor(private readonly redis: Redis, private readonly prefix: string, opts: WebchatStoreOptions = {}) {
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+    opts: WebchatStoreOptions = {},
+  ) {
+    this.roomKeys = new Keys(prefix).webchatRoom;
     this.cap = opts.cap ?? 200;
     this.ttlMs = opts.ttlMs ?? 7 * 86400_000;
     this.pollMs = opts.pollMs ?? 300;
     this.events.setMaxListeners(0);
     redis.defineCommand('chatsoarWebchatPut', { numberOfKeys: 4, lua: PUT_SCRIPT });
     redis.defineCommand('chatsoarWebchatList', { numberOfKeys: 4, lua: LIST_SCRIPT });
-  }
-
-  private keys(room: string): [string, string, string, string] {
-    const base = `${this.prefix}webchat:{${room}}:`;
-    return [`${base}rev`, `${base}data`, `${base}changes`, `${base}order`];
   }
 
   private get scripted(): ScriptedRedis {
@@ -162,7 +174,7 @@ export class WebchatStore {
 
   private async put(room: string, activity: StoredActivity, mode: 'new' | 'update'): Promise<StoredRecord> {
     if (!isValidName(room)) throw new Error(`bad room name ${JSON.stringify(room)}`);
-    const [rev, seq] = await this.scripted.chatsoarWebchatPut(...this.keys(room), activity.id, JSON.stringify(activity), mode, this.cap, this.ttlMs);
+    const [rev, seq] = await this.scripted.chatsoarWebchatPut(...this.roomKeys(room), activity.id, JSON.stringify(activity), mode, this.cap, this.ttlMs);
     if (rev === -1) throw new NotFoundError(`No activity ${activity.id} in room ${room}.`);
     if (rev === -2) throw new Error(`Activity id ${activity.id} is already used in room ${room}.`);
     const record: StoredRecord = { id: activity.id, revision: Number(rev), seq: Number(seq), activity };
@@ -178,7 +190,7 @@ export class WebchatStore {
 
   /** The stored activity, or null. */
   async get(room: string, id: string): Promise<StoredActivity | null> {
-    const raw = await this.redis.hget(this.keys(room)[1], id);
+    const raw = await this.redis.hget(this.roomKeys(room)[1], id);
     if (!raw) return null;
     return JSON.parse(raw.slice(raw.indexOf(':') + 1)) as StoredActivity;
   }
@@ -194,7 +206,7 @@ export class WebchatStore {
    */
   async list(room: string, since: number, viewer?: string): Promise<Listing> {
     try {
-      const raw = await this.scripted.chatsoarWebchatList(...this.keys(room), since, this.cap * 2);
+      const raw = await this.scripted.chatsoarWebchatList(...this.roomKeys(room), since, this.cap * 2);
       const revision = Number(raw[0]);
       const reset = Number(raw[1]) < 0 && since > 0;
       const activities: StoredRecord[] = [];
@@ -202,7 +214,12 @@ export class WebchatStore {
         const id = String(raw[i]);
         const rec = String(raw[i + 2]);
         const colon = rec.indexOf(':');
-        const record: StoredRecord = { id, revision: Number(raw[i + 1]), seq: Number(rec.slice(0, colon)), activity: JSON.parse(rec.slice(colon + 1)) as StoredActivity };
+        const record: StoredRecord = {
+          id,
+          revision: Number(raw[i + 1]),
+          seq: Number(rec.slice(0, colon)),
+          activity: JSON.parse(rec.slice(colon + 1)) as StoredActivity,
+        };
         activities.push(record);
         this.remember(room, record, revision);
       }

@@ -30,7 +30,10 @@ function delegatedKey(parts: string[]): string {
 }
 
 /** `fresh`: always run the grant (the renewal job must rotate the refresh token, not reuse a cached access token). */
-export async function azureToken(ctx: Pick<ActionContext, 'environment' | 'instance' | 'http' | 'saveInstanceParam'>, opts: { fresh?: boolean } = {}): Promise<string> {
+export async function azureToken(
+  ctx: Pick<ActionContext, 'environment' | 'instance' | 'http' | 'saveInstanceParam'>,
+  opts: { fresh?: boolean } = {},
+): Promise<string> {
   const inst = ctx.instance;
   const refreshToken = inst['refresh-token'] ? String(inst['refresh-token']) : undefined;
   const login = loginOf(inst);

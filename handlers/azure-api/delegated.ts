@@ -108,7 +108,9 @@ export type SignInOutcome = { ok: boolean; message: string };
 
 const failed = (reason: string): SignInOutcome => ({ ok: false, message: fill(SIGN_IN_FAILED, { ERROR_REASON: reason }) });
 
-export const UNKNOWN_STATE = fill(SIGN_IN_FAILED, { ERROR_REASON: "the 'state' of the authorization URL is unknown, expired or already used. Run Get Authorization again." });
+export const UNKNOWN_STATE = fill(SIGN_IN_FAILED, {
+  ERROR_REASON: "the 'state' of the authorization URL is unknown, expired or already used. Run Get Authorization again.",
+});
 
 /** What is wrong with a redirect on its face (an error, no code, no state), before its state is looked up. */
 export function redirectProblem(redirect: RedirectParams): string | null {

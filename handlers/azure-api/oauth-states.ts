@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import type { Keys } from '../../store/keys';
 import type { ActionContext } from '../kit/context';
 
 export interface PendingSignIn {
@@ -35,10 +36,13 @@ export function newState(): string {
 }
 
 export class RedisOAuthStates implements OAuthStateStore {
-  constructor(private readonly redis: Pick<Redis, 'set' | 'get' | 'getdel'>, private readonly prefix: string) {}
+  constructor(
+    private readonly redis: Pick<Redis, 'set' | 'get' | 'getdel'>,
+    private readonly keys: Pick<Keys, 'oauthState'>,
+  ) {}
 
   private key(state: string): string {
-    return `${this.prefix}oauth:${state}`;
+    return this.keys.oauthState(state);
   }
 
   async put(state: string, pending: PendingSignIn): Promise<void> {

@@ -13,7 +13,14 @@ function listOf(value: unknown): string[] {
 }
 
 function origins(values: unknown[]): string[] {
-  return [...new Set(values.flatMap(listOf).map(normalizeOrigin).filter((o): o is string => !!o))];
+  return [
+    ...new Set(
+      values
+        .flatMap(listOf)
+        .map(normalizeOrigin)
+        .filter((o): o is string => !!o),
+    ),
+  ];
 }
 
 /** The configured roots and endpoints: Graph, login and Test URL. */

@@ -8,10 +8,10 @@ import { compileUserRegex } from './user-regex';
 /** A top-level field, or a dotted path (`ExchangeMetaData.From`) when no such top-level key exists. */
 export function fieldValue(event: Record<string, unknown>, name: string): unknown {
   if (!name) return undefined;
-  if (Object.prototype.hasOwnProperty.call(event, name)) return event[name];
+  if (Object.hasOwn(event, name)) return event[name];
   let cur: unknown = event;
   for (const part of name.split('.')) {
-    if (!cur || typeof cur !== 'object' || !Object.prototype.hasOwnProperty.call(cur, part)) return undefined;
+    if (!cur || typeof cur !== 'object' || !Object.hasOwn(cur, part)) return undefined;
     cur = (cur as Record<string, unknown>)[part];
   }
   return cur;
@@ -30,7 +30,7 @@ export function environmentLabel(event: Record<string, unknown>, fieldName: unkn
   const source = typeof pattern === 'string' ? pattern : '';
   if (!source) return fallback;
   const m = compileUserRegex(source, 'Environment Regex Pattern').exec(String(value));
-  return m && m[0] ? m[0] : fallback;
+  return m?.[0] ? m[0] : fallback;
 }
 
 /**

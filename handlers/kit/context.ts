@@ -1,4 +1,4 @@
-/** What every action's `run` gets: its environment's instance, an HTTP layer, a logger and helpers. */
+/** What every action's `run` gets (built by createActionContext): its environment's instance, an HTTP layer, a logger and helpers. */
 import type { Logger } from 'pino';
 import type { HttpClient } from './http';
 
@@ -18,7 +18,10 @@ export interface ActionContext {
   state?: unknown;
   /** Polls so far (0 on first run). */
   attempt: number;
-  /** Aborted when the job is cancelled or its worker shuts down. */
+  /**
+   * Aborted when the job is cancelled (`soar cancel`) or its worker shuts down, or when a Ping
+   * testing settings runs out of time; pass it to every request so that one in flight stops.
+   */
   signal: AbortSignal;
   /** Stores a secret-valued instance parameter (e.g. a rotated refresh token), encrypted. */
   saveInstanceParam(id: string, value: string): Promise<void>;

@@ -4,7 +4,7 @@
  * in handlers/ (actions, Ping, connectors, token endpoints, proxies).
  */
 import { Agent, request as undiciRequest, type Dispatcher } from 'undici';
-import { CodedError, UnreachableError, UpstreamError } from './errors';
+import { ClassifiedError, UnreachableError, UpstreamError } from './errors';
 import { describeNetworkError, hostOf } from './network-error';
 import { guardedConnector, SsrfGuard, type OriginTrust, type Resolver } from './ssrf';
 import { retryAfterMs, sleep } from './wait';
@@ -154,7 +154,7 @@ export class UndiciHttpClient implements HttpClient {
       return makeResponse(res.statusCode, flattenHeaders(res.headers), body, req.url);
     } catch (err) {
       // The guard's refusals (and too-large answers) are already one line for the user.
-      if (err instanceof CodedError) throw err;
+      if (err instanceof ClassifiedError) throw err;
       throw new UnreachableError(`${describeNetworkError(err, req.url)}${this.via}`);
     }
   }

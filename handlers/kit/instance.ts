@@ -8,12 +8,10 @@ export function instanceWithDefaults(params: ParamSpec[], stored: Record<string,
   for (const p of params) {
     const v = out[p.id];
     if (typeof v !== 'string') continue;
-    out[p.id] = v
-      .replace('$PUBLIC_URL', publicUrl.replace(/\/$/, ''))
-      .replace(/<([^<>]+)>/g, (m, name: string) => {
-        const ref = params.find((x) => x.displayName === name);
-        return ref && typeof out[ref.id] === 'string' ? String(out[ref.id]).replace(/\/$/, '') : m;
-      });
+    out[p.id] = v.replace('$PUBLIC_URL', publicUrl.replace(/\/$/, '')).replace(/<([^<>]+)>/g, (m, name: string) => {
+      const ref = params.find((x) => x.displayName === name);
+      return ref && typeof out[ref.id] === 'string' ? String(out[ref.id]).replace(/\/$/, '') : m;
+    });
   }
   return out;
 }

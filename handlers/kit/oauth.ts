@@ -22,6 +22,11 @@ export interface TokenRequest {
   verifySsl?: boolean;
   /** A signed client assertion JWT (certificate authentication). */
   clientAssertion?: string;
+  /**
+   * The job's signal: a cancelled job stops waiting for the token endpoint. Not for the
+   * refresh-token grant, whose answer may carry a rotated token that must be stored.
+   */
+  signal?: AbortSignal;
 }
 
 export interface TokenResponse {
@@ -52,7 +57,17 @@ export function aadReason(status: number, body: string): string {
 }
 
 export async function requestToken(http: HttpClient, req: TokenRequest): Promise<TokenResponse> {
-  const key = JSON.stringify([req.environment, tokenUrl(req), req.clientId, req.scope, req.resource, req.refreshToken ? 'rt' : 'cc', createHash('sha256').update(req.clientSecret ?? req.clientAssertion ?? '').digest('hex')]);
+  const key = JSON.stringify([
+    req.environment,
+    tokenUrl(req),
+    req.clientId,
+    req.scope,
+    req.resource,
+    req.refreshToken ? 'rt' : 'cc',
+    createHash('sha256')
+      .update(req.clientSecret ?? req.clientAssertion ?? '')
+      .digest('hex'),
+  ]);
   const hit = cache.get(key);
   if (hit && hit.expiresAt - 60_000 > Date.now() && !req.refreshToken) return hit;
 
@@ -78,6 +93,7 @@ export async function requestToken(http: HttpClient, req: TokenRequest): Promise
     body: form.toString(),
     verifySsl: req.verifySsl,
     retries: 2,
+    signal: req.signal,
   });
   if (res.status !== 200) throw new UpstreamError(aadReason(res.status, res.text()), res.status);
   const body = res.json<{ access_token?: string; expires_in?: number | string; refresh_token?: string }>();

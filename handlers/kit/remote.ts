@@ -46,7 +46,7 @@ export async function callJson<T = unknown>(call: BearerCall): Promise<T> {
     retries: call.method && call.method !== 'GET' ? 0 : 3,
   });
   if (res.status < 200 || res.status >= 300) throw new UpstreamError(remoteReason(res), res.status);
-  return (res.body.length ? res.json<T>() : (undefined as T));
+  return res.body.length ? res.json<T>() : (undefined as T);
 }
 
 export function joinUrl(root: string, path: string): string {

@@ -7,6 +7,7 @@
  */
 import type { Logger } from 'pino';
 import type { ActionContext, FileStore } from './context';
+import { createActionContext } from './create-context';
 import type { HttpClient } from './http';
 import type { ResultTable } from './outcome';
 
@@ -133,18 +134,19 @@ export interface JobContext extends ConnectorContext {
  * An ActionContext over a schedule context, for clients written for actions (they read
  * `instance`, `http`, `signal`, `files`, `log`). Progress is not shown for schedules.
  */
-export function actionContextOf(ctx: ScheduleBase & { instance: Record<string, unknown> }, saveInstanceParam?: (id: string, value: string) => Promise<void>): ActionContext {
-  return {
+export function actionContextOf(
+  ctx: ScheduleBase & { instance: Record<string, unknown> },
+  saveInstanceParam?: (id: string, value: string) => Promise<void>,
+): ActionContext {
+  return createActionContext({
     environment: ctx.environment,
     instance: ctx.instance,
     http: ctx.http,
     log: ctx.log,
-    progress: async () => undefined,
     files: ctx.files,
-    attempt: 0,
     signal: ctx.signal,
-    saveInstanceParam: saveInstanceParam ?? (async () => undefined),
+    saveInstanceParam,
     publicUrl: ctx.publicUrl,
     job: { id: ctx.name, requestedBy: `schedule:${ctx.name}`, conversationId: '', dryRun: false, timeoutAt: ctx.deadline },
-  };
+  });
 }

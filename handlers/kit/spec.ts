@@ -19,18 +19,7 @@ export type IntegrationId = 'azure-api' | 'microsoft-graph-mail' | 'o365-managem
  * - url: http(s) URL
  * - code: HTML or other multi-line content kept verbatim
  */
-export type ParamType =
-  | 'string'
-  | 'password'
-  | 'boolean'
-  | 'integer'
-  | 'list'
-  | 'json'
-  | 'enum'
-  | 'email'
-  | 'email-list'
-  | 'url'
-  | 'code';
+export type ParamType = 'string' | 'password' | 'boolean' | 'integer' | 'list' | 'json' | 'enum' | 'email' | 'email-list' | 'url' | 'code';
 
 export type ParamValue = string | number | boolean | string[] | unknown;
 
@@ -58,11 +47,14 @@ export interface ParamSpec {
   defaultFromInstance?: string;
 }
 
-export interface OutputMessages {
-  /** Success messages verbatim, with the seed's placeholders (UPPER_CASE or {0}). */
-  success: string[];
-  /** Failure messages verbatim. */
-  failure: string[];
+/**
+ * The seed's output messages, verbatim with its placeholders (UPPER_CASE or {0}), each under a name
+ * that says when it is sent (`failure.folderMissing`). An action declares its messages `satisfies
+ * OutputMessages` and its `run` uses them by name; lists of texts (tests, docs) read `Object.values`.
+ */
+export interface OutputMessages<Success extends string = string, Failure extends string = string> {
+  success: Readonly<Record<Success, string>>;
+  failure: Readonly<Record<Failure, string>>;
 }
 
 export interface TableSpec {

@@ -9,6 +9,7 @@ import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders 
 import { request as httpsRequest } from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
 import { buildConnector } from 'undici';
+import ipaddr from 'ipaddr.js';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { RefusedError, UnreachableError, UserError } from './errors';
@@ -23,118 +24,83 @@ export interface ResolvedAddress {
 
 export type Resolver = (host: string) => Promise<ResolvedAddress[]>;
 
-const defaultResolver: Resolver = async (host) => (await dnsLookup(host, { all: true, verbatim: true })).map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
+const defaultResolver: Resolver = async (host) =>
+  (await dnsLookup(host, { all: true, verbatim: true })).map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
 
 // ------------------------------------------------------------------ address classification
 
-type Range = [bytes: number[], prefixBits: number, kind: AddressKind];
+/** ipaddr.js's IPv4 range names the guard refuses; any other name (unicast, as112, amt) is public. */
+const V4_KINDS: Partial<Record<string, AddressKind>> = {
+  unspecified: 'unspecified',
+  broadcast: 'broadcast',
+  multicast: 'multicast',
+  linkLocal: 'link-local',
+  loopback: 'loopback',
+  carrierGradeNat: 'CGNAT',
+  private: 'private',
+  reserved: 'reserved',
+};
 
-/** IPv4 ranges that are never reached without an allow-list entry (IANA special-purpose registry). */
-const V4_RANGES: Range[] = [
-  [[0], 8, 'unspecified'],
-  [[10], 8, 'private'],
-  [[100, 64], 10, 'CGNAT'],
-  [[127], 8, 'loopback'],
-  [[169, 254], 16, 'link-local'],
-  [[172, 16], 12, 'private'],
-  [[192, 0, 0], 24, 'reserved'],
-  [[192, 0, 2], 24, 'reserved'],
-  [[192, 88, 99], 24, 'reserved'],
-  [[192, 168], 16, 'private'],
-  [[198, 18], 15, 'reserved'],
-  [[198, 51, 100], 24, 'reserved'],
-  [[203, 0, 113], 24, 'reserved'],
-  [[224], 4, 'multicast'],
-  [[255, 255, 255, 255], 32, 'broadcast'],
-  [[240], 4, 'reserved'],
+/** ipaddr.js's IPv6 range names the guard refuses outright (ranges that embed an IPv4 address are judged by it). */
+const V6_KINDS: Partial<Record<string, AddressKind>> = {
+  unspecified: 'unspecified',
+  loopback: 'loopback',
+  linkLocal: 'link-local',
+  multicast: 'multicast',
+  uniqueLocal: 'private', // fd00:ec2::254, the AWS IPv6 metadata address, is in it
+  deprecatedSiteLocal: 'private',
+  discard: 'reserved',
+  teredo: 'reserved', // the client address inside is obfuscated
+  benchmarking: 'reserved',
+  reserved: 'reserved',
+};
+
+/** Ranges ipaddr.js does not name, checked before its own. */
+const OWN_RANGES: [range: [ipaddr.IPv4 | ipaddr.IPv6, number], kind: AddressKind][] = [
   // Azure's WireServer / platform endpoint: a public address that answers only inside Azure VMs.
-  [[168, 63, 129, 16], 32, 'metadata'],
+  [ipaddr.parseCIDR('168.63.129.16/32'), 'metadata'],
+  // Local-use NAT64: ipaddr.js names it rfc6052 like 64:ff9b::/96, but it carries no public IPv4 address.
+  [ipaddr.parseCIDR('64:ff9b:1::/48'), 'private'],
 ];
 
-const V6_RANGES: Range[] = [
-  [new Array<number>(16).fill(0), 128, 'unspecified'], // ::
-  [[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1], 128, 'loopback'],
-  [[0x01, 0x00, 0, 0, 0, 0, 0, 0], 64, 'reserved'], // 100::/64 discard
-  [[0x00, 0x64, 0xff, 0x9b, 0x00, 0x01], 48, 'private'], // 64:ff9b:1::/48 local-use NAT64
-  [[0x20, 0x01, 0x00, 0x00], 32, 'reserved'], // Teredo: the client address inside is obfuscated
-  [[0x20, 0x01, 0x0d, 0xb8], 32, 'reserved'], // documentation
-  [[0xfc], 7, 'private'], // unique local (fd00:ec2::254, the AWS IPv6 metadata address, is in it)
-  [[0xfe, 0x80], 10, 'link-local'],
-  [[0xfe, 0xc0], 10, 'private'], // deprecated site-local
-  [[0xff], 8, 'multicast'],
-];
-
-function inRange(bytes: number[], [prefix, bits]: Range): boolean {
-  for (let i = 0; i < Math.ceil(bits / 8); i++) {
-    const mask = i < Math.floor(bits / 8) ? 0xff : (0xff << (8 - (bits % 8))) & 0xff;
-    if (((bytes[i] ?? 0) & mask) !== ((prefix[i] ?? 0) & mask)) return false;
-  }
-  return true;
-}
-
-function parseIPv4(ip: string): number[] | null {
-  if (isIP(ip) !== 4) return null;
-  return ip.split('.').map(Number);
-}
-
-/** 16 bytes of an IPv6 address (zone id dropped, embedded dotted quad taken), or null. */
-export function parseIPv6(input: string): number[] | null {
-  const ip = input.replace(/^\[|\]$/g, '').replace(/%.*$/, '');
-  if (isIP(ip) !== 6) return null;
-  let groups: string[];
-  let tail: number[] = [];
-  let text = ip;
-  const quad = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
-  if (quad) {
-    tail = parseIPv4(quad[1]!) ?? [];
-    text = text.slice(0, -quad[1]!.length);
-    if (text.endsWith(':') && !text.endsWith('::')) text = text.slice(0, -1);
-  }
-  const want = 8 - tail.length / 2;
-  if (text.includes('::')) {
-    const [head, rest] = text.split('::') as [string, string];
-    const h = head ? head.split(':') : [];
-    const r = rest ? rest.split(':') : [];
-    groups = [...h, ...new Array<string>(want - h.length - r.length).fill('0'), ...r];
-  } else {
-    groups = text ? text.split(':') : [];
-  }
-  if (groups.length !== want) return null;
-  const bytes: number[] = [];
-  for (const g of groups) {
-    const n = parseInt(g || '0', 16);
-    bytes.push(n >> 8, n & 0xff);
-  }
-  return [...bytes, ...tail];
-}
-
-function classifyV4(bytes: number[]): AddressKind | null {
-  for (const r of V4_RANGES) if (inRange(bytes, r)) return r[2];
+function ownKind(ip: ipaddr.IPv4 | ipaddr.IPv6): AddressKind | null {
+  for (const [[base, bits], kind] of OWN_RANGES) if (base.kind() === ip.kind() && ip.match(base, bits)) return kind;
   return null;
 }
 
-/** IPv4 addresses carried inside IPv6 ones: mapped, translated, compatible, NAT64 and 6to4. */
-function embeddedV4(b: number[]): number[] | null {
-  const zeros = (from: number, to: number) => b.slice(from, to).every((x) => x === 0);
-  if (zeros(0, 10) && b[10] === 0xff && b[11] === 0xff) return b.slice(12); // ::ffff:a.b.c.d
-  if (zeros(0, 8) && b[8] === 0xff && b[9] === 0xff && zeros(10, 12)) return b.slice(12); // ::ffff:0:a.b.c.d (SIIT)
-  if (zeros(0, 12) && !zeros(12, 16)) return b.slice(12); // ::a.b.c.d (deprecated "compatible")
-  if (b[0] === 0x00 && b[1] === 0x64 && b[2] === 0xff && b[3] === 0x9b && zeros(4, 12)) return b.slice(12); // 64:ff9b::/96
-  if (b[0] === 0x20 && b[1] === 0x02) return b.slice(2, 6); // 2002::/16 6to4
-  return null;
+function classifyV4(ip: ipaddr.IPv4): AddressKind | null {
+  return ownKind(ip) ?? V4_KINDS[ip.range()] ?? null;
+}
+
+/** The IPv4 address carried inside an IPv6 one: mapped, translated (SIIT), NAT64, 6to4 and the deprecated "compatible" ::a.b.c.d. */
+function embeddedV4(ip: ipaddr.IPv6): ipaddr.IPv4 | null {
+  const b = ip.toByteArray();
+  switch (ip.range()) {
+    case 'ipv4Mapped':
+    case 'rfc6145':
+    case 'rfc6052':
+      return new ipaddr.IPv4(b.slice(12));
+    case '6to4':
+      return new ipaddr.IPv4(b.slice(2, 6));
+    default:
+      return b.slice(0, 12).every((x) => x === 0) ? new ipaddr.IPv4(b.slice(12)) : null;
+  }
 }
 
 /** Why an address may not be reached without an allow-list entry, or null for an ordinary public address. */
 export function classifyAddress(address: string): AddressKind | null {
-  const v4 = parseIPv4(address);
-  if (v4) return classifyV4(v4);
-  const v6 = parseIPv6(address);
-  if (!v6) return 'reserved';
-  for (const r of V6_RANGES) if (inRange(v6, r)) return r[2];
-  const inner = embeddedV4(v6);
+  if (isIP(address) === 4) return classifyV4(ipaddr.IPv4.parse(address));
+  const text = address.replace(/^\[|\]$/g, '').replace(/%.*$/, '');
+  if (isIP(text) !== 6) return 'reserved';
+  const ip = ipaddr.IPv6.parse(text);
+  const own = ownKind(ip);
+  if (own) return own;
+  const kind = V6_KINDS[ip.range()];
+  if (kind) return kind;
+  const inner = embeddedV4(ip);
   if (inner) return classifyV4(inner);
   // The rest of ::/8 is reserved by the IETF; nothing public lives there.
-  return v6[0] === 0 ? 'reserved' : null;
+  return ip.parts[0]! < 0x100 ? 'reserved' : null;
 }
 
 /** Names that reach the host itself or a cloud metadata service whatever DNS says. */
@@ -193,7 +159,11 @@ export type HopKind = 'Request' | 'Redirect';
 
 /** A refusal because the address is not public: says which kind, so a caller can word its own line. */
 export class NonPublicAddressError extends RefusedError {
-  constructor(message: string, readonly kind: AddressKind, readonly address?: string) {
+  constructor(
+    message: string,
+    readonly kind: AddressKind,
+    readonly address?: string,
+  ) {
     super(message);
   }
 }
@@ -271,7 +241,11 @@ export class SsrfGuard {
 /** A `lookup` that answers only with addresses the guard checked. */
 function checkedLookup(addresses: ResolvedAddress[]): LookupFunction {
   return ((_name: string, opts: { all?: boolean }, cb: (...args: unknown[]) => void) => {
-    if (opts?.all) cb(null, addresses.map((a) => ({ address: a.address, family: a.family })));
+    if (opts?.all)
+      cb(
+        null,
+        addresses.map((a) => ({ address: a.address, family: a.family })),
+      );
     else cb(null, addresses[0]!.address, addresses[0]!.family);
   }) as unknown as LookupFunction;
 }
@@ -330,7 +304,9 @@ export class BodyTooLargeError extends UserError {
 }
 
 function decoded(res: IncomingMessage): Readable {
-  const encoding = String(res.headers['content-encoding'] ?? '').trim().toLowerCase();
+  const encoding = String(res.headers['content-encoding'] ?? '')
+    .trim()
+    .toLowerCase();
   if (encoding === 'gzip' || encoding === 'x-gzip') return res.pipe(createGunzip());
   if (encoding === 'deflate') return res.pipe(createInflate());
   if (encoding === 'br') return res.pipe(createBrotliDecompress());
@@ -355,7 +331,11 @@ export function sendPinned(target: PinnedTarget, req: PinnedRequest): Promise<Pi
     const fail = (err: unknown) => {
       if (settled) return;
       settled = true;
-      reject(err instanceof UserError || err instanceof RefusedError || err instanceof UnreachableError ? err : new UnreachableError(describeNetworkError(err, url.href)));
+      reject(
+        err instanceof UserError || err instanceof RefusedError || err instanceof UnreachableError
+          ? err
+          : new UnreachableError(describeNetworkError(err, url.href)),
+      );
     };
     let r: ReturnType<typeof httpRequest>;
     try {
@@ -414,7 +394,13 @@ export function sendPinned(target: PinnedTarget, req: PinnedRequest): Promise<Pi
           lower[name] = lower[name] !== undefined ? `${lower[name]}, ${res.rawHeaders[i + 1]}` : res.rawHeaders[i + 1]!;
         }
         const setCookie = res.headers['set-cookie'];
-        resolve({ status: res.statusCode ?? 0, rawHeaders: res.rawHeaders, headers: lower, setCookies: Array.isArray(setCookie) ? setCookie : [], body: Buffer.concat(chunks) });
+        resolve({
+          status: res.statusCode ?? 0,
+          rawHeaders: res.rawHeaders,
+          headers: lower,
+          setCookies: Array.isArray(setCookie) ? setCookie : [],
+          body: Buffer.concat(chunks),
+        });
       });
     });
     r.end(req.body);

@@ -18,12 +18,15 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** Retry-After in seconds or as an HTTP date (at most a minute), else exponential backoff from 250 ms to 8 s. */
-export function retryAfterMs(headers: Record<string, string>, attempt: number): number {
+/**
+ * The one reading of Retry-After: seconds or an HTTP date, at most `capMs` (a minute unless the
+ * caller says less); without it, a backoff doubling from 250 ms (`attempt` 0) to 8 s.
+ */
+export function retryAfterMs(headers: Record<string, string>, attempt: number, capMs = MAX_RETRY_WAIT_MS): number {
   const raw = headers['retry-after'];
   const seconds = raw !== undefined ? Number(raw) : NaN;
-  if (Number.isFinite(seconds)) return Math.min(seconds * 1000, MAX_RETRY_WAIT_MS);
+  if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds * 1000, capMs);
   const date = raw ? Date.parse(raw) : NaN;
-  if (Number.isFinite(date)) return Math.min(Math.max(0, date - Date.now()), MAX_RETRY_WAIT_MS);
-  return Math.min(250 * 2 ** attempt, 8000);
+  if (Number.isFinite(date)) return Math.min(Math.max(0, date - Date.now()), capMs);
+  return Math.min(250 * 2 ** attempt, 8000, capMs);
 }

@@ -37,7 +37,10 @@ export function attachedMailType(a: { name: string; contentType: string; kind?: 
 function addresses(v: AddressObject | AddressObject[] | undefined): string {
   const list = Array.isArray(v) ? v : v ? [v] : [];
   const flat = list.flatMap((o) => o.value).flatMap((a) => (a.group ? a.group : [a]));
-  return flat.map((a) => a.address ?? '').filter(Boolean).join(',');
+  return flat
+    .map((a) => a.address ?? '')
+    .filter(Boolean)
+    .join(',');
 }
 
 export async function readEml(data: Buffer, base: { id: string; name: string }, map: RegexMap): Promise<AttachedMailData> {
@@ -73,7 +76,10 @@ export function readMsg(data: Buffer, base: { id: string; name: string }, map: R
   if (fields.error) throw new UserError(`${base.name} is not a readable MSG file: ${fields.error}`);
   const text = fields.body ?? '';
   const html = fields.bodyHtml ?? '';
-  const to = (fields.recipients ?? []).map((r) => r.smtpAddress ?? r.email ?? '').filter(Boolean).join(',');
+  const to = (fields.recipients ?? [])
+    .map((r) => r.smtpAddress ?? r.email ?? '')
+    .filter(Boolean)
+    .join(',');
   return {
     type: 'MSG',
     subject: fields.subject ?? '',
@@ -120,7 +126,10 @@ export function readIcs(data: Buffer, base: { id: string; name: string }, map: R
     type: 'ICS',
     subject: icsText(first('SUMMARY')?.value ?? ''),
     from: mailto(first('ORGANIZER')?.value ?? ''),
-    to: event.filter((l) => l.name === 'ATTENDEE').map((l) => mailto(l.value)).join(','),
+    to: event
+      .filter((l) => l.name === 'ATTENDEE')
+      .map((l) => mailto(l.value))
+      .join(','),
     date: first('DTSTART')?.value ?? first('DTSTAMP')?.value ?? '',
     text,
     html: altDesc ? icsText(altDesc.value) : '',

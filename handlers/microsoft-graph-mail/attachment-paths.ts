@@ -10,11 +10,8 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { FileStore } from '../kit/context';
 import { UserError } from '../kit/errors';
+import { detectMimeType } from 'nodemailer/lib/mime-funcs';
 import { safeFileName } from '../../lib/files';
-
-// nodemailer's extension → MIME type table (nodemailer ships no type declarations).
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { detectMimeType } = require('nodemailer/lib/mime-funcs/mime-types') as { detectMimeType(name: string): string };
 
 export interface FileToAttach {
   /** The attachment's name (the file's, made safe). */
@@ -44,7 +41,7 @@ export async function loadAttachments(files: FileStore, paths: unknown): Promise
   for (const userPath of list) {
     const target = files.resolve(userPath);
     const info = await stat(target).catch(() => null);
-    if (!info || !info.isFile()) {
+    if (!info?.isFile()) {
       out.missing.push(userPath);
       continue;
     }

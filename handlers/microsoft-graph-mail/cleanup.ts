@@ -61,12 +61,13 @@ export interface CleanupRequest {
 async function work(req: CleanupRequest, criteria: MailCriteria, mailbox: string): Promise<MailboxWork> {
   const folders = await req.folders(mailbox);
   const recorded = req.ctx.job.dryRun ? undefined : await readRecordedMatches(req.ctx, req.verb, mailbox);
-  const { messages, missingIds } = recorded ?? (await findMatching(req.graph, mailbox, folders.source, criteria, { allPages: true, select: ['subject', 'receivedDateTime'] }));
+  const { messages, missingIds } =
+    recorded ?? (await findMatching(req.graph, mailbox, folders.source, criteria, { allPages: true, select: ['subject', 'receivedDateTime'] }));
   if (req.ctx.job.dryRun) return { matched: messages, changed: 0, missingIds, errors: [], dryRunTail: folders.tail };
   if (!recorded) await recordMatches(req.ctx, req.verb, mailbox, { messages, missingIds });
   const pending = recorded ? await stillInSource(req, mailbox, folders.source, messages) : messages;
   const settled = await Promise.allSettled(pending.map((m) => req.act(mailbox, m, folders)));
-  settled.push(...messages.filter((m) => !pending.includes(m)).map((m): PromiseFulfilledResult<void> => ({ status: 'fulfilled', value: undefined })));
+  settled.push(...messages.filter((m) => !pending.includes(m)).map((): PromiseFulfilledResult<void> => ({ status: 'fulfilled', value: undefined })));
   const errors = settled.filter((s): s is PromiseRejectedResult => s.status === 'rejected').map((s) => reasonOf(s.reason));
   return { matched: messages, changed: settled.length - errors.length, missingIds, errors };
 }
@@ -101,7 +102,13 @@ export async function runCleanup(req: CleanupRequest): Promise<ActionResult> {
   }
   const mailboxes = mailboxList(req.params[req.mailboxParam]);
   if (!mailboxes.length) return failure(fill(t.failed, { ERROR_REASON: 'no mailbox given and the integration has no Default Mailbox.' }));
-  const outcomes = await forEachMailbox(req.ctx, mailboxes, batchSizeParam(req.params['how-many-mailboxes-to-process-in-a-single-batch']), (mb) => work(req, criteria, mb), req.verb);
+  const outcomes = await forEachMailbox(
+    req.ctx,
+    mailboxes,
+    batchSizeParam(req.params['how-many-mailboxes-to-process-in-a-single-batch']),
+    (mb) => work(req, criteria, mb),
+    req.verb,
+  );
   return report(outcomes, t, criteria, req.ctx.job.dryRun);
 }
 
@@ -130,10 +137,9 @@ function report(outcomes: MailboxOutcome<MailboxWork>[], t: CleanupTexts, criter
   const idLines = matched > 0 ? unknownIds.map((id) => `Failed to find email with ID ${id}`) : [];
   const actErrors = new Map<string, string[]>();
   for (const o of done) for (const e of o.value.errors) actErrors.set(e, [...new Set([...(actErrors.get(e) ?? []), o.mailbox])]);
-  const errorLines = [
-    ...failureReasons(outcomes),
-    ...[...actErrors.entries()].map(([reason, boxes]) => `${reason} (mailbox(es): ${boxes.join(', ')})`),
-  ].map((r) => fill(t.failed, { ERROR_REASON: r }));
+  const errorLines = [...failureReasons(outcomes), ...[...actErrors.entries()].map(([reason, boxes]) => `${reason} (mailbox(es): ${boxes.join(', ')})`)].map(
+    (r) => fill(t.failed, { ERROR_REASON: r }),
+  );
   const rest = [...notFoundLines, ...folderMessages, ...idLines, ...errorLines];
 
   if (dryRun && done.length) {

@@ -57,7 +57,11 @@ export class GraphClient {
   private readonly scheduler: BatchScheduler;
   private readonly root: string;
 
-  constructor(private readonly ctx: ActionContext, inst?: GraphInstance, opts: GraphClientOptions = {}) {
+  constructor(
+    private readonly ctx: ActionContext,
+    inst?: GraphInstance,
+    opts: GraphClientOptions = {},
+  ) {
     this.inst = inst ?? graphInstance(ctx.instance);
     this.root = this.inst.graphRoot.replace(/\/+$/, '');
     this.scheduler = new BatchScheduler(
@@ -87,6 +91,7 @@ export class GraphClient {
       clientSecret: this.inst.secret,
       scope: `${this.root}/.default`,
       verifySsl: this.inst.verifySsl,
+      signal: this.ctx.signal,
     });
     return t.accessToken;
   }
@@ -96,7 +101,8 @@ export class GraphClient {
     let rel = path;
     if (/^https?:\/\//i.test(path)) {
       // nextLinks are absolute; they must stay on the configured endpoint (contract.md §4).
-      if (!path.toLowerCase().startsWith(`${this.root.toLowerCase()}/`)) throw new UpstreamError(`Microsoft Graph returned a link outside the configured endpoint ${this.root}.`, 502);
+      if (!path.toLowerCase().startsWith(`${this.root.toLowerCase()}/`))
+        throw new UpstreamError(`Microsoft Graph returned a link outside the configured endpoint ${this.root}.`, 502);
       rel = path.slice(this.root.length);
     }
     rel = rel.replace(/^\/+/, '');

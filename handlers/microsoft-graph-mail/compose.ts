@@ -25,9 +25,9 @@ export function graphMessage(o: Outgoing, internetMessageId: string): Record<str
   return out;
 }
 
-/** The mailbox to send from: the parameter, else the instance's Default Mailbox (behaviour.md 7). */
-export function sendingMailbox(value: unknown, defaultMailbox: string): string {
-  const mailbox = (typeof value === 'string' ? value : '').trim() || defaultMailbox.trim();
+/** The mailbox to send from: Send From, which defaults to the instance's Default Mailbox (behaviour.md 7). */
+export function sendingMailbox(value: unknown): string {
+  const mailbox = (typeof value === 'string' ? value : '').trim();
   if (!mailbox) throw new UserError('No mailbox to send from: give --send-from or set the Default Mailbox of the integration.');
   return mailbox;
 }

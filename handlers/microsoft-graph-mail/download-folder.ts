@@ -20,7 +20,11 @@ export class DownloadFolder {
   private ready: Promise<void> | null = null;
 
   /** `dir` is absolute and already resolved inside `root` (FileStore.resolve). */
-  constructor(private readonly root: string, readonly dir: string, private readonly shownAs: string) {}
+  constructor(
+    private readonly root: string,
+    readonly dir: string,
+    private readonly shownAs: string,
+  ) {}
 
   /** Creates the folder (once) after checking where it really is; call early to refuse a bad path before any work. */
   prepare(): Promise<void> {

@@ -27,7 +27,10 @@ export interface ResolvedFolder {
 
 /** The folder path does not exist in the mailbox. */
 export class FolderNotFoundError extends Error {
-  constructor(readonly mailbox: string, readonly folder: string) {
+  constructor(
+    readonly mailbox: string,
+    readonly folder: string,
+  ) {
     super(`Folder ${folder} was not found in mailbox ${mailbox}.`);
   }
 }
@@ -45,7 +48,11 @@ export function folderParts(path: string): string[] {
 
 /** A 404 on a folder (not on the mailbox): the folder does not exist. */
 export function isFolderMissing(err: unknown): boolean {
-  return err instanceof UpstreamError && (err.status === 404 || err.status === 400) && /^(ErrorItemNotFound|ErrorInvalidIdMalformed|ErrorFolderNotFound)\b/.test(err.message);
+  return (
+    err instanceof UpstreamError &&
+    (err.status === 404 || err.status === 400) &&
+    /^(ErrorItemNotFound|ErrorInvalidIdMalformed|ErrorFolderNotFound)\b/.test(err.message)
+  );
 }
 
 interface FolderJson {

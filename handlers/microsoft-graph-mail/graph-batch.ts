@@ -10,6 +10,7 @@
 import { getMaxListeners, setMaxListeners } from 'node:events';
 import { UnreachableError } from '../kit/errors';
 import { MAX_RESPONSE_BYTES, ResponseTooLargeError, type HttpClient } from '../kit/http';
+import { retryAfterMs } from '../kit/wait';
 import { MAX_ATTACHMENT_BYTES } from './attachment-paths';
 
 export interface SubRequest {
@@ -100,15 +101,6 @@ function parseBody(buf: Buffer, contentType: string): unknown {
   return text;
 }
 
-function retryAfterMs(headers: Record<string, string>, attempt: number, cap: number): number {
-  const raw = headers['retry-after'];
-  const seconds = raw !== undefined ? Number(raw) : NaN;
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds * 1000, cap);
-  const date = raw ? Date.parse(raw) : NaN;
-  if (Number.isFinite(date)) return Math.min(Math.max(0, date - Date.now()), cap);
-  return Math.min(250 * 2 ** attempt, 8000, cap);
-}
-
 /**
  * Writes that may be sent twice without a second effect: the item is gone (DELETE), already set
  * (PATCH), or has a new id after a move, so a repeat finds nothing (404) instead of acting again.
@@ -151,7 +143,10 @@ export class BatchScheduler {
   /** Sub-requests sent, retries included. */
   sent = 0;
 
-  constructor(private readonly t: Transport, opts: SchedulerOptions = {}) {
+  constructor(
+    private readonly t: Transport,
+    opts: SchedulerOptions = {},
+  ) {
     this.batchSize = Math.max(1, Math.min(opts.batchSize ?? GRAPH_BATCH_LIMIT, GRAPH_BATCH_LIMIT));
     this.perMailbox = Math.max(1, opts.perMailbox ?? OUTLOOK_MAILBOX_CONCURRENCY);
     this.maxInFlight = Math.max(1, opts.maxInFlight ?? 10);
@@ -244,10 +239,13 @@ export class BatchScheduler {
     const waiting = this.queue.filter((p) => p.notBefore > now);
     if (!waiting.length) return;
     const due = Math.min(...waiting.map((p) => p.notBefore));
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.pump();
-    }, Math.max(0, due - now));
+    this.timer = setTimeout(
+      () => {
+        this.timer = null;
+        this.pump();
+      },
+      Math.max(0, due - now),
+    );
   }
 
   private requeue(p: Pending, waitMs: number): void {
@@ -367,7 +365,9 @@ export class BatchScheduler {
       for (const p of chosen) this.settle(p, { status, headers, body });
       return;
     }
-    const responses = Array.isArray((body as { responses?: unknown })?.responses) ? ((body as { responses: unknown[] }).responses as Array<Record<string, unknown>>) : [];
+    const responses = Array.isArray((body as { responses?: unknown })?.responses)
+      ? ((body as { responses: unknown[] }).responses as Array<Record<string, unknown>>)
+      : [];
     const byId = new Map(responses.map((r) => [String(r.id), r]));
     chosen.forEach((p, i) => {
       const r = byId.get(String(i + 1));
@@ -393,7 +393,8 @@ export class BatchScheduler {
   private networkFailure(chosen: Pending[], err: unknown): void {
     for (const p of chosen) {
       p.attempts++;
-      if (p.req.method === 'GET' && p.attempts < this.maxAttempts && !this.t.signal?.aborted && !(err instanceof ResponseTooLargeError)) this.requeue(p, Math.min(250 * 2 ** (p.attempts - 1), 8000));
+      if (p.req.method === 'GET' && p.attempts < this.maxAttempts && !this.t.signal?.aborted && !(err instanceof ResponseTooLargeError))
+        this.requeue(p, Math.min(250 * 2 ** (p.attempts - 1), 8000));
       else p.reject(err);
     }
   }

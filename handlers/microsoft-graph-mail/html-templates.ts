@@ -7,6 +7,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../kit/errors';
+import { escapeHtml } from '../kit/html';
 
 export const BUILT_IN_TEMPLATE = 'Email HTML Template';
 export const TEMPLATES_FOLDER = 'templates';
@@ -27,10 +28,6 @@ const BUILT_IN_HTML = `<!DOCTYPE html>
 </body>
 </html>
 `;
-
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
 
 /** Template names in the folder (file name without `.html`), sorted; none when the folder is absent. */
 export async function folderTemplates(filesRoot: string): Promise<string[]> {
@@ -57,7 +54,5 @@ export async function loadTemplate(filesRoot: string, name: string): Promise<str
 }
 
 export function renderTemplate(html: string, values: { subject: string; content: string }): string {
-  return html
-    .replace(/\{\{\s*email_content\s*\}\}/gi, () => values.content)
-    .replace(/\{\{\s*subject\s*\}\}/gi, () => escapeHtml(values.subject));
+  return html.replace(/\{\{\s*email_content\s*\}\}/gi, () => values.content).replace(/\{\{\s*subject\s*\}\}/gi, () => escapeHtml(values.subject));
 }

@@ -6,7 +6,7 @@
 import type { ActionContext } from '../kit/context';
 import { reasonOf } from '../kit/errors';
 import { failure, fill, success, type ActionResult } from '../kit/outcome';
-import type { ActionSpec } from '../kit/spec';
+import type { OutputMessages } from '../kit/spec';
 import { GraphClient } from './client';
 import { findMatching } from './criteria';
 import { dryRunLine } from './dry-run';
@@ -21,12 +21,19 @@ interface JunkWork {
   errors: string[];
 }
 
-export async function runJunk(ctx: ActionContext, params: Record<string, unknown>, spec: ActionSpec, op: 'markAsJunk' | 'markAsNotJunk'): Promise<ActionResult> {
-  const [ok, idMissing, mailboxMissing] = spec.messages.success as [string, string, string];
-  const [failed, noEmails, folderMissing] = spec.messages.failure as [string, string, string];
+/** The seed messages of Mark Email as Junk and of Mark Email as Not Junk: the same set, each with its own wording. */
+export type JunkMessages = OutputMessages<'ok' | 'idMissing' | 'mailboxMissing', 'failed' | 'noEmails' | 'folderMissing'>;
+
+export async function runJunk(
+  ctx: ActionContext,
+  params: Record<string, unknown>,
+  seed: JunkMessages,
+  op: 'markAsJunk' | 'markAsNotJunk',
+): Promise<ActionResult> {
+  const { failed, noEmails } = seed.failure;
   const mailIds = listParam(params['mail-ids'], /,/);
   const mailboxes = mailboxList(params['search-in-mailbox']);
-  const folderName = String(params['folder-name'] ?? (op === 'markAsJunk' ? 'Inbox' : 'Junk Email'));
+  const folderName = String(params['folder-name']);
   if (!mailboxes.length) return failure(fill(failed, { ERROR_REASON: 'no mailbox given and the integration has no Default Mailbox.' }));
   if (!mailIds.length) return failure(noEmails);
   const graph = new GraphClient(ctx);
@@ -43,7 +50,7 @@ export async function runJunk(ctx: ActionContext, params: Record<string, unknown
     return { matched: messages, marked: settled.length - errors.length, missingIds, errors };
   };
   const outcomes = await forEachMailbox(ctx, mailboxes, batchSizeParam(params['how-many-mailboxes-to-process-in-a-single-batch']), work, 'Searched');
-  return report(outcomes, { ok, idMissing, mailboxMissing, failed, noEmails, folderMissing }, mailIds, ctx.job.dryRun, op);
+  return report(outcomes, { ...seed.success, ...seed.failure }, mailIds, ctx.job.dryRun, op);
 }
 
 interface JunkTexts {
@@ -61,7 +68,12 @@ function report(outcomes: MailboxOutcome<JunkWork>[], t: JunkTexts, mailIds: str
   const folderLines = outcomes.flatMap((o) => (o.kind === 'folder-missing' ? [fill(t.folderMissing, { MAILBOX_FOLDER: o.folder, MAILBOX: o.mailbox })] : []));
   const matched = done.reduce((n, o) => n + o.value.matched.length, 0);
   const searchedIn = done.map((o) => o.mailbox).join(', ');
-  const idLines = matched > 0 ? mailIds.filter((id) => done.every((o) => o.value.missingIds.includes(id))).map((id) => t.idMissing.replace('in MAILBOX.', `in ${searchedIn}.`).replace('with ID ID', `with ID ${id}`)) : [];
+  const idLines =
+    matched > 0
+      ? mailIds
+          .filter((id) => done.every((o) => o.value.missingIds.includes(id)))
+          .map((id) => t.idMissing.replace('in MAILBOX.', `in ${searchedIn}.`).replace('with ID ID', `with ID ${id}`))
+      : [];
   const actErrors = done.flatMap((o) => o.value.errors.map((e) => `${e} (mailbox ${o.mailbox})`));
   const errorLines = [...failureReasons(outcomes), ...new Set(actErrors)].map((r) => fill(t.failed, { ERROR_REASON: r }));
   const rest = [...idLines, ...notFound, ...folderLines, ...errorLines];

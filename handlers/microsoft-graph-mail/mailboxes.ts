@@ -20,7 +20,11 @@ export type MailboxOutcome<T> =
 
 /** A folder missing in a mailbox, with its role where an action has two (source/destination). */
 export class RoleFolderNotFoundError extends FolderNotFoundError {
-  constructor(mailbox: string, folder: string, readonly role: string) {
+  constructor(
+    mailbox: string,
+    folder: string,
+    readonly role: string,
+  ) {
     super(mailbox, folder);
   }
 }
@@ -30,7 +34,9 @@ export function isMailboxNotFound(err: unknown): boolean {
   return (
     err instanceof UpstreamError &&
     (err.status === 404 || err.status === 400) &&
-    /^(ErrorInvalidUser|MailboxNotEnabledForRESTAPI|MailboxNotHostedInExchangeOnline|ErrorNonExistentMailbox|Request_ResourceNotFound|ResourceNotFound|ErrorMailboxNotFound)\b/.test(err.message)
+    /^(ErrorInvalidUser|MailboxNotEnabledForRESTAPI|MailboxNotHostedInExchangeOnline|ErrorNonExistentMailbox|Request_ResourceNotFound|ResourceNotFound|ErrorMailboxNotFound)\b/.test(
+      err.message,
+    )
   );
 }
 

@@ -50,7 +50,14 @@ export async function messageAttachments(graph: GraphClient, mailbox: string, me
     wanted.map(async (a): Promise<MailAttachment> => {
       const type = String(a['@odata.type'] ?? '').toLowerCase();
       if (type.endsWith('itemattachment')) {
-        return { id: a.id, name: a.name || 'attached message', kind: 'item', contentType: 'message/rfc822', isInline: false, data: await rawText(graph, `${base}/${encodeURIComponent(a.id)}/$value`) };
+        return {
+          id: a.id,
+          name: a.name || 'attached message',
+          kind: 'item',
+          contentType: 'message/rfc822',
+          isInline: false,
+          data: await rawText(graph, `${base}/${encodeURIComponent(a.id)}/$value`),
+        };
       }
       // Reference attachments (links to OneDrive files) carry no bytes.
       let bytes = a.contentBytes;
@@ -58,7 +65,14 @@ export async function messageAttachments(graph: GraphClient, mailbox: string, me
         const full = await graph.call<AttachmentJson>('GET', `${base}/${encodeURIComponent(a.id)}`);
         bytes = full.contentBytes;
       }
-      return { id: a.id, name: a.name || 'attachment', kind: 'file', contentType: a.contentType || 'application/octet-stream', isInline: a.isInline === true, data: Buffer.from(bytes ?? '', 'base64') };
+      return {
+        id: a.id,
+        name: a.name || 'attachment',
+        kind: 'file',
+        contentType: a.contentType || 'application/octet-stream',
+        isInline: a.isInline === true,
+        data: Buffer.from(bytes ?? '', 'base64'),
+      };
     }),
   );
 }

@@ -22,13 +22,16 @@ export function compileRegexMap(value: unknown): RegexMap {
       throw new UserError(`${PARAM} is not valid JSON: ${(err as Error).message}`);
     }
   }
-  if (typeof map !== 'object' || map === null || Array.isArray(map)) throw new UserError(`${PARAM} must be a JSON object of name to regular expression, e.g. {"ips": "\\\\b\\\\d{1,3}(\\\\.\\\\d{1,3}){3}\\\\b"}.`);
+  if (typeof map !== 'object' || map === null || Array.isArray(map))
+    throw new UserError(`${PARAM} must be a JSON object of name to regular expression, e.g. {"ips": "\\\\b\\\\d{1,3}(\\\\.\\\\d{1,3}){3}\\\\b"}.`);
   return Object.entries(map as Record<string, unknown>).map(([name, pattern]) => {
     if (typeof pattern !== 'string' || !pattern) throw new UserError(`${PARAM}: the value of "${name}" must be a regular expression in a string.`);
     try {
       return { name, re: new RE2(pattern, 'g') };
     } catch (err) {
-      throw new UserError(`${PARAM}: the pattern of "${name}" is not supported (RE2 syntax: no backreferences or lookaround): ${(err as Error).message.split('\n')[0]}`);
+      throw new UserError(
+        `${PARAM}: the pattern of "${name}" is not supported (RE2 syntax: no backreferences or lookaround): ${(err as Error).message.split('\n')[0]}`,
+      );
     }
   });
 }

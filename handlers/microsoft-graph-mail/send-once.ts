@@ -54,7 +54,10 @@ function odataString(value: string): string {
 /** Every copy of the message in the mailbox (a draft, or the sent item). */
 async function copiesOf(graph: GraphClient, mailbox: string, internetMessageId: string): Promise<Message[]> {
   const filter = encodeURIComponent(`internetMessageId eq ${odataString(internetMessageId)}`);
-  const page = await graph.call<{ value?: Message[] }>('GET', `${mailboxPath(mailbox)}/messages?$filter=${filter}&$select=id,isDraft,internetMessageId,parentFolderId&$top=10`);
+  const page = await graph.call<{ value?: Message[] }>(
+    'GET',
+    `${mailboxPath(mailbox)}/messages?$filter=${filter}&$select=id,isDraft,internetMessageId,parentFolderId&$top=10`,
+  );
   return page.value ?? [];
 }
 
@@ -82,7 +85,12 @@ export async function sendOnce(req: SendOnceRequest): Promise<Message> {
       const draft = copies.find((m) => m.isDraft === true) ?? (await req.createDraft(internetMessageId));
       // What the draft has already (same name and size) is not attached again; big files go
       // through upload sessions (upload-session.ts).
-      await attachFiles({ ctx, graph, attachmentsPath: `${mailboxPath(mailbox)}/messages/${encodeURIComponent(draft.id)}/attachments`, files: req.attachments });
+      await attachFiles({
+        ctx,
+        graph,
+        attachmentsPath: `${mailboxPath(mailbox)}/messages/${encodeURIComponent(draft.id)}/attachments`,
+        files: req.attachments,
+      });
       try {
         await graph.call('POST', `${mailboxPath(mailbox)}/messages/${encodeURIComponent(draft.id)}/send`);
       } catch (err) {

@@ -21,7 +21,7 @@ import { open, readFile, type FileHandle } from 'node:fs/promises';
 import type { ActionContext } from '../kit/context';
 import { UnreachableError, UpstreamError, UserError } from '../kit/errors';
 import type { HttpResponse } from '../kit/http';
-import { sleep } from '../kit/wait';
+import { retryAfterMs, sleep } from '../kit/wait';
 import type { FileToAttach } from './attachment-paths';
 import { graphReason, type GraphClient } from './client';
 
@@ -40,7 +40,6 @@ const MAX_FAILURES = 40;
 const MAX_SESSIONS = 3;
 /** Tries of `createUploadSession` on 5xx / no answer (a second session costs nothing). */
 const MAX_CREATE_TRIES = 4;
-const MAX_WAIT_MS = 60_000;
 const PUT_TIMEOUT_MS = 120_000;
 
 /** Outlook's hosts for upload URLs, in every cloud (the public one is `outlook.office.com`). */
@@ -94,16 +93,6 @@ export function notAttachedYet(files: FileToAttach[], existing: ExistingAttachme
   });
 }
 
-/** The service's Retry-After (seconds or a date), else a backoff that doubles from 250 ms to 8 s. */
-function waitMs(res: HttpResponse | null, failuresInARow: number): number {
-  const raw = res?.headers['retry-after'];
-  const seconds = raw !== undefined ? Number(raw) : NaN;
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds * 1000, MAX_WAIT_MS);
-  const date = raw ? Date.parse(raw) : NaN;
-  if (Number.isFinite(date)) return Math.min(Math.max(0, date - Date.now()), MAX_WAIT_MS);
-  return Math.min(250 * 2 ** Math.max(0, failuresInARow - 1), 8000);
-}
-
 function bodyOf(res: HttpResponse): unknown {
   try {
     return res.json();
@@ -121,7 +110,10 @@ export function nextExpectedByte(body: unknown): number | null {
   const key = Object.keys(body).find((k) => k.toLowerCase() === 'nextexpectedranges');
   const ranges = key ? (body as Record<string, unknown>)[key] : undefined;
   if (!Array.isArray(ranges)) return null;
-  const starts = ranges.map((r) => /^\s*(\d+)\s*(-\s*\d*)?\s*$/.exec(String(r))).filter((m): m is RegExpExecArray => !!m).map((m) => Number(m[1]));
+  const starts = ranges
+    .map((r) => /^\s*(\d+)\s*(-\s*\d*)?\s*$/.exec(String(r)))
+    .filter((m): m is RegExpExecArray => !!m)
+    .map((m) => Number(m[1]));
   return starts.length ? Math.min(...starts) : null;
 }
 
@@ -145,7 +137,11 @@ function checkedUploadUrl(ctx: ActionContext, graph: GraphClient, raw: unknown):
     url.origin === originOf(graph.inst.graphRoot) ||
     (ctx.allowList ?? []).some((o) => originOf(o) === url.origin) ||
     (url.protocol === 'https:' && OUTLOOK_HOST.test(url.hostname));
-  if (!allowed) throw new UpstreamError(`Microsoft Graph returned an upload URL on ${url.host}, which is neither the Graph endpoint nor an Outlook host; the file was not sent there.`, 502);
+  if (!allowed)
+    throw new UpstreamError(
+      `Microsoft Graph returned an upload URL on ${url.host}, which is neither the Graph endpoint nor an Outlook host; the file was not sent there.`,
+      502,
+    );
   return raw;
 }
 
@@ -165,7 +161,10 @@ class Uploader {
   private doneBytes = 0;
   private readonly totalBytes: number;
 
-  constructor(private readonly req: AttachRequest, big: FileToAttach[]) {
+  constructor(
+    private readonly req: AttachRequest,
+    big: FileToAttach[],
+  ) {
     this.totalBytes = big.reduce((n, f) => n + f.size, 0);
   }
 
@@ -176,7 +175,11 @@ class Uploader {
     const mb = (n: number): string => (n / 1048576).toFixed(1);
     const done = this.doneBytes + fileBytes;
     await ctx
-      .progress(Math.round(done / 1048576), Math.max(1, Math.round(this.totalBytes / 1048576)), `Attaching ${file.name}: ${mb(fileBytes)} of ${mb(file.size)} MB`)
+      .progress(
+        Math.round(done / 1048576),
+        Math.max(1, Math.round(this.totalBytes / 1048576)),
+        `Attaching ${file.name}: ${mb(fileBytes)} of ${mb(file.size)} MB`,
+      )
       .catch(() => undefined);
   }
 
@@ -261,8 +264,11 @@ class Uploader {
         const reason = res ? graphReason(res.status, bodyOf(res)) : 'no answer';
         throw new UpstreamError(`Uploading ${file.name} failed ${inARow} times in a row (${what}: ${reason}).`, res?.status ?? 503);
       }
-      const wait = waitMs(res, inARow);
-      ctx.log.warn({ file: file.name, offset, status: res?.status ?? null, wait }, `${what} of an attachment failed; checking the upload session before resuming`);
+      const wait = retryAfterMs(res?.headers ?? {}, inARow - 1);
+      ctx.log.warn(
+        { file: file.name, offset, status: res?.status ?? null, wait },
+        `${what} of an attachment failed; checking the upload session before resuming`,
+      );
       await sleep(wait, ctx.signal);
     };
     for (;;) {
@@ -271,11 +277,16 @@ class Uploader {
       const length = Math.min(UPLOAD_CHUNK_BYTES, file.size - offset);
       const chunk = await readAt(fh, buf, length, offset, file);
       this.figures.puts++;
-      const res = await this.send('PUT', url, {
-        'content-type': 'application/octet-stream',
-        'content-length': String(length),
-        'content-range': `bytes ${offset}-${offset + length - 1}/${file.size}`,
-      }, chunk);
+      const res = await this.send(
+        'PUT',
+        url,
+        {
+          'content-type': 'application/octet-stream',
+          'content-length': String(length),
+          'content-range': `bytes ${offset}-${offset + length - 1}/${file.size}`,
+        },
+        chunk,
+      );
       if (res?.status === 201) {
         await this.progress(file, file.size);
         return 'attached';

@@ -54,7 +54,15 @@ export class ManagementClient {
     if (!secret && !certPath) throw new UserError('Either Certificate Path or Client Secret has to be specified.');
     const loginRoot = String(inst['oauth2-login-endpoint-url'] ?? '').replace(/\/+$/, '');
     const clientId = String(inst['client-id'] ?? '');
-    const base = { environment: this.ctx.environment, loginRoot, tenant: this.tenant, clientId, resource: this.root, verifySsl: this.verifySsl };
+    const base = {
+      environment: this.ctx.environment,
+      loginRoot,
+      tenant: this.tenant,
+      clientId,
+      resource: this.root,
+      verifySsl: this.verifySsl,
+      signal: this.ctx.signal,
+    };
     if (secret) return (await requestToken(this.ctx.http, { ...base, clientSecret: secret })).accessToken;
 
     const cert = await loadCertificate(this.ctx.files.resolve(certPath), inst['certificate-password'] ? String(inst['certificate-password']) : undefined);

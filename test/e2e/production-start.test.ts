@@ -105,11 +105,20 @@ describe('production-shaped start (CONFIG_FILE, Slack, no MicrosoftAppId)', () =
       ASYNC_POLL_MS: '200',
       LOG_LEVEL: 'warn',
     };
-    child = spawn(process.execPath, ['--no-deprecation', '-r', join(root, 'test/helpers/register-ts.js'), join(root, 'bot/main.ts'), 'main'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, ['--no-deprecation', '-r', join(root, 'test/helpers/register-ts.js'), join(root, 'bot/main.ts'), 'main'], {
+      cwd: dir,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     await waitForLine(child, /listening on port|chatsoar is running/, 60000);
     const url = `http://127.0.0.1:${port}`;
     const deadline = Date.now() + 20000;
-    while ((await fetch(`${url}/readyz`).then((r) => r.status, () => 0)) !== 200) {
+    while (
+      (await fetch(`${url}/readyz`).then(
+        (r) => r.status,
+        () => 0,
+      )) !== 200
+    ) {
       if (Date.now() > deadline) throw new Error('/readyz never answered 200');
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -130,7 +139,11 @@ describe('production-shaped start (CONFIG_FILE, Slack, no MicrosoftAppId)', () =
     });
     const statuses: number[] = [];
     for (const [i, text] of ['soar graphmail ping', 'soar admin', 'soar graphmail delete-email --mail-id x'].entries()) {
-      const res = await fetch(`${url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(attack(`unsigned-${i}`, text)) });
+      const res = await fetch(`${url}/api/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(attack(`unsigned-${i}`, text)),
+      });
       statuses.push(res.status);
     }
     await new Promise((r) => setTimeout(r, 1500));
@@ -139,12 +152,26 @@ describe('production-shaped start (CONFIG_FILE, Slack, no MicrosoftAppId)', () =
     expect((await jobCount(queues)) - jobsBefore).toBe(0);
 
     // The same admin through Slack (signed): the configuration is applied and the process works.
-    const body = new URLSearchParams({ team_id: 'T1', channel_id: 'C1', user_id: 'U1', command: '/soar', text: 'graphmail ping', trigger_id: 'trig-prod-1', response_url: `${slack.url.replace(/\/api\/$/, '')}/response` }).toString();
-    const slash = await fetch(`${url}/slack/events`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...slackSignature(SLACK_SECRET, body) }, body });
-    expect(slash.status).toBe(200);
-    await slack.waitFor(() => [...slack.messages.values()].some((m) => unescapeSlack(JSON.stringify(m)).includes(PING_OK)), 30000).catch((err: Error) => {
-      throw new Error(`${err.message}; messages: ${unescapeSlack(JSON.stringify([...slack.messages.values()].map((m) => m.text)))}`);
+    const body = new URLSearchParams({
+      team_id: 'T1',
+      channel_id: 'C1',
+      user_id: 'U1',
+      command: '/soar',
+      text: 'graphmail ping',
+      trigger_id: 'trig-prod-1',
+      response_url: `${slack.url.replace(/\/api\/$/, '')}/response`,
+    }).toString();
+    const slash = await fetch(`${url}/slack/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...slackSignature(SLACK_SECRET, body) },
+      body,
     });
+    expect(slash.status).toBe(200);
+    await slack
+      .waitFor(() => [...slack.messages.values()].some((m) => unescapeSlack(JSON.stringify(m)).includes(PING_OK)), 30000)
+      .catch((err: Error) => {
+        throw new Error(`${err.message}; messages: ${unescapeSlack(JSON.stringify([...slack.messages.values()].map((m) => m.text)))}`);
+      });
     expect(connector.calls).toHaveLength(0);
 
     const exited = new Promise<number | null>((r) => child!.once('exit', (code) => r(code)));

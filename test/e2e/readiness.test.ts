@@ -57,8 +57,14 @@ interface Answer {
 
 async function slash(base: string, trigger: string): Promise<Answer> {
   const body = new URLSearchParams({
-    token: 'legacy', team_id: 'T1', channel_id: 'C1', user_id: 'U1', command: '/soar', text: 'graphmail ping',
-    response_url: `${slack.url.replace(/\/api\/$/, '')}/response`, trigger_id: trigger,
+    token: 'legacy',
+    team_id: 'T1',
+    channel_id: 'C1',
+    user_id: 'U1',
+    command: '/soar',
+    text: 'graphmail ping',
+    response_url: `${slack.url.replace(/\/api\/$/, '')}/response`,
+    trigger_id: trigger,
   }).toString();
   try {
     const res = await fetch(`${base}/slack/events`, {
@@ -89,9 +95,15 @@ describe('readiness', () => {
     const base = `http://127.0.0.1:${port}`;
     proc = spawnMain(
       {
-        PORT: String(port), REDIS_URL: process.env.TEST_REDIS_URL, REDIS_PREFIX: `readiness-${randomBytes(4).toString('hex')}:`,
-        SECRETS_KEY: randomBytes(32).toString('base64'), CONFIG_FILE: configFile,
-        SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-readiness', SLACK_API_URL: slack.url, ASYNC_POLL_MS: '100',
+        PORT: String(port),
+        REDIS_URL: process.env.TEST_REDIS_URL,
+        REDIS_PREFIX: `readiness-${randomBytes(4).toString('hex')}:`,
+        SECRETS_KEY: randomBytes(32).toString('base64'),
+        CONFIG_FILE: configFile,
+        SLACK_SIGNING_SECRET: SECRET,
+        SLACK_BOT_TOKEN: 'xoxb-readiness',
+        SLACK_API_URL: slack.url,
+        ASYNC_POLL_MS: '100',
       },
       { cwd: dir },
     );
@@ -120,7 +132,10 @@ describe('readiness', () => {
     expect(first.body).not.toMatch(REFUSED);
     const jobId = jobIdFor('slack:trig-first-after-ready');
     await slack.waitFor(
-      () => [...slack.messages.values()].some((m) => JSON.stringify(m).includes(jobId) && /Successfully connected to the Microsoft Graph mail service/.test(String(m.text))),
+      () =>
+        [...slack.messages.values()].some(
+          (m) => JSON.stringify(m).includes(jobId) && /Successfully connected to the Microsoft Graph mail service/.test(String(m.text)),
+        ),
       20_000,
     );
     expect(slack.calls.filter((c) => REFUSED.test(JSON.stringify(c.body)))).toEqual([]);

@@ -37,7 +37,11 @@ describe('npm start (embedded defaults)', () => {
     const port = await freePort();
     const cwd = mkdtempSync(join(tmpdir(), 'chatsoar-start-'));
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), LOG_LEVEL: 'warn' };
-    child = spawn(process.execPath, ['--no-deprecation', '-r', join(root, 'test/helpers/register-ts.js'), join(root, 'bot/main.ts'), 'main'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, ['--no-deprecation', '-r', join(root, 'test/helpers/register-ts.js'), join(root, 'bot/main.ts'), 'main'], {
+      cwd,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const line = await waitForLine(child, /chatsoar is running: open http:\/\/localhost:\d+\//, 60000);
     expect(line).toContain(`http://localhost:${port}/`);
 

@@ -46,7 +46,10 @@ function standInBot(server: Server): void {
       if (a.type === ActivityTypes.Invoke) {
         const action = (a.value as { action: { verb: string; data: { topic?: string } } }).action;
         await ctx.sendActivity({ type: 'message', text: `help for ${action.data.topic}`, attachments: card(`Help · ${action.data.topic}`) });
-        await ctx.sendActivity({ type: ActivityTypes.InvokeResponse, value: { status: 200, body: { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: 'Done' } } });
+        await ctx.sendActivity({
+          type: ActivityTypes.InvokeResponse,
+          value: { status: 200, body: { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: 'Done' } },
+        });
         return;
       }
       if (a.value) {
@@ -58,11 +61,15 @@ function standInBot(server: Server): void {
           await ctx.sendActivity({
             type: 'message',
             text: 'Pick an integration',
-            attachments: card('Pick an integration', [{ type: 'FactSet', facts: [{ title: 'Environment', value: 'demo' }] }], [
-              { type: 'Action.Execute', title: 'Graph Mail', verb: 'help', data: { topic: 'graphmail' } },
-              { type: 'Action.Execute', title: 'Azure API', verb: 'help', data: { topic: 'azure' } },
-              { type: 'Action.Submit', title: 'Submit it', data: { verb: 'help', topic: 'o365' } },
-            ]),
+            attachments: card(
+              'Pick an integration',
+              [{ type: 'FactSet', facts: [{ title: 'Environment', value: 'demo' }] }],
+              [
+                { type: 'Action.Execute', title: 'Graph Mail', verb: 'help', data: { topic: 'graphmail' } },
+                { type: 'Action.Execute', title: 'Azure API', verb: 'help', data: { topic: 'azure' } },
+                { type: 'Action.Submit', title: 'Submit it', data: { verb: 'help', topic: 'o365' } },
+              ],
+            ),
           });
           return;
         case 'queue':
@@ -72,7 +79,13 @@ function standInBot(server: Server): void {
           // As the outbox does it: a proactive turn that updates the queued message in place.
           const ref = TurnContext.getConversationReference(a) as ConversationReference;
           await adapter.continueConversationAsync('', ref, async (c) => {
-            await c.updateActivity({ type: 'message', id: queued, text: OK, conversation: c.activity.conversation, attachments: card('Job j-1234abcd succeeded', [{ type: 'TextBlock', text: OK, wrap: true }]) });
+            await c.updateActivity({
+              type: 'message',
+              id: queued,
+              text: OK,
+              conversation: c.activity.conversation,
+              attachments: card('Job j-1234abcd succeeded', [{ type: 'TextBlock', text: OK, wrap: true }]),
+            });
           });
           return;
         }
@@ -108,7 +121,12 @@ describeBrowser('web chat page (headless Chromium, stand-in bot)', () => {
     base = `http://127.0.0.1:${port}`;
     redis = new Redis(REDIS_URL);
     const settings: Settings = {
-      port, publicUrl: base, asyncPollMs: 50, botFramework: {}, filesDir: '/tmp', webchat: true,
+      port,
+      publicUrl: base,
+      asyncPollMs: 50,
+      botFramework: {},
+      filesDir: '/tmp',
+      webchat: true,
       redisPrefix: `t-${Date.now()}-${randomBytes(4).toString('hex')}:`,
     };
     standInBot(server);

@@ -41,13 +41,28 @@ export async function startWebchatSystem(opts: { path?: string; viewport?: { wid
   const emulator = await startEmulator({ seed: true });
   const runtime = await startRuntime({
     role: 'main',
-    settings: { port, redisUrl, publicUrl: url, asyncPollMs: 100, botFramework: {}, trustedOrigins: [emulator.url], filesDir, webchat: true, redisPrefix: `t-${Date.now()}-${randomBytes(4).toString('hex')}:` },
+    settings: {
+      port,
+      redisUrl,
+      publicUrl: url,
+      asyncPollMs: 100,
+      botFramework: {},
+      trustedOrigins: [emulator.url],
+      filesDir,
+      webchat: true,
+      redisPrefix: `t-${Date.now()}-${randomBytes(4).toString('hex')}:`,
+    },
     redisUrl,
     secretsKey: randomBytes(32).toString('base64'),
     log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     mount: [mountWebchat],
   });
-  await setupDemo(runtime.environments, emulator.url, { tenant: DEMO_TENANT, clientId: DEMO_CLIENT_ID, clientSecret: DEMO_CLIENT_SECRET, mailbox: DEMO_MAILBOXES.soc });
+  await setupDemo(runtime.environments, emulator.url, {
+    tenant: DEMO_TENANT,
+    clientId: DEMO_CLIENT_ID,
+    clientSecret: DEMO_CLIENT_SECRET,
+    mailbox: DEMO_MAILBOXES.soc,
+  });
   const browser = await launchChromium();
   const page = await browser.newPage({ viewport: opts.viewport ?? { width: 1100, height: 860 } });
   const problems = watchPage(page);

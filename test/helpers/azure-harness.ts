@@ -51,7 +51,8 @@ export async function startAzureHarness(opts: HarnessOptions = {}): Promise<Azur
         const json = content.json ? (JSON.parse(content.json.content) as Record<string, unknown>) : undefined;
         return { jobId, text: content.text, isSuccess: /is_success: true/.test(content.text), message: content, json, files: content.files ?? [] };
       }
-      if (Date.now() > deadline) throw new Error(`no result for "${text}" (job ${jobId}); ack: ${ack.slice(0, 300)}; last: ${texts[texts.length - 1] ?? 'none'}`);
+      if (Date.now() > deadline)
+        throw new Error(`no result for "${text}" (job ${jobId}); ack: ${ack.slice(0, 300)}; last: ${texts[texts.length - 1] ?? 'none'}`);
       await new Promise((r) => setTimeout(r, 20));
     }
   };

@@ -50,7 +50,8 @@ export async function startFakeOpenId(): Promise<FakeOpenId> {
       return;
     }
     res.writeHead(200, { 'content-type': 'application/json' });
-    if (path.endsWith('/v1/.well-known/openidconfiguration')) res.end(JSON.stringify({ issuer: 'https://api.botframework.com', jwks_uri: `${base}${path.replace(/openidconfiguration$/, 'keys')}` }));
+    if (path.endsWith('/v1/.well-known/openidconfiguration'))
+      res.end(JSON.stringify({ issuer: 'https://api.botframework.com', jwks_uri: `${base}${path.replace(/openidconfiguration$/, 'keys')}` }));
     else if (path.endsWith('/v1/.well-known/keys')) res.end(JSON.stringify({ keys }));
     else res.writeHead(404).end();
   });

@@ -110,7 +110,10 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       res.end('OK');
       return;
     }
-    const method = url.replace(/^\/api\//, '').replace(/^\//, '').split('?')[0]!;
+    const method = url
+      .replace(/^\/api\//, '')
+      .replace(/^\//, '')
+      .split('?')[0]!;
     const token = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1] ?? (typeof body.token === 'string' ? body.token : undefined);
     calls.push({ method, body, at: Date.now(), token });
     const f = failures.get(method);

@@ -89,10 +89,15 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     redisPrefix: `t-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}:`,
   };
   const lines = opts.logLines;
-  const log = lines
-    ? createLogger('debug', { write: (line: string) => void lines.push(line) })
-    : createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
-  const runtime = await startRuntime({ role: opts.role ?? 'main', settings, redisUrl, secretsKey: randomBytes(32).toString('base64'), log, catalog: opts.catalog });
+  const log = lines ? createLogger('debug', { write: (line: string) => void lines.push(line) }) : createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+  const runtime = await startRuntime({
+    role: opts.role ?? 'main',
+    settings,
+    redisUrl,
+    secretsKey: randomBytes(32).toString('base64'),
+    log,
+    catalog: opts.catalog,
+  });
 
   if (opts.configure !== false) {
     const env = runtime.environments;

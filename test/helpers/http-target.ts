@@ -58,7 +58,15 @@ export async function startHttpTarget(): Promise<HttpTarget> {
       case 'echo': {
         const query: Record<string, string[]> = {};
         for (const [k, v] of u.searchParams) (query[k] ??= []).push(v);
-        return json(200, { method: req.method, path: u.pathname, query, queryString: u.search, headers: req.headers, body: body.toString('utf8'), bodyBase64: body.toString('base64') });
+        return json(200, {
+          method: req.method,
+          path: u.pathname,
+          query,
+          queryString: u.search,
+          headers: req.headers,
+          body: body.toString('utf8'),
+          bodyBase64: body.toString('base64'),
+        });
       }
       case 'redirect': {
         const code = Number(u.searchParams.get('code') ?? 302);

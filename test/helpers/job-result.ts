@@ -3,7 +3,12 @@ import { expect } from '@jest/globals';
 import type { FakeSlack } from './fake-slack';
 
 /** What a user reads: Slack's entities decoded, and the full-width underscore the renderer uses against italics read as `_`. */
-export const unescapeSlack = (t: unknown): string => String(t ?? '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&').replace(/\uff3f/g, '_');
+export const unescapeSlack = (t: unknown): string =>
+  String(t ?? '')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&')
+    .replace(/\uff3f/g, '_');
 
 /** Waits until the message of `jobId` shows its result; `what` names the command in the error. */
 export async function finalMessage(slack: FakeSlack, jobId: string, what: string, timeoutMs = 25000): Promise<Record<string, unknown>> {

@@ -5,7 +5,11 @@
 import { jobIdFor } from '../../lib/ids';
 import type { Harness } from './harness';
 
-const unescape = (t: unknown) => String(t ?? '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+const unescape = (t: unknown) =>
+  String(t ?? '')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 
 /** Runs `/soar <text>` and returns the immediate answer's text (empty when the command was queued). */
 export async function say(h: Harness, text: string, opts: { channel?: string; user?: string; triggerId?: string } = {}): Promise<string> {
@@ -64,7 +68,12 @@ let seq = 0;
  * Submits `view` with `values` (by field id; other fields as shown) as Slack would. Returns the next view: the ack's
  * update, or (for a step that runs a Ping first) the views.update that follows; or the field errors.
  */
-export async function submitView(h: Harness, view: View, values: Record<string, string>, user: string): Promise<{ view?: View; errors?: Record<string, string> }> {
+export async function submitView(
+  h: Harness,
+  view: View,
+  values: Record<string, string>,
+  user: string,
+): Promise<{ view?: View; errors?: Record<string, string> }> {
   const state: Record<string, Record<string, unknown>> = {};
   for (const block of view.blocks.filter((b) => b.type === 'input')) {
     const id = String(block.block_id);

@@ -12,7 +12,11 @@ import { startHarness, MAILBOX, type Harness } from '../helpers/harness';
 
 const SECRET = `adm1n-dialog-S3cret-${Date.now().toString(36)}`;
 const WRONG = 'not-the-secret-x1';
-const unescape = (t: unknown) => String(t ?? '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+const unescape = (t: unknown) =>
+  String(t ?? '')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 
 let h: Harness;
 const logLines: string[] = [];
@@ -132,7 +136,16 @@ describe('Slack modal', () => {
     view = updated((await submitView(view, { environment: 'dlg', section: 'Settings: Microsoft Graph Mail' })).ack);
     expect(view.callback_id).toBe('admin-instance');
     const ids = view.blocks.filter((b) => b.type === 'input').map((b) => b.block_id);
-    expect(ids).toEqual(['azure-ad-endpoint', 'microsoft-graph-endpoint', 'client-id', 'secret-id', 'tenant', 'default-mailbox', 'verify-ssl', 'save-even-if-ping-fails']);
+    expect(ids).toEqual([
+      'azure-ad-endpoint',
+      'microsoft-graph-endpoint',
+      'client-id',
+      'secret-id',
+      'tenant',
+      'default-mailbox',
+      'verify-ssl',
+      'save-even-if-ping-fails',
+    ]);
     // Help text from the catalogue, required fields marked, the secret field empty.
     const secretBlock = view.blocks.find((b) => b.block_id === 'secret-id')!;
     expect(JSON.stringify(secretBlock.hint)).toContain('client secret value of the Microsoft Entra app');
@@ -140,7 +153,14 @@ describe('Slack modal', () => {
     expect(view.blocks.find((b) => b.block_id === 'client-id')!.optional).toBe(false);
 
     const url = h.emulator.url;
-    const good = { 'azure-ad-endpoint': url, 'microsoft-graph-endpoint': url, 'client-id': DEMO_CLIENT_ID, tenant: DEMO_TENANT, 'default-mailbox': MAILBOX, 'verify-ssl': 'true' };
+    const good = {
+      'azure-ad-endpoint': url,
+      'microsoft-graph-endpoint': url,
+      'client-id': DEMO_CLIENT_ID,
+      tenant: DEMO_TENANT,
+      'default-mailbox': MAILBOX,
+      'verify-ssl': 'true',
+    };
 
     // Field errors come back next to the fields; nothing is tested or saved.
     const invalid = await submitView(view, { ...good, 'secret-id': SECRET, 'default-mailbox': 'soc-at-nowhere', 'azure-ad-endpoint': 'ldap://x' });
@@ -234,7 +254,8 @@ describe('Slack modal', () => {
   it('the audit log has every dialog change, via dialog, no secret', async () => {
     const entries = await h.runtime.audit.since(0, 'dlg');
     const events = entries.map((e) => e.event);
-    for (const e of ['admin env create', 'admin bind', 'admin set', 'admin role grant', 'admin connector add', 'admin connector pause', 'admin approvals']) expect(events).toContain(e);
+    for (const e of ['admin env create', 'admin bind', 'admin set', 'admin role grant', 'admin connector add', 'admin connector pause', 'admin approvals'])
+      expect(events).toContain(e);
     const set = entries.find((e) => e.event === 'admin set')!;
     expect(set.actor).toBe('slack:UADMIN');
     expect(set.detail).toContain('secret-id=••••••');
@@ -278,8 +299,13 @@ function cardOf(r: TaskResponse): Card {
 }
 
 function walk(node: unknown, visit: (n: Record<string, unknown>, siblings: unknown[], i: number) => void): void {
-  if (Array.isArray(node)) node.forEach((n, i) => (n && typeof n === 'object' ? (visit(n as Record<string, unknown>, node, i), walk(n, visit)) : undefined));
-  else if (node && typeof node === 'object') Object.values(node).forEach((v) => walk(v, visit));
+  if (Array.isArray(node)) {
+    node.forEach((n, i) => {
+      if (!n || typeof n !== 'object') return;
+      visit(n as Record<string, unknown>, node, i);
+      walk(n, visit);
+    });
+  } else if (node && typeof node === 'object') for (const v of Object.values(node)) walk(v, visit);
 }
 
 function inputIds(card: Card): string[] {
@@ -341,7 +367,13 @@ describe('Teams task module', () => {
     ]);
     expect(noteUnder(card, 'api-root')).toContain('Api root url to use with integration.');
     const url = h.emulator.url;
-    const good = { 'api-root': url, 'oauth2-login-endpoint-url': url, 'azure-active-directory-id': DEMO_TENANT, 'client-id': DEMO_CLIENT_ID, 'verify-ssl': 'true' };
+    const good = {
+      'api-root': url,
+      'oauth2-login-endpoint-url': url,
+      'azure-active-directory-id': DEMO_TENANT,
+      'client-id': DEMO_CLIENT_ID,
+      'verify-ssl': 'true',
+    };
 
     // A field error is shown right under its field.
     card = cardOf(await invoke('task/submit', { ...submitData(card), ...good, 'api-root': 'manage.office.com', 'client-secret': SECRET }));
@@ -382,7 +414,11 @@ describe('Teams task module', () => {
 
   it('a submit from someone who is not admin of that environment is refused', async () => {
     await h.runtime.environments.grant('prod', 'admin', ['teams:aad-prod-only']);
-    const r = await invoke('task/submit', { verb: 'admin-submit', _s: 'instance', _e: 'teamsenv', _i: 'o365-management-api', 'client-id': 'evil' }, 'aad-prod-only');
+    const r = await invoke(
+      'task/submit',
+      { verb: 'admin-submit', _s: 'instance', _e: 'teamsenv', _i: 'o365-management-api', 'client-id': 'evil' },
+      'aad-prod-only',
+    );
     expect(r.task).toEqual({ type: 'message', value: expect.stringContaining('Changing environment teamsenv needs the admin role there.') });
     expect((await h.runtime.environments.showInstance('teamsenv', 'o365-management-api'))['client-id']).toBe(DEMO_CLIENT_ID);
   });
@@ -419,7 +455,12 @@ async function press(card: Card, values: Record<string, string>, user = 'alice')
     if (!action && n.type === 'Action.Execute') action = { verb: String(n.verb), data: (n.data as Record<string, unknown>) ?? {} };
   });
   const before = h.connector.calls.length;
-  const res = await h.activity(webActivity({ type: 'invoke', name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', verb: action!.verb, data: { ...action!.data, ...values } } } }, user));
+  const res = await h.activity(
+    webActivity(
+      { type: 'invoke', name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', verb: action!.verb, data: { ...action!.data, ...values } } } },
+      user,
+    ),
+  );
   answers.push(await res.text());
   return nextCard(before);
 }

@@ -10,7 +10,11 @@ import { startHarness, MAILBOX, type Harness } from '../helpers/harness';
 
 const SECRET = `adm1n-text-S3cret-${Date.now().toString(36)}`;
 const ADMIN = 'UADMIN';
-const unescape = (t: unknown) => String(t ?? '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+const unescape = (t: unknown) =>
+  String(t ?? '')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 
 let h: Harness;
 const logLines: string[] = [];
@@ -126,12 +130,22 @@ describe('soar admin text commands', () => {
   it('connectors and jobs: add with seed parameters, list, pause, resume, run now, remove', async () => {
     expect(await say('admin connector add phish --type microsoft-graph-mail-connector --every 5s')).toContain('Every must be between 10s and 30d');
     expect(await say('admin connector add phish --type graph-connector --every 60s')).toMatch(/is not a connector type/);
-    expect(await say('admin connector add phish --type microsoft-graph-mail-connector --every 60s --max-emails-per-cycle lots')).toContain('expected a whole number');
-    const added = await say('admin connector add phish --type microsoft-graph-mail-connector --every 60s --folder-to-check-for-emails Inbox/Phishing --max-emails-per-cycle 25 --proxy-password "pr0xy-pass-1"');
+    expect(await say('admin connector add phish --type microsoft-graph-mail-connector --every 60s --max-emails-per-cycle lots')).toContain(
+      'expected a whole number',
+    );
+    const added = await say(
+      'admin connector add phish --type microsoft-graph-mail-connector --every 60s --folder-to-check-for-emails Inbox/Phishing --max-emails-per-cycle 25 --proxy-password "pr0xy-pass-1"',
+    );
     expect(added).toContain('Connector phish (Microsoft Graph Mail Connector) added to staging, every 60s, posting to slack:C-NEW.');
     expect(added).not.toContain('pr0xy-pass-1');
     const [config] = await h.runtime.environments.schedules('staging', 'connectors');
-    expect(config).toMatchObject({ name: 'phish', type: 'microsoft-graph-mail-connector', every: '60s', channel: 'slack:C-NEW', params: { 'folder-to-check-for-emails': ['Inbox/Phishing'], 'max-emails-per-cycle': 25 } });
+    expect(config).toMatchObject({
+      name: 'phish',
+      type: 'microsoft-graph-mail-connector',
+      every: '60s',
+      channel: 'slack:C-NEW',
+      params: { 'folder-to-check-for-emails': ['Inbox/Phishing'], 'max-emails-per-cycle': 25 },
+    });
     expect(String(config!.params['proxy-password'])).toMatch(/^enc:v2:/);
     expect(await say('admin connector list')).toMatch(/phish.*microsoft-graph-mail-connector.*60s.*active/s);
 
@@ -142,14 +156,17 @@ describe('soar admin text commands', () => {
     expect(await say('admin connector resume phish')).toContain('Connector phish resumed.');
     // The scheduler runs it every 60s; "run" adds one run now, beside the schedule.
     expect((await h.runtime.queues.connectors.getJobSchedulers()).map((s) => s.key)).toContain('connectors:staging:phish');
-    const manual = async () => (await h.runtime.queues.connectors.getJobs()).filter((j) => j?.data?.requestedBy === `slack:${ADMIN}` && j.data.name === 'phish').length;
+    const manual = async () =>
+      (await h.runtime.queues.connectors.getJobs()).filter((j) => j?.data?.requestedBy === `slack:${ADMIN}` && j.data.name === 'phish').length;
     expect(await say('admin connector run phish')).toContain('queued to run now');
     expect(await manual()).toBe(1);
     expect(await say('admin connector remove phish')).toContain('Connector phish removed from staging.');
     expect(await h.runtime.environments.schedules('staging', 'connectors')).toEqual([]);
     expect(await h.runtime.queues.connectors.getJobSchedulers()).toEqual([]);
 
-    expect(await say('admin job add refresh-token-renewal-job --every 7d')).toContain('Job refresh-token-renewal-job (Refresh Token Renewal Job) added to staging, every 7d.');
+    expect(await say('admin job add refresh-token-renewal-job --every 7d')).toContain(
+      'Job refresh-token-renewal-job (Refresh Token Renewal Job) added to staging, every 7d.',
+    );
     expect(await say('admin job list')).toContain('refresh-token-renewal-job');
   });
 
@@ -157,7 +174,10 @@ describe('soar admin text commands', () => {
     expect(await say('admin approvals --required-for delete-email,execute-http-request:write --approvers-needed 2')).toContain(
       'Approvals in staging: required for delete-email, execute-http-request:write; 2 approver(s) needed.',
     );
-    expect((await h.runtime.environments.getMeta('staging')).approvals).toEqual({ requiredFor: ['delete-email', 'execute-http-request:write'], approversNeeded: 2 });
+    expect((await h.runtime.environments.getMeta('staging')).approvals).toEqual({
+      requiredFor: ['delete-email', 'execute-http-request:write'],
+      approversNeeded: 2,
+    });
     expect(await say('admin approvals --required-for delete-emails')).toContain('did you mean delete-email');
     expect(await say('admin approvals --approvers-needed 0')).toContain('whole number from 1 to 10');
     expect(await say('admin approvals')).toContain('2 approver(s) needed');
@@ -165,7 +185,8 @@ describe('soar admin text commands', () => {
 
   it('audit: every change with who, where and what, as a table and a downloadable file, never a secret', async () => {
     const reply = await say('admin audit --since 1h');
-    for (const event of ['admin env create', 'admin bind', 'admin set', 'admin role grant', 'admin connector add', 'admin connector pause', 'admin approvals']) expect(reply).toContain(event);
+    for (const event of ['admin env create', 'admin bind', 'admin set', 'admin role grant', 'admin connector add', 'admin connector pause', 'admin approvals'])
+      expect(reply).toContain(event);
     expect(reply).toContain('slack:UADMIN');
     expect(reply).not.toContain(SECRET);
     expect(await say('admin audit --since yesterday-ish')).toContain('--since takes a duration');

@@ -15,7 +15,9 @@ it('holds the origins of every configured root and endpoint and the environment 
     await store.setInstance('prod', 'azure-api', { 'client-id': 'c', 'test-url': 'https://graph.microsoft.com/v1.0/organization' });
     await store.setMeta('prod', { httpAllowList: ['https://api.partner.example'] });
     const list = await environmentAllowList(store, 'prod', catalog, 'http://chatsoar.local:3978');
-    expect(list).toEqual(expect.arrayContaining(['https://api.partner.example', 'https://graph.microsoft.us', 'https://login.microsoftonline.com', 'https://graph.microsoft.com']));
+    expect(list).toEqual(
+      expect.arrayContaining(['https://api.partner.example', 'https://graph.microsoft.us', 'https://login.microsoftonline.com', 'https://graph.microsoft.com']),
+    );
     expect(list).not.toContain('http://chatsoar.local:3978');
     expect(list).not.toContain('https://manage.office.com'); // no O365 instance in this environment
   } finally {

@@ -18,7 +18,7 @@ const changeFixture: ActionSpec = {
   changesMail: true,
   dryRun: true,
   params: [],
-  messages: { success: ['Changed.'], failure: [] },
+  messages: { success: { changed: 'Changed.' }, failure: {} },
   async run(ctx) {
     if (ctx.job.dryRun) return success('Dry run: would change 1 thing.');
     runs++;
@@ -27,7 +27,11 @@ const changeFixture: ActionSpec = {
 };
 const withFixture: IntegrationSpec[] = catalog.map((i) => (i.id === 'microsoft-graph-mail' ? { ...i, actions: [...i.actions, changeFixture] } : i));
 
-const unescape = (t: unknown) => String(t ?? '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+const unescape = (t: unknown) =>
+  String(t ?? '')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 
 let h: Harness;
 beforeAll(async () => {
@@ -89,7 +93,11 @@ describe('four-eyes approvals', () => {
     runs = 0;
     const { approve } = await request('t-appr-1');
     // The approvers see the dry run of the same request on the card; it changed nothing.
-    await h.slack.waitFor(() => JSON.stringify([...h.slack.messages.values()].filter((m) => JSON.stringify(m).includes(jobIdFor('slack:t-appr-1')))).includes('Dry run: would change 1 thing.'));
+    await h.slack.waitFor(() =>
+      JSON.stringify([...h.slack.messages.values()].filter((m) => JSON.stringify(m).includes(jobIdFor('slack:t-appr-1')))).includes(
+        'Dry run: would change 1 thing.',
+      ),
+    );
     expect(runs).toBe(0);
     expect(await click('U1', approve)).toContain('You cannot approve your own request.');
     expect(await click('U3', approve)).toContain('Voting on this request needs the approver role.');

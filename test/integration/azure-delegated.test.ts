@@ -77,7 +77,9 @@ describe('Get Authorization', () => {
 
   it('typed Oauth Scopes replace the instance Scopes, offline_access added', async () => {
     const r = await h.run('azure get-authorization --oauth-scopes https://graph.microsoft.com/Mail.Read,https://graph.microsoft.com/User.Read');
-    expect(new URL(r.message.lines![1]!).searchParams.get('scope')).toBe('https://graph.microsoft.com/Mail.Read https://graph.microsoft.com/User.Read offline_access');
+    expect(new URL(r.message.lines![1]!).searchParams.get('scope')).toBe(
+      'https://graph.microsoft.com/Mail.Read https://graph.microsoft.com/User.Read offline_access',
+    );
   });
 });
 
@@ -101,7 +103,9 @@ describe('Generate Token', () => {
 
     // The state is single use.
     const replay = await h.run(`azure generate-token --authorization-url '${redirected.href}'`);
-    expect(replay.text).toContain("Failed to get the refresh token! Error is the 'state' of the authorization URL is unknown, expired or already used. Run Get Authorization again.");
+    expect(replay.text).toContain(
+      "Failed to get the refresh token! Error is the 'state' of the authorization URL is unknown, expired or already used. Run Get Authorization again.",
+    );
     expect(await storedRefreshToken()).toBe(rt);
   });
 

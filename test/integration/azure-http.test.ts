@@ -59,7 +59,9 @@ describe('request building', () => {
   });
 
   it('sends Headers, and Cookie replaces any Cookie header in them (behaviour.md 31)', async () => {
-    const r = await h.run(exec(`${t.url}/echo`, `--headers '{"X-Api-Key": "k-1", "Cookie": "old=1", "User-Agent": "GoogleSecops"}' --cookie '{"session": "abc", "lang": "en"}'`));
+    const r = await h.run(
+      exec(`${t.url}/echo`, `--headers '{"X-Api-Key": "k-1", "Cookie": "old=1", "User-Agent": "GoogleSecops"}' --cookie '{"session": "abc", "lang": "en"}'`),
+    );
     const headers = echoOf(r.json).headers;
     expect(headers['x-api-key']).toBe('k-1');
     expect(headers['user-agent']).toBe('GoogleSecops');
@@ -77,7 +79,12 @@ describe('request building', () => {
   });
 
   it('Body Payload as application/x-www-form-urlencoded: Id=123123&sorting=asc', async () => {
-    const r = await h.run(exec(`${t.url}/echo`, `--method POST --headers '{"Content-Type": "application/x-www-form-urlencoded"}' --body-payload '{"Id": "123123", "sorting": "asc"}'`));
+    const r = await h.run(
+      exec(
+        `${t.url}/echo`,
+        `--method POST --headers '{"Content-Type": "application/x-www-form-urlencoded"}' --body-payload '{"Id": "123123", "sorting": "asc"}'`,
+      ),
+    );
     expect(echoOf(r.json).body).toBe('Id=123123&sorting=asc');
   });
 
@@ -225,7 +232,9 @@ describe('Expected Response Values (async)', () => {
   });
 
   it('combined: a list for one field and a value for another', async () => {
-    const r = await h.run(exec(`${t.url}/poll/comb?errorAt=2&fullAt=3&innerAt=1`, `--expected-response-values '{"state": ["finished", "error"], "percentage": "100"}'`));
+    const r = await h.run(
+      exec(`${t.url}/poll/comb?errorAt=2&fullAt=3&innerAt=1`, `--expected-response-values '{"state": ["finished", "error"], "percentage": "100"}'`),
+    );
     expect(r.isSuccess).toBe(true);
     expect(polls('comb')).toBe(3);
   });
@@ -240,7 +249,9 @@ describe('Expected Response Values (async)', () => {
   it('fails at --timeout naming what was still missing', async () => {
     const r = await h.run(exec(`${t.url}/poll/never`, `--expected-response-values '{"state": "finished"}' --timeout 1s`));
     expect(r.isSuccess).toBe(false);
-    expect(r.text).toContain('Failed to execute API request. Error: the expected response values were not returned before the timeout. Last response: HTTP 200; state is "running"');
+    expect(r.text).toContain(
+      'Failed to execute API request. Error: the expected response values were not returned before the timeout. Last response: HTTP 200; state is "running"',
+    );
     expect(polls('never')).toBeGreaterThan(1);
   });
 
@@ -283,7 +294,9 @@ describe('Microsoft Graph through the emulator', () => {
 describe('SSRF guard in the action', () => {
   it('refuses a metadata address with the behaviour.md 30 message', async () => {
     const r = await h.run(exec('http://169.254.169.254/latest/meta-data/'));
-    expect(r.text).toContain("Failed to execute API request. Error: Request to http://169.254.169.254/ refused: link-local address not on this environment's allow-list.");
+    expect(r.text).toContain(
+      "Failed to execute API request. Error: Request to http://169.254.169.254/ refused: link-local address not on this environment's allow-list.",
+    );
     expect(r.isSuccess).toBe(false);
   });
 

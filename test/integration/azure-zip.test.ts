@@ -90,7 +90,10 @@ describe('Save To Case Wall', () => {
     expectOpensOnlyWithPassword(zip, 'invoice.exe', payload);
     // The file goes to the Slack thread too.
     await h.slack.waitFor((calls) => calls.some((c) => c.method === 'files.getUploadURLExternal' && JSON.stringify(c.body).includes('invoice.exe.zip')), 20000);
-    await h.slack.waitFor((calls) => calls.some((c) => c.method === 'files.completeUploadExternal' && JSON.stringify(c.body).includes('password: infected')), 20000);
+    await h.slack.waitFor(
+      (calls) => calls.some((c) => c.method === 'files.completeUploadExternal' && JSON.stringify(c.body).includes('password: infected')),
+      20000,
+    );
   });
 
   it('with Password Protect Zip off, the ZIP opens without a password', async () => {

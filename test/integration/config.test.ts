@@ -60,7 +60,10 @@ describe('CONFIG_FILE', () => {
     expect(raw).not.toContain('graph-secret-value-123');
     expect((await store.getInstance('prod', 'microsoft-graph-mail'))['secret-id']).toBe('graph-secret-value-123');
     expect((await store.showInstance('prod', 'microsoft-graph-mail'))['secret-id']).toBe('••••••');
-    expect((await store.getMeta('prod')).approvals).toEqual({ requiredFor: ['delete-email', 'move-email-to-folder', 'execute-http-request:write'], approversNeeded: 1 });
+    expect((await store.getMeta('prod')).approvals).toEqual({
+      requiredFor: ['delete-email', 'move-email-to-folder', 'execute-http-request:write'],
+      approversNeeded: 1,
+    });
     expect((await store.schedules('prod', 'connectors'))[0]!.type).toBe('microsoft-graph-mail-connector');
   });
 

@@ -32,7 +32,10 @@ export async function runNow(runtime: Runtime, name: string, kind: 'connectors' 
 
 /** Slack escapes &, < and > in text. */
 export function unescape(text: unknown): string {
-  return String(text ?? '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  return String(text ?? '')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 }
 
 export interface Posted {

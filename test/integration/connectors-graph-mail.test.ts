@@ -60,7 +60,12 @@ describe('Microsoft Graph Mail Connector', () => {
     const read = mail(mb, 'inbox', { subject: 'Lunch', from: 'bob@demo.onmicrosoft.com', receivedDateTime: ago(45), isRead: true });
     const news = mail(mb, 'inbox', { subject: 'Weekly Newsletter', from: 'news@contoso.example', receivedDateTime: ago(40) });
     const blocked = mail(mb, 'inbox', { subject: 'You won', from: 'promo@blocked.example', receivedDateTime: ago(35) });
-    const report = mail(mb, 'Inbox/Reports', { subject: 'Suspicious login page', from: 'alice@demo.onmicrosoft.com', body: 'See https://login.contoso-helpdesk.co/owa', receivedDateTime: ago(30) });
+    const report = mail(mb, 'Inbox/Reports', {
+      subject: 'Suspicious login page',
+      from: 'alice@demo.onmicrosoft.com',
+      body: 'See https://login.contoso-helpdesk.co/owa',
+      receivedDateTime: ago(30),
+    });
 
     await addSchedule(h.runtime, 'connectors', {
       name: 'mail-basic',
@@ -89,7 +94,10 @@ describe('Microsoft Graph Mail Connector', () => {
     expect(h.emulator.state.findMessage(mb, read)!.isRead).toBe(true);
 
     const posts = postsIn(h, 'C31');
-    expect(posts.map((p) => p.text.split('\n')[0]).sort()).toEqual([`Alert: Phishing - ${mb} - Invoice overdue`, `Alert: Phishing - ${mb} - Suspicious login page`]);
+    expect(posts.map((p) => p.text.split('\n')[0]).sort()).toEqual([
+      `Alert: Phishing - ${mb} - Invoice overdue`,
+      `Alert: Phishing - ${mb} - Suspicious login page`,
+    ]);
     const card = unescape(JSON.stringify(posts.find((p) => p.text.includes('Invoice overdue'))!.body.blocks));
     expect(card).toContain('billing@fabrikam-invoices.example');
     expect(card).toContain('http://fabrikam-invoices.example/pay?id=20931');
@@ -102,7 +110,13 @@ describe('Microsoft Graph Mail Connector', () => {
     // Next cycles: nothing twice; a new mail arrives and is posted.
     await runNow(h.runtime, 'mail-basic');
     await settled(h.runtime);
-    h.emulator.state.deliver({ subject: 'Reset your password', from: 'it@contoso-helpdesk.co', to: [mb], body: 'Click http://contoso-helpdesk.co/reset', bodyType: 'text' });
+    h.emulator.state.deliver({
+      subject: 'Reset your password',
+      from: 'it@contoso-helpdesk.co',
+      to: [mb],
+      body: 'Click http://contoso-helpdesk.co/reset',
+      bodyType: 'text',
+    });
     await runNow(h.runtime, 'mail-basic');
     await until('3 alerts', () => alertIdsIn(h, 'C31').length >= 3);
     await runNow(h.runtime, 'mail-basic');
@@ -114,7 +128,13 @@ describe('Microsoft Graph Mail Connector', () => {
   it('one alert per attached mail file, with the original EML attached; an invalid template gives the default name', async () => {
     const mb = mailbox('mc2');
     const attachedEml = toMime(
-      h.emulator.state.buildMessage({ subject: 'Action required: mailbox almost full', from: 'it-support@contoso-helpdesk.co', to: ['carol@demo.onmicrosoft.com'], body: 'Log in at http://contoso-helpdesk.co/owa', bodyType: 'text' }),
+      h.emulator.state.buildMessage({
+        subject: 'Action required: mailbox almost full',
+        from: 'it-support@contoso-helpdesk.co',
+        to: ['carol@demo.onmicrosoft.com'],
+        body: 'Log in at http://contoso-helpdesk.co/owa',
+        bodyType: 'text',
+      }),
     );
     mail(mb, 'inbox', {
       subject: 'Phishing report (2 mails)',
@@ -123,7 +143,16 @@ describe('Microsoft Graph Mail Connector', () => {
       receivedDateTime: ago(20),
       attachments: [
         { name: 'mailbox full.eml', contentType: 'message/rfc822', content: attachedEml },
-        { name: 'Invoice', item: { subject: 'Invoice INV-7 overdue', from: 'billing@fabrikam-invoices.example', to: ['carol@demo.onmicrosoft.com'], body: 'Pay at http://fabrikam-invoices.example/pay', bodyType: 'text' } },
+        {
+          name: 'Invoice',
+          item: {
+            subject: 'Invoice INV-7 overdue',
+            from: 'billing@fabrikam-invoices.example',
+            to: ['carol@demo.onmicrosoft.com'],
+            body: 'Pay at http://fabrikam-invoices.example/pay',
+            bodyType: 'text',
+          },
+        },
       ],
     });
     await addSchedule(h.runtime, 'connectors', {
@@ -131,7 +160,12 @@ describe('Microsoft Graph Mail Connector', () => {
       type: TYPE,
       channel: 'slack:C32',
       every: '60s',
-      params: { 'mail-address': mb, 'create-a-separate-siemplify-alert-per-attached-mail-file': true, 'attach-original-eml': true, 'alert-name-template': 'Report [no_such_field]' },
+      params: {
+        'mail-address': mb,
+        'create-a-separate-siemplify-alert-per-attached-mail-file': true,
+        'attach-original-eml': true,
+        'alert-name-template': 'Report [no_such_field]',
+      },
     });
     await until('2 alerts', () => alertIdsIn(h, 'C32').length >= 2);
     await settled(h.runtime);
@@ -148,7 +182,12 @@ describe('Microsoft Graph Mail Connector', () => {
     expect(text).toContain('Subject: Phishing report (2 mails)');
     const event = links(first.body.blocks).find((l) => l.name === 'event.json')!;
     const json = (await (await fetch(event.url)).json()) as Record<string, unknown>;
-    expect(json).toMatchObject({ event_name: 'Attached Mail File', attach_subject: 'Action required: mailbox almost full', orig_subject: 'Phishing report (2 mails)', event_mailbox: mb });
+    expect(json).toMatchObject({
+      event_name: 'Attached Mail File',
+      attach_subject: 'Action required: mailbox almost full',
+      orig_subject: 'Phishing report (2 mails)',
+      event_mailbox: mb,
+    });
   });
 
   it('Max Emails Per Cycle and Offset Time In Hours: later cycles go on from the checkpoint', async () => {
@@ -156,7 +195,13 @@ describe('Microsoft Graph Mail Connector', () => {
     mail(mb, 'inbox', { subject: 'Too old', from: 'x@contoso.example', receivedDateTime: ago(150) });
     const subjects = [1, 2, 3, 4, 5].map((n) => `Mail ${n}`);
     subjects.forEach((s, i) => mail(mb, 'inbox', { subject: s, from: 'x@contoso.example', receivedDateTime: ago(50 - i * 5) }));
-    await addSchedule(h.runtime, 'connectors', { name: 'mail-max', type: TYPE, channel: 'slack:C33', every: '60s', params: { 'mail-address': mb, 'max-emails-per-cycle': 2, 'offset-time-in-hours': 2 } });
+    await addSchedule(h.runtime, 'connectors', {
+      name: 'mail-max',
+      type: TYPE,
+      channel: 'slack:C33',
+      every: '60s',
+      params: { 'mail-address': mb, 'max-emails-per-cycle': 2, 'offset-time-in-hours': 2 },
+    });
     await until('2 alerts', () => alertIdsIn(h, 'C33').length >= 2);
     await settled(h.runtime);
     expect(alertIdsIn(h, 'C33')).toHaveLength(2);
@@ -174,7 +219,13 @@ describe('Microsoft Graph Mail Connector', () => {
     const mb = mailbox('mc4');
     for (let i = 0; i < 6; i++) mail(mb, 'inbox', { subject: `Alert mail ${i}`, from: 'x@contoso.example', receivedDateTime: ago(30 - i) });
     // Every 10 s a Slack channel takes 5 cards per cycle: six would be a digest.
-    await addSchedule(h.runtime, 'connectors', { name: 'mail-no-overflow', type: TYPE, channel: 'slack:C34', every: '10s', params: { 'mail-address': mb, 'disable-overflow': true } });
+    await addSchedule(h.runtime, 'connectors', {
+      name: 'mail-no-overflow',
+      type: TYPE,
+      channel: 'slack:C34',
+      every: '10s',
+      params: { 'mail-address': mb, 'disable-overflow': true },
+    });
     await until('6 alerts', () => alertIdsIn(h, 'C34').length >= 6);
     await settled(h.runtime);
     expect(postsIn(h, 'C34')).toHaveLength(6);
@@ -244,7 +295,10 @@ describe('Microsoft Graph Mail Connector', () => {
       const posts = postsIn(h, 'C36');
       expect(posts).toHaveLength(3);
       // One alert per reported original, named after it; the reporter is in the event.
-      for (const p of posts) expect(p.text).toMatch(/^Alert: (Your password expires today|Invoice INV-\d+ overdue|Shared with you: Q3 salaries\.xlsx|Voicemail from \+1 \(555\) 0100)/);
+      for (const p of posts)
+        expect(p.text).toMatch(
+          /^Alert: (Your password expires today|Invoice INV-\d+ overdue|Shared with you: Q3 salaries\.xlsx|Voicemail from \+1 \(555\) 0100)/,
+        );
     } finally {
       h.emulator.state.settings.mailArrivalMinutes = 0;
     }

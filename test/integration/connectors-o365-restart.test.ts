@@ -48,10 +48,23 @@ describe('a restart in the middle of a cycle', () => {
     };
     const first = await start();
     await first.runtime.environments.create('prod');
-    await first.runtime.environments.setInstance('prod', 'o365-management-api', { 'api-root': h.emulator.url, 'oauth2-login-endpoint-url': h.emulator.url, ...t.params });
-    await addSchedule(first.runtime, 'connectors', { name: 'dlp-restart', type: DLP, channel: 'slack:C19', every: '60s', params: { 'max-events-to-fetch': 100 } });
+    await first.runtime.environments.setInstance('prod', 'o365-management-api', {
+      'api-root': h.emulator.url,
+      'oauth2-login-endpoint-url': h.emulator.url,
+      ...t.params,
+    });
+    await addSchedule(first.runtime, 'connectors', {
+      name: 'dlp-restart',
+      type: DLP,
+      channel: 'slack:C19',
+      every: '60s',
+      params: { 'max-events-to-fetch': 100 },
+    });
     const blobMarks = `${settings.redisPrefix}sched:prod:connector:dlp-restart:seen:blob`;
-    await until('the cycle to be half way', async () => (await first.runtime.redis.zcard(blobMarks)) > 0 || (await first.runtime.queues.connectors.getJobCounts('active')).active > 0);
+    await until(
+      'the cycle to be half way',
+      async () => (await first.runtime.redis.zcard(blobMarks)) > 0 || (await first.runtime.queues.connectors.getJobCounts('active')).active > 0,
+    );
     await sleep(800);
     await stopSchedules(first.workers);
     const doneBeforeRestart = await first.runtime.redis.zcard(blobMarks);
@@ -98,7 +111,16 @@ describe('the bot killed (SIGKILL) in the middle of a cycle and started again', 
     const child = async (): Promise<ChildProcess> => {
       const root = join(__dirname, '..', '..');
       const p = spawn(process.execPath, ['--no-deprecation', '-r', join(root, 'test/helpers/register-ts.js'), join(__dirname, 'schedule-worker-child.ts')], {
-        env: { ...process.env, REDIS_URL: h.settings.redisUrl, REDIS_PREFIX: prefix, SECRETS_KEY: secretsKey, SLACK_API_URL: h.slack.url, FILES_DIR: h.settings.filesDir, PUBLIC_URL: h.settings.publicUrl, CYCLE_LOCK_MS: '1500' },
+        env: {
+          ...process.env,
+          REDIS_URL: h.settings.redisUrl,
+          REDIS_PREFIX: prefix,
+          SECRETS_KEY: secretsKey,
+          SLACK_API_URL: h.slack.url,
+          FILES_DIR: h.settings.filesDir,
+          PUBLIC_URL: h.settings.publicUrl,
+          CYCLE_LOCK_MS: '1500',
+        },
         stdio: ['ignore', 'pipe', 'inherit'],
       });
       await new Promise<void>((resolve, reject) => {

@@ -86,7 +86,13 @@ describe('O365 Management API connectors', () => {
     const t = newTenant(h.emulator, 'maxed');
     const events = Array.from({ length: 5 }, (_, i) => dlpEvent({ at: minutesAgo(50 - i) }));
     publish(h.emulator, t, 'DLP.All', events, minutesAgo(40));
-    await addSchedule(h.runtime, 'connectors', { name: 'dlp-max', type: DLP, channel: 'slack:C12', every: '60s', params: { ...t.params, 'max-events-to-fetch': 2 } });
+    await addSchedule(h.runtime, 'connectors', {
+      name: 'dlp-max',
+      type: DLP,
+      channel: 'slack:C12',
+      every: '60s',
+      params: { ...t.params, 'max-events-to-fetch': 2 },
+    });
     await until('2 alerts', () => alertIdsIn(h, 'C12').length >= 2);
     await settled(h.runtime);
     expect(alertIdsIn(h, 'C12')).toHaveLength(2);
@@ -108,7 +114,13 @@ describe('O365 Management API connectors', () => {
     publish(h.emulator, t, 'DLP.All', events.slice(0, 20), minutesAgo(60));
     publish(h.emulator, t, 'DLP.All', events.slice(20), minutesAgo(30));
     // Every 10 s a Slack channel takes 5 cards per cycle (half its ~1 message/s).
-    await addSchedule(h.runtime, 'connectors', { name: 'dlp-flood', type: DLP, channel: 'slack:C13', every: '10s', params: { ...t.params, 'max-events-to-fetch': 1000 } });
+    await addSchedule(h.runtime, 'connectors', {
+      name: 'dlp-flood',
+      type: DLP,
+      channel: 'slack:C13',
+      every: '10s',
+      params: { ...t.params, 'max-events-to-fetch': 1000 },
+    });
     await until('the digest', () => postsIn(h, 'C13').length >= 1);
     await until('the file upload', () => h.slack.calls.some((c) => c.method === 'files.completeUploadExternal' && c.body.channel_id === 'C13'));
     await runNow(h.runtime, 'dlp-flood');
@@ -134,7 +146,11 @@ describe('O365 Management API connectors', () => {
     const gdpr = dlpEvent({ policy: 'GDPR Enhanced', at: minutesAgo(19) });
     const sharePoint = dlpEvent({ workload: 'SharePoint', at: minutesAgo(18) });
     const card = dlpEvent({ at: minutesAgo(17) });
-    const iban = dlpEvent({ workload: 'OneDrive', at: minutesAgo(16), values: [{ Name: 'International Banking Account Number (IBAN)', Value: 'DE89 3704 0044 0532 0130 00' }] });
+    const iban = dlpEvent({
+      workload: 'OneDrive',
+      at: minutesAgo(16),
+      values: [{ Name: 'International Banking Account Number (IBAN)', Value: 'DE89 3704 0044 0532 0130 00' }],
+    });
     publish(h.emulator, t, 'DLP.All', [undo, gdpr, sharePoint, card, iban], minutesAgo(15));
     await addSchedule(h.runtime, 'connectors', {
       name: 'dlp-filters',
@@ -142,7 +158,13 @@ describe('O365 Management API connectors', () => {
       channel: 'slack:C14',
       every: '60s',
       whitelist: ['SharePoint'],
-      params: { ...t.params, 'type-of-operation-filter': 'DlpRuleUndo', 'type-of-policy-filter': 'GDPR Enhanced', 'mask-findings': true, 'use-whitelist-as-a-blacklist': true },
+      params: {
+        ...t.params,
+        'type-of-operation-filter': 'DlpRuleUndo',
+        'type-of-policy-filter': 'GDPR Enhanced',
+        'mask-findings': true,
+        'use-whitelist-as-a-blacklist': true,
+      },
     });
     await until('2 alerts', () => alertIdsIn(h, 'C14').length >= 2);
     await settled(h.runtime);
@@ -165,7 +187,12 @@ describe('O365 Management API connectors', () => {
         { $id: '3', Type: 'url', Url: 'http://contoso-helpdesk.co/owa/login.php' },
       ],
     });
-    const alert = auditEvent({ operation: 'AlertTriggered', workload: 'SecurityComplianceCenter', at: minutesAgo(30), extra: { Name: 'Email reported by user as malware or phish', Severity: 'High' } });
+    const alert = auditEvent({
+      operation: 'AlertTriggered',
+      workload: 'SecurityComplianceCenter',
+      at: minutesAgo(30),
+      extra: { Name: 'Email reported by user as malware or phish', Severity: 'High' },
+    });
     const failed = auditEvent({ operation: 'AlertTriggered', workload: 'SecurityComplianceCenter', status: 'Failed', at: minutesAgo(29) });
     const team = auditEvent({ operation: 'TeamCreated', at: minutesAgo(28) });
     const air = auditEvent({ operation: 'AirInvestigationData', workload: 'AirInvestigation', at: minutesAgo(27), extra: { Data: data } });
@@ -217,9 +244,17 @@ describe('O365 Management API connectors', () => {
 
   it('refuses windows the API cannot serve when the connector is configured (behaviour.md 24)', async () => {
     const { syncSchedules } = await import('../../queue/schedules');
-    await h.runtime.environments.setSchedule('prod', 'connectors', { name: 'too-wide', type: DLP, channel: 'slack:C17', every: '60s', params: { 'fetch-backwards-time-interval-minutes': 2000 } });
+    await h.runtime.environments.setSchedule('prod', 'connectors', {
+      name: 'too-wide',
+      type: DLP,
+      channel: 'slack:C17',
+      every: '60s',
+      params: { 'fetch-backwards-time-interval-minutes': 2000 },
+    });
     const result = await syncSchedules({ queues: h.runtime.queues, environments: h.runtime.environments, log: createLogger('silent') });
-    expect(result.refused).toEqual([{ id: 'connectors:prod:too-wide', reason: expect.stringContaining('Fetch Backwards Time Interval (minutes) must be between 1 and 1440') }]);
+    expect(result.refused).toEqual([
+      { id: 'connectors:prod:too-wide', reason: expect.stringContaining('Fetch Backwards Time Interval (minutes) must be between 1 and 1440') },
+    ]);
     expect(result.scheduled).not.toContain('connectors:prod:too-wide');
     expect((await h.runtime.queues.connectors.getJobSchedulers(0, -1)).map((j) => j.key)).not.toContain('connectors:prod:too-wide');
   });
@@ -236,7 +271,10 @@ describe('O365 Management API connectors', () => {
     await h.runtime.redis.del(`${base}seen:alert`, `${base}seen:blob`, `${base}checkpoint`);
     const updatesBefore = h.slack.calls.filter((c) => c.method === 'chat.update' && c.body.channel === 'C18').length;
     await runNow(h.runtime, 'dlp-crash');
-    await until('the cards updated in place', () => h.slack.calls.filter((c) => c.method === 'chat.update' && c.body.channel === 'C18').length >= updatesBefore + 3);
+    await until(
+      'the cards updated in place',
+      () => h.slack.calls.filter((c) => c.method === 'chat.update' && c.body.channel === 'C18').length >= updatesBefore + 3,
+    );
     await settled(h.runtime);
     expect(alertIdsIn(h, 'C18').sort()).toEqual(events.map((e) => String(e.Id)).sort());
   });
@@ -247,7 +285,13 @@ describe('O365 Management API connectors', () => {
     // Four blobs arrive after 0.7 s, the fifth after 1.4 s: past the 1 s bound.
     h.emulator.faults.set({ prefix: '/api/v1.0/slow/activity/feed/audit', latencyMs: 700 });
     try {
-      await addSchedule(h.runtime, 'connectors', { name: 'dlp-slow', type: DLP, channel: 'slack:C21', every: '60s', params: { ...t.params, 'script-timeout-seconds': 1 } });
+      await addSchedule(h.runtime, 'connectors', {
+        name: 'dlp-slow',
+        type: DLP,
+        channel: 'slack:C21',
+        every: '60s',
+        params: { ...t.params, 'script-timeout-seconds': 1 },
+      });
       await until('the first cycle', () => alertIdsIn(h, 'C21').length >= 1);
       await settled(h.runtime);
       const first = alertIdsIn(h, 'C21').length;
@@ -274,7 +318,9 @@ describe('time windows (Fetch Max Hours Backwards, Fetch Backwards Time Interval
     ]);
   });
   it('goes on from the checkpoint, but always re-reads the padding period', () => {
-    expect(planWindows({ now, checkpoint: now - 10 * 60_000, maxHoursBackwards: 8, intervalMinutes: 240, paddingMinutes: 60 })).toEqual([{ start: now - H, end: now }]);
+    expect(planWindows({ now, checkpoint: now - 10 * 60_000, maxHoursBackwards: 8, intervalMinutes: 240, paddingMinutes: 60 })).toEqual([
+      { start: now - H, end: now },
+    ]);
     expect(planWindows({ now, checkpoint: now - 3 * H, maxHoursBackwards: 8, intervalMinutes: 120, paddingMinutes: 60 })).toEqual([
       { start: now - 3 * H, end: now - H },
       { start: now - H, end: now },
@@ -289,11 +335,21 @@ describe('time windows (Fetch Max Hours Backwards, Fetch Backwards Time Interval
 });
 
 describe('alert cards', () => {
-  const alert = dlpAlertBuilder({ params: { 'product-field-name': 'Product Name', 'event-field-name': 'Operation', 'mask-findings': true }, rules: { whitelist: [], blacklist: [] }, environment: 'prod' })(dlpEvent())!;
+  const alert = dlpAlertBuilder({
+    params: { 'product-field-name': 'Product Name', 'event-field-name': 'Operation', 'mask-findings': true },
+    rules: { whitelist: [], blacklist: [] },
+    environment: 'prod',
+  })(dlpEvent())!;
   const source = { connector: 'dlp', environment: 'prod' };
   it.each([
     ['alert', alertMessage(alert, source, [{ name: 'event.json', url: 'http://127.0.0.1/files/x?exp=1&sig=y' }])],
-    ['digest', digestMessage({ count: 40, from: '2024-05-01T10:00:00Z', to: '2024-05-01T11:00:00Z', byRule: [['PCI / rule', 40]], reason: 'flood' }, source, { name: 'dlp-40-events.json', url: 'http://127.0.0.1/files/x?exp=1&sig=y' })],
+    [
+      'digest',
+      digestMessage({ count: 40, from: '2024-05-01T10:00:00Z', to: '2024-05-01T11:00:00Z', byRule: [['PCI / rule', 40]], reason: 'flood' }, source, {
+        name: 'dlp-40-events.json',
+        url: 'http://127.0.0.1/files/x?exp=1&sig=y',
+      }),
+    ],
   ])('the %s card is a valid Adaptive Card and fits Slack', (_name, message) => {
     const teams = render(message, 'teams');
     expect(validateAdaptiveCard(teams.attachments[0]!.content).errors).toEqual([]);

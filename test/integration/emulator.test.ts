@@ -1,6 +1,15 @@
 /** The Microsoft 365 emulator over real HTTP on 127.0.0.1: login, Graph mail, Management Activity API, faults. */
 import { createHash, createSign, generateKeyPairSync, randomBytes } from 'node:crypto';
-import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_MAILBOX, DEMO_MAILBOXES, DEMO_TENANT, DEMO_USER_WITHOUT_MAILBOX, startEmulator, type Emulator } from '../../emulator';
+import {
+  DEMO_CLIENT_ID,
+  DEMO_CLIENT_SECRET,
+  DEMO_MAILBOX,
+  DEMO_MAILBOXES,
+  DEMO_TENANT,
+  DEMO_USER_WITHOUT_MAILBOX,
+  startEmulator,
+  type Emulator,
+} from '../../emulator';
 
 type Json = Record<string, any>;
 
@@ -42,13 +51,19 @@ describe('Microsoft 365 emulator', () => {
   });
 
   async function appToken(scope = 'https://graph.microsoft.com/.default', tenant = DEMO_TENANT): Promise<string> {
-    const r = await call(`${emu.url}/${tenant}/oauth2/v2.0/token`, form({ grant_type: 'client_credentials', client_id: DEMO_CLIENT_ID, client_secret: DEMO_CLIENT_SECRET, scope }));
+    const r = await call(
+      `${emu.url}/${tenant}/oauth2/v2.0/token`,
+      form({ grant_type: 'client_credentials', client_id: DEMO_CLIENT_ID, client_secret: DEMO_CLIENT_SECRET, scope }),
+    );
     expect(r.status).toBe(200);
     return r.body.access_token as string;
   }
 
   async function mgmtToken(resource = emu.url): Promise<string> {
-    const r = await call(`${emu.url}/${DEMO_TENANT}/oauth2/token`, form({ grant_type: 'client_credentials', client_id: DEMO_CLIENT_ID, client_secret: DEMO_CLIENT_SECRET, resource }));
+    const r = await call(
+      `${emu.url}/${DEMO_TENANT}/oauth2/token`,
+      form({ grant_type: 'client_credentials', client_id: DEMO_CLIENT_ID, client_secret: DEMO_CLIENT_SECRET, resource }),
+    );
     expect(r.status).toBe(200);
     return r.body.access_token as string;
   }
@@ -63,7 +78,13 @@ describe('Microsoft 365 emulator', () => {
 
   /** Runs the authorize endpoint and returns the redirect's query. */
   async function authorize(params: Record<string, string>): Promise<URLSearchParams> {
-    const q = new URLSearchParams({ client_id: DEMO_CLIENT_ID, response_type: 'code', redirect_uri: 'http://localhost:3978/oauth/callback', scope: 'https://graph.microsoft.com/.default offline_access', ...params });
+    const q = new URLSearchParams({
+      client_id: DEMO_CLIENT_ID,
+      response_type: 'code',
+      redirect_uri: 'http://localhost:3978/oauth/callback',
+      scope: 'https://graph.microsoft.com/.default offline_access',
+      ...params,
+    });
     const r = await call(`${emu.url}/${DEMO_TENANT}/oauth2/v2.0/authorize?${q.toString()}`);
     expect(r.status).toBe(302);
     const loc = new URL(r.headers.get('location') as string);
@@ -75,7 +96,10 @@ describe('Microsoft 365 emulator', () => {
 
   describe('login', () => {
     it('issues a client-credentials token that Graph accepts (Azure API Ping Test URL)', async () => {
-      const r = await call(`${emu.url}/${DEMO_TENANT}/oauth2/v2.0/token`, form({ grant_type: 'client_credentials', client_id: DEMO_CLIENT_ID, client_secret: DEMO_CLIENT_SECRET, scope: `${emu.url}/.default` }));
+      const r = await call(
+        `${emu.url}/${DEMO_TENANT}/oauth2/v2.0/token`,
+        form({ grant_type: 'client_credentials', client_id: DEMO_CLIENT_ID, client_secret: DEMO_CLIENT_SECRET, scope: `${emu.url}/.default` }),
+      );
       expect(r.status).toBe(200);
       expect(r.body).toMatchObject({ token_type: 'Bearer', expires_in: 3600 });
       expect(typeof r.body.access_token).toBe('string');
@@ -95,7 +119,10 @@ describe('Microsoft 365 emulator', () => {
     });
 
     it('refuses a wrong secret with 401 invalid_client AADSTS7000215', async () => {
-      const r = await call(`${emu.url}/${DEMO_TENANT}/oauth2/v2.0/token`, form({ grant_type: 'client_credentials', client_id: DEMO_CLIENT_ID, client_secret: 'nope', scope: 'https://graph.microsoft.com/.default' }));
+      const r = await call(
+        `${emu.url}/${DEMO_TENANT}/oauth2/v2.0/token`,
+        form({ grant_type: 'client_credentials', client_id: DEMO_CLIENT_ID, client_secret: 'nope', scope: 'https://graph.microsoft.com/.default' }),
+      );
       expect(r.status).toBe(401);
       expect(r.body.error).toBe('invalid_client');
       expect(r.body.error_codes).toEqual([7000215]);
@@ -103,20 +130,37 @@ describe('Microsoft 365 emulator', () => {
     });
 
     it('refuses an unknown tenant (AADSTS90002), an unknown app (AADSTS700016) and a scope without /.default', async () => {
-      const tenant = await call(`${emu.url}/no-such-tenant/oauth2/v2.0/token`, form({ grant_type: 'client_credentials', client_id: DEMO_CLIENT_ID, client_secret: DEMO_CLIENT_SECRET, scope: 'https://graph.microsoft.com/.default' }));
+      const tenant = await call(
+        `${emu.url}/no-such-tenant/oauth2/v2.0/token`,
+        form({ grant_type: 'client_credentials', client_id: DEMO_CLIENT_ID, client_secret: DEMO_CLIENT_SECRET, scope: 'https://graph.microsoft.com/.default' }),
+      );
       expect(tenant.status).toBe(400);
       expect(tenant.body.error_codes).toEqual([90002]);
-      const app = await call(`${emu.url}/${DEMO_TENANT}/oauth2/v2.0/token`, form({ grant_type: 'client_credentials', client_id: 'aaaaaaaa-0000-0000-0000-000000000000', client_secret: 'x', scope: 'https://graph.microsoft.com/.default' }));
+      const app = await call(
+        `${emu.url}/${DEMO_TENANT}/oauth2/v2.0/token`,
+        form({
+          grant_type: 'client_credentials',
+          client_id: 'aaaaaaaa-0000-0000-0000-000000000000',
+          client_secret: 'x',
+          scope: 'https://graph.microsoft.com/.default',
+        }),
+      );
       expect(app.status).toBe(400);
       expect(app.body).toMatchObject({ error: 'unauthorized_client', error_codes: [700016] });
-      const scope = await call(`${emu.url}/${DEMO_TENANT}/oauth2/v2.0/token`, form({ grant_type: 'client_credentials', client_id: DEMO_CLIENT_ID, client_secret: DEMO_CLIENT_SECRET, scope: 'Mail.Read' }));
+      const scope = await call(
+        `${emu.url}/${DEMO_TENANT}/oauth2/v2.0/token`,
+        form({ grant_type: 'client_credentials', client_id: DEMO_CLIENT_ID, client_secret: DEMO_CLIENT_SECRET, scope: 'Mail.Read' }),
+      );
       expect(scope.status).toBe(400);
       expect(scope.body).toMatchObject({ error: 'invalid_scope', error_codes: [1002012] });
     });
 
     it('answers 401 InvalidAuthenticationToken for an expired, unknown or missing token', async () => {
       emu.state.settings.tokenLifetimeSeconds = 1;
-      const r = await call(`${emu.url}/${DEMO_TENANT}/oauth2/v2.0/token`, form({ grant_type: 'client_credentials', client_id: DEMO_CLIENT_ID, client_secret: DEMO_CLIENT_SECRET, scope: 'https://graph.microsoft.com/.default' }));
+      const r = await call(
+        `${emu.url}/${DEMO_TENANT}/oauth2/v2.0/token`,
+        form({ grant_type: 'client_credentials', client_id: DEMO_CLIENT_ID, client_secret: DEMO_CLIENT_SECRET, scope: 'https://graph.microsoft.com/.default' }),
+      );
       expect(r.body.expires_in).toBe(1);
       const token = r.body.access_token as string;
       expect((await call(`${emu.url}/v1.0/organization`, bearer(token))).status).toBe(200);
@@ -141,7 +185,17 @@ describe('Microsoft 365 emulator', () => {
       const code = q.get('code') as string;
       expect(code).toBeTruthy();
       const redeem = (v: string): Promise<Res> =>
-        call(`${emu.url}/${DEMO_TENANT}/oauth2/v2.0/token`, form({ grant_type: 'authorization_code', client_id: DEMO_CLIENT_ID, client_secret: DEMO_CLIENT_SECRET, code, redirect_uri: 'http://localhost:3978/oauth/callback', code_verifier: v }));
+        call(
+          `${emu.url}/${DEMO_TENANT}/oauth2/v2.0/token`,
+          form({
+            grant_type: 'authorization_code',
+            client_id: DEMO_CLIENT_ID,
+            client_secret: DEMO_CLIENT_SECRET,
+            code,
+            redirect_uri: 'http://localhost:3978/oauth/callback',
+            code_verifier: v,
+          }),
+        );
       const wrong = await redeem('x'.repeat(43));
       expect(wrong.status).toBe(400);
       expect(wrong.body).toMatchObject({ error: 'invalid_grant', error_codes: [501481] });
@@ -158,10 +212,22 @@ describe('Microsoft 365 emulator', () => {
 
     it('refuses a code redeemed with another redirect_uri, and refuses an unknown code', async () => {
       const code = (await authorize({ state: 's'.repeat(16) })).get('code') as string;
-      const other = await call(`${emu.url}/${DEMO_TENANT}/oauth2/v2.0/token`, form({ grant_type: 'authorization_code', client_id: DEMO_CLIENT_ID, client_secret: DEMO_CLIENT_SECRET, code, redirect_uri: 'http://evil.example/cb' }));
+      const other = await call(
+        `${emu.url}/${DEMO_TENANT}/oauth2/v2.0/token`,
+        form({ grant_type: 'authorization_code', client_id: DEMO_CLIENT_ID, client_secret: DEMO_CLIENT_SECRET, code, redirect_uri: 'http://evil.example/cb' }),
+      );
       expect(other.status).toBe(400);
       expect(other.body.error).toBe('invalid_grant');
-      const unknown = await call(`${emu.url}/${DEMO_TENANT}/oauth2/v2.0/token`, form({ grant_type: 'authorization_code', client_id: DEMO_CLIENT_ID, client_secret: DEMO_CLIENT_SECRET, code: 'garbage', redirect_uri: 'http://localhost:3978/oauth/callback' }));
+      const unknown = await call(
+        `${emu.url}/${DEMO_TENANT}/oauth2/v2.0/token`,
+        form({
+          grant_type: 'authorization_code',
+          client_id: DEMO_CLIENT_ID,
+          client_secret: DEMO_CLIENT_SECRET,
+          code: 'garbage',
+          redirect_uri: 'http://localhost:3978/oauth/callback',
+        }),
+      );
       expect(unknown.status).toBe(400);
       expect(unknown.body.error_codes).toEqual([9002313]);
     });
@@ -170,16 +236,28 @@ describe('Microsoft 365 emulator', () => {
       const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
       const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
       const x5t = createHash('sha1').update(randomBytes(16)).digest('base64url');
-      const app = emu.state.addApp({ clientId: 'cccccccc-0000-0000-0000-00000000cert', tenantId: DEMO_TENANT, certificates: [{ thumbprint: x5t, publicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString() }] });
+      const app = emu.state.addApp({
+        clientId: 'cccccccc-0000-0000-0000-00000000cert',
+        tenantId: DEMO_TENANT,
+        certificates: [{ thumbprint: x5t, publicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString() }],
+      });
       const tokenUrl = `${emu.url}/${DEMO_TENANT}/oauth2/token`;
       const assertion = (key: typeof privateKey): string => {
         const now = Math.floor(Date.now() / 1000);
         const head = Buffer.from(JSON.stringify({ alg: 'RS256', typ: 'JWT', x5t })).toString('base64url');
-        const claims = Buffer.from(JSON.stringify({ aud: tokenUrl, iss: app.clientId, sub: app.clientId, jti: randomBytes(8).toString('hex'), nbf: now, exp: now + 600 })).toString('base64url');
+        const claims = Buffer.from(
+          JSON.stringify({ aud: tokenUrl, iss: app.clientId, sub: app.clientId, jti: randomBytes(8).toString('hex'), nbf: now, exp: now + 600 }),
+        ).toString('base64url');
         const sig = createSign('RSA-SHA256').update(`${head}.${claims}`).sign(key).toString('base64url');
         return `${head}.${claims}.${sig}`;
       };
-      const fields = (jwt: string): Record<string, string> => ({ grant_type: 'client_credentials', client_id: app.clientId, resource: 'https://manage.office.com', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: jwt });
+      const fields = (jwt: string): Record<string, string> => ({
+        grant_type: 'client_credentials',
+        client_id: app.clientId,
+        resource: 'https://manage.office.com',
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        client_assertion: jwt,
+      });
       const ok = await call(tokenUrl, form(fields(assertion(privateKey))));
       expect(ok.status).toBe(200);
       const list = await call(`${emu.url}/api/v1.0/${DEMO_TENANT}/activity/feed/subscriptions/list`, bearer(ok.body.access_token as string));
@@ -193,8 +271,19 @@ describe('Microsoft 365 emulator', () => {
     });
 
     it('refuses a redirect_uri the app did not register (AADSTS50011)', async () => {
-      const app = emu.state.addApp({ clientId: 'dddddddd-0000-0000-0000-0000000strct', tenantId: DEMO_TENANT, secrets: ['s'], redirectUris: ['https://bot.example/oauth/callback'] });
-      const q = new URLSearchParams({ client_id: app.clientId, response_type: 'code', redirect_uri: 'https://evil.example/cb', scope: 'Mail.Read offline_access', state: 'x'.repeat(16) });
+      const app = emu.state.addApp({
+        clientId: 'dddddddd-0000-0000-0000-0000000strct',
+        tenantId: DEMO_TENANT,
+        secrets: ['s'],
+        redirectUris: ['https://bot.example/oauth/callback'],
+      });
+      const q = new URLSearchParams({
+        client_id: app.clientId,
+        response_type: 'code',
+        redirect_uri: 'https://evil.example/cb',
+        scope: 'Mail.Read offline_access',
+        state: 'x'.repeat(16),
+      });
       const r = await call(`${emu.url}/${DEMO_TENANT}/oauth2/v2.0/authorize?${q.toString()}`);
       expect(r.status).toBe(400);
       expect(r.text).toContain('AADSTS50011');
@@ -202,10 +291,29 @@ describe('Microsoft 365 emulator', () => {
 
     it('rotates refresh tokens: each use returns a new one and the old one is refused', async () => {
       const code = (await authorize({ state: 'r'.repeat(16) })).get('code') as string;
-      const first = await call(`${emu.url}/${DEMO_TENANT}/oauth2/v2.0/token`, form({ grant_type: 'authorization_code', client_id: DEMO_CLIENT_ID, client_secret: DEMO_CLIENT_SECRET, code, redirect_uri: 'http://localhost:3978/oauth/callback' }));
+      const first = await call(
+        `${emu.url}/${DEMO_TENANT}/oauth2/v2.0/token`,
+        form({
+          grant_type: 'authorization_code',
+          client_id: DEMO_CLIENT_ID,
+          client_secret: DEMO_CLIENT_SECRET,
+          code,
+          redirect_uri: 'http://localhost:3978/oauth/callback',
+        }),
+      );
       expect(first.status).toBe(200);
       const rt1 = first.body.refresh_token as string;
-      const refresh = (rt: string): Promise<Res> => call(`${emu.url}/${DEMO_TENANT}/oauth2/v2.0/token`, form({ grant_type: 'refresh_token', client_id: DEMO_CLIENT_ID, client_secret: DEMO_CLIENT_SECRET, refresh_token: rt, scope: 'https://graph.microsoft.com/.default offline_access' }));
+      const refresh = (rt: string): Promise<Res> =>
+        call(
+          `${emu.url}/${DEMO_TENANT}/oauth2/v2.0/token`,
+          form({
+            grant_type: 'refresh_token',
+            client_id: DEMO_CLIENT_ID,
+            client_secret: DEMO_CLIENT_SECRET,
+            refresh_token: rt,
+            scope: 'https://graph.microsoft.com/.default offline_access',
+          }),
+        );
       const second = await refresh(rt1);
       expect(second.status).toBe(200);
       const rt2 = second.body.refresh_token as string;
@@ -227,10 +335,18 @@ describe('Microsoft 365 emulator', () => {
       const folder = emu.state.addFolder(DEMO_MAILBOX, 'inbox', 'Bulk');
       const base = Date.now() - 3600_000;
       for (let i = 0; i < 27; i++) {
-        emu.state.addMessage(DEMO_MAILBOX, folder.id, { subject: `Bulk ${i}`, from: `sender${i}@example.com`, to: [DEMO_MAILBOX], body: `n=${i}`, receivedDateTime: new Date(base + i * 1000), isRead: i % 2 === 0 });
+        emu.state.addMessage(DEMO_MAILBOX, folder.id, {
+          subject: `Bulk ${i}`,
+          from: `sender${i}@example.com`,
+          to: [DEMO_MAILBOX],
+          body: `n=${i}`,
+          receivedDateTime: new Date(base + i * 1000),
+          isRead: i % 2 === 0,
+        });
       }
       const token = await appToken();
-      let url: string | undefined = `${emu.url}/v1.0/users/${encodeURIComponent(DEMO_MAILBOX)}/mailFolders/${encodeURIComponent(folder.id)}/messages?$top=10&$select=subject,receivedDateTime`;
+      let url: string | undefined =
+        `${emu.url}/v1.0/users/${encodeURIComponent(DEMO_MAILBOX)}/mailFolders/${encodeURIComponent(folder.id)}/messages?$top=10&$select=subject,receivedDateTime`;
       const subjects: string[] = [];
       let pages = 0;
       while (url) {
@@ -261,7 +377,10 @@ describe('Microsoft 365 emulator', () => {
       const mb = encodeURIComponent(DEMO_MAILBOXES.alice);
       const since = new Date(Date.now() - 24 * 3600_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
       const f = `receivedDateTime ge ${since} and isRead eq false and from/emailAddress/address eq 'it-support@contoso-helpdesk.co' and contains(subject,'ALMOST FULL')`;
-      const r = await call(`${emu.url}/v1.0/users/${mb}/mailFolders/inbox/messages?$filter=${encodeURIComponent(f)}&$select=subject,internetMessageId,hasAttachments`, bearer(token));
+      const r = await call(
+        `${emu.url}/v1.0/users/${mb}/mailFolders/inbox/messages?$filter=${encodeURIComponent(f)}&$select=subject,internetMessageId,hasAttachments`,
+        bearer(token),
+      );
       expect(r.status).toBe(200);
       expect(r.body.value).toHaveLength(1);
       expect(r.body.value[0].subject).toBe('Action required: your mailbox is almost full');
@@ -295,13 +414,19 @@ describe('Microsoft 365 emulator', () => {
       const kids = await call(`${emu.url}/v1.0/users/${DEMO_MAILBOXES.phish}/mailFolders/inbox/childFolders`, bearer(token));
       const phishing = kids.body.value[0];
       expect(phishing.displayName).toBe('Phishing');
-      const grandKids = await call(`${emu.url}/v1.0/users/${DEMO_MAILBOXES.phish}/mailFolders/${encodeURIComponent(phishing.id as string)}/childFolders`, bearer(token));
+      const grandKids = await call(
+        `${emu.url}/v1.0/users/${DEMO_MAILBOXES.phish}/mailFolders/${encodeURIComponent(phishing.id as string)}/childFolders`,
+        bearer(token),
+      );
       expect(grandKids.body.value.map((f: Json) => f.displayName)).toEqual(['Reported']);
     });
 
     it('serves attachments (an attached .eml) and the MIME of a message', async () => {
       const token = await appToken();
-      const list = await call(`${emu.url}/v1.0/users/${DEMO_MAILBOXES.phish}/mailFolders/inbox/messages?$filter=${encodeURIComponent("startswith(subject,'Phishing report')")}`, bearer(token));
+      const list = await call(
+        `${emu.url}/v1.0/users/${DEMO_MAILBOXES.phish}/mailFolders/inbox/messages?$filter=${encodeURIComponent("startswith(subject,'Phishing report')")}`,
+        bearer(token),
+      );
       const msg = list.body.value[0];
       expect(msg.hasAttachments).toBe(true);
       const atts = await call(`${emu.url}/v1.0/users/${DEMO_MAILBOXES.phish}/messages/${encodeURIComponent(msg.id as string)}/attachments`, bearer(token));
@@ -318,7 +443,10 @@ describe('Microsoft 365 emulator', () => {
       const token = await appToken();
       const m = emu.state.addMessage(DEMO_MAILBOXES.bob, 'inbox', { subject: 'to move', from: 'x@example.com', to: [DEMO_MAILBOXES.bob] });
       const before = emu.ledger.length;
-      const moved = await call(`${emu.url}/v1.0/users/${DEMO_MAILBOXES.bob}/messages/${encodeURIComponent(m.id)}/move`, postJson(token, { destinationId: 'archive' }));
+      const moved = await call(
+        `${emu.url}/v1.0/users/${DEMO_MAILBOXES.bob}/messages/${encodeURIComponent(m.id)}/move`,
+        postJson(token, { destinationId: 'archive' }),
+      );
       expect(moved.status).toBe(201);
       expect(moved.body.id).not.toBe(m.immutableId);
       const patched = await call(`${emu.url}/v1.0/users/${DEMO_MAILBOXES.bob}/messages/${encodeURIComponent(moved.body.id as string)}`, {
@@ -338,9 +466,21 @@ describe('Microsoft 365 emulator', () => {
 
     it('sends mail to a local mailbox, and uses the beta markAsJunk endpoint (not in v1.0)', async () => {
       const token = await appToken();
-      const sent = await call(`${emu.url}/v1.0/users/${DEMO_MAILBOX}/sendMail`, postJson(token, { message: { subject: 'Please confirm', body: { contentType: 'Text', content: 'Approve?' }, toRecipients: [{ emailAddress: { address: DEMO_MAILBOXES.bob } }] } }));
+      const sent = await call(
+        `${emu.url}/v1.0/users/${DEMO_MAILBOX}/sendMail`,
+        postJson(token, {
+          message: {
+            subject: 'Please confirm',
+            body: { contentType: 'Text', content: 'Approve?' },
+            toRecipients: [{ emailAddress: { address: DEMO_MAILBOXES.bob } }],
+          },
+        }),
+      );
       expect(sent.status).toBe(202);
-      const inbox = await call(`${emu.url}/v1.0/users/${DEMO_MAILBOXES.bob}/mailFolders/inbox/messages?$filter=${encodeURIComponent("subject eq 'Please confirm'")}`, bearer(token));
+      const inbox = await call(
+        `${emu.url}/v1.0/users/${DEMO_MAILBOXES.bob}/mailFolders/inbox/messages?$filter=${encodeURIComponent("subject eq 'Please confirm'")}`,
+        bearer(token),
+      );
       expect(inbox.body.value).toHaveLength(1);
       const id = encodeURIComponent(inbox.body.value[0].id as string);
       const v1 = await call(`${emu.url}/v1.0/users/${DEMO_MAILBOXES.bob}/messages/${id}/markAsJunk`, postJson(token, { moveToJunk: true }));
@@ -362,19 +502,25 @@ describe('Microsoft 365 emulator', () => {
 
     it('routes $batch sub-requests with per-request status and refuses more than 20', async () => {
       const token = await appToken();
-      const ok = await call(`${emu.url}/v1.0/$batch`, postJson(token, {
-        requests: [
-          { id: '1', method: 'GET', url: `/users/${DEMO_MAILBOXES.alice}/mailFolders/inbox` },
-          { id: '2', method: 'GET', url: '/users/nobody@demo.onmicrosoft.com/messages' },
-          { id: '3', method: 'GET', url: '/organization', dependsOn: ['2'] },
-        ],
-      }));
+      const ok = await call(
+        `${emu.url}/v1.0/$batch`,
+        postJson(token, {
+          requests: [
+            { id: '1', method: 'GET', url: `/users/${DEMO_MAILBOXES.alice}/mailFolders/inbox` },
+            { id: '2', method: 'GET', url: '/users/nobody@demo.onmicrosoft.com/messages' },
+            { id: '3', method: 'GET', url: '/organization', dependsOn: ['2'] },
+          ],
+        }),
+      );
       expect(ok.status).toBe(200);
       const byId = Object.fromEntries((ok.body.responses as Json[]).map((r) => [r.id, r]));
       expect(byId['1']).toMatchObject({ status: 200, body: { displayName: 'Inbox' } });
       expect(byId['2']).toMatchObject({ status: 404, body: { error: { code: 'ErrorInvalidUser' } } });
       expect(byId['3'].status).toBe(424);
-      const tooMany = await call(`${emu.url}/v1.0/$batch`, postJson(token, { requests: Array.from({ length: 21 }, (_, i) => ({ id: String(i + 1), method: 'GET', url: '/organization' })) }));
+      const tooMany = await call(
+        `${emu.url}/v1.0/$batch`,
+        postJson(token, { requests: Array.from({ length: 21 }, (_, i) => ({ id: String(i + 1), method: 'GET', url: '/organization' })) }),
+      );
       expect(tooMany.status).toBe(400);
       expect(tooMany.body.error.code).toBe('BadRequest');
     });
@@ -387,7 +533,10 @@ describe('Microsoft 365 emulator', () => {
 
     it('lists, starts and stops subscriptions with a v1 token for the management resource', async () => {
       const token = await mgmtToken();
-      const tok = await call(`${emu.url}/${DEMO_TENANT}/oauth2/token`, form({ grant_type: 'client_credentials', client_id: DEMO_CLIENT_ID, client_secret: DEMO_CLIENT_SECRET, resource: emu.url }));
+      const tok = await call(
+        `${emu.url}/${DEMO_TENANT}/oauth2/token`,
+        form({ grant_type: 'client_credentials', client_id: DEMO_CLIENT_ID, client_secret: DEMO_CLIENT_SECRET, resource: emu.url }),
+      );
       expect(tok.body).toMatchObject({ token_type: 'Bearer', resource: emu.url, expires_in: '3600' });
       const list = await call(`${feed()}/subscriptions/list`, bearer(token));
       expect(list.status).toBe(200);
@@ -412,10 +561,16 @@ describe('Microsoft 365 emulator', () => {
       await call(`${feed()}/subscriptions/start?contentType=Audit.General`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
       const iso = (ms: number): string => new Date(ms).toISOString().slice(0, 19);
       const now = Date.now();
-      const wide = await call(`${feed()}/subscriptions/content?contentType=Audit.General&startTime=${iso(now - 25 * 3600_000)}&endTime=${iso(now)}`, bearer(token));
+      const wide = await call(
+        `${feed()}/subscriptions/content?contentType=Audit.General&startTime=${iso(now - 25 * 3600_000)}&endTime=${iso(now)}`,
+        bearer(token),
+      );
       expect(wide.status).toBe(400);
       expect(wide.body.error.code).toBe('AF20055');
-      const old = await call(`${feed()}/subscriptions/content?contentType=Audit.General&startTime=${iso(now - 8 * 24 * 3600_000)}&endTime=${iso(now - 8 * 24 * 3600_000 + 3600_000)}`, bearer(token));
+      const old = await call(
+        `${feed()}/subscriptions/content?contentType=Audit.General&startTime=${iso(now - 8 * 24 * 3600_000)}&endTime=${iso(now - 8 * 24 * 3600_000 + 3600_000)}`,
+        bearer(token),
+      );
       expect(old.status).toBe(400);
       expect(old.body.error.code).toBe('AF20055');
 
@@ -448,7 +603,8 @@ describe('Microsoft 365 emulator', () => {
       const list = await call(`${feed()}/subscriptions/content?contentType=DLP.All`, bearer(token));
       expect(list.status).toBe(200);
       const events: Json[] = [];
-      for (const b of (list.body as unknown as Json[]).slice(0, 10)) events.push(...((await call(b.contentUri as string, bearer(token))).body as unknown as Json[]));
+      for (const b of (list.body as unknown as Json[]).slice(0, 10))
+        events.push(...((await call(b.contentUri as string, bearer(token))).body as unknown as Json[]));
       const match = events.find((e) => e.Operation === 'DlpRuleMatch');
       expect(match).toBeDefined();
       const sit = match?.PolicyDetails[0].Rules[0].ConditionsMatched.SensitiveInformation[0];
@@ -480,7 +636,11 @@ describe('Microsoft 365 emulator', () => {
     });
 
     it('is driven over HTTP: faults, failNext, latency, ledger and reset', async () => {
-      const set = await call(`${emu.url}/_emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prefix: '/api', failNext: [{ status: 503 }, { status: 500, body: { error: { code: 'Custom', message: 'boom' } } }] }) });
+      const set = await call(`${emu.url}/_emulator/faults`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ prefix: '/api', failNext: [{ status: 503 }, { status: 500, body: { error: { code: 'Custom', message: 'boom' } } }] }),
+      });
       expect(set.status).toBe(200);
       const token = await mgmtToken();
       const first = await call(`${emu.url}/api/v1.0/${DEMO_TENANT}/activity/feed/subscriptions/list`, bearer(token));
@@ -490,7 +650,11 @@ describe('Microsoft 365 emulator', () => {
       expect(second).toMatchObject({ status: 500, body: { error: { code: 'Custom' } } });
       expect((await call(`${emu.url}/api/v1.0/${DEMO_TENANT}/activity/feed/subscriptions/list`, bearer(token))).status).toBe(200);
 
-      await call(`${emu.url}/_emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rules: [{ prefix: '/v1.0/organization', latencyMs: 150 }], replace: true }) });
+      await call(`${emu.url}/_emulator/faults`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ rules: [{ prefix: '/v1.0/organization', latencyMs: 150 }], replace: true }),
+      });
       const graphToken = await appToken();
       const t0 = Date.now();
       expect((await call(`${emu.url}/v1.0/organization`, bearer(graphToken))).status).toBe(200);

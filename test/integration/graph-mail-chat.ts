@@ -20,7 +20,10 @@ export interface ChatResult {
 
 /** Slack escapes &, < and > in text; tests compare what a user reads. */
 export function unescape(text: unknown): string {
-  return String(text ?? '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  return String(text ?? '')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 }
 
 /** The JSON result as shown in the message's "JSON result" block (small results only). */

@@ -44,7 +44,8 @@ beforeAll(async () => {
   c = chat(h, 'CC');
   const meta = await h.runtime.environments.getMeta('prod');
   await h.runtime.environments.setMeta('prod', { ...meta, approvals: { requiredFor: [], approversNeeded: 1 } });
-  for (const n of ['a1', 'a2', 'a3', 'b1', 'd1', 'd2', 'd3', 'e1', 'e2', 'f1', 'f2', 'f3', 'f4', 'f5', 'g1', 'g2', 'g3', 'h1', 'k1', 'k2', 'k3']) h.emulator.state.addUser({ userPrincipalName: box(n) });
+  for (const n of ['a1', 'a2', 'a3', 'b1', 'd1', 'd2', 'd3', 'e1', 'e2', 'f1', 'f2', 'f3', 'f4', 'f5', 'g1', 'g2', 'g3', 'h1', 'k1', 'k2', 'k3'])
+    h.emulator.state.addUser({ userPrincipalName: box(n) });
 });
 
 afterAll(async () => {
@@ -58,9 +59,16 @@ afterEach(() => {
 describe('Delete Email', () => {
   it('deletes the matches in many mailboxes (they go to Deleted Items) and names the unknown mailboxes', async () => {
     const keep = add(box('a1'), 'inbox', 'Team lunch', { from: `bob${D}` });
-    const gone = [add(box('a1'), 'inbox', 'Quarterly bonus statement'), add(box('a1'), 'inbox', 'RE: quarterly BONUS'), add(box('a2'), 'inbox', 'Quarterly bonus')];
+    const gone = [
+      add(box('a1'), 'inbox', 'Quarterly bonus statement'),
+      add(box('a1'), 'inbox', 'RE: quarterly BONUS'),
+      add(box('a2'), 'inbox', 'Quarterly bonus'),
+    ];
     const since = h.emulator.ledger.length;
-    const r = await c.run(`graphmail delete-email --delete-in-mailbox ${box('a1')},${box('a2')},${box('a3')},${NOBODY} --subject-filter "quarterly bonus"`, asApprover);
+    const r = await c.run(
+      `graphmail delete-email --delete-in-mailbox ${box('a1')},${box('a2')},${box('a3')},${NOBODY} --subject-filter "quarterly bonus"`,
+      asApprover,
+    );
     expectResult(r, [`Successfully deleted emails in the following mailboxes: ${box('a1')}: 2, ${box('a2')}: 1`, `Mailbox ${NOBODY} was not found.`], true);
     expect(gone.map((m) => folderOf(m.toRecipients[0]!.emailAddress.address, m))).toEqual(['deleteditems', 'deleteditems', 'deleteditems']);
     expect(folderOf(box('a1'), keep)).toBe('inbox');
@@ -78,7 +86,10 @@ describe('Delete Email', () => {
     const r = await c.run(`graphmail delete-email --delete-in-mailbox ${box('b1')},${NOBODY} --subject-filter "password expiry" --dry-run`);
     expectResult(
       r,
-      [`Dry run: would delete 2 email(s) in ${box('b1')}: ${newer.id} "Password expiry notice (2nd)", ${older.id} "Password expiry notice"`, `Mailbox ${NOBODY} was not found.`],
+      [
+        `Dry run: would delete 2 email(s) in ${box('b1')}: ${newer.id} "Password expiry notice (2nd)", ${older.id} "Password expiry notice"`,
+        `Mailbox ${NOBODY} was not found.`,
+      ],
       true,
     );
     expect(writesTo(box('b1'), since)).toEqual([]);
@@ -89,8 +100,18 @@ describe('Delete Email', () => {
     const imid = '<campaign-4711@evil.example>';
     const copies = ['d1', 'd2', 'd3'].map((n) => add(box(n), 'inbox', 'Your parcel is waiting', { internetMessageId: imid }));
     const other = add(box('d1'), 'inbox', 'Your parcel is waiting');
-    const r = await c.run(`graphmail delete-email --delete-in-mailbox ${box('d1')},${box('d2')},${box('d3')} --mail-ids "${imid},AAMkAGRlbW8nothingAAA=" --subject-filter ignored`, asApprover);
-    expectResult(r, [`Successfully deleted emails in the following mailboxes: ${box('d1')}: 1, ${box('d2')}: 1, ${box('d3')}: 1`, 'Failed to find email with ID AAMkAGRlbW8nothingAAA='], true);
+    const r = await c.run(
+      `graphmail delete-email --delete-in-mailbox ${box('d1')},${box('d2')},${box('d3')} --mail-ids "${imid},AAMkAGRlbW8nothingAAA=" --subject-filter ignored`,
+      asApprover,
+    );
+    expectResult(
+      r,
+      [
+        `Successfully deleted emails in the following mailboxes: ${box('d1')}: 1, ${box('d2')}: 1, ${box('d3')}: 1`,
+        'Failed to find email with ID AAMkAGRlbW8nothingAAA=',
+      ],
+      true,
+    );
     expect(copies.map((m, i) => folderOf(box(`d${i + 1}`), m))).toEqual(['deleteditems', 'deleteditems', 'deleteditems']);
     expect(folderOf(box('d1'), other)).toBe('inbox');
   });
@@ -104,7 +125,14 @@ describe('Delete Email', () => {
       c.run(`graphmail delete-email --delete-in-mailbox ${box('e1')} --subject-filter "no such subject"`, asApprover),
       c.run(`graphmail delete-email --delete-in-mailbox ${box('e2')} --subject-filter x`, asApprover),
     ]);
-    expectResult(folder, [`Mailbox ${NOBODY} was not found.`, `Action failed to delete any emails because the provided mailbox folder name was not found in the mailbox(es): ${box('e1')}, Inbox/Nope`], false);
+    expectResult(
+      folder,
+      [
+        `Mailbox ${NOBODY} was not found.`,
+        `Action failed to delete any emails because the provided mailbox folder name was not found in the mailbox(es): ${box('e1')}, Inbox/Nope`,
+      ],
+      false,
+    );
     expectResult(mailboxes, [`Failed to find any of the provided mailboxes: ${NOBODY}, ghost${D}`], false);
     expectResult(none, ['Action was not able to find any emails based on the specified search criteria.'], false);
     expectResult(denied, ['Failed to execute action, the error is: ErrorAccessDenied: Access is denied. Check credentials and try again.'], false);
@@ -117,7 +145,11 @@ describe('Move Email To Folder', () => {
       h.emulator.state.addFolder(box(n), 'inbox', 'Quarantine');
       h.emulator.state.addFolder(box(n), 'Inbox/Quarantine', 'Hold');
     }
-    const moved = [add(box('f1'), 'inbox', 'Suspicious sign-in'), add(box('f2'), 'inbox', 'Suspicious sign-in'), add(box('f2'), 'inbox', 'suspicious SIGN-IN again')];
+    const moved = [
+      add(box('f1'), 'inbox', 'Suspicious sign-in'),
+      add(box('f2'), 'inbox', 'Suspicious sign-in'),
+      add(box('f2'), 'inbox', 'suspicious SIGN-IN again'),
+    ];
     const stays = add(box('f2'), 'inbox', 'Quarterly numbers', { from: `bob${D}` });
     const r = await c.run(
       `graphmail move-email-to-folder --move-in-mailbox ${box('f1')},${box('f2')},${NOBODY} --source-folder-name inbox --destination-folder-name "INBOX/quarantine/HOLD" --subject-filter "suspicious sign-in"`,
@@ -140,17 +172,34 @@ describe('Move Email To Folder', () => {
     const [source, destination, none, dry, noArchive] = await Promise.all([
       c.run(`graphmail move-email-to-folder --move-in-mailbox ${box('f3')} --source-folder-name Inbox/Nope --destination-folder-name Archive`, asApprover),
       c.run(`graphmail move-email-to-folder --move-in-mailbox ${box('f3')} --source-folder-name Inbox --destination-folder-name Archive/Nope`, asApprover),
-      c.run(`graphmail move-email-to-folder --move-in-mailbox ${box('f3')} --source-folder-name Inbox --destination-folder-name Archive --subject-filter "no such subject"`, asApprover),
+      c.run(
+        `graphmail move-email-to-folder --move-in-mailbox ${box('f3')} --source-folder-name Inbox --destination-folder-name Archive --subject-filter "no such subject"`,
+        asApprover,
+      ),
       c.run(`graphmail move-email-to-folder --move-in-mailbox ${box('f3')} --source-folder-name Inbox --destination-folder-name inbox/QUARANTINE --dry-run`),
-      c.run(`graphmail move-email-to-folder --move-in-mailbox ${box('f4')},${box('f5')} --source-folder-name Inbox --destination-folder-name archive --subject-filter "gift card"`, asApprover),
+      c.run(
+        `graphmail move-email-to-folder --move-in-mailbox ${box('f4')},${box('f5')} --source-folder-name Inbox --destination-folder-name archive --subject-filter "gift card"`,
+        asApprover,
+      ),
     ]);
-    expectResult(source, [`Action failed to move any emails because the provided source folder was not found in the mailbox(es): ${box('f3')}, Inbox/Nope`], false);
-    expectResult(destination, [`Action failed to move any emails because the provided destination folder was not found in the mailbox(es): ${box('f3')}, Archive/Nope`], false);
+    expectResult(
+      source,
+      [`Action failed to move any emails because the provided source folder was not found in the mailbox(es): ${box('f3')}, Inbox/Nope`],
+      false,
+    );
+    expectResult(
+      destination,
+      [`Action failed to move any emails because the provided destination folder was not found in the mailbox(es): ${box('f3')}, Archive/Nope`],
+      false,
+    );
     expectResult(none, ['Action was not able to find any emails based on the specified search criteria.'], false);
     expectResult(dry, [`Dry run: would move 1 email(s) in ${box('f3')} to inbox/QUARANTINE: ${m.id} "Gift card request"`], true);
     expectResult(
       noArchive,
-      [`Successfully moved emails in the following mailboxes: ${box('f5')}: 1`, `Action failed to move any emails because the provided destination folder was not found in the mailbox(es): ${box('f4')}, archive`],
+      [
+        `Successfully moved emails in the following mailboxes: ${box('f5')}: 1`,
+        `Action failed to move any emails because the provided destination folder was not found in the mailbox(es): ${box('f4')}, archive`,
+      ],
       true,
     );
     expect(folderOf(box('f5'), m5)).toBe('archive');
@@ -166,11 +215,18 @@ describe('Mark Email as Junk / Not Junk (beta)', () => {
     const spam1 = add(box('g1'), 'inbox', 'Cheap meds', { from: 'pharmacy@spam.example' });
     const spam2 = add(box('g1'), 'inbox', 'Cheap meds again', { from: 'pharmacy@spam.example' });
     const since = h.emulator.ledger.length;
-    const junk = await c.run(`graphmail mark-email-as-junk --search-in-mailbox ${box('g1')} --mail-ids "${spam1.id},${spam2.internetMessageId},AAMkAGRlbW8nothingAAA="`, asApprover);
+    const junk = await c.run(
+      `graphmail mark-email-as-junk --search-in-mailbox ${box('g1')} --mail-ids "${spam1.id},${spam2.internetMessageId},AAMkAGRlbW8nothingAAA="`,
+      asApprover,
+    );
     expectResult(junk, ['Successfully marked the email as junk.', `Failed to find email with ID AAMkAGRlbW8nothingAAA= in ${box('g1')}.`], true);
     expect([folderOf(box('g1'), spam1), folderOf(box('g1'), spam2)]).toEqual(['junkemail', 'junkemail']);
     expect(h.emulator.state.mailbox(box('g1')).blockedSenders.has('pharmacy@spam.example')).toBe(true);
-    expect(writesTo(box('g1'), since).filter((e) => e.path.endsWith('/markAsJunk')).map((e) => [e.path.split('/')[1], e.status])).toEqual([
+    expect(
+      writesTo(box('g1'), since)
+        .filter((e) => e.path.endsWith('/markAsJunk'))
+        .map((e) => [e.path.split('/')[1], e.status]),
+    ).toEqual([
       ['beta', 200],
       ['beta', 200],
     ]);
@@ -198,7 +254,11 @@ describe('Mark Email as Junk / Not Junk (beta)', () => {
     expectResult(noIds, ['Failed to find any emails based on provided parameters!'], false);
     expectResult(folder, [`Action failed to run because the provided mailbox folder name Inbox/Nope was not found in the mailbox ${box('g2')}.`], false);
     expectResult(mailbox, [`Mailbox ${NOBODY} was not found.`], false);
-    expectResult(denied, [`Error executing action "Mark Email as Junk". Reason: ErrorAccessDenied: Access is denied. Check credentials and try again. (mailbox ${box('g3')})`], false);
+    expectResult(
+      denied,
+      [`Error executing action "Mark Email as Junk". Reason: ErrorAccessDenied: Access is denied. Check credentials and try again. (mailbox ${box('g3')})`],
+      false,
+    );
     expectResult(dry, [`Dry run: would mark 1 email(s) as junk in ${box('g2')}: ${m.id} "Crypto giveaway"`, `Mailbox ${NOBODY} was not found.`], true);
     // The mail is in the Inbox, not in Junk Email where Not Junk looks by default.
     expectResult(notJunkNone, ['Failed to find any emails based on provided parameters!'], false);
@@ -237,7 +297,10 @@ describe('throttling', () => {
     const since = h.emulator.ledger.length;
     const [del, move] = await Promise.all([
       c.run(`graphmail delete-email --delete-in-mailbox ${boxes.join(',')} --subject-filter "campaign x"`, { ...asApprover, timeoutMs: 40000 }),
-      c.run(`graphmail move-email-to-folder --move-in-mailbox ${boxes.join(',')} --source-folder-name Inbox --destination-folder-name Archive --sender-filter vendor@partner.example`, { ...asApprover, timeoutMs: 40000 }),
+      c.run(
+        `graphmail move-email-to-folder --move-in-mailbox ${boxes.join(',')} --source-folder-name Inbox --destination-folder-name Archive --sender-filter vendor@partner.example`,
+        { ...asApprover, timeoutMs: 40000 },
+      ),
     ]);
     expectResult(del, [`Successfully deleted emails in the following mailboxes: ${boxes.map((b) => `${b}: 5`).join(', ')}`], true);
     expectResult(move, [`Successfully moved emails in the following mailboxes: ${boxes.map((b) => `${b}: 3`).join(', ')}`], true);

@@ -143,8 +143,13 @@ describe('Download Attachments From Email', () => {
       ],
     });
     const uploadsBefore = (await uploadedNames(0)).length;
-    const r = await soar(`graphmail download-attachments-from-email --folder-name inbox/PHISHING --mail-ids ${msg.id} --download-path cases/7 --download-destination "Local File System" --download-attachments-from-eml`);
-    expectOk(r, 'Downloaded 6 attachments. Files: cases/7/invoice.pdf, cases/7/_.._x, cases/7/gpj.exe, cases/7/a_b_c.txt, cases/7/reported.eml, cases/7/inner.txt.');
+    const r = await soar(
+      `graphmail download-attachments-from-email --folder-name inbox/PHISHING --mail-ids ${msg.id} --download-path cases/7 --download-destination "Local File System" --download-attachments-from-eml`,
+    );
+    expectOk(
+      r,
+      'Downloaded 6 attachments. Files: cases/7/invoice.pdf, cases/7/_.._x, cases/7/gpj.exe, cases/7/a_b_c.txt, cases/7/reported.eml, cases/7/inner.txt.',
+    );
     expect(r.text).not.toContain('GCP bucket');
     const dir = join(h.settings.filesDir, 'prod', 'cases', '7');
     expect(filesIn(dir)).toEqual(['_.._x', 'a_b_c.txt', 'gpj.exe', 'inner.txt', 'invoice.pdf', 'reported.eml']);
@@ -160,11 +165,21 @@ describe('Download Attachments From Email', () => {
   });
 
   it('reports missing ids and mails without attachments, uses a unique path, and says when GCP Bucket falls back', async () => {
-    const withFile = h.emulator.state.addMessage(MAILBOX, 'Inbox', { subject: 'dl one', from: 'x@evil.example', attachments: [{ name: 'same.txt', content: 'one' }] });
-    const withFile2 = h.emulator.state.addMessage(MAILBOX, 'Inbox', { subject: 'dl two', from: 'x@evil.example', attachments: [{ name: 'same.txt', content: 'two' }] });
+    const withFile = h.emulator.state.addMessage(MAILBOX, 'Inbox', {
+      subject: 'dl one',
+      from: 'x@evil.example',
+      attachments: [{ name: 'same.txt', content: 'one' }],
+    });
+    const withFile2 = h.emulator.state.addMessage(MAILBOX, 'Inbox', {
+      subject: 'dl two',
+      from: 'x@evil.example',
+      attachments: [{ name: 'same.txt', content: 'two' }],
+    });
     const bare = h.emulator.state.addMessage(MAILBOX, 'Inbox', { subject: 'dl bare', from: 'x@evil.example', body: 'no files' });
     const missing = 'AAMkAGRlbW8CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC=';
-    const r = await soar(`graphmail download-attachments-from-email --mail-ids "${withFile.id},${withFile2.id},${bare.id},${missing}" --download-path unique --download-attachments-to-unique-path`);
+    const r = await soar(
+      `graphmail download-attachments-from-email --mail-ids "${withFile.id},${withFile2.id},${bare.id},${missing}" --download-path unique --download-attachments-to-unique-path`,
+    );
     const dir = `unique/${r.jobId}`;
     expectOk(
       r,
@@ -179,15 +194,32 @@ describe('Download Attachments From Email', () => {
   });
 
   it('searches by subject and sender across mailboxes, naming the ones that do not exist', async () => {
-    h.emulator.state.addMessage(BOB, 'Inbox', { subject: 'Quarterly bonus 2024', from: 'hr@evil.example', attachments: [{ name: 'bonus.xlsm', content: 'macro' }] });
-    h.emulator.state.addMessage(BOB, 'Inbox', { subject: 'Quarterly bonus 2024', from: 'someone@else.example', attachments: [{ name: 'other.xlsm', content: 'x' }] });
-    const r = await soar(`graphmail download-attachments-from-email --search-in-mailbox "${BOB},nobody@demo.onmicrosoft.com" --subject-filter "bonus 2024" --sender-filter hr@evil.example --download-path bonus --download-destination "Local File System"`);
+    h.emulator.state.addMessage(BOB, 'Inbox', {
+      subject: 'Quarterly bonus 2024',
+      from: 'hr@evil.example',
+      attachments: [{ name: 'bonus.xlsm', content: 'macro' }],
+    });
+    h.emulator.state.addMessage(BOB, 'Inbox', {
+      subject: 'Quarterly bonus 2024',
+      from: 'someone@else.example',
+      attachments: [{ name: 'other.xlsm', content: 'x' }],
+    });
+    const r = await soar(
+      `graphmail download-attachments-from-email --search-in-mailbox "${BOB},nobody@demo.onmicrosoft.com" --subject-filter "bonus 2024" --sender-filter hr@evil.example --download-path bonus --download-destination "Local File System"`,
+    );
     expectOk(r, 'Downloaded 1 attachments. Files: bonus/bonus.xlsm.\nMailbox nobody@demo.onmicrosoft.com was not found.');
   });
 
   it('fails with the seed messages: no emails, no mailboxes, unknown folder, paths outside the files root, a Graph error', async () => {
-    const msg = h.emulator.state.addMessage(MAILBOX, 'Inbox', { subject: 'dl forbidden', from: 'x@evil.example', attachments: [{ name: 'f.txt', content: 'f' }] });
-    h.emulator.faults.set({ prefix: `/v1.0/users/${encodeURIComponent(MAILBOX)}/messages/${encodeURIComponent(msg.id)}/attachments`, failNext: [{ status: 403, body: { error: { code: 'ErrorAccessDenied', message: 'Access is denied.' } } }] });
+    const msg = h.emulator.state.addMessage(MAILBOX, 'Inbox', {
+      subject: 'dl forbidden',
+      from: 'x@evil.example',
+      attachments: [{ name: 'f.txt', content: 'f' }],
+    });
+    h.emulator.faults.set({
+      prefix: `/v1.0/users/${encodeURIComponent(MAILBOX)}/messages/${encodeURIComponent(msg.id)}/attachments`,
+      failNext: [{ status: 403, body: { error: { code: 'ErrorAccessDenied', message: 'Access is denied.' } } }],
+    });
     const [none, mailboxes, folder, traversal, absolute, viaLink, graphError] = await Promise.all([
       soar('graphmail download-attachments-from-email --subject-filter "zz-no-such-subject-zz" --download-path d1'),
       soar('graphmail download-attachments-from-email --search-in-mailbox "nobody@demo.onmicrosoft.com, ghost@demo.onmicrosoft.com" --download-path d2'),
@@ -217,7 +249,10 @@ describe('Extract Data From Attached EML', () => {
       attachments: [
         { name: 'reported.eml', contentType: 'message/rfc822', content: PHISH_EML },
         { name: 'invite.ics', contentType: 'text/calendar', content: INVITE_ICS },
-        { name: 'Fwd item', item: { subject: 'Wire transfer', from: 'ceo@evil.example', to: ['alice@demo.onmicrosoft.com'], body: 'Send 10k to 198.51.100.99' } },
+        {
+          name: 'Fwd item',
+          item: { subject: 'Wire transfer', from: 'ceo@evil.example', to: ['alice@demo.onmicrosoft.com'], body: 'Send 10k to 198.51.100.99' },
+        },
         { name: 'notes.pdf', contentType: 'application/pdf', content: Buffer.from('%PDF') },
         { name: 'outlook.msg', contentType: 'application/vnd.ms-outlook', content: readFileSync(join(__dirname, '..', 'fixtures', 'mail', 'sent.msg')) },
         { name: 'broken.msg', contentType: 'application/vnd.ms-outlook', content: Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]) },
@@ -227,10 +262,22 @@ describe('Extract Data From Attached EML', () => {
     const regex = JSON.stringify({ ips: '\\b\\d{1,3}(\\.\\d{1,3}){3}\\b', urls: 'https?://[^\\s"<>]+' });
     const r = await soar(`graphmail extract-data-from-attached-eml --mail-ids "${msg.id},${missing}" --regex-map-json '${regex}'`);
     const dir = `jobs/${r.jobId}/attached-mail`;
-    expectOk(r, `Extracted data from reported.eml, invite.ics, Fwd item, outlook.msg attached email files. Files: ${dir}/reported.eml, ${dir}/invite.ics, ${dir}/Fwd item.eml, ${dir}/outlook.msg`);
-    expect(r.text).toContain(`Failed to find emails in ${MAILBOX} with the following mail ids: ${missing}\nFailed to execute action, the error is: these attached MSG files could not be read: broken.msg`);
+    expectOk(
+      r,
+      `Extracted data from reported.eml, invite.ics, Fwd item, outlook.msg attached email files. Files: ${dir}/reported.eml, ${dir}/invite.ics, ${dir}/Fwd item.eml, ${dir}/outlook.msg`,
+    );
+    expect(r.text).toContain(
+      `Failed to find emails in ${MAILBOX} with the following mail ids: ${missing}\nFailed to execute action, the error is: these attached MSG files could not be read: broken.msg`,
+    );
     const [eml, ics, item, msgFile] = r.json as Array<Record<string, unknown>>;
-    expect(msgFile).toMatchObject({ type: 'MSG', subject: 'Sent time', from: 'xmailuser@xmailserver.test', to: 'xmailuser@xmailserver.test', date: 'Mon, 15 Feb 2021 08:19:00 GMT', name: 'outlook.msg' });
+    expect(msgFile).toMatchObject({
+      type: 'MSG',
+      subject: 'Sent time',
+      from: 'xmailuser@xmailserver.test',
+      to: 'xmailuser@xmailserver.test',
+      date: 'Mon, 15 Feb 2021 08:19:00 GMT',
+      name: 'outlook.msg',
+    });
     expect(String(msgFile!.text)).toContain('Test mail');
     expect(eml).toEqual({
       type: 'EML',
@@ -256,12 +303,21 @@ describe('Extract Data From Attached EML', () => {
       regex: { ips: ['192.0.2.5'], urls: ['http://meet.evil.example/j/1'] },
       name: 'invite.ics',
     });
-    expect(item).toMatchObject({ type: 'EML', subject: 'Wire transfer', from: 'ceo@evil.example', regex_from_text_part: { ips: ['198.51.100.99'], urls: [] }, name: 'Fwd item' });
+    expect(item).toMatchObject({
+      type: 'EML',
+      subject: 'Wire transfer',
+      from: 'ceo@evil.example',
+      regex_from_text_part: { ips: ['198.51.100.99'], urls: [] },
+      name: 'Fwd item',
+    });
     expect(filesIn(join(h.settings.filesDir, 'prod', 'jobs', r.jobId, 'attached-mail'))).toEqual(['Fwd item.eml', 'invite.ics', 'outlook.msg', 'reported.eml']);
   });
 
   it('fails with the seed messages: no emails, no mailboxes, unknown folder, a pattern RE2 cannot take', async () => {
-    const msg = h.emulator.state.addMessage(MAILBOX, 'Inbox', { subject: 'x', attachments: [{ name: 'a.eml', contentType: 'message/rfc822', content: PHISH_EML }] });
+    const msg = h.emulator.state.addMessage(MAILBOX, 'Inbox', {
+      subject: 'x',
+      attachments: [{ name: 'a.eml', contentType: 'message/rfc822', content: PHISH_EML }],
+    });
     const [none, mailboxes, folder, badRegex] = await Promise.all([
       soar('graphmail extract-data-from-attached-eml --mail-ids AAMkAGRlbW8EEEEEEEEEEEEEEEEEEEEEEEEEEEEEEE='),
       soar(`graphmail extract-data-from-attached-eml --search-in-mailbox nobody@demo.onmicrosoft.com --mail-ids ${msg.id}`),
@@ -277,8 +333,17 @@ describe('Extract Data From Attached EML', () => {
 
 describe('Save Email To The Case', () => {
   it('posts <subject>.eml in the thread (sanitised, 100 characters at most) and returns a JSON list', async () => {
-    const hostile = h.emulator.state.addMessage(MAILBOX, 'Inbox', { subject: `../../etc/passwd ${RLO}fdp.exe`, from: 'x@evil.example', body: 'hostile subject' });
-    const long = h.emulator.state.addMessage(MAILBOX, 'Inbox', { subject: `Re: ${'very long subject '.repeat(10)}`, from: 'x@evil.example', body: 'long', attachments: [{ name: 'a.txt', content: 'a' }] });
+    const hostile = h.emulator.state.addMessage(MAILBOX, 'Inbox', {
+      subject: `../../etc/passwd ${RLO}fdp.exe`,
+      from: 'x@evil.example',
+      body: 'hostile subject',
+    });
+    const long = h.emulator.state.addMessage(MAILBOX, 'Inbox', {
+      subject: `Re: ${'very long subject '.repeat(10)}`,
+      from: 'x@evil.example',
+      body: 'long',
+      attachments: [{ name: 'a.txt', content: 'a' }],
+    });
     const uploadsBefore = (await uploadedNames(0)).length;
     const r = await soar(`graphmail save-email-to-the-case --mail-id "${hostile.id},${long.internetMessageId}"`);
     expectOk(r, 'Email successfully saved!');
@@ -312,14 +377,20 @@ describe('Save Email To The Case', () => {
       soar(`graphmail save-email-to-the-case --mail-id ${msg.id} --save-only-email-attachments --attachment-to-save "INVOICE.pdf,missing.doc"`),
       soar(`graphmail save-email-to-the-case --mail-id ${msg.id} --save-only-email-attachments`),
     ]);
-    expectOk(some, `Successfully saved the following attachments: invoice.pdf\nThe following attachments were not found in email with mail id: ${msg.id}: missing.doc`);
+    expectOk(
+      some,
+      `Successfully saved the following attachments: invoice.pdf\nThe following attachments were not found in email with mail id: ${msg.id}: missing.doc`,
+    );
     expect(filesIn(join(h.settings.filesDir, 'prod', 'jobs', some.jobId))).toEqual(['invoice.pdf']);
     expectOk(all, 'Successfully saved the following attachments: invoice.pdf, other.txt');
   });
 
   it('fails with the seed messages: unknown mailbox, unknown folder, unknown ids, a Graph error', async () => {
     const msg = h.emulator.state.addMessage(MAILBOX, 'Inbox', { subject: 'save forbidden', from: 'x@evil.example' });
-    h.emulator.faults.set({ prefix: `/v1.0/users/${encodeURIComponent(MAILBOX)}/messages/${encodeURIComponent(msg.id)}/$value`, failNext: [{ status: 403, body: { error: { code: 'ErrorAccessDenied', message: 'Access is denied.' } } }] });
+    h.emulator.faults.set({
+      prefix: `/v1.0/users/${encodeURIComponent(MAILBOX)}/messages/${encodeURIComponent(msg.id)}/$value`,
+      failNext: [{ status: 403, body: { error: { code: 'ErrorAccessDenied', message: 'Access is denied.' } } }],
+    });
     const [mailbox, folder, ids, graphError] = await Promise.all([
       soar(`graphmail save-email-to-the-case --search-in-mailbox nobody@demo.onmicrosoft.com --mail-id ${msg.id}`),
       soar(`graphmail save-email-to-the-case --folder-name "Inbox/Nope" --mail-id ${msg.id}`),
@@ -328,7 +399,10 @@ describe('Save Email To The Case', () => {
     ]);
     expectFail(mailbox, 'Mailbox nobody@demo.onmicrosoft.com was not found.');
     expectFail(folder, `Action failed to run because the provided mailbox folder name Inbox/Nope was not found in the mailbox ${MAILBOX}`);
-    expectFail(ids, 'Failed to find any emails based on provided parameters!\nFailed to find email with ID AAMkAGRlbW8FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF=\nFailed to find email with ID <nope@evil.example>');
+    expectFail(
+      ids,
+      'Failed to find any emails based on provided parameters!\nFailed to find email with ID AAMkAGRlbW8FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF=\nFailed to find email with ID <nope@evil.example>',
+    );
     expectFail(graphError, 'Failed to execute action, the error is: ErrorAccessDenied: Access is denied.');
   });
 });

@@ -95,7 +95,10 @@ describe('Search Emails', () => {
   it('Mail IDs (id or internetMessageId) override the other filters; an unknown id is named', async () => {
     const ids = [mail.lunch!.id, mail.invoice3!.internetMessageId, 'AAMkAGRlbW8doesnotexistAAA='].join(',');
     const r = await c.run(`graphmail search-emails --search-in-mailbox ${S1},${S2} --mail-ids "${ids}" --subject-filter "matches nothing" --only-unread`);
-    expect(r.lines).toEqual([`Successfully found emails in the following mailboxes: ${S1}: 1, ${S2}: 1`, 'Failed to find email with ID AAMkAGRlbW8doesnotexistAAA=']);
+    expect(r.lines).toEqual([
+      `Successfully found emails in the following mailboxes: ${S1}: 1, ${S2}: 1`,
+      'Failed to find email with ID AAMkAGRlbW8doesnotexistAAA=',
+    ]);
     expect((jsonOf(r) as Array<{ id: string }>).map((m) => m.id)).toEqual([mail.lunch!.id, mail.invoice3!.id]);
   });
 
@@ -152,7 +155,7 @@ describe('Search Emails', () => {
     for (const r of [none, noMailbox, denied]) expect(r.isSuccess).toBe(false);
   });
 
-  it('a wrong client secret fails every mailbox with one line: the identity platform\'s reason', async () => {
+  it("a wrong client secret fails every mailbox with one line: the identity platform's reason", async () => {
     await h.runtime.environments.setInstance('prod', 'microsoft-graph-mail', { 'secret-id': 'wrong-secret' });
     try {
       const r = await c.run(`graphmail search-emails --search-in-mailbox ${S1},${S2},${S3}`);
@@ -188,7 +191,9 @@ describe('Search Emails', () => {
   it('shows progress as mailbox batches finish, and waits out a 429 Retry-After', async () => {
     h.emulator.faults.set({ prefix: `/v1.0/users/${encodeURIComponent(S2)}/mailFolders`, retryAfterSeconds: 2, failNext: [{ status: 429 }] });
     const started = Date.now();
-    const r = await c.run(`graphmail search-emails --search-in-mailbox ${S1},${S2},${S3} --how-many-mailboxes-to-process-in-a-single-batch 1 --subject-filter invoice`);
+    const r = await c.run(
+      `graphmail search-emails --search-in-mailbox ${S1},${S2},${S3} --how-many-mailboxes-to-process-in-a-single-batch 1 --subject-filter invoice`,
+    );
     expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
     expect(r.lines).toEqual([`Successfully found emails in the following mailboxes: ${S1}: 2, ${S2}: 1`]);
     const updates = h.slack.calls.filter((call) => call.method === 'chat.update' && call.body.channel === r.channel).map((call) => JSON.stringify(call.body));
@@ -212,7 +217,10 @@ describe('Get Mailbox Account Out Of Facility Settings', () => {
   });
 
   it('one user: the object itself; unknown users, users without settings and errors as the seed says', async () => {
-    h.emulator.faults.set({ prefix: `/beta/users/${encodeURIComponent(`bob${D}`)}/presence`, failNext: [{ status: 200, body: { id: 'x', availability: 'Offline', activity: 'Offline', statusMessage: null } }] });
+    h.emulator.faults.set({
+      prefix: `/beta/users/${encodeURIComponent(`bob${D}`)}/presence`,
+      failNext: [{ status: 200, body: { id: 'x', availability: 'Offline', activity: 'Offline', statusMessage: null } }],
+    });
     h.emulator.faults.set({ prefix: `/beta/users/${encodeURIComponent(S1)}/presence`, failNext: [{ status: 403 }] });
     const [one, partly, none, without, error] = await Promise.all([
       c.run(`${OOF} --user alice${D}`),
@@ -223,13 +231,18 @@ describe('Get Mailbox Account Out Of Facility Settings', () => {
     ]);
     expect(one.lines).toEqual([`Successfully returned OOF settings for alice${D}.`]);
     expect(jsonOf(one)).toMatchObject({ outOfOfficeSettings: { isOutOfOffice: true } });
-    expect(partly.lines).toEqual([`Successfully returned OOF settings for alice${D}.`, `Failed to find the following usernames in Office 365 service: ${NOBODY}.`]);
+    expect(partly.lines).toEqual([
+      `Successfully returned OOF settings for alice${D}.`,
+      `Failed to find the following usernames in Office 365 service: ${NOBODY}.`,
+    ]);
     expect(partly.isSuccess).toBe(true);
     expect(none.lines).toEqual([`Failed to find the following usernames in Office 365 service: ${NOBODY}, ghost${D}.`]);
     expect(none.isSuccess).toBe(false);
     expect(without.lines).toEqual([`Action wasn't able to find OOF settings for bob${D}.`]);
     expect(without.isSuccess).toBe(false);
-    expect(error.lines).toEqual([`Error executing action "Get Mailbox Account Out Of Facility Settings". Reason: ${S1}: ErrorAccessDenied: Access is denied. Check credentials and try again.`]);
+    expect(error.lines).toEqual([
+      `Error executing action "Get Mailbox Account Out Of Facility Settings". Reason: ${S1}: ErrorAccessDenied: Access is denied. Check credentials and try again.`,
+    ]);
     expect(error.isSuccess).toBe(false);
   });
 });

@@ -39,7 +39,10 @@ beforeAll(async () => {
   writeFileSync(join(h.settings.filesDir, 'prod', 'cases', '42', 'ioc list.csv'), 'ip\n203.0.113.9\n');
   symlinkSync('/etc', join(h.settings.filesDir, 'prod', 'etc-link'));
   mkdirSync(join(h.settings.filesDir, 'prod', 'templates'), { recursive: true });
-  writeFileSync(join(h.settings.filesDir, 'prod', 'templates', 'incident.html'), '<html><body><h1 id="incident-template">{{subject}}</h1><div>{{email_content}}</div></body></html>');
+  writeFileSync(
+    join(h.settings.filesDir, 'prod', 'templates', 'incident.html'),
+    '<html><body><h1 id="incident-template">{{subject}}</h1><div>{{email_content}}</div></body></html>',
+  );
 });
 
 afterAll(async () => {
@@ -135,7 +138,10 @@ describe('Send Email', () => {
     });
     h.emulator.faults.set({ prefix: '/v1.0/users/', methods: ['GET'], retryAfterSeconds: 0, failNext: [{ status: 503 }, { status: 429 }, { status: 503 }] });
     try {
-      const r = await soar('graphmail send-email --subject "Burst once" --send-to bob@demo.onmicrosoft.com --mail-content "only once" --attachments-paths report.txt', { timeoutMs: 40000 });
+      const r = await soar(
+        'graphmail send-email --subject "Burst once" --send-to bob@demo.onmicrosoft.com --mail-content "only once" --attachments-paths report.txt',
+        { timeoutMs: 40000 },
+      );
       expectOk(r, 'Email was sent successfully.');
     } finally {
       h.emulator.faults.clear('/v1.0/users');
@@ -150,7 +156,7 @@ describe('Send Email', () => {
     expect(withSubject(BOB, 'Burst once')[0]!.attachments.map((a) => a.name)).toEqual(['report.txt']);
   }, 60000);
 
-  it("a send whose answer is lost after Graph did it (503 from a proxy) is not sent again", async () => {
+  it('a send whose answer is lost after Graph did it (503 from a proxy) is not sent again', async () => {
     // A fake network between the bot and Graph: forwards everything, but answers the first send
     // with 503 after Graph has carried it out.
     let dropped = 0;
@@ -159,20 +165,23 @@ describe('Send Email', () => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        const up = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } }, (upRes) => {
-          const body: Buffer[] = [];
-          upRes.on('data', (c: Buffer) => body.push(c));
-          upRes.on('end', () => {
-            if (req.method === 'POST' && /\/send$/.test(req.url ?? '') && dropped === 0) {
-              dropped++;
-              res.writeHead(503, { 'content-type': 'application/json' });
-              res.end(JSON.stringify({ error: { code: 'ServiceUnavailable', message: 'The service is unavailable.' } }));
-              return;
-            }
-            res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-            res.end(Buffer.concat(body));
-          });
-        });
+        const up = httpRequest(
+          { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
+          (upRes) => {
+            const body: Buffer[] = [];
+            upRes.on('data', (c: Buffer) => body.push(c));
+            upRes.on('end', () => {
+              if (req.method === 'POST' && /\/send$/.test(req.url ?? '') && dropped === 0) {
+                dropped++;
+                res.writeHead(503, { 'content-type': 'application/json' });
+                res.end(JSON.stringify({ error: { code: 'ServiceUnavailable', message: 'The service is unavailable.' } }));
+                return;
+              }
+              res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+              res.end(Buffer.concat(body));
+            });
+          },
+        );
         up.end(Buffer.concat(chunks));
       });
     });
@@ -236,7 +245,9 @@ describe('Send Email', () => {
 
 describe('Send Email HTML', () => {
   it('wraps the content in the built-in template and returns the sent message as JSON', async () => {
-    const r = await soar('graphmail send-email-html --subject "HTML built-in" --send-to bob@demo.onmicrosoft.com --mail-content "<p id=\'c\'>Reset your password</p>" --attachment-location "Local File System"');
+    const r = await soar(
+      'graphmail send-email-html --subject "HTML built-in" --send-to bob@demo.onmicrosoft.com --mail-content "<p id=\'c\'>Reset your password</p>" --attachment-location "Local File System"',
+    );
     expectOk(r, 'Email was sent successfully.');
     expect(r.text).not.toContain('GCP bucket');
     const [got] = withSubject(BOB, 'HTML built-in');
@@ -244,13 +255,21 @@ describe('Send Email HTML', () => {
     expect(got!.body.content).toContain("<p id='c'>Reset your password</p>");
     expect(got!.body.content).toMatch(/<title>HTML built-in<\/title>/);
     const [sent] = withSubject(MAILBOX, 'HTML built-in');
-    for (const key of ['"subject\\": \\"HTML built-in\\"', `"internetMessageId\\": \\"${sent!.internetMessageId}\\"`, `"id\\": \\"${sent!.id}\\"`, '"isDraft\\": false', '"toRecipients\\"']) {
+    for (const key of [
+      '"subject\\": \\"HTML built-in\\"',
+      `"internetMessageId\\": \\"${sent!.internetMessageId}\\"`,
+      `"id\\": \\"${sent!.id}\\"`,
+      '"isDraft\\": false',
+      '"toRecipients\\"',
+    ]) {
       expect(r.blocks).toContain(key);
     }
   });
 
   it('uses a template from the templates folder, and says when GCP Bucket falls back to the files root', async () => {
-    const r = await soar('graphmail send-email-html --subject "Folder <template>" --send-to bob@demo.onmicrosoft.com --mail-content "<i>details</i>" --email-html-template INCIDENT --attachments-paths report.txt');
+    const r = await soar(
+      'graphmail send-email-html --subject "Folder <template>" --send-to bob@demo.onmicrosoft.com --mail-content "<i>details</i>" --email-html-template INCIDENT --attachments-paths report.txt',
+    );
     expectOk(r, 'Email was sent successfully.');
     expect(r.text).toContain('No GCP bucket is configured for environment prod: read the attachments from the local files root instead.');
     expect(r.text.indexOf('Email was sent successfully.')).toBeLessThan(r.text.indexOf('No GCP bucket'));
@@ -293,7 +312,9 @@ describe('Send Thread Reply', () => {
       soar(`graphmail send-thread-reply --mail-id ${plain.id} --mail-content "Thanks, looking into it" --attachments-paths report.txt`),
       soar(`graphmail send-thread-reply --mail-id ${all.id} --mail-content "Reply to all" --reply-all --reply-to nobody@demo.onmicrosoft.com`),
       soar(`graphmail send-thread-reply --mail-id ${given.id} --mail-content "To bob" --reply-to bob@demo.onmicrosoft.com`),
-      soar(`graphmail send-thread-reply --mail-id "${byInternetId.internetMessageId}" --folder-name inbox/phishing --mail-content "found by internetMessageId"`),
+      soar(
+        `graphmail send-thread-reply --mail-id "${byInternetId.internetMessageId}" --folder-name inbox/phishing --mail-content "found by internetMessageId"`,
+      ),
     ]);
     expectOk(r1, `Successfully sent reply to the mail with ID: ${plain.id}`);
     expectOk(r2, `Successfully sent reply to the mail with ID: ${all.id}`);
@@ -323,7 +344,10 @@ describe('Send Thread Reply', () => {
       soar(`graphmail send-thread-reply --mail-id ${elsewhere.id} --folder-name "Inbox/No Such" --mail-content x`),
       soar(`graphmail send-thread-reply --mail-id ${elsewhere.id} --folder-name "Sent Items" --mail-content x`),
     ]);
-    expectFail(r1, 'Error executing action "Send Thread Reply". Reason: if you want to send a reply only to your own email address, you need to work with "Reply To" parameter.');
+    expectFail(
+      r1,
+      'Error executing action "Send Thread Reply". Reason: if you want to send a reply only to your own email address, you need to work with "Reply To" parameter.',
+    );
     expectFail(r2, 'Error executing action "Send Thread Reply" because the provided mail id AAMkAGRlbW8AAAAAAAAAAAAAAAAAAAAAAAAAAAAA= was not found.');
     expectFail(r3, 'Action failed to run because specified attachments were not found: missing.txt');
     expectFail(r4, `Failed to execute action, the error is: Folder Inbox/No Such was not found in mailbox ${MAILBOX}.`);
@@ -359,8 +383,12 @@ describe('Forward Email', () => {
     const [r1, r2, r3, r4] = await Promise.all([
       soar('graphmail forward-email --mail-id AAMkAGRlbW8BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB= --subject s --send-to bob@demo.onmicrosoft.com --mail-content x'),
       soar(`graphmail forward-email --folder-name "Inbox/Nowhere" --mail-id ${original.id} --subject s --send-to bob@demo.onmicrosoft.com --mail-content x`),
-      soar(`graphmail forward-email --mail-id ${original.id} --subject s --send-to bob@demo.onmicrosoft.com --mail-content x --attachments-paths "a.txt, b.txt"`),
-      soar(`graphmail forward-email --send-from ghost@demo.onmicrosoft.com --mail-id ${original.id} --subject s --send-to bob@demo.onmicrosoft.com --mail-content x`),
+      soar(
+        `graphmail forward-email --mail-id ${original.id} --subject s --send-to bob@demo.onmicrosoft.com --mail-content x --attachments-paths "a.txt, b.txt"`,
+      ),
+      soar(
+        `graphmail forward-email --send-from ghost@demo.onmicrosoft.com --mail-id ${original.id} --subject s --send-to bob@demo.onmicrosoft.com --mail-content x`,
+      ),
     ]);
     expectFail(r1, 'Error executing action "Forward Email" because the provided mail id AAMkAGRlbW8BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB= was not found.');
     expectFail(r2, `Action failed to forward the email because the provided mailbox folder name was not found in the mailbox(es): ${MAILBOX}: Inbox/Nowhere`);

@@ -37,7 +37,12 @@ beforeAll(async () => {
   // Approvals are tested elsewhere: an approver (U2) runs sends at once.
   await env.setMeta('prod', { ...(await env.getMeta('prod')), approvals: { requiredFor: [], approversNeeded: 1 } });
   ({ run } = chat(h, 'UP'));
-  for (const [name, size] of [['evidence-10mb.bin', TEN_MB], ['edge-3mb-plus-1.bin', EDGE], ['flaky-10mb.bin', TEN_MB], ['rerun-10mb.bin', TEN_MB]] as const) {
+  for (const [name, size] of [
+    ['evidence-10mb.bin', TEN_MB],
+    ['edge-3mb-plus-1.bin', EDGE],
+    ['flaky-10mb.bin', TEN_MB],
+    ['rerun-10mb.bin', TEN_MB],
+  ] as const) {
     files[name] = randomBytes(size);
     writeFileSync(join(h.settings.filesDir, 'prod', name), files[name]);
   }
@@ -124,7 +129,12 @@ describe('emulator upload sessions', () => {
     const res = await fetch(`${emu.url}/${DEMO_TENANT}/oauth2/v2.0/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: DEMO_CLIENT_ID, client_secret: DEMO_CLIENT_SECRET, scope: 'https://graph.microsoft.com/.default' }).toString(),
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: DEMO_CLIENT_ID,
+        client_secret: DEMO_CLIENT_SECRET,
+        scope: 'https://graph.microsoft.com/.default',
+      }).toString(),
     });
     token = ((await res.json()) as { access_token: string }).access_token;
     draft = emu.state.addMessage(MAILBOX, 'Drafts', { subject: 'emu draft', to: [BOB], body: 'x', isDraft: true });
@@ -135,20 +145,32 @@ describe('emulator upload sessions', () => {
   });
 
   const graph = (method: string, path: string, body?: unknown): Promise<Response> =>
-    fetch(`${emu.url}/v1.0/users/${mb}/${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    fetch(`${emu.url}/v1.0/users/${mb}/${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
 
   async function session(size: number, messageId = draft.id): Promise<{ status: number; body: Record<string, unknown> }> {
-    const res = await graph('POST', `messages/${messageId}/attachments/createUploadSession`, { AttachmentItem: { attachmentType: 'file', name: 'x.bin', size } });
+    const res = await graph('POST', `messages/${messageId}/attachments/createUploadSession`, {
+      AttachmentItem: { attachmentType: 'file', name: 'x.bin', size },
+    });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   }
 
   const put = (url: string, bytes: Buffer, range: string | null, headers: Record<string, string> = {}): Promise<Response> =>
-    fetch(url, { method: 'PUT', headers: { 'content-type': 'application/octet-stream', ...(range ? { 'content-range': range } : {}), ...headers }, body: new Uint8Array(bytes) });
+    fetch(url, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/octet-stream', ...(range ? { 'content-range': range } : {}), ...headers },
+      body: new Uint8Array(bytes),
+    });
 
-  it('creates a session on a draft; refuses sent messages, files over 150 MB and under 3 MB in Graph\'s error shape', async () => {
+  it("creates a session on a draft; refuses sent messages, files over 150 MB and under 3 MB in Graph's error shape", async () => {
     const ok = await session(EDGE);
     expect(ok.status).toBe(201);
-    expect(String(ok.body.uploadUrl)).toMatch(new RegExp(`^${emu.url}/api/v2\\.0/Users\\('[^']+'\\)/Messages\\('[^']+'\\)/AttachmentSessions\\('[^']+'\\)\\?authtoken=`));
+    expect(String(ok.body.uploadUrl)).toMatch(
+      new RegExp(`^${emu.url}/api/v2\\.0/Users\\('[^']+'\\)/Messages\\('[^']+'\\)/AttachmentSessions\\('[^']+'\\)\\?authtoken=`),
+    );
     expect(ok.body.nextExpectedRanges).toEqual(['0-']);
     expect(Date.parse(String(ok.body.expirationDateTime))).toBeGreaterThan(Date.now());
 
@@ -251,7 +273,10 @@ describe('Send Email with large attachments', () => {
     const sends = sendsDone();
     const sessions = sessionsCreated();
     const t0 = Date.now();
-    const r = await run('graphmail send-email --subject "Large evidence" --send-to bob@demo.onmicrosoft.com --mail-content "see attached" --attachments-paths "evidence-10mb.bin, edge-3mb-plus-1.bin"', { user: 'U2' });
+    const r = await run(
+      'graphmail send-email --subject "Large evidence" --send-to bob@demo.onmicrosoft.com --mail-content "see attached" --attachments-paths "evidence-10mb.bin, edge-3mb-plus-1.bin"',
+      { user: 'U2' },
+    );
     const ms = Date.now() - t0;
     expect(r.lines).toEqual(['Email was sent successfully.']);
     expect(r.isSuccess).toBe(true);
@@ -276,8 +301,17 @@ describe('Send Email with large attachments', () => {
   });
 
   it('forwards a mail with a 3 MB + 1 byte file added to the forward draft', async () => {
-    const original = h.emulator.state.addMessage(MAILBOX, 'Inbox', { subject: 'Big forward original', from: 'alice@demo.onmicrosoft.com', to: [MAILBOX], body: 'x', attachments: [{ name: 'note.txt', content: 'small' }] });
-    const r = await run(`graphmail forward-email --mail-id ${original.id} --subject "Big forward" --send-to bob@demo.onmicrosoft.com --mail-content "fyi" --attachments-paths edge-3mb-plus-1.bin`, { user: 'U2' });
+    const original = h.emulator.state.addMessage(MAILBOX, 'Inbox', {
+      subject: 'Big forward original',
+      from: 'alice@demo.onmicrosoft.com',
+      to: [MAILBOX],
+      body: 'x',
+      attachments: [{ name: 'note.txt', content: 'small' }],
+    });
+    const r = await run(
+      `graphmail forward-email --mail-id ${original.id} --subject "Big forward" --send-to bob@demo.onmicrosoft.com --mail-content "fyi" --attachments-paths edge-3mb-plus-1.bin`,
+      { user: 'U2' },
+    );
     expect(r.isSuccess).toBe(true);
     const [got, ...more] = withSubject(BOB, 'Big forward');
     expect(more).toHaveLength(0);
@@ -292,11 +326,20 @@ describe('Send Email with large attachments', () => {
     const sends = sendsDone();
     h.emulator.faults.setSeed(20240611);
     // The first PUT: 429 with Retry-After 1 s; then 15 % 503 and 18 % 429 (≈ 30 % in all), no wait.
-    h.emulator.faults.set({ prefix: '/api/v2.0', methods: ['PUT'], rate503: 0.15, rate429: 0.18, retryAfterSeconds: 0, failNext: [{ status: 429, headers: { 'retry-after': '1' } }, { status: 503 }] });
+    h.emulator.faults.set({
+      prefix: '/api/v2.0',
+      methods: ['PUT'],
+      rate503: 0.15,
+      rate429: 0.18,
+      retryAfterSeconds: 0,
+      failNext: [{ status: 429, headers: { 'retry-after': '1' } }, { status: 503 }],
+    });
     const t0 = Date.now();
     let r;
     try {
-      r = await run('graphmail send-email --subject "Flaky upload" --send-to bob@demo.onmicrosoft.com --mail-content "x" --attachments-paths flaky-10mb.bin', { user: 'U2' });
+      r = await run('graphmail send-email --subject "Flaky upload" --send-to bob@demo.onmicrosoft.com --mail-content "x" --attachments-paths flaky-10mb.bin', {
+        user: 'U2',
+      });
     } finally {
       h.emulator.faults.clear('/api/v2.0');
     }
@@ -317,7 +360,9 @@ describe('Send Email with large attachments', () => {
     expectWellCut(entries, TEN_MB);
     // Retry-After: 1 s between the throttled first PUT and the next request to the upload URL.
     expect(Date.parse(entries[1]!.time) - Date.parse(entries[0]!.time)).toBeGreaterThanOrEqual(950);
-    process.stdout.write(`upload under faults: ${puts.length} PUTs, ${failed.length} failed (${failed.filter((e) => e.status === 503).length}×503, ${failed.filter((e) => e.status === 429).length}×429), ${checks.length} session checks, ${ms} ms\n`);
+    process.stdout.write(
+      `upload under faults: ${puts.length} PUTs, ${failed.length} failed (${failed.filter((e) => e.status === 503).length}×503, ${failed.filter((e) => e.status === 429).length}×429), ${checks.length} session checks, ${ms} ms\n`,
+    );
   });
 
   it('a job that runs again after its worker stopped mid-way sends once with one attachment (no second upload)', async () => {
@@ -328,7 +373,14 @@ describe('Send Email with large attachments', () => {
       progress.push(text);
       if (text.endsWith('9.5 of 9.5 MB')) abort.abort();
     });
-    const params = { 'send-from': MAILBOX, subject: 'Rerun big', 'send-to': [BOB], 'mail-content': 'x', 'mail-content-type': 'Text', 'attachments-paths': ['rerun-10mb.bin'] };
+    const params = {
+      'send-from': MAILBOX,
+      subject: 'Rerun big',
+      'send-to': [BOB],
+      'mail-content': 'x',
+      'mail-content-type': 'Text',
+      'attachments-paths': ['rerun-10mb.bin'],
+    };
     const sends = sendsDone();
     const sessions = sessionsCreated();
     const logFrom = h.emulator.state.uploadLog.length;
@@ -364,7 +416,14 @@ describe('Send Email with large attachments', () => {
       // After the first fragment, the service forgets every session (as when one expires).
       if (dropped++ === 0) h.emulator.state.uploadSessions.clear();
     });
-    const params = { 'send-from': MAILBOX, subject: 'Lost session', 'send-to': [BOB], 'mail-content': 'x', 'mail-content-type': 'Text', 'attachments-paths': ['evidence-10mb.bin'] };
+    const params = {
+      'send-from': MAILBOX,
+      subject: 'Lost session',
+      'send-to': [BOB],
+      'mail-content': 'x',
+      'mail-content-type': 'Text',
+      'attachments-paths': ['evidence-10mb.bin'],
+    };
     const r = (await sendEmail.run!(ctx, params)) as ActionResult;
     expect(r.isSuccess).toBe(true);
     expect(sendsDone() - sends).toBe(1);
@@ -383,9 +442,13 @@ describe('Send Email with large attachments', () => {
   it('refuses a 151 MB file in one line and sends nothing', async () => {
     const sends = sendsDone();
     const sessions = sessionsCreated();
-    const r = await run('graphmail send-email --subject "Too big" --send-to bob@demo.onmicrosoft.com --mail-content hi --attachments-paths huge-151mb.bin', { user: 'U2' });
+    const r = await run('graphmail send-email --subject "Too big" --send-to bob@demo.onmicrosoft.com --mail-content hi --attachments-paths huge-151mb.bin', {
+      user: 'U2',
+    });
     expect(r.isSuccess).toBe(false);
-    expect(r.lines).toEqual(['Failed to execute action, the error is: Attachment huge-151mb.bin is 151.0 MB; Microsoft Graph attaches files of at most 150 MB.']);
+    expect(r.lines).toEqual([
+      'Failed to execute action, the error is: Attachment huge-151mb.bin is 151.0 MB; Microsoft Graph attaches files of at most 150 MB.',
+    ]);
     expect(sendsDone()).toBe(sends);
     expect(sessionsCreated()).toBe(sessions);
     expect(withSubject(MAILBOX, 'Too big')).toHaveLength(0);

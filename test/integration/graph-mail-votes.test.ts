@@ -9,7 +9,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { jobIdFor } from '../../lib/ids';
 import { DEMO_MAILBOXES, type Message } from '../../emulator';
-import { automaticReply, findByInternetMessageId, parseMailto, replyTo, sendMailto } from '../../emulator/replies';
+import { automaticReply, parseMailto, replyTo, sendMailto } from '../../emulator/replies';
 import { startHarness, MAILBOX, type Harness } from '../helpers/harness';
 
 const BOB = DEMO_MAILBOXES.bob;
@@ -31,7 +31,11 @@ afterAll(async () => {
   await h?.close();
 });
 
-const unescape = (t: unknown) => String(t ?? '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+const unescape = (t: unknown) =>
+  String(t ?? '')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 
 /**
  * Sends `/soar <text>` from the next channel (Slack paces each channel); returns the job id.
@@ -106,7 +110,15 @@ async function status(jobId: string, pattern: RegExp, timeoutMs = 15000): Promis
 function sentQuestion(subject: string, to: string[]): Message {
   const body = 'We saw a sign-in from a new country. Was it you? Reply to this email.';
   const sent = h.emulator.state.addMessage(MAILBOX, 'sentitems', { from: MAILBOX, to, subject, body, bodyType: 'text', isRead: true });
-  h.emulator.state.deliver({ from: MAILBOX, to, subject, body, bodyType: 'text', internetMessageId: sent.internetMessageId, conversationId: sent.conversationId });
+  h.emulator.state.deliver({
+    from: MAILBOX,
+    to,
+    subject,
+    body,
+    bodyType: 'text',
+    internetMessageId: sent.internetMessageId,
+    conversationId: sent.conversationId,
+  });
   return sent;
 }
 
@@ -119,7 +131,10 @@ function copyIn(mailbox: string, sent: Message): Message {
 
 /** Runs Send Vote Email through chat; returns the result and the sent mail (Sent Items copy). */
 async function sendVote(subject: string, extra = ''): Promise<{ result: Final; sent: Message }> {
-  const jobId = await start(`graphmail send-vote-email --subject "${subject}" --send-to ${BOB},${ALICE} --mail-content "<p>Block the sender domain contoso-helpdesk.co?</p>" ${extra}`, 'U2');
+  const jobId = await start(
+    `graphmail send-vote-email --subject "${subject}" --send-to ${BOB},${ALICE} --mail-content "<p>Block the sender domain contoso-helpdesk.co?</p>" ${extra}`,
+    'U2',
+  );
   const result = await final(jobId);
   const sent = [...h.emulator.state.mailbox(MAILBOX).messages.values()].find((m) => m.subject === subject && !m.isDraft);
   if (!sent) throw new Error(`${subject}: not sent; ${result.text}`);
@@ -169,7 +184,9 @@ describe('Send Vote Email', () => {
       `--cc ${DEMO_MAILBOXES.phish} --bcc soc-lead@demo.onmicrosoft.com --reply-to-recipients ${DEMO_MAILBOXES.phish} --attachments-paths evidence/sign-ins.csv --email-html-template "Email HTML Template"`,
     );
     // Attachment Location defaults to GCP Bucket: with no bucket the files root is used, and said so (behaviour.md 6).
-    expect(result.text).toBe('Email was sent successfully.\nNo GCP bucket is configured for environment prod: read the attachments from the local files root instead.\nis_success: true');
+    expect(result.text).toBe(
+      'Email was sent successfully.\nNo GCP bucket is configured for environment prod: read the attachments from the local files root instead.\nis_success: true',
+    );
     expect(Object.keys(voteLinks(copyIn(ALICE, sent)))).toEqual(['Yes', 'No']);
     expect(sent.ccRecipients.map((r) => r.emailAddress.address)).toEqual([DEMO_MAILBOXES.phish]);
     expect(sent.bccRecipients.map((r) => r.emailAddress.address)).toEqual(['soc-lead@demo.onmicrosoft.com']);
@@ -180,7 +197,10 @@ describe('Send Vote Email', () => {
   });
 
   it('names the attachments it cannot find', async () => {
-    const jobId = await start(`graphmail send-vote-email --subject "With evidence" --send-to ${BOB} --mail-content "see attached" --attachments-paths evidence/missing.pdf --attachment-location "Local File System"`, 'U2');
+    const jobId = await start(
+      `graphmail send-vote-email --subject "With evidence" --send-to ${BOB} --mail-content "see attached" --attachments-paths evidence/missing.pdf --attachment-location "Local File System"`,
+      'U2',
+    );
     const r = await final(jobId);
     expect(r.text).toContain('Action failed to run because the following specified attachments were not found: evidence/missing.pdf');
     expect(r.text).toContain('is_success: false');
@@ -188,7 +208,7 @@ describe('Send Vote Email', () => {
 });
 
 describe('Wait For Vote Email Results', () => {
-  it('reports each recipient\'s vote; an out-of-office reply matching the exclude pattern does not count', async () => {
+  it("reports each recipient's vote; an out-of-office reply matching the exclude pattern does not count", async () => {
     const { sent } = await sendVote('Quarantine the invoice mails?', '--structure-of-voting-options Approve/Reject');
     const jobId = await start(`graphmail wait-for-vote-email-results --mail-id ${sent.id} --wait-stage-exclude-pattern "(?i)out of (the )?office"`);
     await polls(jobId, 2);
@@ -203,7 +223,12 @@ describe('Wait For Vote Email Results', () => {
     replyTo(h.emulator.state, copyIn(ALICE, sent), { from: ALICE, body: 'Reject\n\nWe still need mail from that vendor.' });
     const r = await final(jobId);
     expect(r.text).toBe(`Found the user ${BOB} reply: Approve.\nFound the user ${ALICE} reply: Reject.\nis_success: true`);
-    expect(JSON.parse(codeUnder(r, 'JSON result'))).toEqual({ Responses: [{ recipient: BOB, vote: 'Approve' }, { recipient: ALICE, vote: 'Reject' }] });
+    expect(JSON.parse(codeUnder(r, 'JSON result'))).toEqual({
+      Responses: [
+        { recipient: BOB, vote: 'Approve' },
+        { recipient: ALICE, vote: 'Reject' },
+      ],
+    });
     expect(codeUnder(r, 'Matching Mails').split('\n')[0]).toMatch(/^Mail ID\s+Received Date\s+Sender\s+Recipients\s+Subject$/);
     const rows = tableRows(r);
     expect(rows).toHaveLength(2);
@@ -213,7 +238,9 @@ describe('Wait For Vote Email Results', () => {
 
   it('reads a vote from a reply in the thread and from another mail system (In-Reply-To only)', async () => {
     const { sent } = await sendVote('Reset the password of alice?');
-    const jobId = await start(`graphmail wait-for-vote-email-results --mail-id "${sent.internetMessageId}" --folder-to-check-for-reply "inbox, Inbox/Phishing"`);
+    const jobId = await start(
+      `graphmail wait-for-vote-email-results --mail-id "${sent.internetMessageId}" --folder-to-check-for-reply "inbox, Inbox/Phishing"`,
+    );
     await polls(jobId, 1);
     replyTo(h.emulator.state, copyIn(BOB, sent), { from: BOB, body: 'yes, please do' });
     // Alice answers from her phone's mail app; an inbox rule files it under Inbox/Phishing.
@@ -245,7 +272,9 @@ describe('Wait For Email From User', () => {
     expect(tableRows(r)).toHaveLength(1);
 
     // Only the real attachment is posted (not the inline logo), titled as the seed says.
-    await h.slack.waitFor((calls) => calls.some((c) => c.method === 'files.completeUploadExternal' && JSON.stringify(c.body).includes(`${BOB} reply attachment.`)));
+    await h.slack.waitFor((calls) =>
+      calls.some((c) => c.method === 'files.completeUploadExternal' && JSON.stringify(c.body).includes(`${BOB} reply attachment.`)),
+    );
     const uploads = h.slack.calls.filter((c) => c.method === 'files.getUploadURLExternal' && /alert-screenshot|logo/.test(String(c.body.filename)));
     expect(uploads.map((c) => c.body.filename)).toEqual(['alert-screenshot.txt']);
     const folder = join(h.settings.filesDir, 'prod', 'jobs', jobId);
@@ -254,8 +283,11 @@ describe('Wait For Email From User', () => {
     expect(readFileSync(join(folder, saved[0] as string), 'utf8')).toBe('Sign-in blocked: Lagos, NG 02:14 UTC');
   });
 
-  it('takes the Mail ID from Send Email\'s JSON result (behaviour.md 11)', async () => {
-    const sentJob = await start(`graphmail send-email --subject "Please confirm the wire transfer" --send-to ${ALICE} --mail-content "Did you ask for the wire transfer to account 4471?"`, 'U2');
+  it("takes the Mail ID from Send Email's JSON result (behaviour.md 11)", async () => {
+    const sentJob = await start(
+      `graphmail send-email --subject "Please confirm the wire transfer" --send-to ${ALICE} --mail-content "Did you ask for the wire transfer to account 4471?"`,
+      'U2',
+    );
     const { id } = JSON.parse(codeUnder(await final(sentJob), 'JSON result')) as { id: string };
     const jobId = await start(`graphmail wait-for-email-from-user --mail-id ${id}`);
     await polls(jobId, 1);
@@ -305,14 +337,18 @@ describe('Wait For Email From User', () => {
     const sent = sentQuestion('Pattern check', [BOB]);
     const jobId = await start(`graphmail wait-for-email-from-user --mail-id ${sent.id} --wait-stage-exclude-pattern "(?<=auto)reply"`);
     const r = await final(jobId);
-    expect(r.text).toMatch(/^Failed to execute action, the error is: Wait Stage Exclude pattern "\(\?<=auto\)reply" is not a regular expression RE2 accepts \(.+\)\.\nis_success: false$/);
+    expect(r.text).toMatch(
+      /^Failed to execute action, the error is: Wait Stage Exclude pattern "\(\?<=auto\)reply" is not a regular expression RE2 accepts \(.+\)\.\nis_success: false$/,
+    );
     expect((await h.runtime.queues.actions.getJob(jobId))?.data.attempt).toBe(0);
   });
 
   it('says which mail it could not find', async () => {
     const jobId = await start('graphmail wait-for-email-from-user --mail-id "<nothing-like-this@demo.onmicrosoft.com>"');
     const r = await final(jobId);
-    expect(r.text).toBe(`Failed to execute action, the error is: Failed to find email with ID <nothing-like-this@demo.onmicrosoft.com> of mailbox ${MAILBOX}.\nis_success: false`);
+    expect(r.text).toBe(
+      `Failed to execute action, the error is: Failed to find email with ID <nothing-like-this@demo.onmicrosoft.com> of mailbox ${MAILBOX}.\nis_success: false`,
+    );
   });
 });
 

@@ -21,9 +21,52 @@ beforeAll(async () => {
   // Env certs's own files root, then its certs folder.
   const dir = join(h.settings.filesDir, 'certs', 'certs');
   mkdirSync(dir, { recursive: true });
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '2', '-subj', '/CN=chatsoar-o365'], { stdio: 'ignore' });
-  execFileSync('openssl', ['pkcs12', '-export', '-in', join(dir, 'cert.pem'), '-inkey', join(dir, 'key.pem'), '-out', join(dir, 'app.pfx'), '-passout', 'pass:pfx-pass'], { stdio: 'ignore' });
-  execFileSync('openssl', ['pkcs12', '-export', '-in', join(dir, 'cert.pem'), '-inkey', join(dir, 'key.pem'), '-out', join(dir, 'app-3des.pfx'), '-passout', 'pass:pfx-pass', '-certpbe', 'PBE-SHA1-3DES', '-keypbe', 'PBE-SHA1-3DES', '-macalg', 'sha1'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+      '-days',
+      '2',
+      '-subj',
+      '/CN=chatsoar-o365',
+    ],
+    { stdio: 'ignore' },
+  );
+  execFileSync(
+    'openssl',
+    ['pkcs12', '-export', '-in', join(dir, 'cert.pem'), '-inkey', join(dir, 'key.pem'), '-out', join(dir, 'app.pfx'), '-passout', 'pass:pfx-pass'],
+    { stdio: 'ignore' },
+  );
+  execFileSync(
+    'openssl',
+    [
+      'pkcs12',
+      '-export',
+      '-in',
+      join(dir, 'cert.pem'),
+      '-inkey',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'app-3des.pfx'),
+      '-passout',
+      'pass:pfx-pass',
+      '-certpbe',
+      'PBE-SHA1-3DES',
+      '-keypbe',
+      'PBE-SHA1-3DES',
+      '-macalg',
+      'sha1',
+    ],
+    { stdio: 'ignore' },
+  );
   const pem = readFileSync(join(dir, 'cert.pem'), 'utf8');
   const thumbprint = createHash('sha1').update(new X509Certificate(pem).raw).digest('base64url');
   h.emulator.state.apps.get(DEMO_CLIENT_ID)!.certificates.push({ thumbprint, publicKey: pem });
@@ -58,7 +101,13 @@ async function run(text: string, opts: { channel?: string; user?: string } = {})
 async function certInstance(values: Record<string, unknown>): Promise<void> {
   const env = h.runtime.environments;
   await h.runtime.redis.del(env.keys.instance('certs', 'o365-management-api'));
-  await env.setInstance('certs', 'o365-management-api', { 'api-root': h.emulator.url, 'oauth2-login-endpoint-url': h.emulator.url, 'azure-active-directory-id': DEMO_TENANT, 'client-id': DEMO_CLIENT_ID, ...values });
+  await env.setInstance('certs', 'o365-management-api', {
+    'api-root': h.emulator.url,
+    'oauth2-login-endpoint-url': h.emulator.url,
+    'azure-active-directory-id': DEMO_TENANT,
+    'client-id': DEMO_CLIENT_ID,
+    ...values,
+  });
 }
 
 function subscription(ct: string): string | undefined {
@@ -67,11 +116,15 @@ function subscription(ct: string): string | undefined {
 
 describe('O365 Management API actions', () => {
   it('starts and stops a subscription with the seed messages', async () => {
-    expect(await run('o365 start-a-subscription --start-a-subscription-for dlp.all')).toContain('Successfully created O365 Management API subscription for the DLP.All content type!\nis_success: true');
+    expect(await run('o365 start-a-subscription --start-a-subscription-for dlp.all')).toContain(
+      'Successfully created O365 Management API subscription for the DLP.All content type!\nis_success: true',
+    );
     expect(subscription('DLP.All')).toBe('enabled');
     // Already enabled: the subscription asked for is there.
     expect(await run('o365 start-a-subscription --content-type DLP.All')).toContain('is_success: true');
-    expect(await run('o365 stop-a-subscription --stop-a-subscription-for DLP.All')).toContain('Successfully stopped O365 Management API subscription for the DLP.All content type!\nis_success: true');
+    expect(await run('o365 stop-a-subscription --stop-a-subscription-for DLP.All')).toContain(
+      'Successfully stopped O365 Management API subscription for the DLP.All content type!\nis_success: true',
+    );
     expect(subscription('DLP.All')).toBe('disabled');
     expect(await run('o365 stop-a-subscription --stop-a-subscription-for DLP.All')).toContain(
       'Failed to execute command! Error is AF20022: No subscription found for the specified content type\nis_success: false',
@@ -92,14 +145,19 @@ describe('O365 Management API actions', () => {
     ['3DES (Windows export)', 'certs/app-3des.pfx'],
   ])('authenticates with a certificate: %s', async (_name, path) => {
     await certInstance({ 'certificate-path': path, 'certificate-password': 'pfx-pass' });
-    expect(await run('o365 ping', { channel: 'C41' })).toContain('Successfully connected to the O365 Management API with the provided connection parameters!\nis_success: true');
+    expect(await run('o365 ping', { channel: 'C41' })).toContain(
+      'Successfully connected to the O365 Management API with the provided connection parameters!\nis_success: true',
+    );
     expect(await run('o365 start-a-subscription --start-a-subscription-for Audit.General', { channel: 'C41' })).toContain(
       'Successfully created O365 Management API subscription for the Audit.General content type!',
     );
   });
 
   it.each([
-    [{ 'certificate-path': 'certs/app.pfx', 'certificate-password': 'wrong' }, 'Error is Certificate Path: the Certificate Password does not open the certificate file.'],
+    [
+      { 'certificate-path': 'certs/app.pfx', 'certificate-password': 'wrong' },
+      'Error is Certificate Path: the Certificate Password does not open the certificate file.',
+    ],
     [{ 'certificate-path': 'certs/missing.pfx' }, 'Error is The file at Certificate Path was not found in the files root.'],
     [{ 'certificate-path': '/etc/passwd' }, 'Error is Path /etc/passwd is outside the files root.'],
     [{ 'certificate-path': 'certs/cert.pem' }, 'Error is Certificate Path: the file at Certificate Path is not a PKCS#12 (PFX) certificate.'],

@@ -20,7 +20,13 @@ export function newTenant(emu: Emulator, id: string, subscribe: ContentType[] = 
   const secret = `secret-${id}`;
   emu.state.addApp({ clientId, tenantId: id, secrets: [secret] });
   for (const ct of subscribe) {
-    emu.state.subscriptions.set(emu.state.subscriptionKey(id, ct), { tenantId: id, contentType: ct, status: 'enabled', webhook: null, createdAt: new Date().toISOString() });
+    emu.state.subscriptions.set(emu.state.subscriptionKey(id, ct), {
+      tenantId: id,
+      contentType: ct,
+      status: 'enabled',
+      webhook: null,
+      createdAt: new Date().toISOString(),
+    });
   }
   return { id, clientId, secret, params: { 'azure-active-directory-id': id, 'client-id': clientId, 'client-secret': secret } };
 }
@@ -95,9 +101,24 @@ export function dlpEvent(o: DlpOptions = {}): Record<string, unknown> {
     SensitiveInfoDetectionIsIncluded: true,
   };
   if (workload === 'Exchange') {
-    event.ExchangeMetaData = { BCC: [], CC: [], From: user, MessageID: messageId, RecipientCount: 1, Sent: at.toISOString(), Subject: 'Payment details', To: ['partner@fabrikam.example'], UniqueID: randomUUID() };
+    event.ExchangeMetaData = {
+      BCC: [],
+      CC: [],
+      From: user,
+      MessageID: messageId,
+      RecipientCount: 1,
+      Sent: at.toISOString(),
+      Subject: 'Payment details',
+      To: ['partner@fabrikam.example'],
+      UniqueID: randomUUID(),
+    };
   } else {
-    event.SharePointMetaData = { From: user, FileName: 'payroll.xlsx', FilePathUrl: 'https://tenant.sharepoint.com/sites/finance/Shared Documents/payroll.xlsx', UniqueID: randomUUID() };
+    event.SharePointMetaData = {
+      From: user,
+      FileName: 'payroll.xlsx',
+      FilePathUrl: 'https://tenant.sharepoint.com/sites/finance/Shared Documents/payroll.xlsx',
+      UniqueID: randomUUID(),
+    };
   }
   return event;
 }

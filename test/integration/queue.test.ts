@@ -17,7 +17,7 @@ const pollFixture: ActionSpec = {
   description: 'Polls until the given number of polls has passed.',
   async: true,
   params: [param('Polls', { type: 'integer', required: false, default: 3, description: 'polls before done' })],
-  messages: { success: ['Done after POLLS polls.'], failure: [] },
+  messages: { success: { done: 'Done after POLLS polls.' }, failure: {} },
   async run(ctx, params) {
     const polls = Number(params.polls);
     if (ctx.attempt < polls) return pending({ seen: ctx.attempt }, `Waiting: poll ${ctx.attempt + 1} of ${polls}`);
@@ -31,7 +31,7 @@ const slowFixture: ActionSpec = {
   name: 'Slow Fixture',
   description: 'Takes a while.',
   params: [param('Millis', { type: 'integer', required: false, default: 800, description: 'how long' })],
-  messages: { success: ['Slow done.'], failure: [] },
+  messages: { success: { done: 'Slow done.' }, failure: {} },
   async run(_ctx, params) {
     await new Promise((r) => setTimeout(r, Number(params.millis)));
     return success('Slow done.');
@@ -44,12 +44,18 @@ const laterFixture: ActionSpec = {
   name: 'Later Fixture',
   description: 'In the catalogue, run not written yet.',
   params: [],
-  messages: { success: [], failure: [] },
+  messages: { success: {}, failure: {} },
 };
 
-const withFixtures: IntegrationSpec[] = catalog.map((i) => (i.id === 'microsoft-graph-mail' ? { ...i, actions: [...i.actions, pollFixture, slowFixture, laterFixture] } : i));
+const withFixtures: IntegrationSpec[] = catalog.map((i) =>
+  i.id === 'microsoft-graph-mail' ? { ...i, actions: [...i.actions, pollFixture, slowFixture, laterFixture] } : i,
+);
 
-const unescape = (t: unknown) => String(t ?? '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+const unescape = (t: unknown) =>
+  String(t ?? '')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 
 async function messageOf(h: Harness, jobId: string, pattern: RegExp, timeoutMs = 15000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
@@ -130,7 +136,8 @@ describe('queue mechanics', () => {
     expect((await fetch(`${h.url}/healthz`)).status).toBe(200);
     expect((await fetch(`${h.url}/readyz`)).status).toBe(200);
     const metrics = await (await fetch(`${h.url}/metrics`)).text();
-    for (const name of ['chatsoar_queue_depth', 'chatsoar_job_duration_seconds', 'chatsoar_ack_latency_seconds', 'chatsoar_outbox_retries_total']) expect(metrics).toContain(name);
+    for (const name of ['chatsoar_queue_depth', 'chatsoar_job_duration_seconds', 'chatsoar_ack_latency_seconds', 'chatsoar_outbox_retries_total'])
+      expect(metrics).toContain(name);
   });
 
   it('no secret ever reaches a log line, a Slack payload or a job', async () => {

@@ -29,7 +29,14 @@ const REDIRECT = 'http://127.0.0.1/callback';
 async function signIn(): Promise<string> {
   const scope = `${h.emulator.url}/.default offline_access`;
   const authorize = new URL(`${h.emulator.url}/${DEMO_TENANT}/oauth2/v2.0/authorize`);
-  authorize.search = new URLSearchParams({ client_id: DEMO_CLIENT_ID, response_type: 'code', redirect_uri: REDIRECT, scope, state: 'state-0123456789abcdef', login_hint: 'alice@demo.onmicrosoft.com' }).toString();
+  authorize.search = new URLSearchParams({
+    client_id: DEMO_CLIENT_ID,
+    response_type: 'code',
+    redirect_uri: REDIRECT,
+    scope,
+    state: 'state-0123456789abcdef',
+    login_hint: 'alice@demo.onmicrosoft.com',
+  }).toString();
   const res = await fetch(authorize, { redirect: 'manual' });
   const code = new URL(res.headers.get('location')!).searchParams.get('code')!;
   return (await redeem({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, scope })).refresh_token!;
@@ -67,14 +74,19 @@ async function azureEnv(env: string, refreshToken: string, adminChannel?: string
 }
 
 describe('Refresh Token Renewal Job', () => {
-  it('rotates the listed environments\' tokens: the old one stops working, the new one works; a failure keeps the token and warns', async () => {
+  it("rotates the listed environments' tokens: the old one stops working, the new one works; a failure keeps the token and warns", async () => {
     const rt1 = await signIn();
     await h.runtime.environments.setInstance('prod', 'azure-api', { 'refresh-token': rt1 });
     const stageToken = await signIn();
     await azureEnv('stage', stageToken);
     await azureEnv('broken', 'not-a-refresh-token', 'slack:C52');
 
-    await addSchedule(h.runtime, 'jobs', { name: 'renew', type: 'refresh-token-renewal-job', every: '7d', params: { 'integration-environments': '"prod", "broken"' } });
+    await addSchedule(h.runtime, 'jobs', {
+      name: 'renew',
+      type: 'refresh-token-renewal-job',
+      every: '7d',
+      params: { 'integration-environments': '"prod", "broken"' },
+    });
     await until('the prod token to be rotated', async () => (await storedToken('prod')) !== rt1);
     await until('the warning', () => postsIn(h, 'C52').length >= 1);
     await settled(h.runtime);
@@ -97,7 +109,9 @@ describe('Refresh Token Renewal Job', () => {
     // Actions go on with the rotated token (delegated access).
     await h.slash('azure ping', { triggerId: 'renewed-ping' });
     const jobId = jobIdFor('slack:renewed-ping');
-    await until('the ping result', () => [...h.slack.messages.values()].some((m) => JSON.stringify(m).includes(jobId) && /is_success: true/.test(unescape(m.text))));
+    await until('the ping result', () =>
+      [...h.slack.messages.values()].some((m) => JSON.stringify(m).includes(jobId) && /is_success: true/.test(unescape(m.text))),
+    );
   });
 
   it('with no list renews every environment that has a refresh token', async () => {

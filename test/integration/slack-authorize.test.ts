@@ -58,7 +58,9 @@ describe('Slack authorize: auth.test failing after its first call', () => {
     h.slack.fail('auth.test', Infinity, 500);
     const run = await pings(h, 50, 'auth-after');
     const jobs = await waitForJobs(h, 51);
-    console.log(`[slack authorize] auth.test failing after the first call: statuses ${JSON.stringify(run.statuses)}; slowest ack ${run.maxMs} ms; jobs ${jobs}; auth.test calls ${authTests(h)}`);
+    console.log(
+      `[slack authorize] auth.test failing after the first call: statuses ${JSON.stringify(run.statuses)}; slowest ack ${run.maxMs} ms; jobs ${jobs}; auth.test calls ${authTests(h)}`,
+    );
     expect(run.statuses).toEqual({ 200: 50 });
     expect(run.maxMs).toBeLessThan(3000);
     expect(jobs).toBe(51);
@@ -79,7 +81,9 @@ describe('Slack authorize: auth.test failing from the start', () => {
   it('commands are still acknowledged and queued (bot token only); auth.test is not retried per request', async () => {
     const run = await pings(h, 20, 'auth-down');
     const jobs = await waitForJobs(h, 20);
-    console.log(`[slack authorize] auth.test failing from the start: statuses ${JSON.stringify(run.statuses)}; slowest ack ${run.maxMs} ms; jobs ${jobs}; auth.test calls ${authTests(h)}`);
+    console.log(
+      `[slack authorize] auth.test failing from the start: statuses ${JSON.stringify(run.statuses)}; slowest ack ${run.maxMs} ms; jobs ${jobs}; auth.test calls ${authTests(h)}`,
+    );
     expect(run.statuses).toEqual({ 200: 20 });
     expect(run.maxMs).toBeLessThan(3000);
     expect(jobs).toBe(20);
@@ -93,15 +97,33 @@ describe('Slack authorize: auth.test failing from the start', () => {
       channel: { id: 'C1' },
       team: { id: 'T1' },
       trigger_id: 't-auth-form',
-      actions: [{ type: 'button', action_id: 'run-form:0', block_id: 'b1', value: JSON.stringify({ verb: 'run-form', command: 'o365 start-a-subscription', fields: ['start-a-subscription-for'] }) }],
+      actions: [
+        {
+          type: 'button',
+          action_id: 'run-form:0',
+          block_id: 'b1',
+          value: JSON.stringify({ verb: 'run-form', command: 'o365 start-a-subscription', fields: ['start-a-subscription-for'] }),
+        },
+      ],
     });
     expect(res.status).toBe(200);
     await h.slack.waitFor((calls) => calls.some((c) => c.method === 'views.open'));
     expect(h.slack.calls.find((c) => c.method === 'views.open')!.token).toBe(SLACK_TOKEN);
     // An @mention (an event) answers with an ephemeral message through the listener's client.
-    const event = JSON.stringify({ type: 'event_callback', team_id: 'T1', api_app_id: 'A1', event_id: 'Ev-auth-1', event_time: 1, event: { type: 'app_mention', user: 'U1', text: '<@UBOT> soar jobs', channel: 'C1', ts: '1700000000.000100' } });
+    const event = JSON.stringify({
+      type: 'event_callback',
+      team_id: 'T1',
+      api_app_id: 'A1',
+      event_id: 'Ev-auth-1',
+      event_time: 1,
+      event: { type: 'app_mention', user: 'U1', text: '<@UBOT> soar jobs', channel: 'C1', ts: '1700000000.000100' },
+    });
     const started = Date.now();
-    const mention = await fetch(`${h.url}/slack/events`, { method: 'POST', headers: { 'content-type': 'application/json', ...slackSignature(SLACK_SECRET, event) }, body: event });
+    const mention = await fetch(`${h.url}/slack/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...slackSignature(SLACK_SECRET, event) },
+      body: event,
+    });
     expect(mention.status).toBe(200);
     expect(Date.now() - started).toBeLessThan(2000);
     await h.slack.waitFor((calls) => calls.some((c) => c.method === 'chat.postEphemeral'));

@@ -21,7 +21,10 @@ async function jobCount(): Promise<number> {
 
 /** Slack escapes &, < and > in text; tests compare what a user reads. */
 function unescape(text: unknown): string {
-  return String(text ?? '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  return String(text ?? '')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 }
 
 function finalText(ts: string): string {
@@ -61,7 +64,9 @@ describe('Slack /soar', () => {
     await h.slash('azure ping', { triggerId: 'trig-azure-1' });
     await h.slash('o365 ping', { triggerId: 'trig-o365-1' });
     await h.slack.waitFor((calls) => calls.some((c) => /Successfully connected to the Azure API\./.test(String(c.body.text))));
-    await h.slack.waitFor((calls) => calls.some((c) => /Successfully connected to the O365 Management API with the provided connection parameters!/.test(String(c.body.text))));
+    await h.slack.waitFor((calls) =>
+      calls.some((c) => /Successfully connected to the O365 Management API with the provided connection parameters!/.test(String(c.body.text))),
+    );
   });
 
   it('a retried request with the same trigger id queues one job only', async () => {
@@ -86,7 +91,11 @@ describe('Slack /soar', () => {
   });
 
   it('a request without signature headers → 401', async () => {
-    const res = await fetch(`${h.url}/slack/events`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'command=/soar&text=graphmail+ping' });
+    const res = await fetch(`${h.url}/slack/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'command=/soar&text=graphmail+ping',
+    });
     expect(res.status).toBe(401);
   });
 
@@ -182,6 +191,32 @@ describe('Slack /soar', () => {
     await h.slack.waitFor((calls) => calls.some((c) => c.method === 'response' && /start-a-subscription/.test(String(c.body.text))));
   });
 
+  it('block_actions: the action_id picks the listener, the value only carries data', async () => {
+    const responseUrl = `${h.slack.url.replace(/\/api\/$/, '')}/response`;
+    const click = (triggerId: string, actionId: string, value: Record<string, unknown>) =>
+      h.interact({
+        type: 'block_actions',
+        user: { id: 'U1' },
+        channel: { id: 'C1' },
+        team: { id: 'T1' },
+        trigger_id: triggerId,
+        response_url: responseUrl,
+        actions: [{ type: 'button', action_id: actionId, block_id: 'b1', value: JSON.stringify(value) }],
+      });
+    const before = h.slack.calls.length;
+    // A help button whose value names another verb is still a help button.
+    expect((await click('t-ba-id-help', 'help:3', { verb: 'vote', topic: 'o365' })).status).toBe(200);
+    await h.slack.waitFor((calls) => calls.slice(before).some((c) => c.method === 'response' && /start-a-subscription/.test(String(c.body.text))));
+    // A button no listener owns is answered, not left to time out.
+    const after = h.slack.calls.length;
+    const started = Date.now();
+    expect((await click('t-ba-id-unknown', 'no-such-verb:0', { verb: 'help', topic: 'o365' })).status).toBe(200);
+    expect(Date.now() - started).toBeLessThan(2000);
+    await h.slack.waitFor((calls) =>
+      calls.slice(after).some((c) => c.method === 'response' && /This button \(no-such-verb\) is not available/.test(String(c.body.text))),
+    );
+  });
+
   it('block_actions run-form opens a modal; view_submission runs the completed command', async () => {
     await h.interact({
       type: 'block_actions',
@@ -190,7 +225,14 @@ describe('Slack /soar', () => {
       team: { id: 'T1' },
       trigger_id: 't-ba-form',
       response_url: `${h.slack.url.replace(/\/api\/$/, '')}/response`,
-      actions: [{ type: 'button', action_id: 'run-form:0', block_id: 'b1', value: JSON.stringify({ verb: 'run-form', command: 'o365 start-a-subscription', fields: ['start-a-subscription-for'] }) }],
+      actions: [
+        {
+          type: 'button',
+          action_id: 'run-form:0',
+          block_id: 'b1',
+          value: JSON.stringify({ verb: 'run-form', command: 'o365 start-a-subscription', fields: ['start-a-subscription-for'] }),
+        },
+      ],
     });
     await h.slack.waitFor((calls) => calls.some((c) => c.method === 'views.open'));
     const open = h.slack.calls.find((c) => c.method === 'views.open')!;
@@ -210,7 +252,9 @@ describe('Slack /soar', () => {
     });
     expect(res.status).toBe(200);
     // The completed command ran as if typed whole: its job message reports a result.
-    await h.slack.waitFor(() => [...h.slack.messages.values()].some((m) => JSON.stringify(m).includes('Start a Subscription') && /is_success/.test(String(m.text))));
+    await h.slack.waitFor(() =>
+      [...h.slack.messages.values()].some((m) => JSON.stringify(m).includes('Start a Subscription') && /is_success/.test(String(m.text))),
+    );
   });
 
   it('a forged interactivity payload → 401, nothing done', async () => {

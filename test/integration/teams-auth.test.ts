@@ -56,15 +56,32 @@ async function startBot(settings: BotFrameworkSettings): Promise<Bot> {
 }
 
 async function send(bot: Bot, text: string, authorization?: string): Promise<{ status: number; ms: number }> {
-  const activity = { type: 'message', id: `m-${text}`, channelId: 'msteams', serviceUrl: SERVICE_URL, from: { id: '29:aad-1', aadObjectId: 'aad-1' }, conversation: { id: 'conv-1' }, recipient: { id: `28:${APP_ID}` }, text };
+  const activity = {
+    type: 'message',
+    id: `m-${text}`,
+    channelId: 'msteams',
+    serviceUrl: SERVICE_URL,
+    from: { id: '29:aad-1', aadObjectId: 'aad-1' },
+    conversation: { id: 'conv-1' },
+    recipient: { id: `28:${APP_ID}` },
+    text,
+  };
   const started = Date.now();
-  const res = await fetch(`${bot.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) }, body: JSON.stringify(activity), signal: AbortSignal.timeout(10000) });
+  const res = await fetch(`${bot.url}/api/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+    body: JSON.stringify(activity),
+    signal: AbortSignal.timeout(10000),
+  });
   await res.arrayBuffer();
   return { status: res.status, ms: Date.now() - started };
 }
 
 function refusals(bot: Bot): string[] {
-  return bot.lines.map((l) => JSON.parse(l) as { msg: string; reason?: string }).filter((l) => l.msg === 'Teams activity refused').map((l) => String(l.reason));
+  return bot.lines
+    .map((l) => JSON.parse(l) as { msg: string; reason?: string })
+    .filter((l) => l.msg === 'Teams activity refused')
+    .map((l) => String(l.reason));
 }
 
 async function waitFor(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
@@ -112,11 +129,20 @@ describe('Teams with MicrosoftAppId set, keys from a (fake) OpenID endpoint', ()
 
   it.each([
     ['a known kid signed by another key', () => token(attacker.privateKey, 'k1'), 'bad signature'],
-    ['a serviceurl claim for another connector', () => token(k1.privateKey, 'k1', { serviceurl: 'https://evil.example/' }), 'serviceUrl claim does not match the activity'],
+    [
+      'a serviceurl claim for another connector',
+      () => token(k1.privateKey, 'k1', { serviceurl: 'https://evil.example/' }),
+      'serviceUrl claim does not match the activity',
+    ],
     ['another bot as audience', () => token(k1.privateKey, 'k1', { aud: 'someone-else' }), 'audience someone-else is not this bot'],
     ['an expired token', () => token(k1.privateKey, 'k1', { exp: Math.floor(Date.now() / 1000) - 3600 }), 'token expired'],
   ])('%s → 401 at once, one warning, no console.error', async (_name, make, reason) => {
-    const before = { turns: bot.turns.length, refusals: refusals(bot).length, errors: consoleErrors.mock.calls.length, hits: fake.hits.get('/v1/.well-known/keys') };
+    const before = {
+      turns: bot.turns.length,
+      refusals: refusals(bot).length,
+      errors: consoleErrors.mock.calls.length,
+      hits: fake.hits.get('/v1/.well-known/keys'),
+    };
     const r = await send(bot, 'forged', make());
     expect(r.status).toBe(401);
     expect(r.ms).toBeLessThan(1000);
@@ -139,7 +165,11 @@ describe('Teams with MicrosoftAppId set, keys from a (fake) OpenID endpoint', ()
     expect(results.map((r) => r.status)).toEqual(Array(20).fill(401));
     expect(Math.max(...results.map((r) => r.ms))).toBeLessThan(1000);
     expect(fake.hits.get('/v1/.well-known/keys')).toBe(hits + 1);
-    expect(refusals(bot).slice(-20).every((m) => /^signing key forged-\d+ unknown$/.test(m))).toBe(true);
+    expect(
+      refusals(bot)
+        .slice(-20)
+        .every((m) => /^signing key forged-\d+ unknown$/.test(m)),
+    ).toBe(true);
     expect(consoleErrors).not.toHaveBeenCalled();
   });
 });
@@ -152,7 +182,11 @@ describe('Teams with MicrosoftAppId set, key endpoint not answering', () => {
   beforeAll(async () => {
     fake = await startFakeOpenId();
     fake.mode = 'hang';
-    bot = await startBot({ ToBotFromChannelOpenIdMetadataUrl: fake.url, ToBotFromEmulatorOpenIdMetadataUrl: fake.url.replace('/v1/', '/emulator/v1/'), keyStore: { fetchTimeoutMs: 3000 } });
+    bot = await startBot({
+      ToBotFromChannelOpenIdMetadataUrl: fake.url,
+      ToBotFromEmulatorOpenIdMetadataUrl: fake.url.replace('/v1/', '/emulator/v1/'),
+      keyStore: { fetchTimeoutMs: 3000 },
+    });
   });
   afterAll(async () => {
     await bot?.close();

@@ -14,7 +14,9 @@ describe('Teams without MicrosoftAppId (emulator convention)', () => {
   it('strips the @mention, posts the queued message to serviceUrl and updates it in place with the result', async () => {
     const res = await h.teamsMessage('<at>chatsoar</at> soar graphmail ping', { id: 'teams-ping-1' });
     expect(res.status).toBeLessThan(300);
-    await h.connector.waitFor((calls) => calls.some((c) => c.method === 'PUT' && /Successfully connected to the Microsoft Graph mail service/.test(String(c.activity.text))));
+    await h.connector.waitFor((calls) =>
+      calls.some((c) => c.method === 'PUT' && /Successfully connected to the Microsoft Graph mail service/.test(String(c.activity.text))),
+    );
     const post = h.connector.calls.find((c) => c.method === 'POST' && /Queued Ping as job j-\d{4}/.test(String(c.activity.text)))!;
     expect(post.conversationId).toBe('conv-1');
     const update = h.connector.calls.find((c) => c.method === 'PUT' && /Successfully connected/.test(String(c.activity.text)))!;
@@ -37,7 +39,8 @@ describe('Teams without MicrosoftAppId (emulator convention)', () => {
     await h.teamsMessage('<at>chatsoar</at> graphmail ping', { id: '1700000000100', conversation: `${channel};messageid=1700000000100` });
     // A reply in that thread.
     await h.teamsMessage('<at>chatsoar</at> graphmail ping', { id: '1700000000200', conversation: `${channel};messageid=1700000000100` });
-    const done = (id: string) => (calls: typeof h.connector.calls) => calls.some((c) => JSON.stringify(c.activity).includes(jobIdFor(`teams:${id}`)) && /is_success: true/.test(String(c.activity.text)));
+    const done = (id: string) => (calls: typeof h.connector.calls) =>
+      calls.some((c) => JSON.stringify(c.activity).includes(jobIdFor(`teams:${id}`)) && /is_success: true/.test(String(c.activity.text)));
     await h.connector.waitFor(done('1700000000100'));
     await h.connector.waitFor(done('1700000000200'));
     const mine = h.connector.calls.slice(before);

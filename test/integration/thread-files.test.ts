@@ -34,7 +34,6 @@ afterAll(async () => {
   await h?.close();
 });
 
-
 /** A Slack ts of our own (the mention's): unique per test run. */
 function newTs(): string {
   return `${Math.floor(Date.now() / 1000) - 3600}.${String(900000 + ++seq).padStart(6, '0')}`;
@@ -61,7 +60,11 @@ async function mention(channel: string, command: string, thread?: string): Promi
     event_time: Math.floor(Date.now() / 1000),
     event: { type: 'app_mention', user: 'U2', text: `<@UBOT> ${command}`, channel, ts, ...(thread ? { thread_ts: thread } : {}) },
   });
-  const res = await fetch(`${h.url}/slack/events`, { method: 'POST', headers: { 'content-type': 'application/json', ...slackSignature(SLACK_SECRET, body) }, body });
+  const res = await fetch(`${h.url}/slack/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...slackSignature(SLACK_SECRET, body) },
+    body,
+  });
   expect(res.status).toBe(200);
   return result(jobIdFor(`slack:${eventId}`), command);
 }
@@ -77,7 +80,9 @@ async function slash(channel: string, command: string): Promise<Ran> {
 /** Waits until the file titled `title` was uploaded to `channel`; returns the thread it went into. */
 async function uploaded(channel: string, title: string): Promise<string | undefined> {
   const find = () =>
-    h.slack.calls.find((c) => c.method === 'files.completeUploadExternal' && c.body.channel_id === channel && JSON.stringify(c.body.files ?? '').includes(JSON.stringify(title)));
+    h.slack.calls.find(
+      (c) => c.method === 'files.completeUploadExternal' && c.body.channel_id === channel && JSON.stringify(c.body.files ?? '').includes(JSON.stringify(title)),
+    );
   const deadline = Date.now() + 15000;
   while (!find()) {
     if (Date.now() > deadline) throw new Error(`${title} was not uploaded to ${channel}`);
@@ -100,7 +105,8 @@ function attachmentsOf(subject: string): Record<string, string> {
   return out;
 }
 
-const send = (subject: string, paths: string) => `graphmail send-email --subject "${subject}" --send-to ${BOB} --mail-content "see attached" --attachments-paths "${paths}"`;
+const send = (subject: string, paths: string) =>
+  `graphmail send-email --subject "${subject}" --send-to ${BOB} --mail-content "see attached" --attachments-paths "${paths}"`;
 
 describe('files posted in a thread, named by their file name', () => {
   const pdfA = Buffer.concat([Buffer.from('%PDF-1.4 report A '), randomBytes(64)]);
@@ -159,7 +165,10 @@ describe('files posted in a thread, named by their file name', () => {
       attachments: [{ name: 'report.pdf', contentType: 'application/pdf', content: pdfB }],
     });
     const callsBefore = h.slack.calls.length;
-    expectOk(await mention('CTF1', `graphmail save-email-to-the-case --mail-id ${newer.id} --save-only-email-attachments`, thread), 'Successfully saved the following attachments: report.pdf');
+    expectOk(
+      await mention('CTF1', `graphmail save-email-to-the-case --mail-id ${newer.id} --save-only-email-attachments`, thread),
+      'Successfully saved the following attachments: report.pdf',
+    );
     await h.slack.waitFor((calls) => calls.slice(callsBefore).some((c) => c.method === 'files.completeUploadExternal' && c.body.channel_id === 'CTF1'));
     const [inThread, atChannel] = await Promise.all([
       mention('CTF1', send('TF newest in thread', 'report.pdf'), thread),
@@ -176,7 +185,11 @@ describe('what a posted name cannot do', () => {
   it('yields to a file of that name in the files root itself; a path with a folder is a path', async () => {
     const posted = Buffer.from('notes as posted in the thread\n');
     const literal = Buffer.from('notes at the top of the files root\n');
-    const msg = h.emulator.state.addMessage(MAILBOX, 'Inbox', { subject: 'TF notes', from: 'x@evil.example', attachments: [{ name: 'tf-notes.txt', content: posted }] });
+    const msg = h.emulator.state.addMessage(MAILBOX, 'Inbox', {
+      subject: 'TF notes',
+      from: 'x@evil.example',
+      attachments: [{ name: 'tf-notes.txt', content: posted }],
+    });
     const thread = newTs();
     const saved = await mention('CTF3', `graphmail save-email-to-the-case --mail-id ${msg.id} --save-only-email-attachments`, thread);
     expectOk(saved, 'Successfully saved the following attachments: tf-notes.txt');
@@ -196,12 +209,21 @@ describe('what a posted name cannot do', () => {
     const thread = newTs();
     const key = new Keys(h.settings.redisPrefix).threadFiles('prod', 'slack:CTF4', thread);
     const at = Date.now();
-    await h.runtime.redis.hset(key, 'evil.txt', JSON.stringify({ path: '../../../../etc/hostname', at }), 'abs.txt', JSON.stringify({ path: '/etc/hostname', at }));
+    await h.runtime.redis.hset(
+      key,
+      'evil.txt',
+      JSON.stringify({ path: '../../../../etc/hostname', at }),
+      'abs.txt',
+      JSON.stringify({ path: '/etc/hostname', at }),
+    );
     const [relative, absolute] = await Promise.all([
       mention('CTF4', send('TF tampered relative', 'evil.txt'), thread),
       mention('CTF4', send('TF tampered absolute', 'abs.txt'), thread),
     ]);
-    expectFail(relative, 'Failed to execute action, the error is: Path evil.txt (posted in this thread as ../../../../etc/hostname) is outside the files root.');
+    expectFail(
+      relative,
+      'Failed to execute action, the error is: Path evil.txt (posted in this thread as ../../../../etc/hostname) is outside the files root.',
+    );
     expectFail(absolute, 'Failed to execute action, the error is: Path abs.txt (posted in this thread as /etc/hostname) is outside the files root.');
     expect(received('TF tampered relative')).toHaveLength(0);
     expect(received('TF tampered absolute')).toHaveLength(0);

@@ -11,7 +11,6 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { ActivityTypes, TurnContext, type ConversationReference } from 'botbuilder';
 import { createAdapter } from '../../bot/teams/adapter';
-import { mountConnector } from '../../bot/webchat/connector';
 import { mountWebchat } from '../../bot/webchat/routes';
 import { WebchatStore, type Listing } from '../../bot/webchat/store';
 import type { Runtime } from '../../lib/runtime';
@@ -66,7 +65,10 @@ async function start(appId?: string): Promise<Harness> {
       references.push(TurnContext.getConversationReference(ctx.activity) as ConversationReference);
       if (ctx.activity.type === ActivityTypes.Invoke) {
         await ctx.sendActivity(`clicked ${(ctx.activity.value as { action: { verb: string } }).action.verb}`);
-        await ctx.sendActivity({ type: ActivityTypes.InvokeResponse, value: { status: 200, body: { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: 'Done' } } });
+        await ctx.sendActivity({
+          type: ActivityTypes.InvokeResponse,
+          value: { status: 200, body: { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: 'Done' } },
+        });
         return;
       }
       if (ctx.activity.value) await ctx.sendActivity(`submitted ${JSON.stringify(ctx.activity.value)}`);
@@ -118,7 +120,13 @@ describe('web chat connector (Bot Connector REST subset)', () => {
     expect(l.activities).toHaveLength(1);
     const [rec] = l.activities;
     expect(rec.id).toBe(id);
-    expect(rec.activity).toMatchObject({ id, type: 'message', text: 'hello <b>there</b>', conversation: { id: 'room1' }, from: { id: 'chatsoar', role: 'bot' } });
+    expect(rec.activity).toMatchObject({
+      id,
+      type: 'message',
+      text: 'hello <b>there</b>',
+      conversation: { id: 'room1' },
+      from: { id: 'chatsoar', role: 'bot' },
+    });
     expect(rec.activity.serviceUrl).toBeUndefined();
     expect(l.revision).toBe(rec.revision);
     expect(rec.seq).toBe(rec.revision);
@@ -127,7 +135,11 @@ describe('web chat connector (Bot Connector REST subset)', () => {
   test('reply, update in place and since-revision listing', async () => {
     const room = 'room-2.x_y';
     const post = async (path: string, method: string, body: unknown) =>
-      fetch(`${h.base}/webchat/v3/conversations/${room}/activities${path}`, { method, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+      fetch(`${h.base}/webchat/v3/conversations/${room}/activities${path}`, {
+        method,
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     const first = await json(await post('', 'POST', { type: 'message', text: 'Queued as job j-1234abcd' }));
     const reply = await json(await post(`/${first.id}`, 'POST', { type: 'message', text: 'a table in the thread' }));
     const before = await listing(h, room);
@@ -159,29 +171,41 @@ describe('web chat connector (Bot Connector REST subset)', () => {
 
   test('update of an unknown activity is 404; bad names, bodies and sizes are refused', async () => {
     const put = await fetch(`${h.base}/webchat/v3/conversations/room3/activities/b-nope`, {
-      method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ type: 'message', text: 'x' }),
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ type: 'message', text: 'x' }),
     });
     expect(put.status).toBe(404);
     expect((await json(put)).error.code).toBe('ActivityNotFound');
 
     for (const bad of ['bad%20room', 'a%2Fb', 'x'.repeat(65), 'caf%C3%A9', 'semi%3Bcolon']) {
       const res = await fetch(`${h.base}/webchat/v3/conversations/${bad}/activities`, {
-        method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ type: 'message', text: 'x' }),
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ type: 'message', text: 'x' }),
       });
       expect([400, 404]).toContain(res.status);
       const listed = await fetch(`${h.base}/webchat/api/rooms/${bad}/activities`);
       expect([400, 404]).toContain(listed.status);
     }
     const space = await fetch(`${h.base}/webchat/v3/conversations/bad%20room/activities`, {
-      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ type: 'message' }),
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ type: 'message' }),
     });
     expect(space.status).toBe(400);
     expect((await fetch(`${h.base}/webchat/api/rooms/ba!d/activities`)).status).toBe(400);
 
-    const noType = await fetch(`${h.base}/webchat/v3/conversations/room3/activities`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"text":"x"}' });
+    const noType = await fetch(`${h.base}/webchat/v3/conversations/room3/activities`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{"text":"x"}',
+    });
     expect(noType.status).toBe(400);
     const big = await fetch(`${h.base}/webchat/v3/conversations/room3/activities`, {
-      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ type: 'message', text: 'x'.repeat(300 * 1024) }),
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ type: 'message', text: 'x'.repeat(300 * 1024) }),
     });
     expect(big.status).toBe(413);
     expect((await fetch(`${h.base}/webchat/api/rooms/room3/activities?since=-1`)).status).toBe(400);
@@ -195,8 +219,13 @@ describe('web chat connector (Bot Connector REST subset)', () => {
     const sent = await json(res);
     const incoming = h.received.find((a) => a.id === sent.id)!;
     expect(incoming).toMatchObject({
-      type: 'message', text: 'hi bot', channelId: 'webchat', serviceUrl: `${h.base}/webchat/`,
-      conversation: { id: room }, from: { id: 'alice', name: 'alice' }, recipient: { id: 'chatsoar' },
+      type: 'message',
+      text: 'hi bot',
+      channelId: 'webchat',
+      serviceUrl: `${h.base}/webchat/`,
+      conversation: { id: room },
+      from: { id: 'alice', name: 'alice' },
+      recipient: { id: 'chatsoar' },
     });
     expect(Number.isNaN(new Date(incoming.timestamp as string).getTime())).toBe(false);
 
@@ -230,7 +259,11 @@ describe('web chat connector (Bot Connector REST subset)', () => {
     const answer = await json(invoke);
     expect(answer.invokeResponse).toMatchObject({ statusCode: 200, value: 'Done' });
     const inv = h.received.find((a) => a.id === answer.id)!;
-    expect(inv).toMatchObject({ type: 'invoke', name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', verb: 'help', data: { topic: 'azure' } } } });
+    expect(inv).toMatchObject({
+      type: 'invoke',
+      name: 'adaptiveCard/action',
+      value: { action: { type: 'Action.Execute', verb: 'help', data: { topic: 'azure' } } },
+    });
     const l = await listing(h, room);
     expect(l.activities.map((r) => r.activity.text ?? r.activity.label)).toEqual([
       'Graph Mail',
@@ -255,7 +288,11 @@ describe('web chat connector (Bot Connector REST subset)', () => {
     for (const [body, status] of cases) expect((await say(h, 'room4', body)).status).toBe(status);
     expect((await say(h, 'bad!room', { user: 'you', text: 'x' })).status).toBe(400);
     expect((await say(h, 'room4', { user: 'you', text: 'x'.repeat(70 * 1024) })).status).toBe(413);
-    const plain = await fetch(`${h.base}/webchat/api/rooms/room4/messages`, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: 'user=you&text=x' });
+    const plain = await fetch(`${h.base}/webchat/api/rooms/room4/messages`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'text/plain' },
+      body: 'user=you&text=x',
+    });
     expect(plain.status).toBe(415);
     expect((await say(h, 'room4', { user: 'you', text: 'x' }, { Origin: 'https://evil.example' })).status).toBe(403);
     expect((await listing(h, 'room4')).activities).toEqual([]);
@@ -275,7 +312,11 @@ describe('web chat connector (Bot Connector REST subset)', () => {
     expect(l.activities.map((r) => r.id)).toEqual(['b-elsewhere']);
 
     // …and that process sees what this one wrote.
-    await fetch(`${h.base}/webchat/v3/conversations/${room}/activities`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ type: 'message', text: 'from here' }) });
+    await fetch(`${h.base}/webchat/v3/conversations/${room}/activities`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ type: 'message', text: 'from here' }),
+    });
     const seen = await other.list(room, l.revision);
     expect(seen.activities.map((r) => r.activity.text)).toEqual(['from here']);
     // An empty long-poll returns after its wait.
@@ -369,7 +410,7 @@ describe('web chat page and static files', () => {
     expect((await fetch(`${h.base}/webchat/static/..%2Froutes.ts`)).status).toBe(404);
   });
 
-  test("the page script never puts text into innerHTML", async () => {
+  test('the page script never puts text into innerHTML', async () => {
     const js = await (await fetch(`${h.base}/webchat/static/page.js`)).text();
     expect(js).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(|new Function/);
   });

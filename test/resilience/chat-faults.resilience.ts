@@ -18,7 +18,9 @@ describe('resilience: Slack and Bot Connector failing deliveries', () => {
   });
 
   it('every result is delivered once, in Slack and in Teams', async () => {
-    const slackCommands = Array.from({ length: 60 }, (_, i) => (i % 3 ? 'graphmail ping' : `graphmail search-emails --search-in-mailbox ${MAILBOX} --subject-filter "quarterly invoice"`));
+    const slackCommands = Array.from({ length: 60 }, (_, i) =>
+      i % 3 ? 'graphmail ping' : `graphmail search-emails --search-in-mailbox ${MAILBOX} --subject-filter "quarterly invoice"`,
+    );
     const slackSent: Sent[] = await Promise.all(slackCommands.map((c, i) => send(sys, c, sys.channels[i % sys.channels.length]!)));
 
     // Teams resends an activity the bot did not answer with 2xx; the bot runs it once.
@@ -37,12 +39,16 @@ describe('resilience: Slack and Bot Connector failing deliveries', () => {
     const t = await tally('Slack deliveries failing 30 %', sys.slack, slackSent, 120000);
 
     const connector = sys.connector;
-    const teamsFinal = (jobId: string): boolean => [...connector.activities.values()].some((a) => JSON.stringify(a).includes(jobId) && /is_success: true/.test(unescape(a.text)));
+    const teamsFinal = (jobId: string): boolean =>
+      [...connector.activities.values()].some((a) => JSON.stringify(a).includes(jobId) && /is_success: true/.test(unescape(a.text)));
     const deadline = Date.now() + 120000;
     while (teamsJobs.some((j) => !teamsFinal(j)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     await new Promise((r) => setTimeout(r, 1500));
     const teamsLost = teamsJobs.filter((j) => !teamsFinal(j)).length;
-    const teamsDuplicates = teamsJobs.reduce((n, j) => n + Math.max(0, connector.calls.filter((c) => c.method === 'POST' && JSON.stringify(c.activity).includes(j)).length - 1), 0);
+    const teamsDuplicates = teamsJobs.reduce(
+      (n, j) => n + Math.max(0, connector.calls.filter((c) => c.method === 'POST' && JSON.stringify(c.activity).includes(j)).length - 1),
+      0,
+    );
     const p = sys.chatProxies!;
     process.stdout.write(
       `[resilience] Teams deliveries failing 30 %: accepted ${teamsJobs.length} (activities resent ${teamsResent}), completed ${teamsJobs.length - teamsLost}, duplicates ${teamsDuplicates}, lost ${teamsLost}\n` +

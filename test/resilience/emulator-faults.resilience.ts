@@ -22,11 +22,17 @@ describe('resilience: Microsoft 365 failing 30 % of requests', () => {
     const N = 8;
     for (let i = 0; i < N; i++) {
       for (const kind of ['del', 'mov']) {
-        await sys.emulator('deliver', { method: 'POST', body: JSON.stringify({ mailbox: MAILBOX, folder: 'inbox', subject: `flt-${kind}-${i} notice`, from: 'attacker@evil.example' }) });
+        await sys.emulator('deliver', {
+          method: 'POST',
+          body: JSON.stringify({ mailbox: MAILBOX, folder: 'inbox', subject: `flt-${kind}-${i} notice`, from: 'attacker@evil.example' }),
+        });
       }
     }
     await sys.emulator('ledger', { method: 'DELETE' });
-    await sys.emulator('faults', { method: 'POST', body: JSON.stringify({ seed: 5, rules: [{ prefix: '/', rate429: 0.15, rate503: 0.15, retryAfterSeconds: 1 }] }) });
+    await sys.emulator('faults', {
+      method: 'POST',
+      body: JSON.stringify({ seed: 5, rules: [{ prefix: '/', rate429: 0.15, rate503: 0.15, retryAfterSeconds: 1 }] }),
+    });
     const faultsOn = Date.now();
 
     const commands: string[] = [];
@@ -63,7 +69,9 @@ describe('resilience: Microsoft 365 failing 30 % of requests', () => {
     const deletedTwice = perPath((e) => e.method === 'DELETE' && /\/messages\/[^/]+$/.test(e.path));
     const movedTwice = perPath((e) => e.method === 'POST' && /\/move$/.test(e.path));
     const sends = ok.filter((e) => e.method === 'POST' && (/\/send$/.test(e.path) || /\/sendMail$/.test(e.path))).length;
-    process.stdout.write(`[resilience] Microsoft 365 faults: mutating requests answered 429/503 ${faulted} of ${ledgerDuring.length}, sends ${sends} for ${N}, deleted twice ${deletedTwice}, moved twice ${movedTwice}\n`);
+    process.stdout.write(
+      `[resilience] Microsoft 365 faults: mutating requests answered 429/503 ${faulted} of ${ledgerDuring.length}, sends ${sends} for ${N}, deleted twice ${deletedTwice}, moved twice ${movedTwice}\n`,
+    );
 
     expect(faulted).toBeGreaterThan(0);
     expect(t.accepted).toBe(commands.length);

@@ -46,7 +46,11 @@ export interface RedisProc {
 
 function waitForLine(proc: Proc, pattern: RegExp, timeoutMs: number): Promise<string> {
   return new Promise((resolvePromise, reject) => {
-    const check = (): string | undefined => proc.output.join('').split('\n').find((l) => pattern.test(l));
+    const check = (): string | undefined =>
+      proc.output
+        .join('')
+        .split('\n')
+        .find((l) => pattern.test(l));
     const found = check();
     if (found) return resolvePromise(found);
     const timer = setTimeout(() => {
@@ -77,7 +81,11 @@ function waitForLine(proc: Proc, pattern: RegExp, timeoutMs: number): Promise<st
 }
 
 function spawnProc(role: Proc['role'], args: string[], env: NodeJS.ProcessEnv, port: number): Proc {
-  const child = spawn(process.execPath, ['--no-deprecation', '-r', join(root, 'test/helpers/register-ts.js'), ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--no-deprecation', '-r', join(root, 'test/helpers/register-ts.js'), ...args], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const proc: Proc = { role, port, child, output: [] };
   const keep = (c: Buffer): void => {
     proc.output.push(c.toString());
@@ -91,7 +99,11 @@ function spawnProc(role: Proc['role'], args: string[], env: NodeJS.ProcessEnv, p
 export async function startRedis(dir: string, port?: number): Promise<RedisProc> {
   const p = port ?? (await freePort());
   mkdirSync(dir, { recursive: true });
-  const child = spawn('redis-server', ['--port', String(p), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--daemonize', 'no'], { stdio: 'ignore' });
+  const child = spawn(
+    'redis-server',
+    ['--port', String(p), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--daemonize', 'no'],
+    { stdio: 'ignore' },
+  );
   const url = `redis://127.0.0.1:${p}`;
   await waitForRedis(url, child, 50);
   return { url, port: p, dir, child };
@@ -139,13 +151,26 @@ export interface System {
 export async function startSystem(opts: SystemOptions = {}): Promise<System> {
   const base = mkdtempSync(join(tmpdir(), 'chatsoar-resilience-'));
   const [redis, slack, connector, emuPort] = await Promise.all([startRedis(join(base, 'redis')), startFakeSlack(), startFakeConnector(), freePort()]);
-  const emu = spawnProc('emulator', [join(root, 'emulator/main.ts')], { PATH: process.env.PATH, EMULATOR_PORT: String(emuPort), EMULATOR_RANDOM_SEED: '7', LOG_LEVEL: 'info' }, emuPort);
+  const emu = spawnProc(
+    'emulator',
+    [join(root, 'emulator/main.ts')],
+    { PATH: process.env.PATH, EMULATOR_PORT: String(emuPort), EMULATOR_RANDOM_SEED: '7', LOG_LEVEL: 'info' },
+    emuPort,
+  );
   await waitForLine(emu, /emulator listening/, 30000);
   const emulatorUrl = `http://127.0.0.1:${emuPort}`;
   // Demo mail arrives on its own every 15 min; keep the mailboxes still during a run.
-  await fetch(`${emulatorUrl}/_emulator/settings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mailArrivalMinutes: 0 }) });
+  await fetch(`${emulatorUrl}/_emulator/settings`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ mailArrivalMinutes: 0 }),
+  });
   // What the searches of the suite find.
-  await fetch(`${emulatorUrl}/_emulator/deliver`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mailbox: MAILBOX, folder: 'inbox', subject: 'Your quarterly invoice', from: 'billing@vendor.example' }) });
+  await fetch(`${emulatorUrl}/_emulator/deliver`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ mailbox: MAILBOX, folder: 'inbox', subject: 'Your quarterly invoice', from: 'billing@vendor.example' }),
+  });
 
   const channels = Array.from({ length: opts.channels ?? 40 }, (_, i) => `C${100 + i}`);
   const config = {
@@ -179,7 +204,10 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
   const configFile = join(base, 'chatsoar.yaml');
   writeFileSync(configFile, stringify(config));
   const chatProxies = opts.chatFaults
-    ? { slack: await startFlakyProxy(slack.url.replace(/\/api\/$/, ''), opts.chatFaults, 11, { loseAnswers: true }), connector: await startFlakyProxy(connector.serviceUrl.replace(/\/$/, ''), opts.chatFaults, 23) }
+    ? {
+        slack: await startFlakyProxy(slack.url.replace(/\/api\/$/, ''), opts.chatFaults, 11, { loseAnswers: true }),
+        connector: await startFlakyProxy(connector.serviceUrl.replace(/\/$/, ''), opts.chatFaults, 23),
+      }
     : undefined;
   const serviceUrl = chatProxies ? `${chatProxies.connector.url}/` : connector.serviceUrl;
   const prefix = `r-${randomBytes(3).toString('hex')}:`;
@@ -270,7 +298,11 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
         text,
         entities: [],
       };
-      const res = await fetch(`http://127.0.0.1:${liveBot(n).port}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(activity) });
+      const res = await fetch(`http://127.0.0.1:${liveBot(n).port}/api/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(activity),
+      });
       return { status: res.status, text: await res.text() };
     },
     async emulator(path, init) {

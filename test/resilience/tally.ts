@@ -28,7 +28,11 @@ export interface Tally {
   failures: string[];
 }
 
-export const unescape = (t: unknown): string => String(t ?? '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+export const unescape = (t: unknown): string =>
+  String(t ?? '')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 
 let seq = 0;
 
@@ -87,7 +91,9 @@ export async function tally(scenario: string, slack: FakeSlack, sent: Sent[], de
     else failures.push(`${s.jobId} (${s.text}): ${unescape(finals[0]!.text).slice(0, 300)}`);
   }
   const t: Tally = { scenario, accepted: accepted.length, completed, succeeded, duplicates, lost, failures };
-  process.stdout.write(`[resilience] ${scenario}: sent ${sent.length}, accepted ${t.accepted}, completed ${completed} (succeeded ${succeeded}), duplicates ${duplicates}, lost ${lost}\n`);
+  process.stdout.write(
+    `[resilience] ${scenario}: sent ${sent.length}, accepted ${t.accepted}, completed ${completed} (succeeded ${succeeded}), duplicates ${duplicates}, lost ${lost}\n`,
+  );
   for (const f of failures.slice(0, 5)) process.stdout.write(`[resilience]   ${f.replace(/\n/g, ' ')}\n`);
   return t;
 }

@@ -17,7 +17,20 @@ describe('resilience: two bots and two workers', () => {
     sys = await startSystem({
       channels: 100,
       envExtra: {
-        connectors: [{ name: 'phishing-inbox', type: 'microsoft-graph-mail-connector', channel: `slack:${ALERTS}`, every: '1s', params: { 'mail-address': PHISH, 'folder-to-check-for-emails': 'Inbox', 'alert-name-template': 'Phishing - [orig_subject]', 'disable-overflow': true } }],
+        connectors: [
+          {
+            name: 'phishing-inbox',
+            type: 'microsoft-graph-mail-connector',
+            channel: `slack:${ALERTS}`,
+            every: '1s',
+            params: {
+              'mail-address': PHISH,
+              'folder-to-check-for-emails': 'Inbox',
+              'alert-name-template': 'Phishing - [orig_subject]',
+              'disable-overflow': true,
+            },
+          },
+        ],
       },
     });
     await Promise.all([sys.startBot(), sys.startBot(), sys.startWorker(), sys.startWorker()]);
@@ -41,7 +54,8 @@ describe('resilience: two bots and two workers', () => {
       const wave = commands.slice(i, i + 20);
       sent.push(...(await Promise.all(wave.map((c, k) => send(sys, c, sys.channels[(i + k) % 90]!, i + k)))));
       const subject = subjects[i / 20];
-      if (subject) await sys.emulator('deliver', { method: 'POST', body: JSON.stringify({ mailbox: PHISH, folder: 'inbox', subject, from: 'courier@evil.example' }) });
+      if (subject)
+        await sys.emulator('deliver', { method: 'POST', body: JSON.stringify({ mailbox: PHISH, folder: 'inbox', subject, from: 'courier@evil.example' }) });
     }
     const t = await tally('two bots + two workers', sys.slack, sent, 90000);
 

@@ -41,7 +41,10 @@ describe('resilience: workers killed with SIGKILL mid-job', () => {
     const N = 12;
     for (let i = 0; i < N; i++) {
       for (const kind of ['del', 'mov']) {
-        await sys.emulator('deliver', { method: 'POST', body: JSON.stringify({ mailbox: MAILBOX, folder: 'inbox', subject: `res-${kind}-${i} notice`, from: 'attacker@evil.example' }) });
+        await sys.emulator('deliver', {
+          method: 'POST',
+          body: JSON.stringify({ mailbox: MAILBOX, folder: 'inbox', subject: `res-${kind}-${i} notice`, from: 'attacker@evil.example' }),
+        });
       }
     }
     await sys.emulator('ledger', { method: 'DELETE' });
@@ -98,7 +101,9 @@ describe('resilience: workers killed with SIGKILL mid-job', () => {
     const movedTwice = twice((e) => e.method === 'POST' && /\/messages\/[^/]+\/move$/.test(e.path));
     const sends = ok.filter((e) => e.method === 'POST' && (/\/messages\/[^/]+\/send$/.test(e.path) || /\/sendMail$/.test(e.path)));
     const sendJobs = sent.filter((s) => s.accepted && /send-email/.test(s.text));
-    process.stdout.write(`[resilience] worker SIGKILL x20: kills ${kills}, jobs interrupted and re-run ${interrupted}, ledger sends ${sends.length} for ${sendJobs.length} send commands, deleted twice ${deletedTwice.length}, moved twice ${movedTwice.length}\n`);
+    process.stdout.write(
+      `[resilience] worker SIGKILL x20: kills ${kills}, jobs interrupted and re-run ${interrupted}, ledger sends ${sends.length} for ${sendJobs.length} send commands, deleted twice ${deletedTwice.length}, moved twice ${movedTwice.length}\n`,
+    );
 
     expect(kills).toBe(KILLS);
     expect(interrupted).toBeGreaterThan(0);

@@ -24,7 +24,14 @@ beforeAll(async () => {
   await env.bind('slack:CMX', 'mx');
   // "envb": its own credentials and its own channel.
   await env.create('envb');
-  await env.setInstance('envb', 'microsoft-graph-mail', { 'azure-ad-endpoint': h.emulator.url, 'microsoft-graph-endpoint': h.emulator.url, 'client-id': DEMO_CLIENT_ID, 'secret-id': 'envb-secret', tenant: DEMO_TENANT, 'default-mailbox': MAILBOX });
+  await env.setInstance('envb', 'microsoft-graph-mail', {
+    'azure-ad-endpoint': h.emulator.url,
+    'microsoft-graph-endpoint': h.emulator.url,
+    'client-id': DEMO_CLIENT_ID,
+    'secret-id': 'envb-secret',
+    tenant: DEMO_TENANT,
+    'default-mailbox': MAILBOX,
+  });
   await env.bind('slack:CB', 'envb');
   for (const e of ['mx', 'envb', 'prod']) {
     for (const role of ROLES) if (role !== 'none') await env.grant(e, role, [`slack:${USERS[role]}`]);
@@ -41,7 +48,10 @@ async function slash(text: string, user: string, channel: string, triggerId?: st
 }
 
 function refusalOf(text: string): string | null {
-  const m = /(You have no role in environment \S+\.|.* needs the \w+ role[^\n]*|This channel is bound to environment \S+; it cannot use environment \S+\.|This channel is not bound to an environment\.[^\n]*)/.exec(text);
+  const m =
+    /(You have no role in environment \S+\.|.* needs the \w+ role[^\n]*|This channel is bound to environment \S+; it cannot use environment \S+\.|This channel is not bound to an environment\.[^\n]*)/.exec(
+      text,
+    );
   return m ? m[1]! : null;
 }
 
@@ -51,7 +61,10 @@ describe('security: roles × actions × environments', () => {
     const before = await allJobs(h);
     const tally = { allowed: 0, refused: 0, wrong: [] as string[] };
     for (const rules of ['default', 'none'] as const) {
-      await h.runtime.environments.setMeta('mx', { ...(await h.runtime.environments.getMeta('mx')), approvals: rules === 'none' ? { requiredFor: [] } : undefined });
+      await h.runtime.environments.setMeta('mx', {
+        ...(await h.runtime.environments.getMeta('mx')),
+        approvals: rules === 'none' ? { requiredFor: [] } : undefined,
+      });
       const meta = await h.runtime.environments.getMeta('mx');
       for (const integration of catalog) {
         for (const action of integration.actions) {
@@ -62,8 +75,10 @@ describe('security: roles × actions × environments', () => {
             ROLES.map(async (role) => {
               const text = await slash(`${integration.alias} ${action.id}`, USERS[role], 'CMX');
               const refusal = refusalOf(text);
-              const expected = role === 'none' ? 'You have no role in environment mx.' : roleAtLeast(role, need) ? null : `${action.name} needs the ${need} role.`;
-              if (expected === null ? refusal !== null : refusal !== expected) tally.wrong.push(`${rules}/${role}/${integration.alias} ${action.id}: expected ${expected ?? 'allowed'}, got "${text.slice(0, 120)}"`);
+              const expected =
+                role === 'none' ? 'You have no role in environment mx.' : roleAtLeast(role, need) ? null : `${action.name} needs the ${need} role.`;
+              if (expected === null ? refusal !== null : refusal !== expected)
+                tally.wrong.push(`${rules}/${role}/${integration.alias} ${action.id}: expected ${expected ?? 'allowed'}, got "${text.slice(0, 120)}"`);
               if (refusal) tally.refused++;
               else tally.allowed++;
             }),
@@ -74,7 +89,9 @@ describe('security: roles × actions × environments', () => {
     await sleep(300);
     const leaked = (await allJobs(h)) - before;
     const actions = catalog.reduce((n, i) => n + i.actions.length, 0);
-    console.log(`[security] matrix: ${actions} actions × ${ROLES.length} roles × 2 rule sets = ${tally.allowed + tally.refused} commands; allowed ${tally.allowed}, refused ${tally.refused}, wrong ${tally.wrong.length}, jobs queued ${leaked}`);
+    console.log(
+      `[security] matrix: ${actions} actions × ${ROLES.length} roles × 2 rule sets = ${tally.allowed + tally.refused} commands; allowed ${tally.allowed}, refused ${tally.refused}, wrong ${tally.wrong.length}, jobs queued ${leaked}`,
+    );
     expect(tally.wrong).toEqual([]);
     expect(tally.refused).toBeGreaterThan(actions * 2 * 2);
     expect(leaked).toBe(0);
@@ -90,8 +107,11 @@ describe('security: roles × actions × environments', () => {
       lines.push(await slash('admin show graphmail --environment envb', 'UADM', 'C1'));
     }
     await sleep(300);
-    console.log(`[security] cross-environment: ${lines.length} attempts, refused ${lines.filter((l) => /cannot use environment|needs the admin role|admin role there/.test(l)).length}, jobs queued ${(await allJobs(h)) - before}`);
-    for (const l of lines.filter((_, i) => i % 4 !== 3)) expect(l).toMatch(/This channel is bound to environment (prod|envb); it cannot use environment (envb|prod)\./);
+    console.log(
+      `[security] cross-environment: ${lines.length} attempts, refused ${lines.filter((l) => /cannot use environment|needs the admin role|admin role there/.test(l)).length}, jobs queued ${(await allJobs(h)) - before}`,
+    );
+    for (const l of lines.filter((_, i) => i % 4 !== 3))
+      expect(l).toMatch(/This channel is bound to environment (prod|envb); it cannot use environment (envb|prod)\./);
     expect((await allJobs(h)) - before).toBe(0);
     // The admin of both may look at B's instance, but never sees B's secret from A's channel.
     for (const l of lines.filter((_, i) => i % 4 === 3)) expect(l).not.toContain('envb-secret');
@@ -99,7 +119,12 @@ describe('security: roles × actions × environments', () => {
 
   it("clicks carrying B's approval id from A's channel are refused and run nothing", async () => {
     // An analyst of B asks to delete a mail in B: an approval waits in B's channel.
-    const asked = await slash(`graphmail delete-email --delete-in-mailbox ${MAILBOX} --folder-name Inbox --mail-ids AAMkNOPE`, USERS.analyst, 'CB', 't-b-approval');
+    const asked = await slash(
+      `graphmail delete-email --delete-in-mailbox ${MAILBOX} --folder-name Inbox --mail-ids AAMkNOPE`,
+      USERS.analyst,
+      'CB',
+      't-b-approval',
+    );
     expect(asked).toBe('(queued)');
     const approvalId = `a-${jobIdFor('slack:t-b-approval').slice(2)}`;
     await h.slack.waitFor((calls) => calls.some((c) => JSON.stringify(c.body).includes(jobIdFor('slack:t-b-approval'))));
@@ -125,9 +150,20 @@ describe('security: roles × actions × environments', () => {
     }
     // run-form buttons are re-checked too: a form naming B from A's channel, and a viewer's form.
     const forms: string[] = [];
-    for (const [user, command] of [[USERS.approver, 'graphmail ping --environment envb'], [USERS.viewer, 'graphmail ping']] as const) {
+    for (const [user, command] of [
+      [USERS.approver, 'graphmail ping --environment envb'],
+      [USERS.viewer, 'graphmail ping'],
+    ] as const) {
       const before = h.slack.calls.length;
-      await h.interact({ type: 'block_actions', user: { id: user }, channel: { id: 'C1' }, team: { id: 'T1' }, trigger_id: `t-form-${user}`, response_url: `${h.slack.url.replace(/\/api\/$/, '')}/response`, actions: [{ type: 'button', action_id: 'run', block_id: 'b', value: JSON.stringify({ verb: 'run-form', command, fields: [] }) }] });
+      await h.interact({
+        type: 'block_actions',
+        user: { id: user },
+        channel: { id: 'C1' },
+        team: { id: 'T1' },
+        trigger_id: `t-form-${user}`,
+        response_url: `${h.slack.url.replace(/\/api\/$/, '')}/response`,
+        actions: [{ type: 'button', action_id: 'run-form:0', block_id: 'b', value: JSON.stringify({ verb: 'run-form', command, fields: [] }) }],
+      });
       await h.slack.waitFor((calls) => calls.slice(before).some((c) => c.method === 'response'));
       forms.push(unescapeSlack(h.slack.calls.slice(before).find((c) => c.method === 'response')!.body.text));
     }
@@ -135,7 +171,9 @@ describe('security: roles × actions × environments', () => {
     const actionsAfter = await total();
     const store = (h.runtime.approvals as unknown as { deps: { approvals: { get(id: string): Promise<{ status: string } | null> } } }).deps.approvals;
     const state = await store.get(approvalId);
-    console.log(`[security] foreign approval clicks: ${clicks.length} refused ${clicks.filter((c) => /belongs to another channel/.test(c)).length}; run-form clicks refused ${forms.filter((f) => refusalOf(f)).length}/${forms.length}`);
+    console.log(
+      `[security] foreign approval clicks: ${clicks.length} refused ${clicks.filter((c) => /belongs to another channel/.test(c)).length}; run-form clicks refused ${forms.filter((f) => refusalOf(f)).length}/${forms.length}`,
+    );
     for (const c of clicks) expect(c).toContain('This request belongs to another channel.');
     expect(forms[0]).toContain('it cannot use environment envb');
     expect(forms[1]).toContain('Ping needs the analyst role.');

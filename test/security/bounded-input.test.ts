@@ -51,10 +51,11 @@ async function startHostile(): Promise<Hostile> {
   return {
     url: `http://127.0.0.1:${port}`,
     written: () => written,
-    close: () => new Promise<void>((r) => {
-      server.closeAllConnections();
-      server.close(() => r());
-    }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }
 
@@ -106,7 +107,9 @@ describe('request bodies over 1 MB are refused before they are read', () => {
   // Before: restify's body parser on /api/messages waited for and read the whole declared body
   // (and only then compared its size with the limit).
   it('/api/messages: Content-Length 2,000,000 → 413 at once, no body sent', async () => {
-    const { socket, answer } = rawRequest('POST /api/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 2000000\r\n\r\n');
+    const { socket, answer } = rawRequest(
+      'POST /api/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 2000000\r\n\r\n',
+    );
     const r = await within(answer, 1500);
     socket.destroy();
     expect(r).not.toBe('timeout');
@@ -120,7 +123,7 @@ describe('request bodies over 1 MB are refused before they are read', () => {
     const onConnection = (s: Socket): void => void sockets.push(s);
     server.on('connection', onConnection);
     const sig = slackSignature(SLACK_SECRET, '{}');
-    const { socket, answer } = rawRequest(
+    const { socket } = rawRequest(
       `POST /slack/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n` +
         `X-Slack-Signature: ${sig['x-slack-signature']}\r\nX-Slack-Request-Timestamp: ${sig['x-slack-request-timestamp']}\r\n\r\n`,
     );
@@ -146,7 +149,11 @@ describe('request bodies over 1 MB are refused before they are read', () => {
 
   // Before: restify inflated a gzip body without bound (its size limit counted the compressed bytes).
   it('a compressed body is refused (it could inflate far beyond the limit)', async () => {
-    const res = await fetch(`${h.url}/api/messages`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' }, body: 'x' });
+    const res = await fetch(`${h.url}/api/messages`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' },
+      body: 'x',
+    });
     expect(res.status).toBe(415);
   });
 
@@ -193,7 +200,9 @@ describe('responses are capped while they stream', () => {
     const rss = process.memoryUsage().rss;
     const t0 = Date.now();
     // The hostile peer is on loopback: trusted here as an operator-named origin would be.
-    await expect(new UndiciHttpClient({ trusted: () => true }).send({ url: `${hostile.url}${path}`, retries: 0 })).rejects.toThrow(/^The response from 127\.0\.0\.1:\d+ is larger than 50 MB; it was not read\.$/);
+    await expect(new UndiciHttpClient({ trusted: () => true }).send({ url: `${hostile.url}${path}`, retries: 0 })).rejects.toThrow(
+      /^The response from 127\.0\.0\.1:\d+ is larger than 50 MB; it was not read\.$/,
+    );
     expect(Date.now() - t0).toBeLessThan(5000);
     expect(process.memoryUsage().rss - rss).toBeLessThan(300 * MB);
     // The peer wrote the cap and what fits in socket buffers, no more (with a declared length, not even the cap).
@@ -217,7 +226,11 @@ describe('PKCS#12 iteration counts are capped', () => {
   /** A real PFX written with 65,536 iterations, every count then raised to 8,388,607 (same DER length). */
   function hostilePfx(name: string, extra: string[]): string {
     const out = join(dir, `${name}.pfx`);
-    execFileSync('openssl', ['pkcs12', '-export', '-in', join(dir, 'cert.pem'), '-inkey', join(dir, 'key.pem'), '-out', out, '-passout', 'pass:pfx-pass', '-iter', '65536', ...extra], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      ['pkcs12', '-export', '-in', join(dir, 'cert.pem'), '-inkey', join(dir, 'key.pem'), '-out', out, '-passout', 'pass:pfx-pass', '-iter', '65536', ...extra],
+      { stdio: 'ignore' },
+    );
     const der = readFileSync(out);
     const from = Buffer.from([0x02, 0x03, 0x01, 0x00, 0x00]);
     let replaced = 0;
@@ -228,14 +241,34 @@ describe('PKCS#12 iteration counts are capped', () => {
   }
 
   beforeAll(() => {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '2', '-subj', '/CN=bounded-input'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+        '-days',
+        '2',
+        '-subj',
+        '/CN=bounded-input',
+      ],
+      { stdio: 'ignore' },
+    );
   });
 
   // Before: the MAC key was derived with all 8,388,607 iterations (about 10 s of a worker) before the file was judged.
   it('a MAC iteration count of 8,388,607 is refused at once, with one line', async () => {
     const path = hostilePfx('mac', []);
     const t0 = Date.now();
-    await expect(loadCertificate(path, 'pfx-pass')).rejects.toThrow(/^Certificate Path: the certificate file asks for 8388607 key-derivation iterations, more than the 1000000 accepted; export it again with the default count\.$/);
+    await expect(loadCertificate(path, 'pfx-pass')).rejects.toThrow(
+      /^Certificate Path: the certificate file asks for 8388607 key-derivation iterations, more than the 1000000 accepted; export it again with the default count\.$/,
+    );
     expect(Date.now() - t0).toBeLessThan(1000);
   });
 
@@ -252,7 +285,11 @@ describe('PKCS#12 iteration counts are capped', () => {
     ['3DES', ['-certpbe', 'PBE-SHA1-3DES', '-keypbe', 'PBE-SHA1-3DES', '-macalg', 'sha1']],
   ])('a PFX with the default counts still opens (%s)', async (name, extra) => {
     const out = join(dir, `ok-${name}.pfx`);
-    execFileSync('openssl', ['pkcs12', '-export', '-in', join(dir, 'cert.pem'), '-inkey', join(dir, 'key.pem'), '-out', out, '-passout', 'pass:pfx-pass', ...extra], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      ['pkcs12', '-export', '-in', join(dir, 'cert.pem'), '-inkey', join(dir, 'key.pem'), '-out', out, '-passout', 'pass:pfx-pass', ...extra],
+      { stdio: 'ignore' },
+    );
     const opened = await loadCertificate(out, 'pfx-pass');
     expect(opened.certificate.subject).toContain('bounded-input');
   });
@@ -279,7 +316,9 @@ describe('sealed secrets are bound to their place', () => {
   // login endpoint they control; beta's next action opened it and sent alpha's secret there.
   it("alpha's sealed secret copied into beta's slot does not open", async () => {
     await h.runtime.redis.hset(store.keys.instance('beta', 'azure-api'), 'client-secret', (await field('alpha', 'client-secret'))!);
-    await expect(store.getInstance('beta', 'azure-api')).rejects.toThrow('The stored azure-api parameter client-secret cannot be opened with SECRETS_KEY for this place: set it again.');
+    await expect(store.getInstance('beta', 'azure-api')).rejects.toThrow(
+      'The stored azure-api parameter client-secret cannot be opened with SECRETS_KEY for this place: set it again.',
+    );
   });
 
   // Before: a sealed value opened in any parameter, so a secret could be moved where it is shown or sent elsewhere.
@@ -293,7 +332,8 @@ describe('sealed secrets are bound to their place', () => {
   it("a connector's sealed parameter copied into another environment's connector does not open", async () => {
     const spec = allConnectors().find((s) => s.params.some((p) => p.secret))!;
     const secret = spec.params.find((p) => p.secret)!.id;
-    for (const env of ['alpha', 'beta']) await store.setSchedule(env, 'connectors', { name: 'c1', type: spec.id, every: '5m', params: { [secret]: `${env}-pw` } });
+    for (const env of ['alpha', 'beta'])
+      await store.setSchedule(env, 'connectors', { name: 'c1', type: spec.id, every: '5m', params: { [secret]: `${env}-pw` } });
     const [alpha] = await store.schedules('alpha', 'connectors');
     expect(String(alpha!.params[secret])).toMatch(/^enc:v2:/);
     expect(store.scheduleOpener('alpha', 'connectors', 'c1')(String(alpha!.params[secret]), secret)).toBe('"alpha-pw"');

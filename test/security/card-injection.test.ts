@@ -24,7 +24,13 @@ let h: Harness;
 beforeAll(async () => {
   h = await startHarness();
   for (const subject of HOSTILE) {
-    h.emulator.state.addMessage(MAILBOX, 'inbox', { subject, from: 'Mallory <mallory@evil.example>', to: [MAILBOX], body: `<p>${subject}</p><a href="https://evil.example">[x](https://evil.example)</a> <!channel>`, bodyType: 'html' });
+    h.emulator.state.addMessage(MAILBOX, 'inbox', {
+      subject,
+      from: 'Mallory <mallory@evil.example>',
+      to: [MAILBOX],
+      body: `<p>${subject}</p><a href="https://evil.example">[x](https://evil.example)</a> <!channel>`,
+      bodyType: 'html',
+    });
   }
 });
 afterAll(async () => {
@@ -56,8 +62,15 @@ it('Slack payloads carry hostile subjects escaped', async () => {
     if (/<script/i.test(s.value)) problems.push(`raw tag in ${s.key}: ${s.value.slice(0, 80)}`);
     if (/\u202E/.test(s.value)) problems.push(`bidi override in ${s.key}`);
   }
-  const seen = HOSTILE.filter((subject) => texts.some((s) => unescapeSlack(s.value).includes(subject.slice(MARK.length + 1, MARK.length + 8)) || s.value.includes(subject.slice(MARK.length + 1, MARK.length + 8))));
-  console.log(`[security] card injection (Slack): ${HOSTILE.length} hostile subjects, ${texts.length} strings carrying them in ${payload.length} calls, subjects shown ${seen.length}; problems ${problems.length}`);
+  const seen = HOSTILE.filter((subject) =>
+    texts.some(
+      (s) =>
+        unescapeSlack(s.value).includes(subject.slice(MARK.length + 1, MARK.length + 8)) || s.value.includes(subject.slice(MARK.length + 1, MARK.length + 8)),
+    ),
+  );
+  console.log(
+    `[security] card injection (Slack): ${HOSTILE.length} hostile subjects, ${texts.length} strings carrying them in ${payload.length} calls, subjects shown ${seen.length}; problems ${problems.length}`,
+  );
   for (const p of problems.slice(0, 10)) console.log(`[security] ${p}`);
   expect(seen.length).toBe(HOSTILE.length);
   expect(problems).toEqual([]);
@@ -79,7 +92,9 @@ it('Bot Connector activities carry them escaped (Adaptive Card markdown, templat
   }
   // `${…}` is shown literally: it reached the card as text, nothing evaluated it away.
   const literalTemplate = texts.some((s) => s.value.includes('${user.password}'));
-  console.log(`[security] card injection (Teams): ${texts.length} strings carrying hostile subjects in ${h.connector.calls.length} activities; \${…} shown literally ${literalTemplate}; problems ${problems.length}`);
+  console.log(
+    `[security] card injection (Teams): ${texts.length} strings carrying hostile subjects in ${h.connector.calls.length} activities; \${…} shown literally ${literalTemplate}; problems ${problems.length}`,
+  );
   for (const p of problems.slice(0, 10)) console.log(`[security] ${p}`);
   expect(texts.length).toBeGreaterThanOrEqual(HOSTILE.length);
   expect(literalTemplate).toBe(true);

@@ -99,7 +99,9 @@ describe('security: CONFIG_FILE is declarative for the environments it names', (
 
   it('soar admin says the environment is managed by CONFIG_FILE (dialog and role change)', async () => {
     const granted = await slash('admin role grant viewer slack:UTEMP --environment secops', 'UOPS', 'CSEC');
-    expect(granted).toMatch(/Granted viewer in environment secops to slack:UTEMP\. Environment secops is managed by CONFIG_FILE: roles and channel bindings changed here last until the next start; change the file to keep them\./);
+    expect(granted).toMatch(
+      /Granted viewer in environment secops to slack:UTEMP\. Environment secops is managed by CONFIG_FILE: roles and channel bindings changed here last until the next start; change the file to keep them\./,
+    );
     await slash('admin', 'UOPS', 'CSEC', 'trig-decl-home');
     await h.slack.waitFor((calls) => calls.some((c) => c.method === 'views.open' && c.body.trigger_id === 'trig-decl-home'));
     const view = h.slack.calls.find((c) => c.method === 'views.open' && c.body.trigger_id === 'trig-decl-home')!.body.view;
@@ -128,7 +130,13 @@ describe('security: CONFIG_FILE is declarative for the environments it names', (
     const watching = (async () => {
       while (!done) {
         // What a bot process reads to judge a command from CA or CB, as one consistent snapshot.
-        const res = await reader.multi().hget(env.keys.roles('swap'), 'slack:UA').hget(env.keys.roles('swap'), 'slack:UB').get(env.keys.binding('slack:CA')).get(env.keys.binding('slack:CB')).exec();
+        const res = await reader
+          .multi()
+          .hget(env.keys.roles('swap'), 'slack:UA')
+          .hget(env.keys.roles('swap'), 'slack:UB')
+          .get(env.keys.binding('slack:CA'))
+          .get(env.keys.binding('slack:CB'))
+          .exec();
         seen.add(JSON.stringify(res!.map(([, v]) => v)));
       }
     })();

@@ -47,11 +47,20 @@ interface RawAnswer {
 /** An HTTP request with the Host and Origin headers an attacker's browser would send (fetch may not set Host). */
 function raw(port: number, method: string, path: string, headers: Record<string, string>, body?: string, address = '127.0.0.1'): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: address, port, method, path, headers: { ...headers, ...(body ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) } : {}) } }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
+    const req = request(
+      {
+        host: address,
+        port,
+        method,
+        path,
+        headers: { ...headers, ...(body ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) } : {}) },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -105,8 +114,13 @@ describe('the demo is on only where nothing is configured', () => {
     const prefix = freshPrefix();
     const port = await freePort();
     proc = spawnMain({
-      PORT: String(port), REDIS_URL, REDIS_PREFIX: prefix, SECRETS_KEY: newKey(),
-      SLACK_SIGNING_SECRET: 'slack-signing-secret-0123456789', SLACK_BOT_TOKEN: 'xoxb-demo-boundary', SLACK_API_URL: slack.url,
+      PORT: String(port),
+      REDIS_URL,
+      REDIS_PREFIX: prefix,
+      SECRETS_KEY: newKey(),
+      SLACK_SIGNING_SECRET: 'slack-signing-secret-0123456789',
+      SLACK_BOT_TOKEN: 'xoxb-demo-boundary',
+      SLACK_API_URL: slack.url,
     });
     await proc.waitForLine(/chatsoar is running|chatsoar \(main\) listening on port/);
     expect(await redis.smembers(`${prefix}env:names`)).not.toContain('demo');
@@ -137,7 +151,13 @@ describe('the demo listens on loopback and answers only its own name', () => {
     const posted = await raw(port, 'POST', '/webchat/api/rooms/demo/messages', evil, JSON.stringify({ user: 'you', text: 'admin roles' }));
     expect(posted.status).toBe(403);
     // A cross-site page on another name posting to the right Host.
-    const crossSite = await raw(port, 'POST', '/webchat/api/rooms/demo/messages', { host: `localhost:${port}`, origin: 'http://evil.example' }, JSON.stringify({ user: 'you', text: 'admin roles' }));
+    const crossSite = await raw(
+      port,
+      'POST',
+      '/webchat/api/rooms/demo/messages',
+      { host: `localhost:${port}`, origin: 'http://evil.example' },
+      JSON.stringify({ user: 'you', text: 'admin roles' }),
+    );
     expect(crossSite.status).toBe(403);
     const room = await raw(port, 'GET', '/webchat/api/rooms/demo/activities?since=0', { host: `localhost:${port}` });
     expect(room.status).toBe(200);
@@ -158,7 +178,13 @@ describe('WEBCHAT=1 outside the demo', () => {
     expect((await raw(port, 'GET', '/', { host: `localhost:${port}` })).status).toBe(200);
     expect((await raw(port, 'GET', '/', { host: 'evil.example' })).status).toBe(403);
     expect((await raw(port, 'GET', '/webchat/api/rooms/r1/activities', { host: `evil.example:${port}` })).status).toBe(403);
-    const posted = await raw(port, 'POST', '/webchat/api/rooms/r1/messages', { host: `localhost:${port}`, origin: 'http://evil.example' }, JSON.stringify({ user: 'you', text: 'graphmail ping' }));
+    const posted = await raw(
+      port,
+      'POST',
+      '/webchat/api/rooms/r1/messages',
+      { host: `localhost:${port}`, origin: 'http://evil.example' },
+      JSON.stringify({ user: 'you', text: 'graphmail ping' }),
+    );
     expect(posted.status).toBe(403);
   }, 60_000);
 

@@ -23,12 +23,38 @@ type Kind = 'slash' | 'block_actions' | 'view_submission';
 
 function slackBody(kind: Kind, i: number): string {
   if (kind === 'slash') {
-    return new URLSearchParams({ team_id: 'T1', channel_id: 'C1', user_id: 'U2', command: '/soar', text: 'graphmail delete-email --mail-id x --search-in-mailbox soc@demo.onmicrosoft.com', trigger_id: `forged-${i}` }).toString();
+    return new URLSearchParams({
+      team_id: 'T1',
+      channel_id: 'C1',
+      user_id: 'U2',
+      command: '/soar',
+      text: 'graphmail delete-email --mail-id x --search-in-mailbox soc@demo.onmicrosoft.com',
+      trigger_id: `forged-${i}`,
+    }).toString();
   }
   const payload =
     kind === 'block_actions'
-      ? { type: 'block_actions', trigger_id: `forged-${i}`, user: { id: 'U2' }, channel: { id: 'C1' }, team: { id: 'T1' }, actions: [{ action_id: 'a', type: 'button', value: JSON.stringify({ verb: 'vote', approvalId: 'a-0001', option: 'Approve' }) }] }
-      : { type: 'view_submission', trigger_id: `forged-${i}`, user: { id: 'U2' }, team: { id: 'T1' }, view: { id: `V${i}`, hash: 'h', callback_id: 'run-form', private_metadata: JSON.stringify({ command: 'graphmail ping', fields: [], channel: 'C1' }), state: { values: {} } } };
+      ? {
+          type: 'block_actions',
+          trigger_id: `forged-${i}`,
+          user: { id: 'U2' },
+          channel: { id: 'C1' },
+          team: { id: 'T1' },
+          actions: [{ action_id: 'a', type: 'button', value: JSON.stringify({ verb: 'vote', approvalId: 'a-0001', option: 'Approve' }) }],
+        }
+      : {
+          type: 'view_submission',
+          trigger_id: `forged-${i}`,
+          user: { id: 'U2' },
+          team: { id: 'T1' },
+          view: {
+            id: `V${i}`,
+            hash: 'h',
+            callback_id: 'run-form',
+            private_metadata: JSON.stringify({ command: 'graphmail ping', fields: [], channel: 'C1' }),
+            state: { values: {} },
+          },
+        };
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }
 
@@ -62,11 +88,21 @@ function b64url(v: unknown): string {
 function badTokens(): string[] {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const now = Math.floor(Date.now() / 1000);
-  const claims = (over: Record<string, unknown> = {}) => ({ iss: 'https://api.botframework.com', aud: APP_ID, serviceurl: h.connector.serviceUrl, nbf: now - 60, exp: now + 3600, ...over });
+  const claims = (over: Record<string, unknown> = {}) => ({
+    iss: 'https://api.botframework.com',
+    aud: APP_ID,
+    serviceurl: h.connector.serviceUrl,
+    nbf: now - 60,
+    exp: now + 3600,
+    ...over,
+  });
   const rs = (c: Record<string, unknown>, kid: string | null = 'forged-kid', alg = 'RS256') => {
     const head = b64url({ alg, typ: 'JWT', ...(kid === null ? {} : { kid }) });
     const body = b64url(c);
-    const sig = createSign(`RSA-SHA${alg.slice(2)}`).update(`${head}.${body}`).sign(privateKey).toString('base64url');
+    const sig = createSign(`RSA-SHA${alg.slice(2)}`)
+      .update(`${head}.${body}`)
+      .sign(privateKey)
+      .toString('base64url');
     return `${head}.${body}.${sig}`;
   };
   const rs256 = (c: Record<string, unknown>, kid = 'forged-kid') => rs(c, kid);
@@ -114,7 +150,11 @@ describe('security: forged requests', () => {
         const attack = attacks[i % attacks.length]!;
         const kind = kinds[Math.floor(i / attacks.length) % kinds.length]!;
         const { body, headers } = slackRequest(attack, kind, i);
-        const res = await fetch(`${h.url}/slack/events`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body });
+        const res = await fetch(`${h.url}/slack/events`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+          body,
+        });
         await res.arrayBuffer();
         statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
         tally.set(`${attack}/${kind}/${res.status}`, (tally.get(`${attack}/${kind}/${res.status}`) ?? 0) + 1);
@@ -123,7 +163,9 @@ describe('security: forged requests', () => {
     await sleep(500);
     const jobs = (await allJobs(h)) - jobsBefore;
     const slackCalls = h.slack.calls.length - slackBefore;
-    console.log(`[security] Slack: sent 1000 (${[...tally].map(([k, n]) => `${k}=${n}`).join(', ')}) in ${Date.now() - started} ms; statuses ${JSON.stringify(Object.fromEntries(statuses))}; jobs queued ${jobs}; Slack API calls ${slackCalls}`);
+    console.log(
+      `[security] Slack: sent 1000 (${[...tally].map(([k, n]) => `${k}=${n}`).join(', ')}) in ${Date.now() - started} ms; statuses ${JSON.stringify(Object.fromEntries(statuses))}; jobs queued ${jobs}; Slack API calls ${slackCalls}`,
+    );
     expect(Object.fromEntries(statuses)).toEqual({ 401: 1000 });
     expect(jobs).toBe(0);
     expect(slackCalls).toBe(0);
@@ -152,7 +194,15 @@ describe('security: forged requests', () => {
     // A refusal is a warning in our own log, never a stack on the console.
     const consoleErrors: string[] = [];
     const stderrErrors: string[] = [];
-    const consoleSpy = jest.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void consoleErrors.push(args.map((a) => (a instanceof Error ? a.stack ?? a.message : String(a))).join(' ').slice(0, 500)));
+    const consoleSpy = jest.spyOn(console, 'error').mockImplementation(
+      (...args: unknown[]) =>
+        void consoleErrors.push(
+          args
+            .map((a) => (a instanceof Error ? (a.stack ?? a.message) : String(a)))
+            .join(' ')
+            .slice(0, 500),
+        ),
+    );
     const write = process.stderr.write.bind(process.stderr);
     const stderrSpy = jest.spyOn(process.stderr, 'write').mockImplementation(((chunk: unknown, ...rest: unknown[]) => {
       const text = String(chunk);
@@ -166,11 +216,24 @@ describe('security: forged requests', () => {
         async (i) => {
           const token = tokens[i % tokens.length]!;
           const shape = shapes[Math.floor(i / tokens.length) % shapes.length]!;
-          const activity = { ...shape, id: `unauth-${i}`, channelId: 'msteams', serviceUrl: h.connector.serviceUrl, from: { id: '29:aad-1', aadObjectId: 'aad-1' }, conversation: { id: 'conv-1' }, recipient: { id: `28:${APP_ID}` } };
+          const activity = {
+            ...shape,
+            id: `unauth-${i}`,
+            channelId: 'msteams',
+            serviceUrl: h.connector.serviceUrl,
+            from: { id: '29:aad-1', aadObjectId: 'aad-1' },
+            conversation: { id: 'conv-1' },
+            recipient: { id: `28:${APP_ID}` },
+          };
           let status: number | string;
           const started = Date.now();
           try {
-            const res = await fetch(`${h.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: token } : {}) }, body: JSON.stringify(activity), signal: AbortSignal.timeout(5000) });
+            const res = await fetch(`${h.url}/api/messages`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', ...(token ? { authorization: token } : {}) },
+              body: JSON.stringify(activity),
+              signal: AbortSignal.timeout(5000),
+            });
             await res.arrayBuffer();
             status = res.status;
           } catch {
@@ -206,7 +269,9 @@ describe('security: forged requests', () => {
     await sleep(500);
     const jobs = (await allJobs(h)) - jobsBefore;
     const warnings = refusalWarnings(logFrom);
-    console.log(`[security] Teams (no usable token): sent 1000 (${local.length} token kinds × 4 activity shapes) in ${Date.now() - started} ms; statuses ${JSON.stringify(run.statuses)}; slowest ${run.maxMs} ms; jobs queued ${jobs}; connector calls ${h.connector.calls.length}; console.error ${run.consoleErrors.length}; refusal warnings ${warnings.length}`);
+    console.log(
+      `[security] Teams (no usable token): sent 1000 (${local.length} token kinds × 4 activity shapes) in ${Date.now() - started} ms; statuses ${JSON.stringify(run.statuses)}; slowest ${run.maxMs} ms; jobs queued ${jobs}; connector calls ${h.connector.calls.length}; console.error ${run.consoleErrors.length}; refusal warnings ${warnings.length}`,
+    );
     expect(run.statuses).toEqual({ 401: 1000 });
     expect(jobs).toBe(0);
     expect(h.connector.calls.length).toBe(0);
@@ -230,9 +295,12 @@ describe('security: forged requests', () => {
     await sleep(300);
     const jobs = (await allJobs(h)) - jobsBefore;
     const warnings = refusalWarnings(logFrom);
-    console.log(`[security] Teams (forged JWTs): sent ${count} (${forged.length} token kinds × 4 activity shapes × 2) in ${Date.now() - started} ms; statuses ${JSON.stringify(run.statuses)}; slowest ${run.maxMs} ms; jobs queued ${jobs}; connector calls ${h.connector.calls.length}; console.error ${run.consoleErrors.length}; refusal warnings ${warnings.length}`);
+    console.log(
+      `[security] Teams (forged JWTs): sent ${count} (${forged.length} token kinds × 4 activity shapes × 2) in ${Date.now() - started} ms; statuses ${JSON.stringify(run.statuses)}; slowest ${run.maxMs} ms; jobs queued ${jobs}; connector calls ${h.connector.calls.length}; console.error ${run.consoleErrors.length}; refusal warnings ${warnings.length}`,
+    );
     const reasons = new Map<string, number>();
-    for (const w of warnings) reasons.set(String(w.reason).replace(/kid-[0-9a-f]+/, 'kid-…'), (reasons.get(String(w.reason).replace(/kid-[0-9a-f]+/, 'kid-…')) ?? 0) + 1);
+    for (const w of warnings)
+      reasons.set(String(w.reason).replace(/kid-[0-9a-f]+/, 'kid-…'), (reasons.get(String(w.reason).replace(/kid-[0-9a-f]+/, 'kid-…')) ?? 0) + 1);
     console.log(`[security] Teams (forged JWTs) refusal reasons: ${[...reasons].map(([r, n]) => `${r} ×${n}`).join('; ')}`);
     expect(run.statuses).toEqual({ 401: count });
     expect(run.maxMs).toBeLessThan(1000);

@@ -27,11 +27,13 @@ const SECRET = 'TOP-SECRET-outside-the-root';
 /** Every file and folder under `dir` (links not followed), relative, sorted. */
 function walk(dir: string, base = dir): string[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    const rel = relative(base, path);
-    return lstatSync(path).isDirectory() ? [rel, ...walk(path, base)] : [rel];
-  }).sort();
+  return readdirSync(dir)
+    .flatMap((name) => {
+      const path = join(dir, name);
+      const rel = relative(base, path);
+      return lstatSync(path).isDirectory() ? [rel, ...walk(path, base)] : [rel];
+    })
+    .sort();
 }
 
 function isInside(root: string, target: string): boolean {
@@ -252,6 +254,7 @@ describe('(a) FilesRoot and safeFileName against hostile input', () => {
     ];
     for (const name of corpus) {
       for (const safe of [safeFileName(name), attachmentFileName(name), safeFileName(name, 60)]) {
+        // biome-ignore lint/suspicious/noControlCharactersInRegex: no control character may remain
         expect(safe).not.toMatch(/[/\\\u0000-\u001f\u202a-\u202e]/);
         expect(safe).not.toMatch(/^[.\s]/);
         expect(safe.length).toBeGreaterThan(0);
@@ -321,7 +324,18 @@ describe('(a) FilesRoot and safeFileName against hostile input', () => {
     });
 
     it('refuses even a correctly signed path that leaves the root or is not a file', () => {
-      for (const p of ['../../etc/passwd', '..\\..\\etc\\passwd', out.secretFile, 'secret-link', 'escape-dir/x', 'dangling', 'loop-a', 'real-folder', '', 'a\u0000b']) {
+      for (const p of [
+        '../../etc/passwd',
+        '..\\..\\etc\\passwd',
+        out.secretFile,
+        'secret-link',
+        'escape-dir/x',
+        'dangling',
+        'loop-a',
+        'real-folder',
+        '',
+        'a\u0000b',
+      ]) {
         const { id, exp, sig } = signedFor(p);
         expect(files.verify(id, exp, sig)).toBeNull();
       }
@@ -435,9 +449,29 @@ describe('(b) through the real runtime', () => {
   });
 
   it('Download Attachments refuses Download Paths that leave the root, in one line, writing nothing', async () => {
-    const msg = h.emulator.state.addMessage(MAILBOX, 'Inbox', { subject: 'payload for escapes', from: 'x@evil.example', attachments: [{ name: 'payload.txt', content: 'payload' }] });
-    const paths = ['../..', '..\\..\\tmp', out.empty, `${root}-evil`, 'escape-dir', 'escape-dir/new/deeper', 'link-to-link/new', 'dangling', 'nested/rel-dangling', 'a/b/c/up2', 'nested/deeper/up/tmp', 'cases/../../x', 'loop-a/x'];
-    const ran = await Promise.all(paths.map((p) => soar(`graphmail download-attachments-from-email --mail-ids ${msg.id} --download-path "${p.replace(/\\/g, '\\\\')}"`)));
+    const msg = h.emulator.state.addMessage(MAILBOX, 'Inbox', {
+      subject: 'payload for escapes',
+      from: 'x@evil.example',
+      attachments: [{ name: 'payload.txt', content: 'payload' }],
+    });
+    const paths = [
+      '../..',
+      '..\\..\\tmp',
+      out.empty,
+      `${root}-evil`,
+      'escape-dir',
+      'escape-dir/new/deeper',
+      'link-to-link/new',
+      'dangling',
+      'nested/rel-dangling',
+      'a/b/c/up2',
+      'nested/deeper/up/tmp',
+      'cases/../../x',
+      'loop-a/x',
+    ];
+    const ran = await Promise.all(
+      paths.map((p) => soar(`graphmail download-attachments-from-email --mail-ids ${msg.id} --download-path "${p.replace(/\\/g, '\\\\')}"`)),
+    );
     for (const [i, r] of ran.entries()) {
       expect(r.text).toContain(`Error executing action. Reason: Path ${paths[i]} is outside the files root.`);
       expect(r.text).toContain('is_success: false');
@@ -445,7 +479,9 @@ describe('(b) through the real runtime', () => {
       expect(r.text).not.toMatch(/\n\s+at /);
     }
     // A unique path under a link that leaves is refused too.
-    const unique = await soar(`graphmail download-attachments-from-email --mail-ids ${msg.id} --download-path escape-dir --download-attachments-to-unique-path`);
+    const unique = await soar(
+      `graphmail download-attachments-from-email --mail-ids ${msg.id} --download-path escape-dir --download-attachments-to-unique-path`,
+    );
     expect(unique.text).toContain('Error executing action. Reason: Path escape-dir is outside the files root.');
     // Over-long names are refused in one line, not with the file system's error.
     const long = await soar(`graphmail download-attachments-from-email --mail-ids ${msg.id} --download-path ${'d'.repeat(300)}`);
@@ -457,7 +493,11 @@ describe('(b) through the real runtime', () => {
   });
 
   it('Download Attachments takes hostile-looking paths that stay inside, literally', async () => {
-    const msg = h.emulator.state.addMessage(MAILBOX, 'Inbox', { subject: 'payload for inside paths', from: 'x@evil.example', attachments: [{ name: 'payload.txt', content: 'payload' }] });
+    const msg = h.emulator.state.addMessage(MAILBOX, 'Inbox', {
+      subject: 'payload for inside paths',
+      from: 'x@evil.example',
+      attachments: [{ name: 'payload.txt', content: 'payload' }],
+    });
     const cases: Array<[string, string]> = [
       ['%2e%2e%2f%2e%2e%2fenc', '%2e%2e%2f%2e%2e%2fenc'],
       ['cases\\win', 'cases/win'],
@@ -465,7 +505,9 @@ describe('(b) through the real runtime', () => {
       [`${root}/absolute/inside`, 'absolute/inside'],
       ['inside-link/sub', 'inside-link/sub'],
     ];
-    const ran = await Promise.all(cases.map(([p]) => soar(`graphmail download-attachments-from-email --mail-ids ${msg.id} --download-path "${p.replace(/\\/g, '\\\\')}"`)));
+    const ran = await Promise.all(
+      cases.map(([p]) => soar(`graphmail download-attachments-from-email --mail-ids ${msg.id} --download-path "${p.replace(/\\/g, '\\\\')}"`)),
+    );
     for (const [i, r] of ran.entries()) {
       const [, rel] = cases[i]!;
       expect(r.text).toContain(`Downloaded 1 attachments. Files: ${rel}/payload.txt.`);
@@ -477,7 +519,17 @@ describe('(b) through the real runtime', () => {
 
   it('Send Email refuses Attachments Paths that leave the root and sends nothing', async () => {
     const subjects: string[] = [];
-    const paths = ['secret-link', '..\\..\\..\\..\\etc\\passwd', 'cases/../../../etc/passwd', out.secretFile, 'escape-dir/secret.txt', 'nested/deeper/up/etc/passwd', 'dangling', 'loop-a', 'report.txt, secret-link'];
+    const paths = [
+      'secret-link',
+      '..\\..\\..\\..\\etc\\passwd',
+      'cases/../../../etc/passwd',
+      out.secretFile,
+      'escape-dir/secret.txt',
+      'nested/deeper/up/etc/passwd',
+      'dangling',
+      'loop-a',
+      'report.txt, secret-link',
+    ];
     const ran = await Promise.all(
       paths.map((p, i) => {
         subjects.push(`traversal-send-${i}`);
@@ -490,7 +542,9 @@ describe('(b) through the real runtime', () => {
       expect(r.text).toContain('is_success: false');
     }
     // A path that looks encoded is a name inside the root: not found, not decoded.
-    const encoded = await soar(`graphmail send-email --subject traversal-send-enc --send-to ${BOB} --mail-content hi --attachments-paths %2e%2e%2f%2e%2e%2fetc%2fpasswd`);
+    const encoded = await soar(
+      `graphmail send-email --subject traversal-send-enc --send-to ${BOB} --mail-content hi --attachments-paths %2e%2e%2f%2e%2e%2fetc%2fpasswd`,
+    );
     expect(encoded.text).toContain('Action failed to run because specified attachments were not found: %2e%2e%2f%2e%2e%2fetc%2fpasswd');
     const sent = [...h.emulator.state.mailbox(BOB).messages.values()];
     for (const s of [...subjects, 'traversal-send-enc']) expect(sent.filter((m) => m.subject === s)).toHaveLength(0);

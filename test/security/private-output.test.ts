@@ -57,15 +57,30 @@ describe('Slack and Teams', () => {
 
   async function mention(text: string, user: string): Promise<void> {
     const id = randomBytes(4).toString('hex');
-    const event = JSON.stringify({ type: 'event_callback', team_id: 'T1', api_app_id: 'A1', event_id: `Ev-${id}`, event_time: 1, event: { type: 'app_mention', user, text: `<@UBOT> ${text}`, channel: 'C1', ts: `1700000000.${id}` } });
-    const res = await fetch(`${h.url}/slack/events`, { method: 'POST', headers: { 'content-type': 'application/json', ...slackSignature(SLACK_SECRET, event) }, body: event });
+    const event = JSON.stringify({
+      type: 'event_callback',
+      team_id: 'T1',
+      api_app_id: 'A1',
+      event_id: `Ev-${id}`,
+      event_time: 1,
+      event: { type: 'app_mention', user, text: `<@UBOT> ${text}`, channel: 'C1', ts: `1700000000.${id}` },
+    });
+    const res = await fetch(`${h.url}/slack/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...slackSignature(SLACK_SECRET, event) },
+      body: event,
+    });
     expect(res.status).toBe(200);
   }
 
   /** What a member of slack:C1 other than `owner` can read: channel posts and updates, and ephemerals to someone else. */
   function seenBySomeoneElse(owner: string): string {
     return unescapeSlack(
-      JSON.stringify(h.slack.calls.filter((c) => ['chat.postMessage', 'chat.update'].includes(c.method) || (c.method === 'chat.postEphemeral' && c.body.user !== owner)).map((c) => c.body)),
+      JSON.stringify(
+        h.slack.calls
+          .filter((c) => ['chat.postMessage', 'chat.update'].includes(c.method) || (c.method === 'chat.postEphemeral' && c.body.user !== owner))
+          .map((c) => c.body),
+      ),
     );
   }
 
@@ -116,7 +131,11 @@ describe('Slack and Teams', () => {
     expect(seenBySomeoneElse('UADMIN')).not.toContain(a.state);
     // Even with A's state in hand (a leak), B's Generate Token is refused and redeems nothing.
     const triggerId = `b-finishes-${randomBytes(3).toString('hex')}`;
-    await h.slash(`azure generate-token --authorization-url '${h.url}/oauth/callback?code=stolen-or-own-code&state=${a.state}'`, { user: 'UADMIN2', channel: 'C1', triggerId });
+    await h.slash(`azure generate-token --authorization-url '${h.url}/oauth/callback?code=stolen-or-own-code&state=${a.state}'`, {
+      user: 'UADMIN2',
+      channel: 'C1',
+      triggerId,
+    });
     await h.slack.waitFor((calls) => calls.some((c) => /started by another user/.test(unescapeSlack(c.body.text))));
     expect(await h.runtime.redis.get(`${h.settings.redisPrefix}oauth:${a.state}`)).not.toBeNull();
     expect((await h.runtime.environments.getInstance('prod', 'azure-api'))['refresh-token']).toEqual(before['refresh-token']);
@@ -135,14 +154,23 @@ describe('Slack and Teams', () => {
     const calls = h.connector.calls.slice(start);
     const inChannel = JSON.stringify(calls.filter((c) => c.conversationId.split(';')[0] === 'conv-1'));
     // The channel (read by analysts and viewers) sees a pointer and the dialog button only.
-    for (const text of ['Roles in prod', 'teams:aad-2', 'Azure API in prod', 'Audit log of prod', 'audit-prod-', 'state=', 'Authorization URL generated successfully', 'Pick an environment']) {
+    for (const text of [
+      'Roles in prod',
+      'teams:aad-2',
+      'Azure API in prod',
+      'Audit log of prod',
+      'audit-prod-',
+      'state=',
+      'Authorization URL generated successfully',
+      'Pick an environment',
+    ]) {
       expect(inChannel).not.toContain(text);
     }
     expect(inChannel).toContain('I sent you the answer in a private chat');
     // The 1:1 chat was opened with the admin alone, and holds the answers.
     const opened = h.connector.created.find((c) => c.id === dm());
     expect(opened?.parameters).toMatchObject({ isGroup: false, members: [expect.objectContaining({ id: '29:aad-admin' })] });
-    expect((opened?.parameters.members as unknown[]).length).toBe(1);
+    expect(opened?.parameters.members as unknown[]).toHaveLength(1);
     const inDm = JSON.stringify(calls.filter((c) => c.conversationId === dm()));
     for (const text of ['Roles in prod', 'Azure API in prod', 'Audit log of prod', 'Environments', 'state=']) expect(inDm).toContain(text);
     expect(inDm).toMatch(/audit-prod-[^"]*\.csv/);
@@ -152,7 +180,10 @@ describe('Slack and Teams', () => {
   it('a secret typed in a Teams or Slack channel message is refused and kept nowhere', async () => {
     const start = h.connector.calls.length;
     await h.teamsMessage(`soar admin set graphmail --secret-id ${SECRET}`, { user: 'aad-admin', id: `sec-${randomBytes(3).toString('hex')}` });
-    await h.teamsMessage(`soar azure generate-token --authorization-url "${h.url}/oauth/callback?code=${SECRET}&state=x"`, { user: 'aad-admin', id: `sec2-${randomBytes(3).toString('hex')}` });
+    await h.teamsMessage(`soar azure generate-token --authorization-url "${h.url}/oauth/callback?code=${SECRET}&state=x"`, {
+      user: 'aad-admin',
+      id: `sec2-${randomBytes(3).toString('hex')}`,
+    });
     await h.connector.waitFor((calls) => calls.slice(start).filter((c) => String(c.activity.text).includes(REFUSED_SECRET)).length >= 2);
     // A Slack @mention is a channel message too (a slash command is seen by nobody but the bot: allowed).
     await mention(`soar admin set graphmail --secret-id=${SECRET}`, 'UADMIN');
@@ -182,7 +213,16 @@ describe('web chat', () => {
     filesDir = mkdtempSync(join(tmpdir(), 'chatsoar-private-'));
     runtime = await startRuntime({
       role: 'main',
-      settings: { port, redisUrl, publicUrl: url, asyncPollMs: 100, botFramework: {}, filesDir, webchat: true, redisPrefix: `t-${Date.now()}-${randomBytes(4).toString('hex')}:` },
+      settings: {
+        port,
+        redisUrl,
+        publicUrl: url,
+        asyncPollMs: 100,
+        botFramework: {},
+        filesDir,
+        webchat: true,
+        redisPrefix: `t-${Date.now()}-${randomBytes(4).toString('hex')}:`,
+      },
       redisUrl,
       secretsKey: randomBytes(32).toString('base64'),
       log: createLogger('debug', { write: (line: string) => void logLines.push(line) }),
@@ -201,7 +241,11 @@ describe('web chat', () => {
   });
 
   async function say(user: string, text: string): Promise<Record<string, unknown>> {
-    const res = await fetch(`${url}/webchat/api/rooms/room1/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user, text }) });
+    const res = await fetch(`${url}/webchat/api/rooms/room1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ user, text }),
+    });
     expect(res.status).toBe(200);
     return (await res.json()) as Record<string, unknown>;
   }

@@ -28,7 +28,12 @@ const TEXTS = { 'a…a!': `${A100K}!`, empty: '', 'a…a': A100K, 'a a … !': `
 
 function mail(body: string, headerName = 'X-Test') {
   return {
-    message: { id: 'm1', subject: body.slice(0, 1000), body: { contentType: 'text', content: body }, internetMessageHeaders: [{ name: headerName, value: 'v' }] },
+    message: {
+      id: 'm1',
+      subject: body.slice(0, 1000),
+      body: { contentType: 'text', content: body },
+      internetMessageHeaders: [{ name: headerName, value: 'v' }],
+    },
     mailbox: MAILBOX,
     folder: 'Inbox',
     origPrefix: 'orig',
@@ -98,7 +103,8 @@ describe('allMatches', () => {
   });
 
   it('is the only way user regexes are read: no JS RegExp built, no String.prototype.match on RE2, in handlers/', () => {
-    const files = (dir: string): string[] => readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : f.endsWith('.ts') ? [join(dir, f)] : []));
+    const files = (dir: string): string[] =>
+      readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : f.endsWith('.ts') ? [join(dir, f)] : []));
     const offending = files(join(__dirname, '..', '..', 'handlers')).filter((f) => {
       const src = readFileSync(f, 'utf8');
       return /\bRegExp\(/.test(src) || (/from 're2'/.test(src) && /\.(match|matchAll|replace|replaceAll|split)\(\s*re\b/.test(src));
@@ -119,7 +125,10 @@ describe('end to end: Extract Data From Attached EML', () => {
   it('runs an empty-matching and a ReDoS Regex Map over a 100 KB attached EML, and the worker keeps answering', async () => {
     const c = chat(h, 'CR');
     const eml = ['From: x@evil.example', 'To: soc@demo.onmicrosoft.com', 'Subject: big', 'Content-Type: text/plain', '', A100K, ''].join('\r\n');
-    const msg = h.emulator.state.addMessage(MAILBOX, 'Inbox', { subject: 'report', attachments: [{ name: 'big.eml', contentType: 'message/rfc822', content: eml }] });
+    const msg = h.emulator.state.addMessage(MAILBOX, 'Inbox', {
+      subject: 'report',
+      attachments: [{ name: 'big.eml', contentType: 'message/rfc822', content: eml }],
+    });
     const t0 = Date.now();
     const r = await c.run(`graphmail extract-data-from-attached-eml --mail-ids ${msg.id} --regex-map-json '{"x":"a*","y":"(a+)+$"}'`);
     expect(r.text).toContain(`Extracted data from big.eml attached email files. Files: jobs/${r.jobId}/attached-mail/big.eml`);

@@ -30,7 +30,9 @@ const pingAudit = async () => (await h.runtime.audit.since(0, 'prod', 500)).filt
 it('admin set moving the login root or Test URL without the secret is refused in one line; admin test then sends nothing there', async () => {
   for (const change of [`--microsoft-login-api-root ${canary.origin}`, `--test-url ${canary.origin}/v1.0/organization`]) {
     const reply = await say(h, `admin set azure ${change}`, { user: ADMIN });
-    expect(reply).toMatch(/^Changing --(microsoft-login-api-root|test-url) would send the stored --client-secret of Azure API to an endpoint it was not saved with: type it again in the same change \(--client-secret …\)\.$/);
+    expect(reply).toMatch(
+      /^Changing --(microsoft-login-api-root|test-url) would send the stored --client-secret of Azure API to an endpoint it was not saved with: type it again in the same change \(--client-secret …\)\.$/,
+    );
   }
   const stored = await h.runtime.environments.showInstance('prod', 'azure-api');
   expect(stored['microsoft-login-api-root']).toBe(h.emulator.url);
@@ -62,7 +64,9 @@ it('the dialog does not Ping a new login root with the stored secret; typed agai
 it('with the secret typed again in the same command the change is accepted; a refresh token of the old endpoints is cleared', async () => {
   await h.runtime.environments.setInstance('prod', 'azure-api', { 'refresh-token': 'rt-of-the-old-endpoints' });
   const reply = await say(h, `admin set azure --test-url ${canary.origin}/v1.0/organization --client-secret ${DEMO_CLIENT_SECRET}`, { user: ADMIN });
-  expect(reply).toBe('Azure API in environment prod: 2 parameter(s) saved (--test-url, --client-secret). --refresh-token cleared: it was issued for the old endpoints; run Get Authorization again for delegated access.');
+  expect(reply).toBe(
+    'Azure API in environment prod: 2 parameter(s) saved (--test-url, --client-secret). --refresh-token cleared: it was issued for the old endpoints; run Get Authorization again for delegated access.',
+  );
   const stored = await h.runtime.environments.getInstance('prod', 'azure-api');
   expect(stored['test-url']).toBe(`${canary.origin}/v1.0/organization`);
   expect(stored['refresh-token']).toBeUndefined();
@@ -77,7 +81,9 @@ it('a secret whose endpoints changed behind the chat (a stored value it was not 
   const env = h.runtime.environments;
   await env.setInstance('prod', 'microsoft-graph-mail', { 'azure-ad-endpoint': canary.origin }, { by: 'chat' });
   const reply = await say(h, 'admin test graphmail', { user: ADMIN, triggerId: 'sec-ep-test-3' });
-  expect(reply).toBe('The stored --secret-id of Microsoft Graph Mail was saved with other endpoints, so nothing was sent: type it again with the endpoints (soar admin set graphmail --secret-id …).');
+  expect(reply).toBe(
+    'The stored --secret-id of Microsoft Graph Mail was saved with other endpoints, so nothing was sent: type it again with the endpoints (soar admin set graphmail --secret-id …).',
+  );
   expect((await env.getInstance('prod', 'microsoft-graph-mail'))['secret-id']).toBeUndefined();
 
   // An analyst's Ping runs without it: the token request carries no secret.

@@ -67,7 +67,10 @@ it('no configured secret appears in logs, metrics, errors or chat payloads', asy
   await h.runtime.environments.setInstance('prod', 'microsoft-graph-mail', { 'secret-id': SECRETS.wrongGraphSecret });
   await run('graphmail ping', 'UADMIN', 'C2');
   await settle(/Failed to connect to the Microsoft Graph mail service|is_success: false/);
-  await h.runtime.environments.setInstance('prod', 'o365-management-api', { 'api-root': 'http://127.0.0.1:1' , 'oauth2-login-endpoint-url': 'http://127.0.0.1:1' });
+  await h.runtime.environments.setInstance('prod', 'o365-management-api', {
+    'api-root': 'http://127.0.0.1:1',
+    'oauth2-login-endpoint-url': 'http://127.0.0.1:1',
+  });
   await run('o365 ping', 'UADMIN', 'C3');
   await h.runtime.environments.setInstance('prod', 'azure-api', { 'refresh-token': SECRETS.azureRefreshToken });
   await run('azure ping', 'UADMIN', 'C3');
@@ -81,7 +84,13 @@ it('no configured secret appears in logs, metrics, errors or chat payloads', asy
     metrics,
     'slash replies': replies.join('\n'),
     // The bot token is rightly sent to Slack itself as the call's credential (its `token` field); everything else must not carry it.
-    'Slack Web API calls': JSON.stringify(h.slack.calls.map(({ token, ...c }) => ({ ...c, token: token === SLACK_TOKEN ? '(credential)' : token, body: { ...c.body, token: c.body.token === SLACK_TOKEN ? '(credential)' : c.body.token } }))),
+    'Slack Web API calls': JSON.stringify(
+      h.slack.calls.map(({ token, ...c }) => ({
+        ...c,
+        token: token === SLACK_TOKEN ? '(credential)' : token,
+        body: { ...c.body, token: c.body.token === SLACK_TOKEN ? '(credential)' : c.body.token },
+      })),
+    ),
     'Slack messages': JSON.stringify([...h.slack.messages.values()]),
     'Bot Connector calls': JSON.stringify(h.connector.calls),
     'audit log': JSON.stringify(await h.runtime.audit.since(0, 'prod', 10000)),
@@ -92,11 +101,14 @@ it('no configured secret appears in logs, metrics, errors or chat payloads', asy
     for (const [name, secret] of Object.entries(all)) {
       if (text.includes(secret)) found.push(`${name} in ${where}`);
       // Also the base64 and URL-encoded forms (a secret in a Basic header or a form body).
-      if (text.includes(Buffer.from(secret).toString('base64')) || (encodeURIComponent(secret) !== secret && text.includes(encodeURIComponent(secret)))) found.push(`${name} (encoded) in ${where}`);
+      if (text.includes(Buffer.from(secret).toString('base64')) || (encodeURIComponent(secret) !== secret && text.includes(encodeURIComponent(secret))))
+        found.push(`${name} (encoded) in ${where}`);
     }
   }
   const bytes = Object.values(sources).reduce((n, t) => n + Buffer.byteLength(t), 0);
-  console.log(`[security] secrets: ${Object.keys(all).length} secrets × ${Object.keys(sources).length} sources, ${bytes} bytes scanned (${logLines.length} log lines, ${h.slack.calls.length} Slack calls); found ${found.length}${found.length ? `: ${found.join('; ')}` : ''}`);
+  console.log(
+    `[security] secrets: ${Object.keys(all).length} secrets × ${Object.keys(sources).length} sources, ${bytes} bytes scanned (${logLines.length} log lines, ${h.slack.calls.length} Slack calls); found ${found.length}${found.length ? `: ${found.join('; ')}` : ''}`,
+  );
   // The test must be able to fail: the sources really saw the commands and their failures.
   expect(sources['Slack Web API calls']).toMatch(/Successfully connected to the Microsoft Graph mail service/);
   expect(sources['Slack Web API calls']).toMatch(/Failed to connect to the O365 Management API/);

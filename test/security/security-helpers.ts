@@ -9,7 +9,10 @@ export async function allJobs(h: Harness): Promise<number> {
 }
 
 export function unescapeSlack(text: unknown): string {
-  return String(text ?? '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  return String(text ?? '')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

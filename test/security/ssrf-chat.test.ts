@@ -114,9 +114,13 @@ it('≥ 30 internal addresses and redirect tricks through chat: all refused, the
       return { url, text: await result(triggerId) };
     }),
   );
-  const refused = outcomes.filter((o) => /(Request|Redirect) to \S+ refused: (.+ address not on this environment.s allow-list|only http:\/\/ and https:\/\/ URLs are allowed)\./.test(o.text));
+  const refused = outcomes.filter((o) =>
+    /(Request|Redirect) to \S+ refused: (.+ address not on this environment.s allow-list|only http:\/\/ and https:\/\/ URLs are allowed)\./.test(o.text),
+  );
   const bad = outcomes.filter((o) => !refused.includes(o));
-  console.log(`[security] SSRF via chat: ${urls.length} URLs (${urls.filter((u) => u.includes('/r?to=')).length} redirect tricks) in ${Date.now() - started} ms; refused ${refused.length}; not refused ${bad.length}; redirects served ${redirects}; canary connections ${canaryConnections}`);
+  console.log(
+    `[security] SSRF via chat: ${urls.length} URLs (${urls.filter((u) => u.includes('/r?to=')).length} redirect tricks) in ${Date.now() - started} ms; refused ${refused.length}; not refused ${bad.length}; redirects served ${redirects}; canary connections ${canaryConnections}`,
+  );
   for (const b of bad) console.log(`[security] not refused: ${b.url} → ${b.text.slice(0, 200)}`);
   expect(urls.length).toBeGreaterThanOrEqual(30);
   expect(bad.map((b) => b.url)).toEqual([]);

@@ -23,7 +23,8 @@ afterAll(async () => {
   await canary?.close();
 });
 
-const ONE_LINE_REFUSAL = /^--[a-z0-9-]+ \S+ refused: [a-z-]+ address( \S+)?\. Chat may set public addresses only; the operator can trust this origin in CONFIG_FILE or TRUSTED_ORIGINS\.$/i;
+const ONE_LINE_REFUSAL =
+  /^--[a-z0-9-]+ \S+ refused: [a-z-]+ address( \S+)?\. Chat may set public addresses only; the operator can trust this origin in CONFIG_FILE or TRUSTED_ORIGINS\.$/i;
 
 it('an admin allow-listing a loopback canary in chat is refused at admin set; the analyst GET then reaches nothing', async () => {
   const reply = await say(h, `admin set azure --http-allow-list ${canary.origin}`, { user: ADMIN });
@@ -70,7 +71,9 @@ it('the admin dialog refuses a Test URL on a non-public address before its Ping 
 }, 30000);
 
 it('a connector added in chat cannot go through a proxy on a non-public address', async () => {
-  const reply = await say(h, `admin connector add mail-x --type microsoft-graph-mail-connector --every 60s --proxy-server-address 127.0.0.1:${canary.port}`, { user: ADMIN });
+  const reply = await say(h, `admin connector add mail-x --type microsoft-graph-mail-connector --every 60s --proxy-server-address 127.0.0.1:${canary.port}`, {
+    user: ADMIN,
+  });
   expect(reply).toContain(`--proxy-server-address 127.0.0.1:${canary.port} refused: loopback address.`);
   expect((await h.runtime.environments.schedules('prod', 'connectors')).map((c) => c.name)).not.toContain('mail-x');
   expect(canary.connections).toBe(0);
@@ -83,7 +86,12 @@ it('a value that reached the store without the operator (an old chat setting) is
   await env.grant('legacy', 'analyst', ['slack:U1']);
   const stored = await env.getInstance('prod', 'azure-api');
   // As an admin could set it before: the Graph root and Test URL on the canary, saved by chat.
-  await env.setInstance('legacy', 'azure-api', { ...stored, 'microsoft-graph-api-root': canary.origin, 'test-url': `${canary.origin}/v1.0/organization`, 'http-allow-list': [canary.origin] }, { by: 'chat' });
+  await env.setInstance(
+    'legacy',
+    'azure-api',
+    { ...stored, 'microsoft-graph-api-root': canary.origin, 'test-url': `${canary.origin}/v1.0/organization`, 'http-allow-list': [canary.origin] },
+    { by: 'chat' },
+  );
 
   await say(h, 'azure ping', { channel: 'CLEGACY', triggerId: 'ssrf-op-ping' });
   expect(await finalText(h, 'ssrf-op-ping')).toContain(`Request to ${canary.origin}/ refused: loopback address not on this environment's allow-list.`);

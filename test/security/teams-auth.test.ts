@@ -41,7 +41,13 @@ function adminShapes(h: Harness, over: Record<string, unknown> = {}): Array<Reco
     adminActivity(h, over),
     adminActivity(h, { text: 'soar admin', ...over }),
     adminActivity(h, { text: '', value: { verb: 'vote', approvalId: 'a-0001', option: 'Approve' }, ...over }),
-    adminActivity(h, { type: 'invoke', name: 'adaptiveCard/action', text: undefined, value: { action: { type: 'Action.Execute', verb: 'admin-open', data: {} } }, ...over }),
+    adminActivity(h, {
+      type: 'invoke',
+      name: 'adaptiveCard/action',
+      text: undefined,
+      value: { action: { type: 'Action.Execute', verb: 'admin-open', data: {} } },
+      ...over,
+    }),
     adminActivity(h, { type: 'invoke', name: 'task/fetch', text: undefined, value: { data: { verb: 'admin-open' } }, ...over }),
   ];
 }
@@ -80,7 +86,12 @@ describe('security: unsigned activities while MicrosoftAppId is empty', () => {
 
   it('an unsigned activity posing as the local web chat (no key, a guessed key) → 401; the web chat’s own key is what lets it in', async () => {
     const webchat = (id: string) => ({ ...adminActivity(h, { id }), channelId: 'webchat', conversation: { id: 'demo' }, from: { id: 'you', name: 'you' } });
-    const guesses: Array<Record<string, string>> = [{}, { [LOCAL_WEBCHAT_HEADER]: 'guess' }, { [LOCAL_WEBCHAT_HEADER]: Buffer.alloc(32).toString('base64url') }, { [LOCAL_WEBCHAT_HEADER]: randomBytes(32).toString('base64url') }];
+    const guesses: Array<Record<string, string>> = [
+      {},
+      { [LOCAL_WEBCHAT_HEADER]: 'guess' },
+      { [LOCAL_WEBCHAT_HEADER]: Buffer.alloc(32).toString('base64url') },
+      { [LOCAL_WEBCHAT_HEADER]: randomBytes(32).toString('base64url') },
+    ];
     const statuses: number[] = [];
     for (const [i, headers] of guesses.entries()) statuses.push((await h.activity(webchat(`guess-${i}`), headers)).status);
     await sleep(300);
@@ -149,15 +160,18 @@ describe('security: signed activities from another tenant or channel (MicrosoftA
     expect([...reasons].sort()).toEqual([`no tenant in the activity (TEAMS_TENANTS is set)`, `tenant ${TENANT_B} is not in TEAMS_TENANTS`]);
   });
 
-  it.each(['webchat', 'directline', 'emulator', 'slack'])('a validly signed activity on channel %s (not enabled) → 403; nothing queued or sent', async (channelId) => {
-    const jobsBefore = await allJobs(h);
-    const statuses: number[] = [];
-    for (const activity of adminShapes(h, { channelId, channelData: { tenant: { id: TENANT_A } } })) statuses.push(await post(activity));
-    await sleep(300);
-    expect(statuses).toEqual(Array(5).fill(403));
-    expect(h.connector.calls).toHaveLength(0);
-    expect((await allJobs(h)) - jobsBefore).toBe(0);
-  });
+  it.each(['webchat', 'directline', 'emulator', 'slack'])(
+    'a validly signed activity on channel %s (not enabled) → 403; nothing queued or sent',
+    async (channelId) => {
+      const jobsBefore = await allJobs(h);
+      const statuses: number[] = [];
+      for (const activity of adminShapes(h, { channelId, channelData: { tenant: { id: TENANT_A } } })) statuses.push(await post(activity));
+      await sleep(300);
+      expect(statuses).toEqual(Array(5).fill(403));
+      expect(h.connector.calls).toHaveLength(0);
+      expect((await allJobs(h)) - jobsBefore).toBe(0);
+    },
+  );
 
   it('an unsigned activity → 401 although ALLOW_UNAUTHENTICATED_TEAMS is on (ignored with MicrosoftAppId set)', async () => {
     const statuses: number[] = [];
@@ -175,7 +189,12 @@ describe('TEAMS_EXTRA_CHANNELS=webchat', () => {
   beforeAll(async () => {
     fake = await startFakeOpenId();
     fake.addKey('k1', k1.publicKey, ['msteams', 'webchat', 'directline']);
-    h = await startHarness({ appId: APP_ID, botFramework: { ToBotFromChannelOpenIdMetadataUrl: fake.url, ToBotFromEmulatorOpenIdMetadataUrl: fake.emulatorUrl }, teamsExtraChannels: ['webchat'], configure: false });
+    h = await startHarness({
+      appId: APP_ID,
+      botFramework: { ToBotFromChannelOpenIdMetadataUrl: fake.url, ToBotFromEmulatorOpenIdMetadataUrl: fake.emulatorUrl },
+      teamsExtraChannels: ['webchat'],
+      configure: false,
+    });
   });
   afterAll(async () => {
     await h?.close();
@@ -184,7 +203,8 @@ describe('TEAMS_EXTRA_CHANNELS=webchat', () => {
 
   it('accepts a signed webchat activity; directline stays refused', async () => {
     const update = (channelId: string) => adminActivity(h, { type: 'conversationUpdate', text: undefined, channelId });
-    const send = async (a: Record<string, unknown>) => (await h.activity(a, { authorization: channelToken(k1.privateKey, 'k1', APP_ID, String(a.serviceUrl)) })).status;
+    const send = async (a: Record<string, unknown>) =>
+      (await h.activity(a, { authorization: channelToken(k1.privateKey, 'k1', APP_ID, String(a.serviceUrl)) })).status;
     expect(await send(update('webchat'))).toBe(200);
     expect(await send(update('directline'))).toBe(403);
   });

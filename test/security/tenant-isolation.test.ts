@@ -25,7 +25,7 @@ const pollFixture: ActionSpec = {
   description: 'Polls until cancelled.',
   async: true,
   params: [param('Polls', { type: 'integer', required: false, default: 1000, description: 'polls before done' })],
-  messages: { success: ['Done.'], failure: [] },
+  messages: { success: { done: 'Done.' }, failure: {} },
   async run(ctx, params) {
     return ctx.attempt < Number(params.polls) ? pending({}, `Waiting: poll ${ctx.attempt + 1}`) : success('Done.');
   },
@@ -79,12 +79,15 @@ async function say(user: string, channel: string, command: string): Promise<stri
 }
 
 const received = (subject: string) => [...h.emulator.state.mailbox(BOB).messages.values()].filter((m) => m.subject === subject);
-const sendFrom = (subject: string, paths: string) => `graphmail send-email --subject "${subject}" --send-to ${BOB} --mail-content "see attached" --attachments-paths "${paths}"`;
+const sendFrom = (subject: string, paths: string) =>
+  `graphmail send-email --subject "${subject}" --send-to ${BOB} --mail-content "see attached" --attachments-paths "${paths}"`;
 
 /** Waits until the file titled `title` was uploaded to `channel`. */
 async function uploaded(channel: string, title: string): Promise<void> {
   await until(`${title} uploaded to ${channel}`, () =>
-    h.slack.calls.some((c) => c.method === 'files.completeUploadExternal' && c.body.channel_id === channel && JSON.stringify(c.body.files ?? '').includes(JSON.stringify(title))),
+    h.slack.calls.some(
+      (c) => c.method === 'files.completeUploadExternal' && c.body.channel_id === channel && JSON.stringify(c.body.files ?? '').includes(JSON.stringify(title)),
+    ),
   );
 }
 
@@ -137,17 +140,32 @@ describe('security: environments are tenants', () => {
     expect(unbound).toContain('Channel slack:C-NOBODY is not bound to environment beta');
     expect((await h.runtime.environments.schedules('beta', 'connectors')).map((c) => c.name)).toEqual([]);
     // Its own channel is fine.
-    expect(await say('UB-ADMIN', 'CB', 'admin connector add own --type microsoft-graph-mail-connector --every 60s --channel slack:CB')).toContain('Connector own (Microsoft Graph Mail Connector) added to beta');
+    expect(await say('UB-ADMIN', 'CB', 'admin connector add own --type microsoft-graph-mail-connector --every 60s --channel slack:CB')).toContain(
+      'Connector own (Microsoft Graph Mail Connector) added to beta',
+    );
     await say('UB-ADMIN', 'CB', 'admin connector remove own');
   });
 
   it("a connector whose channel was re-bound to A posts nothing there, warns B's admins, and is not scheduled at start (before: its next cycle posted B's alerts into A's channel)", async () => {
     const mb = 'tiwatch@demo.onmicrosoft.com';
     h.emulator.state.addUser({ userPrincipalName: mb });
-    const alert = h.emulator.state.addMessage(mb, 'inbox', { subject: 'TI beta alert', from: 'x@evil.example', to: [mb], isRead: false, bodyType: 'text', body: 'for beta only' }).id;
+    const alert = h.emulator.state.addMessage(mb, 'inbox', {
+      subject: 'TI beta alert',
+      from: 'x@evil.example',
+      to: [mb],
+      isRead: false,
+      bodyType: 'text',
+      body: 'for beta only',
+    }).id;
     const env = h.runtime.environments;
     await env.bind('slack:CB-WATCH', 'beta');
-    await env.setSchedule('beta', 'connectors', { name: 'beta-watch', type: 'microsoft-graph-mail-connector', every: '60s', channel: 'slack:CB-WATCH', params: { 'mail-address': mb } });
+    await env.setSchedule('beta', 'connectors', {
+      name: 'beta-watch',
+      type: 'microsoft-graph-mail-connector',
+      every: '60s',
+      channel: 'slack:CB-WATCH',
+      params: { 'mail-address': mb },
+    });
     // The channel now belongs to A.
     await env.bind('slack:CB-WATCH', 'prod');
 
@@ -160,11 +178,16 @@ describe('security: environments are tenants', () => {
     expect(h.emulator.state.findMessage(mb, alert)!.isRead).toBe(false);
 
     // Its admin is told why, rather than resuming or running it into A's channel.
-    expect(await say('UB-ADMIN', 'CB', 'admin connector run beta-watch')).toContain('Connector beta-watch posts into slack:CB-WATCH, which is not bound to environment beta');
+    expect(await say('UB-ADMIN', 'CB', 'admin connector run beta-watch')).toContain(
+      'Connector beta-watch posts into slack:CB-WATCH, which is not bound to environment beta',
+    );
 
     // At start it is not scheduled, and the start says why.
     const sync = await syncSchedules({ queues: h.runtime.queues, environments: env, log: createLogger('silent'), catalog: withFixtures });
-    expect(sync.refused).toContainEqual({ id: 'connectors:beta:beta-watch', reason: expect.stringContaining('channel slack:CB-WATCH is not bound to environment beta') });
+    expect(sync.refused).toContainEqual({
+      id: 'connectors:beta:beta-watch',
+      reason: expect.stringContaining('channel slack:CB-WATCH is not bound to environment beta'),
+    });
     expect(sync.scheduled).not.toContain('connectors:beta:beta-watch');
   });
 
@@ -199,13 +222,22 @@ describe('security: environments are tenants', () => {
     expect(csv.split('\r\n').some((line) => /^"[^"]+","beta","slack:UB-ADMIN","admin role grant",/.test(line))).toBe(true);
     expect(csv).toContain('"slack:UB","vote.started","\';=HYPERLINK(""http://evil.example"")"\r\n');
     const jsonl = await (await fetch(bLinks.find((l) => l.path.endsWith('.jsonl'))!.url)).text();
-    expect(jsonl.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>)).toContainEqual(expect.objectContaining({ environment: 'beta', actor: 'slack:UB-ADMIN', event: 'admin role grant' }));
+    expect(
+      jsonl
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
+    ).toContainEqual(expect.objectContaining({ environment: 'beta', actor: 'slack:UB-ADMIN', event: 'admin role grant' }));
   });
 
   it("A's busy audit log cannot push B's rows out of B's view (before: one list trimmed and read by a global count)", async () => {
     await h.runtime.audit.write({ environment: 'beta', actor: 'slack:UB-ADMIN', event: 'ti marker', detail: 'beta row' });
     for (let i = 0; i < 1100; i += 100) {
-      await Promise.all(Array.from({ length: 100 }, (_, k) => h.runtime.audit.write({ environment: 'prod', actor: 'slack:UA-ADMIN', event: 'ti flood', detail: String(i + k) })));
+      await Promise.all(
+        Array.from({ length: 100 }, (_, k) =>
+          h.runtime.audit.write({ environment: 'prod', actor: 'slack:UA-ADMIN', event: 'ti flood', detail: String(i + k) }),
+        ),
+      );
     }
     // What goes is what is older than a year.
     await h.runtime.audit.write({ environment: 'beta', actor: 'slack:UB-ADMIN', event: 'ti ancient' }, Date.now() - 366 * 86_400_000);
@@ -275,9 +307,22 @@ describe('security: environments are tenants', () => {
 
   it('a second download of the same attachment gets " (1)" and leaves the first file as it was (before: it was overwritten)', async () => {
     const mb = MAILBOX;
-    const first = h.emulator.state.addMessage(mb, 'Inbox', { subject: 'TI dl 1', from: 'x@evil.example', attachments: [{ name: 'same.txt', content: 'first' }] });
-    const second = h.emulator.state.addMessage(mb, 'Inbox', { subject: 'TI dl 2', from: 'x@evil.example', attachments: [{ name: 'same.txt', content: 'second' }] });
-    const dl = (id: string) => run('U2', 'C1', `graphmail download-attachments-from-email --search-in-mailbox ${mb} --mail-ids ${id} --download-path ti-downloads --download-destination "Local File System"`);
+    const first = h.emulator.state.addMessage(mb, 'Inbox', {
+      subject: 'TI dl 1',
+      from: 'x@evil.example',
+      attachments: [{ name: 'same.txt', content: 'first' }],
+    });
+    const second = h.emulator.state.addMessage(mb, 'Inbox', {
+      subject: 'TI dl 2',
+      from: 'x@evil.example',
+      attachments: [{ name: 'same.txt', content: 'second' }],
+    });
+    const dl = (id: string) =>
+      run(
+        'U2',
+        'C1',
+        `graphmail download-attachments-from-email --search-in-mailbox ${mb} --mail-ids ${id} --download-path ti-downloads --download-destination "Local File System"`,
+      );
     expectOk(await dl(first.id), 'Files: ti-downloads/same.txt.');
     expectOk(await dl(second.id), 'Files: ti-downloads/same (1).txt.');
     const dir = join(h.settings.filesDir, 'prod', 'ti-downloads');

@@ -10,14 +10,26 @@ describe('audit export', () => {
   });
 
   it('writes a header and one quoted row per entry, CRLF', () => {
-    const csv = auditCsv([{ at: '2026-01-31T10:00:00.000Z', environment: 'prod', actor: 'slack:U1', event: 'admin set', detail: '=1+1' }, { at: '2026-01-31T09:00:00.000Z', actor: 'chatsoar', event: 'x' }]);
-    expect(csv).toBe('at,environment,actor,event,detail\r\n"2026-01-31T10:00:00.000Z","prod","slack:U1","admin set","\'=1+1"\r\n"2026-01-31T09:00:00.000Z","","chatsoar","x",""\r\n');
+    const csv = auditCsv([
+      { at: '2026-01-31T10:00:00.000Z', environment: 'prod', actor: 'slack:U1', event: 'admin set', detail: '=1+1' },
+      { at: '2026-01-31T09:00:00.000Z', actor: 'chatsoar', event: 'x' },
+    ]);
+    expect(csv).toBe(
+      'at,environment,actor,event,detail\r\n"2026-01-31T10:00:00.000Z","prod","slack:U1","admin set","\'=1+1"\r\n"2026-01-31T09:00:00.000Z","","chatsoar","x",""\r\n',
+    );
   });
 
   it('writes JSON lines a SIEM can read one by one', () => {
-    const lines = auditJsonLines([{ id: 'a1', at: '2026-01-31T10:00:00.000Z', environment: 'prod', actor: 'slack:U1', event: 'admin set', detail: 'line\nbreak' }]);
+    const lines = auditJsonLines([
+      { id: 'a1', at: '2026-01-31T10:00:00.000Z', environment: 'prod', actor: 'slack:U1', event: 'admin set', detail: 'line\nbreak' },
+    ]);
     expect(lines.endsWith('\n')).toBe(true);
-    expect(lines.trim().split('\n').map((l) => JSON.parse(l) as unknown)).toEqual([{ id: 'a1', at: '2026-01-31T10:00:00.000Z', environment: 'prod', actor: 'slack:U1', event: 'admin set', detail: 'line\nbreak' }]);
+    expect(
+      lines
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as unknown),
+    ).toEqual([{ id: 'a1', at: '2026-01-31T10:00:00.000Z', environment: 'prod', actor: 'slack:U1', event: 'admin set', detail: 'line\nbreak' }]);
     expect(auditJsonLines([])).toBe('');
   });
 });

@@ -2,7 +2,13 @@ import { toAdaptiveCard } from '../../cards/adaptive';
 
 it('a Teams dialog button (msteams.type task/fetch) is an Action.Submit even on universal cards', () => {
   const card = toAdaptiveCard(
-    { text: 'Admin', actions: [{ title: 'Open as a dialog', verb: 'admin-dialog', data: { msteams: { type: 'task/fetch' } } }, { title: 'Help', verb: 'help', data: {} }] },
+    {
+      text: 'Admin',
+      actions: [
+        { title: 'Open as a dialog', verb: 'admin-dialog', data: { msteams: { type: 'task/fetch' } } },
+        { title: 'Help', verb: 'help', data: {} },
+      ],
+    },
     { universal: true },
   );
   const json = JSON.stringify(card);

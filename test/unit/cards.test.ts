@@ -152,7 +152,7 @@ function expectSlackLimits(out: { text: string; blocks: SlackBlock[] }): void {
   expect(out.text.length).toBeLessThanOrEqual(40_000);
   const actionIds = new Set<string>();
   for (const block of out.blocks) {
-    const b = block as Json;
+    const b = block as unknown as Json;
     if (b.type === 'section') {
       const text = b.text as TextObj | undefined;
       if (text) {
@@ -191,7 +191,12 @@ function expectSlackLimits(out: { text: string; blocks: SlackBlock[] }): void {
 
 /** No mention, broadcast, channel link or foreign link can come out of mrkdwn. */
 function expectNoSlackInjection(out: { text: string; blocks: SlackBlock[] }, allowedLinkPrefix = '<https://files.example/'): void {
-  const mrkdwnTexts = [out.text, ...textObjects(out.blocks).filter((t) => t.type === 'mrkdwn').map((t) => t.text)];
+  const mrkdwnTexts = [
+    out.text,
+    ...textObjects(out.blocks)
+      .filter((t) => t.type === 'mrkdwn')
+      .map((t) => t.text),
+  ];
   for (const text of mrkdwnTexts) {
     expect(text).not.toMatch(/<[!@#]/);
     // The only `<` are links the renderer built from file URLs.
@@ -211,7 +216,12 @@ function expectNoSlackInjection(out: { text: string; blocks: SlackBlock[] }, all
 }
 
 function adaptiveCards(msg: ChatMessage): object[] {
-  return [toAdaptiveCard(msg, { universal: true }), toAdaptiveCard(msg, { universal: false }), render(msg, 'teams').attachments[0].content, render(msg, 'webchat').attachments[0].content];
+  return [
+    toAdaptiveCard(msg, { universal: true }),
+    toAdaptiveCard(msg, { universal: false }),
+    render(msg, 'teams').attachments[0].content,
+    render(msg, 'webchat').attachments[0].content,
+  ];
 }
 
 function expectValidCard(card: object): void {
@@ -296,7 +306,7 @@ describe('cards: fixtures', () => {
 describe('cards: buttons and their payloads', () => {
   it('Slack: action_id <verb>:<index>, value JSON {verb, ...data}, primary/danger', () => {
     const { blocks } = toBlockKit(approvalMsg);
-    const actions = blocks.find((b) => b.type === 'actions') as { elements: Json[] };
+    const actions = blocks.find((b) => b.type === 'actions') as unknown as { elements: Json[] };
     expect(actions.elements.map((e) => [e.action_id, (e.text as TextObj).text, e.style])).toEqual([
       ['approve:0', 'Approve', 'primary'],
       ['approve:1', 'Reject', 'danger'],
@@ -306,7 +316,7 @@ describe('cards: buttons and their payloads', () => {
   });
 
   it('vote buttons are titled exactly with the options (contract.md §7.5)', () => {
-    const slack = toBlockKit(voteMsg).blocks.find((b) => b.type === 'actions') as { elements: Json[] };
+    const slack = toBlockKit(voteMsg).blocks.find((b) => b.type === 'actions') as unknown as { elements: Json[] };
     expect(slack.elements.map((e) => (e.text as TextObj).text)).toEqual(['Yes', 'No']);
     const titles: string[] = [];
     walk(toAdaptiveCard(voteMsg, { universal: true }), (o) => {
@@ -339,7 +349,7 @@ describe('cards: buttons and their payloads', () => {
 
   it('a verb key inside data cannot override the button verb', () => {
     const msg: ChatMessage = { text: 'x', actions: [{ title: 'Go', verb: 'help', data: { verb: 'admin-delete', a: 1 } }] };
-    const slack = toBlockKit(msg).blocks.find((b) => b.type === 'actions') as { elements: Json[] };
+    const slack = toBlockKit(msg).blocks.find((b) => b.type === 'actions') as unknown as { elements: Json[] };
     expect(JSON.parse(String(slack.elements[0].value))).toEqual({ verb: 'help', a: 1 });
     const submit: Json[] = [];
     walk(toAdaptiveCard(msg), (o) => {
@@ -350,7 +360,7 @@ describe('cards: buttons and their payloads', () => {
 
   it('an oversized Slack value drops the largest keys and says so', () => {
     const msg: ChatMessage = { text: 'x', actions: [{ title: 'Run', verb: 'run-form', data: { command: 'c'.repeat(5000), fields: ['a'] } }] };
-    const slack = toBlockKit(msg).blocks.find((b) => b.type === 'actions') as { elements: Json[] };
+    const slack = toBlockKit(msg).blocks.find((b) => b.type === 'actions') as unknown as { elements: Json[] };
     const value = String(slack.elements[0].value);
     expect(value.length).toBeLessThanOrEqual(2000);
     expect(JSON.parse(value)).toEqual({ verb: 'run-form', fields: ['a'], _truncated: ['command'] });
@@ -360,7 +370,7 @@ describe('cards: buttons and their payloads', () => {
     const cyclic: Record<string, unknown> = { a: 1, big: BigInt(12) };
     cyclic.self = cyclic;
     const msg: ChatMessage = { text: 'x', actions: [{ title: 'Go', verb: 'help', data: cyclic }] };
-    const slack = toBlockKit(msg).blocks.find((b) => b.type === 'actions') as { elements: Json[] };
+    const slack = toBlockKit(msg).blocks.find((b) => b.type === 'actions') as unknown as { elements: Json[] };
     expect(JSON.parse(String(slack.elements[0].value))).toEqual({ verb: 'help', a: 1, big: '12', self: '[Circular]' });
     expectValidCard(toAdaptiveCard(msg, { universal: true }));
   });
@@ -389,7 +399,15 @@ describe('cards: forms', () => {
     expect(inputs[1]).toMatchObject({ isMultiline: true });
     expect(inputs[2]).toMatchObject({ value: 'true', valueOn: 'true', valueOff: 'false' });
     expect(inputs[3]).toMatchObject({ value: 60, isRequired: true });
-    expect(inputs[4]).toMatchObject({ value: 'Inbox', style: 'compact', choices: [{ title: 'Inbox', value: 'Inbox' }, { title: 'Junk Email', value: 'Junk Email' }, { title: 'Archive', value: 'Archive' }] });
+    expect(inputs[4]).toMatchObject({
+      value: 'Inbox',
+      style: 'compact',
+      choices: [
+        { title: 'Inbox', value: 'Inbox' },
+        { title: 'Junk Email', value: 'Junk Email' },
+        { title: 'Archive', value: 'Archive' },
+      ],
+    });
     expect(inputs[5]).toMatchObject({ style: 'password', isRequired: true });
     expect(inputs[5].value).toBeUndefined();
     expect(JSON.stringify(card)).not.toContain('must-never-be-prefilled');
@@ -410,12 +428,12 @@ describe('cards: forms', () => {
     expectSlackLimits(out);
     expect(out.blocks.some((b) => b.type === 'input')).toBe(false);
     expect(JSON.stringify(out.blocks)).toContain('Mail IDs (required)');
-    const actions = out.blocks.find((b) => b.type === 'actions') as { elements: Json[] };
+    const actions = out.blocks.find((b) => b.type === 'actions') as unknown as { elements: Json[] };
     expect(JSON.parse(String(actions.elements[0].value))).toMatchObject({ verb: 'run-form' });
   });
 
   it('Slack modal: input blocks keyed by input id with the right elements', () => {
-    const view = toSlackModal(formMsg, 'run-form', '{}') as { type: string; blocks: Json[]; title: TextObj; submit: TextObj; callback_id: string };
+    const view = toSlackModal(formMsg, 'run-form', '{}') as unknown as { type: string; blocks: Json[]; title: TextObj; submit: TextObj; callback_id: string };
     expect(view.type).toBe('modal');
     expect(view.callback_id).toBe('run-form');
     expect(view.title.text.length).toBeLessThanOrEqual(24);
@@ -497,9 +515,7 @@ describe('cards: escape functions', () => {
   });
 
   it('escapeAdaptiveMarkdown backslash-escapes Markdown syntax; TextRun text keeps it literal', () => {
-    expect(escapeAdaptiveMarkdown('[click](http://evil) **b** _i_ # h - l 1. n')).toBe(
-      '\\[click\\]\\(http://evil\\) \\*\\*b\\*\\* \\_i\\_ \\# h \\- l 1\\. n',
-    );
+    expect(escapeAdaptiveMarkdown('[click](http://evil) **b** _i_ # h - l 1. n')).toBe('\\[click\\]\\(http://evil\\) \\*\\*b\\*\\* \\_i\\_ \\# h \\- l 1\\. n');
     expect(neutraliseAdaptiveText('{{DATE(2017-02-14T06:08:39Z, SHORT)}}')).toBe('{\u200B{DATE(2017-02-14T06:08:39Z, SHORT)}}');
   });
 });
@@ -541,12 +557,19 @@ describe('cards: hostile input on every platform', () => {
         { title: 'Subject', value: s },
       ],
       tables: [
-        { title: s, columns: [s, 'Subject'], rows: [[s, s], ['AAMk_1', s]] },
+        {
+          title: s,
+          columns: [s, 'Subject'],
+          rows: [
+            [s, s],
+            ['AAMk_1', s],
+          ],
+        },
         { title: 'Many rows', columns: ['#', 'Subject'], rows: Array.from({ length: 500 }, (_, i) => [String(i), s.slice(0, 300)]) },
       ],
       json: { title: s, content: s },
       files: [
-        { name: s, url: `https://files.example/f?n=${encodeURIComponent(s.slice(0, 200).replace(/[\uD800-\uDFFF]/g, ""))}` },
+        { name: s, url: `https://files.example/f?n=${encodeURIComponent(s.slice(0, 200).replace(/[\uD800-\uDFFF]/g, ''))}` },
         { name: s, url: s.slice(0, 5000) },
       ],
       actions: [
@@ -578,7 +601,7 @@ describe('cards: hostile input on every platform', () => {
       const out = render(msg, 'slack');
       expectSlackLimits(out);
       expectNoSlackInjection(out);
-      const modal = toSlackModal(msg, 'run-form', '{}') as { blocks: Json[] };
+      const modal = toSlackModal(msg, 'run-form', '{}');
       expect(modal.blocks.length).toBeLessThanOrEqual(100);
       for (const t of textObjects(modal.blocks)) expect(t.text.length).toBeLessThanOrEqual(3000);
       expectNoSlackInjection({ text: 'x', blocks: modal.blocks });
@@ -621,29 +644,58 @@ describe('cards: hostile input on every platform', () => {
     const card = toAdaptiveCard(msg, { universal: true });
     expectValidCard(card);
     const runs = textRuns(card);
-    for (const expected of ['${header.line} ${$root} ${universal}', '${lines}', '${json.content}', "${if(true, 'a', 'b')}", '${title}', '${value}', '${columns}', '${cells}', '{"a":"${secret}"}', '${footer.text}']) {
+    for (const expected of [
+      '${header.line} ${$root} ${universal}',
+      '${lines}',
+      '${json.content}',
+      "${if(true, 'a', 'b')}",
+      '${title}',
+      '${value}',
+      '${columns}',
+      '${cells}',
+      '{"a":"${secret}"}',
+      '${footer.text}',
+    ]) {
       expect(runs.some((r) => r.includes(expected))).toBe(true);
     }
     const actions: Json[] = [];
     walk(card, (o) => {
       if (typeof o.type === 'string' && o.type.startsWith('Action.')) actions.push(o);
     });
-    expect(actions.find((a) => a.type === 'Action.Execute')).toMatchObject({ title: '${title}', data: { option: '${secret}', nested: { $when: '${false}', $data: '${x}' } } });
+    expect(actions.find((a) => a.type === 'Action.Execute')).toMatchObject({
+      title: '${title}',
+      data: { option: '${secret}', nested: { $when: '${false}', $data: '${x}' } },
+    });
     expect(actions.find((a) => a.type === 'Action.ToggleVisibility')).toMatchObject({ title: 'Show ${json.title}' });
     expect(actions.find((a) => a.type === 'Action.OpenUrl')).toMatchObject({ title: '📎 ${name}', url: 'https://files.example/$%7Bx%7D' });
 
-    const form = toAdaptiveCard({ text: 'x', inputs: [{ id: 'a', label: '${label}', type: 'text', value: '${value}', placeholder: '${placeholder}' }, { id: 'b', label: 'B', type: 'choice', options: ['${x}', 'y'], value: '${x}' }] });
+    const form = toAdaptiveCard({
+      text: 'x',
+      inputs: [
+        { id: 'a', label: '${label}', type: 'text', value: '${value}', placeholder: '${placeholder}' },
+        { id: 'b', label: 'B', type: 'choice', options: ['${x}', 'y'], value: '${x}' },
+      ],
+    });
     expectValidCard(form);
     const inputs: Json[] = [];
     walk(form, (o) => {
       if (typeof o.type === 'string' && o.type.startsWith('Input.')) inputs.push(o);
     });
     expect(inputs[0]).toMatchObject({ label: '${label}', value: '${value}', placeholder: '${placeholder}' });
-    expect(inputs[1]).toMatchObject({ value: '${x}', choices: [{ title: '${x}', value: '${x}' }, { title: 'y', value: 'y' }] });
+    expect(inputs[1]).toMatchObject({
+      value: '${x}',
+      choices: [
+        { title: '${x}', value: '${x}' },
+        { title: 'y', value: 'y' },
+      ],
+    });
   });
 
   it('long tables are cut with "… N more rows, see the attached file" on both platforms', () => {
-    const msg: ChatMessage = { text: 'x', tables: [{ title: 'Emails', columns: ['Id', 'Subject'], rows: Array.from({ length: 1000 }, (_, i) => [`AAMk_${i}`, `Subject ${i}`]) }] };
+    const msg: ChatMessage = {
+      text: 'x',
+      tables: [{ title: 'Emails', columns: ['Id', 'Subject'], rows: Array.from({ length: 1000 }, (_, i) => [`AAMk_${i}`, `Subject ${i}`]) }],
+    };
     const card = toAdaptiveCard(msg, { universal: true });
     expectValidCard(card);
     expect(textRuns(card).some((r) => /^… \d+ more rows, see the attached file$/.test(r))).toBe(true);
@@ -653,7 +705,11 @@ describe('cards: hostile input on every platform', () => {
   });
 
   it('long JSON is cut with a marker pointing to the attached file', () => {
-    const content = JSON.stringify(Array.from({ length: 5000 }, (_, i) => ({ id: i, subject: `s${i}` })), null, 2);
+    const content = JSON.stringify(
+      Array.from({ length: 5000 }, (_, i) => ({ id: i, subject: `s${i}` })),
+      null,
+      2,
+    );
     const msg: ChatMessage = { text: 'x', json: { title: 'JSON result', content } };
     const card = toAdaptiveCard(msg, { universal: true });
     expectValidCard(card);
@@ -670,7 +726,11 @@ describe('cards: hostile input on every platform', () => {
       status: 'info',
       lines: Array.from({ length: 2000 }, (_, i) => `line ${i} ${'y'.repeat(i % 300)}`),
       facts: Array.from({ length: 200 }, (_, i) => ({ title: `f${i}`, value: 'v'.repeat(900) })),
-      tables: Array.from({ length: 20 }, (_, t) => ({ title: `t${t}`, columns: Array.from({ length: 30 }, (_, c) => `c${c}`), rows: Array.from({ length: 100 }, () => Array.from({ length: 30 }, () => 'cell')) })),
+      tables: Array.from({ length: 20 }, (_, t) => ({
+        title: `t${t}`,
+        columns: Array.from({ length: 30 }, (_, c) => `c${c}`),
+        rows: Array.from({ length: 100 }, () => Array.from({ length: 30 }, () => 'cell')),
+      })),
       files: Array.from({ length: 100 }, (_, i) => ({ name: `f${i}.json`, url: `https://files.example/f${i}.json` })),
       actions: Array.from({ length: 60 }, (_, i) => ({ title: `b${i}`, verb: 'vote', data: { i } })),
       footer: 'f',
@@ -687,9 +747,49 @@ describe('cards: hostile input on every platform', () => {
 
 describe('cards: property over random input', () => {
   const hostileUnit = fc.constantFrom(
-    '<', '>', '&', '*', '_', '~', '`', '@', '!', '#', '$', '{', '}', '[', ']', '(', ')', '|', ':', '\n', '\r', '\t', ' ',
-    '\u0000', '\u202E', '\u2066', '\uD800', '\uDC00', '\uFFFD', 'a', 'Z', '1', 'é', 'ж', '😀',
-    '<!channel>', '<!here>', '<@U123>', '@here', '${x}', '{{DATE(2017-02-14T06:08:39Z)}}', '```', 'http://evil',
+    '<',
+    '>',
+    '&',
+    '*',
+    '_',
+    '~',
+    '`',
+    '@',
+    '!',
+    '#',
+    '$',
+    '{',
+    '}',
+    '[',
+    ']',
+    '(',
+    ')',
+    '|',
+    ':',
+    '\n',
+    '\r',
+    '\t',
+    ' ',
+    '\u0000',
+    '\u202E',
+    '\u2066',
+    '\uD800',
+    '\uDC00',
+    '\uFFFD',
+    'a',
+    'Z',
+    '1',
+    'é',
+    'ж',
+    '😀',
+    '<!channel>',
+    '<!here>',
+    '<@U123>',
+    '@here',
+    '${x}',
+    '{{DATE(2017-02-14T06:08:39Z)}}',
+    '```',
+    'http://evil',
   );
   const str = fc.oneof(
     { weight: 3, arbitrary: fc.string({ unit: 'binary', maxLength: 60 }) },
@@ -718,7 +818,10 @@ describe('cards: property over random input', () => {
       status: fc.constantFrom(...statuses),
       lines: fc.array(str, { maxLength: 12 }),
       facts: fc.array(fc.record({ title: str, value: str }), { maxLength: 14 }),
-      tables: fc.array(fc.record({ title: str, columns: fc.array(small, { maxLength: 14 }), rows: fc.array(fc.array(small, { maxLength: 14 }), { maxLength: 60 }) }), { maxLength: 6 }),
+      tables: fc.array(
+        fc.record({ title: str, columns: fc.array(small, { maxLength: 14 }), rows: fc.array(fc.array(small, { maxLength: 14 }), { maxLength: 60 }) }),
+        { maxLength: 6 },
+      ),
       json: fc.record({ title: str, content: str }),
       files: fc.array(fc.record({ name: str, url: fc.oneof(fc.webUrl(), str) }), { maxLength: 8 }),
       actions: fc.array(
@@ -746,7 +849,12 @@ describe('cards: property over random input', () => {
         const slack = render(msg, 'slack');
         expect(slack.blocks.length).toBeLessThanOrEqual(50);
         for (const t of textObjects(slack.blocks)) expect(t.text.length).toBeLessThanOrEqual(3000);
-        for (const t of [slack.text, ...textObjects(slack.blocks).filter((x) => x.type === 'mrkdwn').map((x) => x.text)]) {
+        for (const t of [
+          slack.text,
+          ...textObjects(slack.blocks)
+            .filter((x) => x.type === 'mrkdwn')
+            .map((x) => x.text),
+        ]) {
           expect(t).not.toMatch(/<[!@#]/);
         }
         expectSlackLimits(slack);
@@ -757,7 +865,7 @@ describe('cards: property over random input', () => {
           expect(validateAdaptiveCard(card).errors).toEqual([]);
         }
         if (msg.inputs?.length) {
-          const modal = toSlackModal(msg, 'run-form', '{}') as { blocks: Json[] };
+          const modal = toSlackModal(msg, 'run-form', '{}');
           expect(modal.blocks.length).toBeLessThanOrEqual(100);
         }
       }),

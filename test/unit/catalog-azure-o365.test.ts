@@ -118,11 +118,15 @@ function paramProblems(where: string, params: ParamSpec[], seed: string, extras:
     if (p.default !== undefined) {
       const d = p.default;
       const ok =
-        p.type === 'boolean' ? typeof d === 'boolean'
-        : p.type === 'integer' ? typeof d === 'number' && Number.isInteger(d)
-        : p.type === 'list' || p.type === 'email-list' ? Array.isArray(d) && d.every((x) => typeof x === 'string')
-        : p.type === 'json' ? typeof d === 'string' && isJson(d)
-        : typeof d === 'string';
+        p.type === 'boolean'
+          ? typeof d === 'boolean'
+          : p.type === 'integer'
+            ? typeof d === 'number' && Number.isInteger(d)
+            : p.type === 'list' || p.type === 'email-list'
+              ? Array.isArray(d) && d.every((x) => typeof x === 'string')
+              : p.type === 'json'
+                ? typeof d === 'string' && isJson(d)
+                : typeof d === 'string';
       if (!ok) problems.push(`${at}: default ${JSON.stringify(d)} is not a ${p.type}`);
     }
   }
@@ -153,9 +157,11 @@ function messageProblems(integration: IntegrationId, action: ActionSpec, seed: s
   const problems: string[] = [];
   const seedText = norm(seed);
   const given = GIVEN_MESSAGES[integration] ?? [];
-  if (action.messages.success.length === 0) problems.push(`${action.name}: no success message`);
-  if (action.messages.failure.length === 0) problems.push(`${action.name}: no failure message`);
-  for (const message of [...action.messages.success, ...action.messages.failure]) {
+  const success = Object.values(action.messages.success);
+  const failure = Object.values(action.messages.failure);
+  if (success.length === 0) problems.push(`${action.name}: no success message`);
+  if (failure.length === 0) problems.push(`${action.name}: no failure message`);
+  for (const message of [...success, ...failure]) {
     if (message !== norm(message)) problems.push(`${action.name}: message has stray whitespace: ${message}`);
     if (!seedText.includes(norm(message)) && !given.includes(message)) problems.push(`${action.name}: message neither in seed nor behaviour.md: ${message}`);
   }
@@ -265,7 +271,12 @@ describe.each(CATALOGUES)('catalogue of $name', (cat) => {
   it('has one spec file per action, connector and job, each imported by integration.ts', () => {
     const filesOf = (dir: string): string[] => {
       const full = path.join(HANDLERS_DIR, id, dir);
-      return fs.existsSync(full) ? fs.readdirSync(full).filter((f) => f.endsWith('.ts')).sort() : [];
+      return fs.existsSync(full)
+        ? fs
+            .readdirSync(full)
+            .filter((f) => f.endsWith('.ts'))
+            .sort()
+        : [];
     };
     expect(filesOf('actions')).toEqual(cat.spec.actions.map((a) => `${a.id}.ts`).sort());
     expect(filesOf('connectors')).toEqual(cat.spec.connectors.map((c) => `${c.id}.ts`).sort());
@@ -294,11 +305,14 @@ describe.each(CATALOGUES)('catalogue of $name', (cat) => {
   it('messages are the seed verbatim (whitespace-normalised) or behaviour.md-given, and all seed messages are kept', () => {
     const problems = cat.spec.actions.flatMap((a) => messageProblems(id, a, seed));
     expect(problems).toEqual([]);
-    const bySection = sections(seed, cat.spec.actions.map((a) => a.name));
+    const bySection = sections(
+      seed,
+      cat.spec.actions.map((a) => a.name),
+    );
     for (const action of cat.spec.actions) {
       const fromSeed = seedMessages(id, bySection.get(action.name) ?? []);
-      for (const m of fromSeed.success) expect([action.name, action.messages.success]).toEqual([action.name, expect.arrayContaining([m])]);
-      for (const m of fromSeed.failure) expect([action.name, action.messages.failure]).toEqual([action.name, expect.arrayContaining([m])]);
+      for (const m of fromSeed.success) expect([action.name, Object.values(action.messages.success)]).toEqual([action.name, expect.arrayContaining([m])]);
+      for (const m of fromSeed.failure) expect([action.name, Object.values(action.messages.failure)]).toEqual([action.name, expect.arrayContaining([m])]);
       expect(fromSeed.failure.length).toBeGreaterThan(0);
     }
   });
@@ -334,7 +348,15 @@ describe('catalogue details (behaviour.md, contract.md)', () => {
     ]);
     expect(azure.jobs.map((j) => j.id)).toEqual(['refresh-token-renewal-job']);
     expect(azureInstanceParams.map((p) => p.id)).toEqual(
-      expect.arrayContaining(['microsoft-login-api-root', 'microsoft-graph-api-root', 'client-id', 'client-secret', 'tenant-id', 'refresh-token', 'http-allow-list']),
+      expect.arrayContaining([
+        'microsoft-login-api-root',
+        'microsoft-graph-api-root',
+        'client-id',
+        'client-secret',
+        'tenant-id',
+        'refresh-token',
+        'http-allow-list',
+      ]),
     );
     expect(o365InstanceParams.map((p) => p.id)).toEqual(expect.arrayContaining(['api-root', 'azure-active-directory-id', 'client-id', 'client-secret']));
   });
@@ -364,10 +386,14 @@ describe('catalogue details (behaviour.md, contract.md)', () => {
   it('makes the content type a required enum without default (behaviour.md 21)', () => {
     for (const id of ['start-a-subscription', 'stop-a-subscription']) {
       const [p] = byId(o365.actions, id).params;
-      expect(p).toMatchObject({ type: 'enum', required: true, options: ['Audit.General', 'Audit.Exchange', 'Audit.SharePoint', 'Audit.AzureActiveDirectory', 'DLP.All'] });
+      expect(p).toMatchObject({
+        type: 'enum',
+        required: true,
+        options: ['Audit.General', 'Audit.Exchange', 'Audit.SharePoint', 'Audit.AzureActiveDirectory', 'DLP.All'],
+      });
       expect(p.default).toBeUndefined();
     }
-    expect(byId(o365.actions, 'stop-a-subscription').messages.failure).toEqual(['Failed to execute command! Error is {0}']);
+    expect(Object.values(byId(o365.actions, 'stop-a-subscription').messages.failure)).toEqual(['Failed to execute command! Error is {0}']);
   });
 
   it('lists only messages that docs/behaviour.md really gives, verbatim', () => {
@@ -398,10 +424,12 @@ describe('catalogue details (behaviour.md, contract.md)', () => {
     expect(namedProblems('azure-api', 'action', badId, seed).length).toBeGreaterThan(0);
     const dup: ActionSpec = { ...good, params: [...good.params, good.params[0]] };
     expect(namedProblems('azure-api', 'action', dup, seed).length).toBeGreaterThan(0);
-    const badMessage: ActionSpec = { ...good, messages: { ...good.messages, failure: ['Failed to execute API requests. Error: ERROR_REASON'] } };
+    const badMessage: ActionSpec = { ...good, messages: { ...good.messages, failure: { failed: 'Failed to execute API requests. Error: ERROR_REASON' } } };
     expect(messageProblems('azure-api', badMessage, seed).length).toBeGreaterThan(0);
     const o365Seed = readSeed('o365-management-api');
     const stop = byId(o365.actions, 'stop-a-subscription');
-    expect(namedProblems('o365-management-api', 'action', { ...stop, name: 'Stop a Subscripton', id: slug('Stop a Subscripton') }, o365Seed).length).toBeGreaterThan(0);
+    expect(
+      namedProblems('o365-management-api', 'action', { ...stop, name: 'Stop a Subscripton', id: slug('Stop a Subscripton') }, o365Seed).length,
+    ).toBeGreaterThan(0);
   });
 });

@@ -3,9 +3,33 @@ import { Faults } from '../../emulator/faults';
 import { applyOrderBy, applySelect, compileFilter, compileSearch, ODataError, paginate } from '../../emulator/odata';
 
 const msgs = [
-  { id: 'a', subject: 'Invoice overdue', isRead: false, receivedDateTime: '2024-05-02T10:00:00Z', from: { emailAddress: { address: 'Billing@Fabrikam.example' } }, toRecipients: [{ emailAddress: { address: 'alice@demo.onmicrosoft.com' } }], categories: ['Red'] },
-  { id: 'b', subject: "Lunch o'clock", isRead: true, receivedDateTime: '2024-05-01T09:00:00Z', from: { emailAddress: { address: 'bob@demo.onmicrosoft.com' } }, toRecipients: [], categories: [] },
-  { id: 'c', subject: 'Report', isRead: false, receivedDateTime: '2024-04-20T09:00:00Z', from: null, toRecipients: [{ emailAddress: { address: 'soc@demo.onmicrosoft.com' } }], categories: [] },
+  {
+    id: 'a',
+    subject: 'Invoice overdue',
+    isRead: false,
+    receivedDateTime: '2024-05-02T10:00:00Z',
+    from: { emailAddress: { address: 'Billing@Fabrikam.example' } },
+    toRecipients: [{ emailAddress: { address: 'alice@demo.onmicrosoft.com' } }],
+    categories: ['Red'],
+  },
+  {
+    id: 'b',
+    subject: "Lunch o'clock",
+    isRead: true,
+    receivedDateTime: '2024-05-01T09:00:00Z',
+    from: { emailAddress: { address: 'bob@demo.onmicrosoft.com' } },
+    toRecipients: [],
+    categories: [],
+  },
+  {
+    id: 'c',
+    subject: 'Report',
+    isRead: false,
+    receivedDateTime: '2024-04-20T09:00:00Z',
+    from: null,
+    toRecipients: [{ emailAddress: { address: 'soc@demo.onmicrosoft.com' } }],
+    categories: [],
+  },
 ];
 
 function ids(filter: string): string[] {

@@ -38,12 +38,75 @@ function parseSafely(text: string): ParsedCommand {
 // --- vocabulary from the catalogue ----------------------------------------------------------
 
 const vocabulary: string[] = [
-  'soar', '/soar', 'SOAR', 'help', 'jobs', 'cancel', 'vote', 'admin', '--help', '-h', '?',
-  '"', "'", '“', '”', '‘', '’', '„', '\\', '\\\\', '\\"', "\\'", '--', '=', '-', '—', '–',
-  '--dry-run', '--timeout', '--environment', '--options', '--voters', '30m', '90s', 'Yes/No',
-  '{', '}', '[', ']', ':', ',', '{"a":', '"b"}', '[1,', 'null', 'true', 'false', 'yes', '0', '-1', '1e999',
-  '<at>bot</at>', '&quot;', '&amp;', '<http://x|x>', '<mailto:a@b.c|a@b.c>', '\u00a0', '\u200b', '\n', '\t', '\r',
-  '\u0000', '\u001b', '\ud800', '\udfff', '💥', 'e\u0301', '__proto__', 'constructor',
+  'soar',
+  '/soar',
+  'SOAR',
+  'help',
+  'jobs',
+  'cancel',
+  'vote',
+  'admin',
+  '--help',
+  '-h',
+  '?',
+  '"',
+  "'",
+  '“',
+  '”',
+  '‘',
+  '’',
+  '„',
+  '\\',
+  '\\\\',
+  '\\"',
+  "\\'",
+  '--',
+  '=',
+  '-',
+  '—',
+  '–',
+  '--dry-run',
+  '--timeout',
+  '--environment',
+  '--options',
+  '--voters',
+  '30m',
+  '90s',
+  'Yes/No',
+  '{',
+  '}',
+  '[',
+  ']',
+  ':',
+  ',',
+  '{"a":',
+  '"b"}',
+  '[1,',
+  'null',
+  'true',
+  'false',
+  'yes',
+  '0',
+  '-1',
+  '1e999',
+  '<at>bot</at>',
+  '&quot;',
+  '&amp;',
+  '<http://x|x>',
+  '<mailto:a@b.c|a@b.c>',
+  '\u00a0',
+  '\u200b',
+  '\n',
+  '\t',
+  '\r',
+  '\u0000',
+  '\u001b',
+  '\ud800',
+  '\udfff',
+  '💥',
+  'e\u0301',
+  '__proto__',
+  'constructor',
 ];
 for (const i of catalog) {
   vocabulary.push(i.id, i.alias, i.name);
@@ -73,9 +136,7 @@ const soupToken = fc.oneof(
   { weight: 1, arbitrary: jsonFragment },
   { weight: 1, arbitrary: loneSurrogate },
 );
-const soup = fc
-  .array(fc.tuple(soupToken, separator), { maxLength: 24 })
-  .map((parts) => parts.map(([t, s]) => t + s).join(''));
+const soup = fc.array(fc.tuple(soupToken, separator), { maxLength: 24 }).map((parts) => parts.map(([t, s]) => t + s).join(''));
 const catalogPrefix = fc.constantFrom(...catalog.flatMap((i) => i.actions.map((a) => `soar ${i.alias} ${a.id} `)));
 const prefixedSoup = fc.tuple(catalogPrefix, soup).map(([p, s]) => p + s);
 const huge = fc
@@ -127,27 +188,36 @@ function caseOf(text: string): fc.Arbitrary<string> {
 
 /** One `--param value` for `p`: its text and the value the parser should give. */
 function paramArb(p: ParamSpec): fc.Arbitrary<{ text: string; value: unknown }> {
-  const names = fc.constantFrom(p.id, ...(p.aliases ?? [])).chain(caseOf).map((n) => `--${n}`);
+  const names = fc
+    .constantFrom(p.id, ...(p.aliases ?? []))
+    .chain(caseOf)
+    .map((n) => `--${n}`);
   const valued = (valueArb: fc.Arbitrary<{ raw: string; value: unknown }>): fc.Arbitrary<{ text: string; value: unknown }> =>
     fc.tuple(names, valueArb, fc.boolean()).chain(([n, v, eq]) => quotings(v.raw).map((q) => ({ text: eq ? `${n}=${q}` : `${n} ${q}`, value: v.value })));
   switch (p.type) {
     case 'boolean':
-      return fc.tuple(names, fc.boolean()).chain(([n, b]) =>
-        fc
-          .constantFrom(...(b ? [n, `${n}=true`, `${n} yes`, `${n}=1`, `${n}="on"`] : [`${n}=false`, `${n} no`, `${n}="false"`, `${n}=0`, `${n} off`]))
-          .map((text) => ({ text, value: b })),
-      );
+      return fc
+        .tuple(names, fc.boolean())
+        .chain(([n, b]) =>
+          fc
+            .constantFrom(...(b ? [n, `${n}=true`, `${n} yes`, `${n}=1`, `${n}="on"`] : [`${n}=false`, `${n} no`, `${n}="false"`, `${n}=0`, `${n} off`]))
+            .map((text) => ({ text, value: b })),
+        );
     case 'integer':
       return valued(fc.integer().map((n) => ({ raw: String(n), value: n })));
     case 'list':
       return valued(
-        fc.tuple(fc.array(listItem, { minLength: 1, maxLength: 4 }), fc.constantFrom(',', ', ', ' ,')).map(([items, sep]) => ({ raw: items.join(sep), value: items })),
+        fc
+          .tuple(fc.array(listItem, { minLength: 1, maxLength: 4 }), fc.constantFrom(',', ', ', ' ,'))
+          .map(([items, sep]) => ({ raw: items.join(sep), value: items })),
       );
     case 'email':
       return valued(email.map((e) => ({ raw: e, value: e })));
     case 'email-list':
       return valued(
-        fc.tuple(fc.array(email, { minLength: 1, maxLength: 3 }), fc.constantFrom(',', ', ', ';')).map(([items, sep]) => ({ raw: items.join(sep), value: items })),
+        fc
+          .tuple(fc.array(email, { minLength: 1, maxLength: 3 }), fc.constantFrom(',', ', ', ';'))
+          .map(([items, sep]) => ({ raw: items.join(sep), value: items })),
       );
     case 'json':
       return valued(fc.jsonValue({ maxDepth: 3 }).map((v) => ({ raw: JSON.stringify(v), value: JSON.parse(JSON.stringify(v)) })));
@@ -177,11 +247,16 @@ const validCommand: fc.Arbitrary<Built> = fc.constantFrom(...actions).chain(({ i
       fc.constantFrom('', 'soar ', 'SOAR ', '/soar ', '<at>chatsoar</at> soar ', '@chatsoar '),
       integrationWord,
       actionWord,
-      chosen.chain((ps): fc.Arbitrary<TypedParam[]> => (ps.length ? fc.tuple(...ps.map((p) => paramArb(p).map((x): TypedParam => ({ p, ...x })))) : fc.constant([]))),
+      chosen.chain(
+        (ps): fc.Arbitrary<TypedParam[]> => (ps.length ? fc.tuple(...ps.map((p) => paramArb(p).map((x): TypedParam => ({ p, ...x })))) : fc.constant([])),
+      ),
       fc.option(word, { nil: undefined }),
       fc.option(fc.integer({ min: 1, max: 600 }), { nil: undefined }),
       a.dryRun ? fc.boolean() : fc.constant(false),
-      fc.array(separator.filter((s) => s !== ''), { minLength: 40, maxLength: 40 }),
+      fc.array(
+        separator.filter((s) => s !== ''),
+        { minLength: 40, maxLength: 40 },
+      ),
     )
     .map(([prefix, iw, aw, params, env, minutes, dry, seps]) => {
       const parts = [iw, aw, ...params.map((x) => x.text)];
@@ -208,12 +283,7 @@ describe('parseCommand properties', () => {
   it('never throws, returns a known kind, errors are one short line (random text, token soup, huge input)', () => {
     fc.assert(
       fc.property(
-        fc.oneof(
-          { weight: 4, arbitrary: randomText },
-          { weight: 5, arbitrary: soup },
-          { weight: 5, arbitrary: prefixedSoup },
-          { weight: 1, arbitrary: huge },
-        ),
+        fc.oneof({ weight: 4, arbitrary: randomText }, { weight: 5, arbitrary: soup }, { weight: 5, arbitrary: prefixedSoup }, { weight: 1, arbitrary: huge }),
         (text) => {
           const r = parseSafely(text);
           if (text.length > 20_000) expect(r).toEqual({ kind: 'error', message: `Command too long (${text.length} characters, at most 20000).` });

@@ -96,7 +96,7 @@ describe('normalizeChatText', () => {
     ['@chatsoar soar jobs', 'soar jobs'],
     ['soar vote &quot;Block it?&quot; --options Yes/No', 'soar vote "Block it?" --options Yes/No'],
     ['<p>soar jobs</p>', 'soar jobs'],
-    ['a &amp; b &lt;c&gt; &#39;d&#39; &#x201C;e&#x201D;', 'a & b <c> \'d\' “e”'],
+    ['a &amp; b &lt;c&gt; &#39;d&#39; &#x201C;e&#x201D;', "a & b <c> 'd' “e”"],
     ['soar azure http --url-path <https://graph.microsoft.com/v1.0/me>', 'soar azure http --url-path https://graph.microsoft.com/v1.0/me'],
     ['--url <https://x.example/a|https://x.example/a>', '--url https://x.example/a'],
     ['--url <http://x.example/a|see this>', '--url http://x.example/a'],
@@ -186,7 +186,13 @@ describe('parseCommand: commands', () => {
       expect(r).toMatchObject({ kind: 'help', integration: { id: 'microsoft-graph-mail' } });
       expect(r.kind === 'help' && r.action).toBeFalsy();
     }
-    for (const t of ['soar help graphmail search-emails', 'soar help GRAPHMAIL Search-Emails', 'soar graphmail search-emails --help', 'soar graphmail search-emails -h', 'soar graphmail search-emails help']) {
+    for (const t of [
+      'soar help graphmail search-emails',
+      'soar help GRAPHMAIL Search-Emails',
+      'soar graphmail search-emails --help',
+      'soar graphmail search-emails -h',
+      'soar graphmail search-emails help',
+    ]) {
       expect(parse(t)).toMatchObject({ kind: 'help', integration: { id: 'microsoft-graph-mail' }, action: { id: 'search-emails' } });
     }
   });
@@ -242,11 +248,18 @@ describe('parseCommand: commands', () => {
       ['soar admin env list', { args: ['env', 'list'], positional: ['env', 'list'], flags: {} }],
       [
         'soar admin set graphmail --client-id abc --secret-id="s p a c e" --verify-ssl',
-        { args: ['set', 'graphmail', '--client-id', 'abc', '--secret-id=s p a c e', '--verify-ssl'], positional: ['set', 'graphmail'], flags: { 'client-id': 'abc', 'secret-id': 's p a c e', 'verify-ssl': true } },
+        {
+          args: ['set', 'graphmail', '--client-id', 'abc', '--secret-id=s p a c e', '--verify-ssl'],
+          positional: ['set', 'graphmail'],
+          flags: { 'client-id': 'abc', 'secret-id': 's p a c e', 'verify-ssl': true },
+        },
       ],
       ['soar admin role grant approver slack:U1 slack:U2', { positional: ['role', 'grant', 'approver', 'slack:U1', 'slack:U2'] }],
       ['soar admin --environment prod env list', { positional: ['env', 'list'], flags: { environment: 'prod' } }],
-      ['soar admin connector add phish --type microsoft-graph-mail-connector --every 60s', { positional: ['connector', 'add', 'phish'], flags: { type: 'microsoft-graph-mail-connector', every: '60s' } }],
+      [
+        'soar admin connector add phish --type microsoft-graph-mail-connector --every 60s',
+        { positional: ['connector', 'add', 'phish'], flags: { type: 'microsoft-graph-mail-connector', every: '60s' } },
+      ],
     ])('%j', (text, expected) => {
       expect(parse(text)).toMatchObject(expected);
     });
@@ -294,7 +307,11 @@ describe('parseCommand: integrations and actions', () => {
     ['soar graphmail serch-emails', /^Unknown action "serch-emails" for Microsoft Graph Mail\. Did you mean search-emails\?$/, ['search-emails']],
     ['soar graphmail search', /Did you mean search-emails\?$/, ['search-emails']],
     ['soar graphmail delete-emails', /Did you mean delete-email\?$/, ['delete-email']],
-    ['soar azure start-a-subscription', /^Unknown action "start-a-subscription" for Azure API\. Did you mean o365 start-a-subscription\?$/, ['o365 start-a-subscription']],
+    [
+      'soar azure start-a-subscription',
+      /^Unknown action "start-a-subscription" for Azure API\. Did you mean o365 start-a-subscription\?$/,
+      ['o365 start-a-subscription'],
+    ],
     ['soar azure zzzzzz', /^Unknown action "zzzzzz" for Azure API\. Run soar help azure for its actions\.$/, []],
   ])('%j', (text, message, suggestions) => {
     const e = error(text);
@@ -402,8 +419,11 @@ describe('parseCommand: parameters', () => {
     ['soar graphmail search-emails --max 1.5', /expected a whole number, got "1\.5"/],
     ['soar graphmail search-emails --max 99999999999999999999', /expected a whole number/],
     ['soar graphmail search-emails --only-unread=maybe', /^Parameter --only-unread: expected true or false, got "maybe"\.$/],
-    ['soar graphmail search-emails --only-unread maybe', /^Unexpected "maybe" after --only-unread: it is a flag \(write --only-unread or --only-unread=false\)\.$/],
-    ['soar graphmail extract-data-from-attached-eml --mail-ids m --regex-map-json \'{ips: 1}\'', /^Parameter --regex-map-json: invalid JSON \(.+\)\.$/],
+    [
+      'soar graphmail search-emails --only-unread maybe',
+      /^Unexpected "maybe" after --only-unread: it is a flag \(write --only-unread or --only-unread=false\)\.$/,
+    ],
+    ["soar graphmail extract-data-from-attached-eml --mail-ids m --regex-map-json '{ips: 1}'", /^Parameter --regex-map-json: invalid JSON \(.+\)\.$/],
     ['soar azure http --url https://x.example --method FETCH', /^Parameter --method: "FETCH" is not one of GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS\.$/],
     ['soar azure http --url https://x.example --method PSOT', /is not one of .*\. Did you mean POST\?$/],
     ['soar azure http --url ftp://x.example', /^Parameter --url-path: expected an http:\/\/ or https:\/\/ URL, got "ftp:\/\/x\.example"\.$/],
@@ -566,7 +586,14 @@ describe('the fixture catalogue is consistent with the grammar', () => {
       {
         ...fixtureCatalog[0],
         alias: 'jobs',
-        actions: [{ ...executeHttpRequest, aliases: ['ping', 'Not A Slug'], params: [...executeHttpRequest.params, { ...executeHttpRequest.params[0], id: 'timeout', displayName: 'Timeout' }] }, fixtureCatalog[0].actions[0]],
+        actions: [
+          {
+            ...executeHttpRequest,
+            aliases: ['ping', 'Not A Slug'],
+            params: [...executeHttpRequest.params, { ...executeHttpRequest.params[0], id: 'timeout', displayName: 'Timeout' }],
+          },
+          fixtureCatalog[0].actions[0],
+        ],
       },
     ];
     const problems = checkCatalog(bad);

@@ -139,7 +139,9 @@ describe('action help', () => {
 
   it('lists enum options and an async timeout', () => {
     const doc = actionHelp(o365, startSubscription);
-    expect(lineWith(doc, '--start-a-subscription-for —')).toMatch(/\(enum, required\).*One of: Audit\.General, Audit\.Exchange, Audit\.SharePoint, Audit\.AzureActiveDirectory, DLP\.All\. Example: --start-a-subscription-for Audit\.General$/);
+    expect(lineWith(doc, '--start-a-subscription-for —')).toMatch(
+      /\(enum, required\).*One of: Audit\.General, Audit\.Exchange, Audit\.SharePoint, Audit\.AzureActiveDirectory, DLP\.All\. Example: --start-a-subscription-for Audit\.General$/,
+    );
     expect(actionHelp(graphMail, searchEmails).lines.some((l) => l.includes('--timeout <duration>'))).toBe(true);
     expect(doc.lines.some((l) => l.includes('--timeout <duration>'))).toBe(false);
   });
@@ -175,7 +177,9 @@ function examplesParse(catalog: IntegrationSpec[]): void {
       if (cmd.kind !== 'action') throw new Error(`${all}: ${cmd.kind === 'error' ? cmd.message : cmd.kind}`);
       expect(cmd.missing).toEqual([]);
       expect(cmd.given).toEqual(actionParams(a).map((p) => p.id));
-      const example = actionHelp(i, a).lines.find((l) => l.startsWith('Example: '))!.slice('Example: '.length);
+      const example = actionHelp(i, a)
+        .lines.find((l) => l.startsWith('Example: '))!
+        .slice('Example: '.length);
       const ex = parseCommand(example, catalog);
       if (ex.kind !== 'action') throw new Error(`${example}: ${ex.kind === 'error' ? ex.message : ex.kind}`);
       expect(ex.missing).toEqual([]);

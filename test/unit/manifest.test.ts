@@ -64,7 +64,10 @@ describe('Teams app manifest', () => {
     // Every command is one the bot understands as typed.
     for (const c of commands) {
       const parsed = parseCommand(c.title, catalog);
-      expect({ title: c.title, kind: parsed.kind }).toEqual({ title: c.title, kind: c.title === 'help' ? 'help' : c.title === 'admin' ? 'admin' : c.title === 'jobs' ? 'jobs' : 'action' });
+      expect({ title: c.title, kind: parsed.kind }).toEqual({
+        title: c.title,
+        kind: c.title === 'help' ? 'help' : c.title === 'admin' ? 'admin' : c.title === 'jobs' ? 'jobs' : 'action',
+      });
     }
     for (const i of catalog) expect(commands.map((c) => c.title)).toContain(`${i.alias} ping`);
   });
@@ -195,7 +198,10 @@ describe('Slack app manifest', () => {
   });
 
   it('npm run manifest:slack prints it for a URL and refuses a non-https one', () => {
-    const ok = spawnSync(process.execPath, ['-r', './test/helpers/register-ts.js', 'manifest/slack-manifest.ts', 'https://bot.contoso.example'], { cwd: root, encoding: 'utf8' });
+    const ok = spawnSync(process.execPath, ['-r', './test/helpers/register-ts.js', 'manifest/slack-manifest.ts', 'https://bot.contoso.example'], {
+      cwd: root,
+      encoding: 'utf8',
+    });
     expect(ok.status).toBe(0);
     expect(validateSlackManifest(parse(ok.stdout))).toEqual([]);
     expect(ok.stdout).toContain('url: https://bot.contoso.example/slack/events');
@@ -215,7 +221,10 @@ describe('set-up docs (docs/setup.md)', () => {
   it('list every parameter of every integration instance, and every connector and job type', () => {
     for (const i of catalog) {
       const section = docs.split(`(\`${i.id}\`, alias \`${i.alias}\`)`)[1]?.split('####')[0] ?? '';
-      expect({ integration: i.id, keys: i.params.map((p) => section.includes(`| \`${p.id}\` | ${p.displayName}`)) }).toEqual({ integration: i.id, keys: i.params.map(() => true) });
+      expect({ integration: i.id, keys: i.params.map((p) => section.includes(`| \`${p.id}\` | ${p.displayName}`)) }).toEqual({
+        integration: i.id,
+        keys: i.params.map(() => true),
+      });
       for (const s of [...i.connectors, ...i.jobs]) expect(docs).toContain(s.id);
     }
   });
@@ -223,6 +232,7 @@ describe('set-up docs (docs/setup.md)', () => {
   it('name the commands that exist', () => {
     expect(docs).toContain('npm run manifest:slack -- https://');
     expect(docs).toContain('npm run package:teams');
-    for (const scope of (slackManifest(SLACK_EXAMPLE) as { oauth_config: { scopes: { bot: string[] } } }).oauth_config.scopes.bot) expect(docs).toContain(`| \`${scope}\` |`);
+    for (const scope of (slackManifest(SLACK_EXAMPLE) as { oauth_config: { scopes: { bot: string[] } } }).oauth_config.scopes.bot)
+      expect(docs).toContain(`| \`${scope}\` |`);
   });
 });

@@ -27,7 +27,9 @@ const resolver: Resolver = async (host) => (names[host] ?? []).map((address) => 
 it('without trust, loopback is refused before a connection is made', async () => {
   const client = new UndiciHttpClient({ resolver });
   await expect(client.send({ url: `${canary.origin}/x` })).rejects.toThrow(RefusedError);
-  await expect(client.send({ url: `http://internal.test:${canary.port}/x` })).rejects.toThrow(`Request to http://internal.test:${canary.port}/ refused: loopback address 127.0.0.1`);
+  await expect(client.send({ url: `http://internal.test:${canary.port}/x` })).rejects.toThrow(
+    `Request to http://internal.test:${canary.port}/ refused: loopback address 127.0.0.1`,
+  );
   // An attacker's DNS listing a public address first and a private one second gains nothing.
   await expect(client.send({ url: `http://mixed.test:${canary.port}/x` })).rejects.toThrow('refused: loopback address 127.0.0.1');
   expect(canary.connections).toBe(0);
@@ -52,7 +54,9 @@ it('through a proxy: the proxy address and each target are checked; nothing reac
   const viaLoopbackProxy = httpForProxy(new UndiciHttpClient({ resolver }), { 'proxy-server-address': `127.0.0.1:${canary.port}` });
   await expect(viaLoopbackProxy.send({ url: 'http://93.184.216.34/' })).rejects.toThrow('refused: loopback address');
 
-  const trustedProxy = httpForProxy(new UndiciHttpClient({ resolver, trusted: (origin) => origin === canary.origin }), { 'proxy-server-address': `127.0.0.1:${canary.port}` });
+  const trustedProxy = httpForProxy(new UndiciHttpClient({ resolver, trusted: (origin) => origin === canary.origin }), {
+    'proxy-server-address': `127.0.0.1:${canary.port}`,
+  });
   await expect(trustedProxy.send({ url: 'http://10.0.0.1/' })).rejects.toThrow('Request to http://10.0.0.1/ refused: private address');
   await expect(trustedProxy.send({ url: `http://internal.test:9/` })).rejects.toThrow('refused: loopback address 127.0.0.1');
   expect(canary.connections).toBe(0);

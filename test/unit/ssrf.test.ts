@@ -36,7 +36,10 @@ const dns: Record<string, ResolvedAddress[] | ResolvedAddress[][]> = {
   'meta.evil.test': [{ address: '169.254.169.254', family: 4 }],
   'v6.evil.test': [{ address: '::1', family: 6 }],
   'mapped.evil.test': [{ address: '::ffff:127.0.0.1', family: 6 }],
-  'mixed.evil.test': [{ address: '93.184.215.14', family: 4 }, { address: '127.0.0.1', family: 4 }],
+  'mixed.evil.test': [
+    { address: '93.184.215.14', family: 4 },
+    { address: '127.0.0.1', family: 4 },
+  ],
   'cgnat.evil.test': [{ address: '100.64.1.1', family: 4 }],
   'pinned.test': [{ address: '127.0.0.1', family: 4 }],
   // Answers 127.0.0.1 first, then a private address: only the first answer may ever be used.
@@ -111,6 +114,29 @@ describe('address classification', () => {
   });
 
   it.each(['8.8.8.8', '20.190.160.1', '172.32.0.1', '100.128.0.1', '2606:4700:4700::1111', '::ffff:8.8.8.8'])('%s is public', (address) => {
+    expect(classifyAddress(address)).toBeNull();
+  });
+
+  it.each([
+    ['[fe80::1%eth0]', 'link-local'],
+    ['::ffff:0:10.0.0.1', 'private'],
+    ['::a00:1', 'private'],
+    ['64:ff9b:1::808:808', 'private'],
+    ['64:ff9b::a00:1', 'private'],
+    ['2001::1', 'reserved'],
+    ['2001:db8::1', 'reserved'],
+    ['3fff::1', 'reserved'],
+    ['100::1', 'reserved'],
+    ['fec0::1', 'private'],
+    ['2002:a9fe:a9fe::', 'link-local'],
+    ['2002:a83f:8110::', 'metadata'],
+    ['::ffff:100.64.0.1', 'CGNAT'],
+    ['not an address', 'reserved'],
+  ])('%s (embedded, documentation and other special IPv6 forms) is %s', (address, kind) => {
+    expect(classifyAddress(address)).toBe(kind);
+  });
+
+  it.each(['64:ff9b::808:808', '2002:808:808::', '192.31.196.1', '2001:4860:4860::8888'])('%s is public', (address) => {
     expect(classifyAddress(address)).toBeNull();
   });
 });
@@ -200,15 +226,22 @@ describe('refused before a byte is sent', () => {
   });
 
   it('names the address and why, as behaviour.md 30 shows', async () => {
-    await expect(guard.check('http://169.254.169.254/')).rejects.toThrow("Request to http://169.254.169.254/ refused: link-local address not on this environment's allow-list.");
-    await expect(guard.check('http://evil.test/x')).rejects.toThrow("Request to http://evil.test/ refused: private address 10.0.0.5 not on this environment's allow-list.");
+    await expect(guard.check('http://169.254.169.254/')).rejects.toThrow(
+      "Request to http://169.254.169.254/ refused: link-local address not on this environment's allow-list.",
+    );
+    await expect(guard.check('http://evil.test/x')).rejects.toThrow(
+      "Request to http://evil.test/ refused: private address 10.0.0.5 not on this environment's allow-list.",
+    );
     await expect(guard.check('file:///etc/passwd')).rejects.toThrow('refused: only http:// and https:// URLs are allowed.');
   });
 
   it('sends nothing to any of them', async () => {
     const before = canary.connections;
     for (const url of corpus()) {
-      await sendGuarded({ method: 'GET', url, headers: {} }, { guard, followRedirects: true, timeoutMs: 2000, verifySsl: true, maxBytes: 1e6, tokenFor: async () => undefined }).catch(() => undefined);
+      await sendGuarded(
+        { method: 'GET', url, headers: {} },
+        { guard, followRedirects: true, timeoutMs: 2000, verifySsl: true, maxBytes: 1e6, tokenFor: async () => undefined },
+      ).catch(() => undefined);
     }
     expect(canary.connections).toBe(before);
   });
@@ -221,7 +254,10 @@ describe('refused before a byte is sent', () => {
 
 describe('redirects', () => {
   const send = (url: string) =>
-    sendGuarded({ method: 'GET', url, headers: {} }, { guard, followRedirects: true, timeoutMs: 2000, verifySsl: true, maxBytes: 1e6, tokenFor: async () => undefined });
+    sendGuarded(
+      { method: 'GET', url, headers: {} },
+      { guard, followRedirects: true, timeoutMs: 2000, verifySsl: true, maxBytes: 1e6, tokenFor: async () => undefined },
+    );
 
   const tricks = (): string[] => {
     const p = canary.port;

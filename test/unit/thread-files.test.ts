@@ -13,7 +13,7 @@ describe('scopes', () => {
     expect(commandScope({ platform: 'slack', channel: 'slack:C1' })).toEqual({ channel: 'slack:C1' });
   });
 
-  it('Slack: a file goes into the command\'s thread, else under the job\'s message, else the channel', () => {
+  it("Slack: a file goes into the command's thread, else under the job's message, else the channel", () => {
     expect(postedScope({ platform: 'slack', channel: 'slack:C1', threadTs: '1.5' }, { id: '1.9' })).toEqual({ channel: 'slack:C1', thread: '1.5' });
     expect(postedScope({ platform: 'slack', channel: 'slack:C1' }, { id: '1.9' })).toEqual({ channel: 'slack:C1', thread: '1.9' });
     expect(postedScope({ platform: 'slack', channel: 'slack:C1' })).toEqual({ channel: 'slack:C1' });

@@ -4,7 +4,9 @@ import { catalog } from '../../handlers/catalog';
 
 describe('typedSecrets', () => {
   it('knows every secret parameter of the catalogue: instance, action, connector and job', () => {
-    expect([...secretParamNames(catalog)].sort()).toEqual(expect.arrayContaining(['authorization-url', 'certificate-password', 'client-secret', 'proxy-password', 'refresh-token', 'secret-id']));
+    expect([...secretParamNames(catalog)].sort()).toEqual(
+      expect.arrayContaining(['authorization-url', 'certificate-password', 'client-secret', 'proxy-password', 'refresh-token', 'secret-id']),
+    );
   });
 
   it.each([
@@ -19,10 +21,14 @@ describe('typedSecrets', () => {
     expect(typedSecrets(text, catalog)).toEqual(found);
   });
 
-  it.each(['admin set graphmail --client-id x --tenant t', 'admin set azure --client-secret ""', 'admin set azure --client-secret= --client-id x', 'azure generate-token', 'help admin', 'say the word secret-id'])(
-    '%s → none',
-    (text) => {
-      expect(typedSecrets(text, catalog)).toEqual([]);
-    },
-  );
+  it.each([
+    'admin set graphmail --client-id x --tenant t',
+    'admin set azure --client-secret ""',
+    'admin set azure --client-secret= --client-id x',
+    'azure generate-token',
+    'help admin',
+    'say the word secret-id',
+  ])('%s → none', (text) => {
+    expect(typedSecrets(text, catalog)).toEqual([]);
+  });
 });

@@ -112,7 +112,8 @@ export async function submitStep(deps: AdminDeps, ctx: DialogContext, state: Val
       return { kind: 'screen', screen: await homeScreen(deps, ctx, to, { ok: true, message: r.message }) };
     }
     case 'env-delete': {
-      if ((values.confirm ?? '').trim() !== env) return { kind: 'errors', screen: await envDeleteScreen(deps, env, { confirm: `Type ${env} exactly to delete it.` }) };
+      if ((values.confirm ?? '').trim() !== env)
+        return { kind: 'errors', screen: await envDeleteScreen(deps, env, { confirm: `Type ${env} exactly to delete it.` }) };
       const r = await deleteEnvironmentOp(deps, actorOf(ctx), env);
       if (!r.ok) return { kind: 'refused', message: r.message };
       const still = await checkAdminAnywhere(deps.environments, ctx.user);
@@ -124,7 +125,8 @@ export async function submitStep(deps: AdminDeps, ctx: DialogContext, state: Val
     case 'roles': {
       const op = values.operation === 'revoke' ? 'revoke' : 'grant';
       const r = await changeRole(deps, actorOf(ctx), env, op, (values.role ?? '').trim().toLowerCase(), values.users ?? '');
-      if (!r.ok) return r.fields ? { kind: 'errors', screen: await rolesScreen(deps, env, undefined, r.fields, values) } : { kind: 'refused', message: r.message };
+      if (!r.ok)
+        return r.fields ? { kind: 'errors', screen: await rolesScreen(deps, env, undefined, r.fields, values) } : { kind: 'refused', message: r.message };
       return { kind: 'screen', screen: await homeScreen(deps, ctx, env, { ok: true, message: r.message }) };
     }
     case 'schedules':
@@ -140,7 +142,16 @@ export async function submitStep(deps: AdminDeps, ctx: DialogContext, state: Val
         if (!spec || !r.fields) return { kind: 'refused', message: r.message };
         const paramErrors = Object.fromEntries(Object.entries(r.fields).map(([k, m]) => [k, m.replace(/^Parameter --[a-z0-9-]+:?\s*/, '')]));
         if (['name', 'type', 'every', 'channel'].some((k) => r.fields![k])) {
-          return { kind: 'screen', screen: await schedulesScreen(deps, ctx, env, kind, { ok: false, message: r.message }, r.fields, { operation: 'add', name: draft.name, type: draft.type, every: draft.every, channel: draft.channel }) };
+          return {
+            kind: 'screen',
+            screen: await schedulesScreen(deps, ctx, env, kind, { ok: false, message: r.message }, r.fields, {
+              operation: 'add',
+              name: draft.name,
+              type: draft.type,
+              every: draft.every,
+              channel: draft.channel,
+            }),
+          };
         }
         return { kind: 'errors', screen: scheduleParamsScreen(env, spec, draft, paramErrors, values) };
       }
@@ -148,7 +159,8 @@ export async function submitStep(deps: AdminDeps, ctx: DialogContext, state: Val
     }
     case 'approvals': {
       const r = await setApprovals(deps, actorOf(ctx), env, { requiredFor: values['required-for'] ?? '', approversNeeded: values['approvers-needed'] ?? '1' });
-      if (!r.ok) return r.fields ? { kind: 'errors', screen: await approvalsScreen(deps, env, undefined, r.fields, values) } : { kind: 'refused', message: r.message };
+      if (!r.ok)
+        return r.fields ? { kind: 'errors', screen: await approvalsScreen(deps, env, undefined, r.fields, values) } : { kind: 'refused', message: r.message };
       return { kind: 'screen', screen: await homeScreen(deps, ctx, env, { ok: true, message: r.message }) };
     }
     case 'audit':
@@ -241,10 +253,16 @@ async function submitInstance(deps: AdminDeps, ctx: DialogContext, env: string, 
     const current = await deps.environments.getInstance(env, integration.id);
     for (const id of [...checked.unset, ...change.dropped]) delete current[id];
     const candidate = { ...current, ...checked.values };
-    const ping = await pingCandidate(deps, { environment: env, user: ctx.user, channel: ctx.channel }, integration, candidate, { typed: Object.keys(typedSecrets) });
+    const ping = await pingCandidate(deps, { environment: env, user: ctx.user, channel: ctx.channel }, integration, candidate, {
+      typed: Object.keys(typedSecrets),
+    });
     if (!ping.ok && !saveAnyway) {
       const kept = await keepDraft();
-      return instanceScreen(deps, env, integration, { values: shownValues, status: { ok: false, message: `Ping failed, nothing was saved: ${ping.message}` }, ...kept });
+      return instanceScreen(deps, env, integration, {
+        values: shownValues,
+        status: { ok: false, message: `Ping failed, nothing was saved: ${ping.message}` },
+        ...kept,
+      });
     }
     const note = ping.ok ? 'Ping succeeded' : `saved although Ping failed: ${ping.message}`;
     const r = await saveInstance(deps, actorOf(ctx), env, integration, { ...checked.values, ...ping.rotated }, checked.unset, note);
@@ -252,7 +270,10 @@ async function submitInstance(deps: AdminDeps, ctx: DialogContext, env: string, 
     await drafts.drop(state._d);
     return homeScreen(deps, ctx, env, { ok: true, message: `${r.message}\nPing: ${ping.message}` });
   };
-  const waiting = await instanceScreen(deps, env, integration, { values: shownValues, status: { ok: true, message: `Testing ${integration.name} with Ping…` } });
+  const waiting = await instanceScreen(deps, env, integration, {
+    values: shownValues,
+    status: { ok: true, message: `Testing ${integration.name} with Ping…` },
+  });
   waiting.status = 'running';
   waiting.fields = [];
   return { kind: 'slow', waiting, finish };
@@ -265,14 +286,18 @@ async function submitSchedules(deps: AdminDeps, ctx: DialogContext, env: string,
   if (op === 'add') {
     const basics = { name, type: (values.type ?? '').trim(), every: (values.every ?? '').trim(), channel: (values.channel ?? '').trim() };
     const checked = await checkScheduleBasics(deps, env, kind, basics, ctx.channel);
-    if (Object.keys(checked.fields).length || !checked.spec) return { kind: 'errors', screen: await schedulesScreen(deps, ctx, env, kind, undefined, checked.fields, values) };
+    if (Object.keys(checked.fields).length || !checked.spec)
+      return { kind: 'errors', screen: await schedulesScreen(deps, ctx, env, kind, undefined, checked.fields, values) };
     return { kind: 'screen', screen: scheduleParamsScreen(env, checked.spec, { kind, ...basics, channel: checked.channel }) };
   }
   const mapped: Record<string, ScheduleOp> = { pause: 'pause', resume: 'resume', 'run now': 'run', run: 'run', remove: 'remove' };
   const scheduleOp = mapped[op];
   if (!scheduleOp) return { kind: 'errors', screen: await schedulesScreen(deps, ctx, env, kind, undefined, { operation: 'Pick an operation.' }, values) };
   const r = await changeSchedule(deps, actorOf(ctx), env, kind, scheduleOp, name);
-  if (!r.ok) return r.fields ? { kind: 'errors', screen: await schedulesScreen(deps, ctx, env, kind, undefined, r.fields, values) } : { kind: 'refused', message: r.message };
+  if (!r.ok)
+    return r.fields
+      ? { kind: 'errors', screen: await schedulesScreen(deps, ctx, env, kind, undefined, r.fields, values) }
+      : { kind: 'refused', message: r.message };
   return { kind: 'screen', screen: await homeScreen(deps, ctx, env, { ok: true, message: r.message }) };
 }
 

@@ -93,7 +93,9 @@ export function envCreateScreen(errors: Values = {}, values: Values = {}): Admin
     title: 'Create an environment',
     status: 'info',
     lines: ['You become the admin of the environment you create.'],
-    fields: [{ id: 'name', label: 'Name', kind: 'text', required: true, value: values.name, placeholder: 'e.g. prod (letters, digits, . _ -)', error: errors.name }],
+    fields: [
+      { id: 'name', label: 'Name', kind: 'text', required: true, value: values.name, placeholder: 'e.g. prod (letters, digits, . _ -)', error: errors.name },
+    ],
     submit: { title: 'Create' },
     state: { _s: 'env-create' },
     back: true,
@@ -154,7 +156,9 @@ function shownDefault(p: ParamSpec): string | undefined {
 /** One field for one parameter; `current` is the shown value (never a secret's). */
 function paramField(p: ParamSpec, current: string | undefined, secretState: 'saved' | 'typed' | 'none', error?: string, fromInstance?: string): AdminField {
   const def = shownDefault(p);
-  const help = [p.description, def !== undefined ? `Default: ${def}.` : '', fromInstance ? `Default: the environment's ${fromInstance}.` : ''].filter(Boolean).join(' ');
+  const help = [p.description, def !== undefined ? `Default: ${def}.` : '', fromInstance ? `Default: the environment's ${fromInstance}.` : '']
+    .filter(Boolean)
+    .join(' ');
   const field: AdminField = { id: p.id, label: p.displayName, kind: fieldKind(p), required: needsValue(p) && !fromInstance, help, error };
   if (field.kind === 'secret') {
     field.placeholder =
@@ -221,7 +225,15 @@ export async function rolesScreen(deps: AdminDeps, env: string, status?: Status,
     fields: [
       { id: 'operation', label: 'Grant or revoke', kind: 'choice', options: ['grant', 'revoke'], value: values.operation ?? 'grant', required: true },
       { id: 'role', label: 'Role', kind: 'choice', options: [...ROLES].reverse(), value: values.role ?? 'analyst', required: true, error: errors.role },
-      { id: 'users', label: 'Users', kind: 'text', required: true, value: values.users, placeholder: 'slack:U0123ABCD teams:<aad object id>', error: errors.users },
+      {
+        id: 'users',
+        label: 'Users',
+        kind: 'text',
+        required: true,
+        value: values.users,
+        placeholder: 'slack:U0123ABCD teams:<aad object id>',
+        error: errors.users,
+      },
     ],
     submit: { title: 'Apply' },
     state: { _s: 'roles', _e: env },
@@ -231,7 +243,15 @@ export async function rolesScreen(deps: AdminDeps, env: string, status?: Status,
 
 export const SCHEDULE_OPS = ['add', 'pause', 'resume', 'run now', 'remove'];
 
-export async function schedulesScreen(deps: AdminDeps, who: DialogUser, env: string, kind: ScheduleKind, status?: Status, errors: Values = {}, values: Values = {}): Promise<AdminScreen> {
+export async function schedulesScreen(
+  deps: AdminDeps,
+  who: DialogUser,
+  env: string,
+  kind: ScheduleKind,
+  status?: Status,
+  errors: Values = {},
+  values: Values = {},
+): Promise<AdminScreen> {
   const what = singular(kind);
   const rows = scheduleRows(await deps.environments.schedules(env, kind));
   const types = scheduleSpecs(deps, kind).map((s) => s.id);
@@ -240,13 +260,24 @@ export async function schedulesScreen(deps: AdminDeps, who: DialogUser, env: str
     id: 'schedules',
     title,
     status: statusOf(status),
-    lines: [...statusLines(status), rows.length ? `${rows.length} ${rows.length === 1 ? what : kind} in ${env}.` : `No ${kind} in ${env} yet.`, `To add one, give its name, type and how often it runs; its parameters come next.`],
+    lines: [
+      ...statusLines(status),
+      rows.length ? `${rows.length} ${rows.length === 1 ? what : kind} in ${env}.` : `No ${kind} in ${env} yet.`,
+      `To add one, give its name, type and how often it runs; its parameters come next.`,
+    ],
     tables: rows.length ? [{ title, columns: ['Name', 'Type', 'Every', 'Channel', 'State'], rows }] : undefined,
     fields: [
       { id: 'operation', label: 'Operation', kind: 'choice', options: SCHEDULE_OPS, value: values.operation ?? 'add', required: true },
       { id: 'name', label: 'Name', kind: 'text', required: true, value: values.name, error: errors.name },
       { id: 'type', label: 'Type (to add)', kind: 'choice', options: types, value: values.type ?? types[0], error: errors.type },
-      { id: 'every', label: 'Every (to add)', kind: 'text', value: values.every, placeholder: kind === 'connectors' ? 'e.g. 60s' : 'e.g. 7d', error: errors.every },
+      {
+        id: 'every',
+        label: 'Every (to add)',
+        kind: 'text',
+        value: values.every,
+        placeholder: kind === 'connectors' ? 'e.g. 60s' : 'e.g. 7d',
+        error: errors.every,
+      },
       {
         id: 'channel',
         label: kind === 'connectors' ? 'Channel (to add)' : 'Channel for warnings (to add, optional)',
@@ -272,17 +303,29 @@ export interface ScheduleDraft {
 
 export function scheduleParamsScreen(env: string, spec: ConnectorSpec | JobSpec, draft: ScheduleDraft, errors: Values = {}, values: Values = {}): AdminScreen {
   const fromInstance = 'instanceParamMap' in spec ? (spec.instanceParamMap ?? {}) : {};
-  const fields = spec.params.map((p) => paramField(p, values[p.id] === '' ? undefined : values[p.id], 'none', errors[p.id], p.defaultFromInstance ?? fromInstance[p.id]));
+  const fields = spec.params.map((p) =>
+    paramField(p, values[p.id] === '' ? undefined : values[p.id], 'none', errors[p.id], p.defaultFromInstance ?? fromInstance[p.id]),
+  );
   if (draft.kind === 'connectors') {
     for (const key of RULE_KEYS) {
-      fields.push({ id: key, label: key === 'dynamic-list' ? 'Dynamic list (regexes)' : key === 'whitelist' ? 'Whitelist' : 'Blacklist', kind: 'text', value: values[key], help: 'Comma-separated (behaviour.md 19).', error: errors[key] });
+      fields.push({
+        id: key,
+        label: key === 'dynamic-list' ? 'Dynamic list (regexes)' : key === 'whitelist' ? 'Whitelist' : 'Blacklist',
+        kind: 'text',
+        value: values[key],
+        help: 'Comma-separated (behaviour.md 19).',
+        error: errors[key],
+      });
     }
   }
   return {
     id: 'schedule-params',
     title: `${spec.name} · ${draft.name}`,
     status: 'info',
-    lines: [`${spec.name}: ${spec.description}`, `Adding ${singular(draft.kind)} ${draft.name} to ${env}, every ${draft.every}${draft.channel ? `, posting to ${draft.channel}` : ''}. Empty fields take their defaults.`],
+    lines: [
+      `${spec.name}: ${spec.description}`,
+      `Adding ${singular(draft.kind)} ${draft.name} to ${env}, every ${draft.every}${draft.channel ? `, posting to ${draft.channel}` : ''}. Empty fields take their defaults.`,
+    ],
     fields,
     submit: { title: 'Add', style: 'positive' },
     state: { _s: 'schedule-params', _e: env, _k: draft.kind, _n: draft.name, _t: draft.type, _v: draft.every, _c: draft.channel },
@@ -306,7 +349,13 @@ export async function approvalsScreen(deps: AdminDeps, env: string, status?: Sta
         help: 'Action slugs, comma-separated (e.g. delete-email, execute-http-request:write); empty or "default" for the default, "none" for nothing.',
         error: errors['required-for'],
       },
-      { id: 'approvers-needed', label: 'Approvers needed', kind: 'number', value: values['approvers-needed'] ?? String(policy?.approversNeeded ?? 1), error: errors['approvers-needed'] },
+      {
+        id: 'approvers-needed',
+        label: 'Approvers needed',
+        kind: 'number',
+        value: values['approvers-needed'] ?? String(policy?.approversNeeded ?? 1),
+        error: errors['approvers-needed'],
+      },
     ],
     submit: { title: 'Save' },
     state: { _s: 'approvals', _e: env },

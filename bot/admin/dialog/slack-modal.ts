@@ -4,7 +4,10 @@
  * The Ping-before-saving step answers "Testing…" at once (Slack waits 3 s) and updates the
  * modal with `views.update` when the Ping is done.
  */
+import type { ViewResponseAction, ViewStateValue } from '@slack/bolt';
+import type { View } from '@slack/types';
 import { ADMIN_CALLBACK_PREFIX, adminSlackErrors, adminSlackView, type AdminScreen } from '../../../cards/admin-forms';
+import type { SlackModal } from '../../../cards/slack';
 import type { Reply } from '../../dispatch';
 import type { AdminDeps } from '../deps';
 import { errorReply } from '../text';
@@ -16,8 +19,8 @@ export { ADMIN_CALLBACK_PREFIX };
 /** The few Slack Web API calls the admin modal makes. */
 export interface SlackViews {
   views: {
-    open(args: { trigger_id: string; view: never }): Promise<unknown>;
-    update(args: { view_id: string; hash?: string; view: never }): Promise<unknown>;
+    open(args: { trigger_id: string; view: View }): Promise<unknown>;
+    update(args: { view_id: string; hash?: string; view: View }): Promise<unknown>;
   };
 }
 
@@ -25,7 +28,7 @@ function metadata(screen: AdminScreen, channel: string): string {
   return JSON.stringify({ ...screen.state, _ch: channel });
 }
 
-export function slackView(screen: AdminScreen, channel: string): Record<string, unknown> {
+export function slackView(screen: AdminScreen, channel: string): SlackModal {
   const view = adminSlackView(screen, metadata(screen, channel));
   // A modal without inputs (a refusal, "Testing…") has only its Close button.
   if (!screen.fields.length) delete view.submit;
@@ -33,16 +36,21 @@ export function slackView(screen: AdminScreen, channel: string): Record<string, 
 }
 
 /** Opens the admin modal; a Reply (refusal) when the user is admin nowhere, else null. */
-export async function openAdminModal(client: SlackViews, req: { triggerId: string; channel: string; user: string }, deps: AdminDeps, env?: string): Promise<Reply | null> {
+export async function openAdminModal(
+  client: SlackViews,
+  req: { triggerId: string; channel: string; user: string },
+  deps: AdminDeps,
+  env?: string,
+): Promise<Reply | null> {
   const ctx: DialogContext = { platform: 'slack', channel: req.channel, user: req.user };
   const first = await openDialog(deps, ctx, env);
   if (first.kind === 'refused') return errorReply(first.message);
   if (first.kind !== 'screen') return null;
-  await client.views.open({ trigger_id: req.triggerId, view: slackView(first.screen, req.channel) as never });
+  await client.views.open({ trigger_id: req.triggerId, view: slackView(first.screen, req.channel) });
   return null;
 }
 
-type StateValues = Record<string, Record<string, { type?: string; value?: string | null; selected_option?: { value: string } | null; selected_options?: Array<{ value: string }> }>>;
+type StateValues = Record<string, Record<string, ViewStateValue>>;
 
 /** A submitted modal's values by field id (block_id), as strings. */
 export function viewValues(state: StateValues | undefined): Values {
@@ -59,7 +67,7 @@ export function viewValues(state: StateValues | undefined): Values {
 }
 
 export interface ViewSubmission {
-  ack(response?: Record<string, unknown>): Promise<void>;
+  ack(response?: ViewResponseAction): Promise<void>;
   body: { user: { id: string } };
   view: { id: string; hash?: string; callback_id: string; private_metadata?: string; state?: { values?: StateValues } };
   client: SlackViews;
@@ -74,7 +82,7 @@ export async function handleAdminViewSubmission(args: ViewSubmission, deps: Admi
     meta = {};
   }
   const channel = String(meta._ch ?? '');
-  const update = (screen: AdminScreen): Record<string, unknown> => ({ response_action: 'update', view: slackView(screen, channel) });
+  const update = (screen: AdminScreen): ViewResponseAction => ({ response_action: 'update', view: slackView(screen, channel) });
   if (!/^slack:\S+$/.test(channel)) {
     await ack(update(refusalScreen('This dialog has expired; run /soar admin again.')));
     return;
@@ -90,7 +98,8 @@ export async function handleAdminViewSubmission(args: ViewSubmission, deps: Admi
     case 'errors': {
       const errors = adminSlackErrors(result.screen);
       // Errors sit next to the fields of the modal as it is (Slack keeps what was typed).
-      if (Object.keys(errors).length && result.screen.id === view.callback_id.slice(ADMIN_CALLBACK_PREFIX.length)) await ack({ response_action: 'errors', errors });
+      if (Object.keys(errors).length && result.screen.id === view.callback_id.slice(ADMIN_CALLBACK_PREFIX.length))
+        await ack({ response_action: 'errors', errors });
       else await ack(update(result.screen));
       return;
     }
@@ -103,10 +112,10 @@ export async function handleAdminViewSubmission(args: ViewSubmission, deps: Admi
       try {
         next = await result.finish();
       } catch (err) {
-        deps.log.warn({ err: (err as Error).message }, 'admin dialog step failed');
+        deps.log.warn({ err }, 'admin dialog step failed');
         next = refusalScreen('Something went wrong; nothing was saved. Please try again.');
       }
-      await client.views.update({ view_id: view.id, view: slackView(next, channel) as never });
+      await client.views.update({ view_id: view.id, view: slackView(next, channel) });
       return;
     }
   }

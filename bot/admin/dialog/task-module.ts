@@ -6,7 +6,7 @@
 import type { Activity, TaskModuleResponse } from 'botbuilder';
 import { ADAPTIVE_CARD_CONTENT_TYPE } from '../../../cards/render';
 import { adminTaskCard, type AdminScreen } from '../../../cards/admin-forms';
-import { channelOf, platformOf, userOf } from '../../teams/bot';
+import { channelOf, platformOf, userOf } from '../../teams/activity-origin';
 import type { AdminDeps } from '../deps';
 import { openDialog, settle, stateOf, stringValues, submitStep, type DialogContext } from './flow';
 

@@ -32,11 +32,19 @@ export async function setApprovals(deps: AdminDeps, actor: Actor, env: string, c
     else if (text.toLowerCase() === 'none') next.requiredFor = [];
     else {
       const known = approvalSlugs(deps);
-      const items = [...new Set(text.split(/[\s,]+/).map((s) => s.trim().toLowerCase()).filter(Boolean))];
+      const items = [
+        ...new Set(
+          text
+            .split(/[\s,]+/)
+            .map((s) => s.trim().toLowerCase())
+            .filter(Boolean),
+        ),
+      ];
       const bad = items.filter((s) => !known.includes(s));
       if (bad.length) {
         const near = suggest(bad[0]!, known, 2);
-        fields['required-for'] = `${JSON.stringify(bad[0]!.slice(0, 60))} is not an action slug${near.length ? `; did you mean ${near.join(' or ')}?` : ` (e.g. delete-email, move-email-to-folder, execute-http-request:write).`}`;
+        fields['required-for'] =
+          `${JSON.stringify(bad[0]!.slice(0, 60))} is not an action slug${near.length ? `; did you mean ${near.join(' or ')}?` : ` (e.g. delete-email, move-email-to-folder, execute-http-request:write).`}`;
       } else next.requiredFor = items;
     }
   }

@@ -38,21 +38,27 @@ export function auditCsv(entries: AuditEntry[]): string {
 
 /** One JSON object per line (the fields as stored), for a SIEM. */
 export function auditJsonLines(entries: AuditEntry[]): string {
-  return entries.map((e) => JSON.stringify({ id: e.id, at: e.at, environment: e.environment, actor: e.actor, event: e.event, detail: e.detail })).join('\n') + (entries.length ? '\n' : '');
+  return (
+    entries.map((e) => JSON.stringify({ id: e.id, at: e.at, environment: e.environment, actor: e.actor, event: e.event, detail: e.detail })).join('\n') +
+    (entries.length ? '\n' : '')
+  );
 }
 
 type Link = { name: string; url: string };
 
 export type AuditView =
   /** `file`: the CSV; `files`: the CSV and the JSON lines. */
-  | { ok: true; entries: number; since: string; table: ResultTable; file?: Link; files: Link[] }
-  | { ok: false; message: string };
+  { ok: true; entries: number; since: string; table: ResultTable; file?: Link; files: Link[] } | { ok: false; message: string };
 
 export async function auditView(deps: AdminDeps, user: string, env: string, sinceText?: string): Promise<AuditView> {
   const allowed = await checkAdminOf(deps.environments, env, user);
   if (!allowed.ok) return allowed;
   const since = parseSince(sinceText);
-  if (since === null) return { ok: false, message: `--since takes a duration such as 24h or 7d, or a date such as 2026-01-31 (got ${JSON.stringify(String(sinceText).slice(0, 40))}).` };
+  if (since === null)
+    return {
+      ok: false,
+      message: `--since takes a duration such as 24h or 7d, or a date such as 2026-01-31 (got ${JSON.stringify(String(sinceText).slice(0, 40))}).`,
+    };
   const entries = await deps.audit.since(since, env, FILE_LIMIT);
   const table: ResultTable = {
     title: `Audit log of ${env}`,
@@ -65,7 +71,10 @@ export async function auditView(deps: AdminDeps, user: string, env: string, sinc
     const root = deps.files.forEnvironment(env);
     const store = root.forJob('admin-audit');
     const stem = `audit-${env}-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-    for (const [name, text] of [[`${stem}.csv`, auditCsv(entries)], [`${stem}.jsonl`, auditJsonLines(entries)]] as const) {
+    for (const [name, text] of [
+      [`${stem}.csv`, auditCsv(entries)],
+      [`${stem}.jsonl`, auditJsonLines(entries)],
+    ] as const) {
       files.push({ name, url: root.signedUrl(await store.write(name, text), 86_400_000) });
     }
   }

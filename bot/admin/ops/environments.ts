@@ -34,7 +34,8 @@ export async function renameEnvironmentOp(deps: AdminDeps, actor: Actor, from: s
     const message = `The files folder of ${to} is not empty (left by an earlier environment): the operator must move it out of the files root first, or pick another name.`;
     return refused(message, { 'new-name': message });
   }
-  if (!(await renameEnvironment(deps.environments, from, to))) return refused(`Environment ${to} already exists.`, { 'new-name': `Environment ${to} already exists.` });
+  if (!(await renameEnvironment(deps.environments, from, to)))
+    return refused(`Environment ${to} already exists.`, { 'new-name': `Environment ${to} already exists.` });
   if (deps.files) await moveEnvironmentFolder(deps.files, from, to);
   for (const kind of ['connectors', 'jobs'] as const) {
     for (const c of await deps.environments.schedules(to, kind)) {
@@ -73,7 +74,9 @@ export async function listEnvironments(deps: AdminDeps, actor: Actor): Promise<{
   const mine = new Set(await adminEnvironments(deps.environments, actor.user));
   const names = await deps.environments.list();
   // Channels of environments you do not administer are not yours to see.
-  const rows = await Promise.all(names.map(async (name) => ({ name, channels: mine.has(name) ? await deps.environments.channelsOf(name) : [], admin: mine.has(name) })));
+  const rows = await Promise.all(
+    names.map(async (name) => ({ name, channels: mine.has(name) ? await deps.environments.channelsOf(name) : [], admin: mine.has(name) })),
+  );
   return { ok: true, rows };
 }
 

@@ -14,9 +14,7 @@ import { checkTargets, display, needsValue } from '../validate';
 
 /** The audit line of a change: every param named, secrets masked. */
 export function describeChange(integration: IntegrationSpec, values: Record<string, unknown>, unset: string[]): string {
-  const parts = integration.params
-    .filter((p) => values[p.id] !== undefined)
-    .map((p) => `${p.id}=${display(p, values[p.id])}`);
+  const parts = integration.params.filter((p) => values[p.id] !== undefined).map((p) => `${p.id}=${display(p, values[p.id])}`);
   const cleared = unset.map((id) => `${id} cleared`);
   return [...parts, ...cleared].join(', ') || 'nothing';
 }
@@ -35,7 +33,13 @@ function secretLine(integration: IntegrationSpec, changed: string[], missing: st
 }
 
 /** Checks a chat change before anything is saved or sent (text `admin set` and the dialog's Test and save). */
-export async function checkInstanceChange(deps: AdminDeps, env: string, integration: IntegrationSpec, values: Record<string, unknown>, unset: string[]): Promise<ChangeCheck> {
+export async function checkInstanceChange(
+  deps: AdminDeps,
+  env: string,
+  integration: IntegrationSpec,
+  values: Record<string, unknown>,
+  unset: string[],
+): Promise<ChangeCheck> {
   const fields = await checkTargets(deps.environments.trust, env, integration.params, values);
   // An address that cannot be set at all is the one thing to say.
   if (Object.keys(fields).length) return { fields, dropped: [] };
@@ -54,16 +58,29 @@ export async function checkInstanceChange(deps: AdminDeps, env: string, integrat
  * A connector or job added in chat that points its connection at other endpoints than its
  * instance's takes its own secrets: the instance's stay with the instance's endpoints.
  */
-export async function scheduleEndpointProblems(deps: AdminDeps, env: string, spec: ConnectorSpec | JobSpec, values: Record<string, unknown>): Promise<Record<string, string>> {
+export async function scheduleEndpointProblems(
+  deps: AdminDeps,
+  env: string,
+  spec: ConnectorSpec | JobSpec,
+  values: Record<string, unknown>,
+): Promise<Record<string, string>> {
   const map = 'instanceParamMap' in spec ? (spec.instanceParamMap ?? {}) : {};
   const instanceId = (id: string): string | undefined => spec.params.find((p) => p.id === id)?.defaultFromInstance ?? map[id];
   const integration = deps.catalog.find((i) => i.id === spec.integration);
   if (!integration) return {};
   const stored = instanceWithDefaults(integration.params, await deps.environments.showInstance(env, integration.id), '');
-  const same = (a: unknown, b: unknown) => String(a ?? '').trim().replace(/\/+$/, '') === String(b ?? '').trim().replace(/\/+$/, '');
+  const same = (a: unknown, b: unknown) =>
+    String(a ?? '')
+      .trim()
+      .replace(/\/+$/, '') ===
+    String(b ?? '')
+      .trim()
+      .replace(/\/+$/, '');
   const changed = endpointParams(spec.params).filter((p) => values[p.id] !== undefined && instanceId(p.id) && !same(values[p.id], stored[instanceId(p.id)!]));
   if (!changed.length) return {};
-  const missing = spec.params.filter((p) => p.secret && values[p.id] === undefined && instanceId(p.id) && stored[instanceId(p.id)!] !== undefined && !isObtainedSecret(p.id));
+  const missing = spec.params.filter(
+    (p) => p.secret && values[p.id] === undefined && instanceId(p.id) && stored[instanceId(p.id)!] !== undefined && !isObtainedSecret(p.id),
+  );
   if (!missing.length) return {};
   const flags = (ids: string[]) => ids.map((id) => `--${id}`).join(', ');
   const line = `${flags(changed.map((p) => p.id))} ${changed.length === 1 ? 'differs' : 'differ'} from the instance's, whose stored secrets stay with its own endpoints: give it its own ${flags(missing.map((p) => p.id))}.`;
@@ -71,7 +88,13 @@ export async function scheduleEndpointProblems(deps: AdminDeps, env: string, spe
 }
 
 /** A refused change is audited too: pointing settings at internal addresses is worth knowing about. */
-export async function auditRefusedChange(deps: AdminDeps, actor: Actor, env: string, integration: IntegrationSpec, fields: Record<string, string>): Promise<void> {
+export async function auditRefusedChange(
+  deps: AdminDeps,
+  actor: Actor,
+  env: string,
+  integration: IntegrationSpec,
+  fields: Record<string, string>,
+): Promise<void> {
   await audit(deps, actor, env, 'admin set refused', `${integration.id}: ${[...new Set(Object.values(fields))].join(' ')}`);
 }
 
@@ -96,7 +119,12 @@ export async function saveInstance(
   const cleared = [...unset, ...check.dropped.filter((id) => !unset.includes(id))];
   await unsetInstanceParams(deps.environments, env, integration.id, cleared);
   // The secrets typed in this change go to the endpoints it leaves.
-  await bindSecrets(deps.environments, env, integration.id, integration.params.filter((p) => p.secret && values[p.id] !== undefined).map((p) => p.id));
+  await bindSecrets(
+    deps.environments,
+    env,
+    integration.id,
+    integration.params.filter((p) => p.secret && values[p.id] !== undefined).map((p) => p.id),
+  );
   const dropped = check.dropped.length ? `${check.dropped.map((id) => `--${id}`).join(', ')} cleared: it was issued for the old endpoints` : '';
   const notes = [note, dropped].filter(Boolean).join('; ');
   await audit(deps, actor, env, 'admin set', `${integration.id}: ${describeChange(integration, values, cleared)}${notes ? ` (${notes})` : ''}`);
@@ -118,7 +146,8 @@ export async function instanceRows(deps: AdminDeps, env: string, integration: In
   const shown = await deps.environments.showInstance(env, integration.id);
   return integration.params.map((p) => {
     if (shown[p.id] !== undefined) return { id: p.id, name: p.displayName, value: p.secret ? '••••••' : shown[p.id]!, state: 'set' as const };
-    if (p.default !== undefined) return { id: p.id, name: p.displayName, value: Array.isArray(p.default) ? p.default.join(',') : String(p.default), state: 'default' as const };
+    if (p.default !== undefined)
+      return { id: p.id, name: p.displayName, value: Array.isArray(p.default) ? p.default.join(',') : String(p.default), state: 'default' as const };
     return { id: p.id, name: p.displayName, value: '', state: needsValue(p) ? ('missing' as const) : ('empty' as const) };
   });
 }

@@ -30,7 +30,14 @@ export function roleProblem(role: string): string | undefined {
 
 function usersProblem(text: string): { ids: string[]; problem?: string } {
   const { ids, bad } = parseUserIds(text);
-  if (bad.length) return { ids, problem: `${bad.slice(0, 3).map((b) => JSON.stringify(b.slice(0, 40))).join(', ')} ${bad.length > 1 ? 'are not user ids' : 'is not a user id'}: use slack:<user id>, teams:<AAD object id> or web:<name>.` };
+  if (bad.length)
+    return {
+      ids,
+      problem: `${bad
+        .slice(0, 3)
+        .map((b) => JSON.stringify(b.slice(0, 40)))
+        .join(', ')} ${bad.length > 1 ? 'are not user ids' : 'is not a user id'}: use slack:<user id>, teams:<AAD object id> or web:<name>.`,
+    };
   if (!ids.length) return { ids, problem: 'Name at least one user: slack:<user id>, teams:<AAD object id> or web:<name>.' };
   return { ids };
 }
@@ -49,7 +56,9 @@ export async function changeRole(deps: AdminDeps, actor: Actor, env: string, op:
     return ok(await withFileManagedNote(deps.environments, [env], `Granted ${r} in environment ${env} to ${ids.join(', ')}.`));
   }
   if (r === 'admin') {
-    const admins = Object.entries(await deps.environments.usersWithRole(env)).filter(([, role]) => role === 'admin').map(([u]) => u);
+    const admins = Object.entries(await deps.environments.usersWithRole(env))
+      .filter(([, role]) => role === 'admin')
+      .map(([u]) => u);
     if (admins.length && admins.every((a) => ids.includes(a))) {
       const message = `Environment ${env} would be left without an admin; grant admin to someone else first.`;
       return refused(message, { users: message });

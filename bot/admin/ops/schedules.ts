@@ -3,6 +3,7 @@
  * resume, run now, remove. The config is kept in the environment store (secret parameters
  * sealed), the running schedule by ScheduleControl.
  */
+import { valueText } from '../../../handlers/kit/params';
 import type { ConnectorSpec, JobSpec } from '../../../handlers/kit/spec';
 import { removeSchedule } from '../../../store/environment-admin';
 import type { ScheduleConfig } from '../../../store/environments';
@@ -45,7 +46,10 @@ export interface ScheduleRequest {
 
 function splitList(text: string | true | undefined): string[] | undefined {
   if (text === undefined || text === true) return undefined;
-  const items = text.split(',').map((s) => s.trim()).filter(Boolean);
+  const items = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   return items.length ? items : undefined;
 }
 
@@ -60,7 +64,8 @@ export async function checkScheduleBasics(
   const what = singular(kind);
   const fields: Record<string, string> = {};
   if (!SCHEDULE_NAME.test(req.name)) fields.name = `Give the ${what} a name: 1 to 64 letters, digits, . _ - only.`;
-  else if ((await deps.environments.schedules(env, kind)).some((c) => c.name === req.name)) fields.name = `A ${what} named ${req.name} already exists in ${env}; remove it first or pick another name.`;
+  else if ((await deps.environments.schedules(env, kind)).some((c) => c.name === req.name))
+    fields.name = `A ${what} named ${req.name} already exists in ${env}; remove it first or pick another name.`;
   const spec = findScheduleSpec(deps, kind, req.type);
   if (!spec) {
     const ids = scheduleSpecs(deps, kind).map((s) => s.id);
@@ -68,10 +73,12 @@ export async function checkScheduleBasics(
     fields.type = `${req.type ? `${JSON.stringify(req.type.slice(0, 60))} is not a ${what} type` : `Give the ${what} type`}: ${near.length ? `did you mean ${near.join(' or ')}?` : `one of ${ids.join(', ')}.`}`;
   }
   const everyMs = parseDuration(req.every);
-  if (everyMs === null) fields.every = `Give how often it runs as a duration such as 60s, 15m or 7d${req.every ? `, not ${JSON.stringify(req.every.slice(0, 30))}` : ''}.`;
+  if (everyMs === null)
+    fields.every = `Give how often it runs as a duration such as 60s, 15m or 7d${req.every ? `, not ${JSON.stringify(req.every.slice(0, 30))}` : ''}.`;
   else if (everyMs < MIN_EVERY_MS || everyMs > MAX_EVERY_MS) fields.every = `Every must be between 10s and 30d (got ${formatDuration(everyMs)}).`;
   const channel = (req.channel ?? '').trim() || (kind === 'connectors' ? defaultChannel : '');
-  if (channel && !CHANNEL_ID.test(channel)) fields.channel = `${JSON.stringify(channel.slice(0, 60))} is not a channel id: slack:<channel id>, teams:<conversation id> or web:<room>.`;
+  if (channel && !CHANNEL_ID.test(channel))
+    fields.channel = `${JSON.stringify(channel.slice(0, 60))} is not a channel id: slack:<channel id>, teams:<conversation id> or web:<room>.`;
   // A connector posts only into a channel of its own environment (never another tenant's).
   else if (channel && kind === 'connectors' && (await deps.environments.environmentOf(channel)) !== env) {
     fields.channel = `Channel ${channel} is not bound to environment ${env}: a connector of ${env} posts only into channels bound to ${env}. Run soar admin bind ${env} in that channel first, or pick one of ${env}'s channels.`;
@@ -97,7 +104,12 @@ export async function addSchedule(deps: AdminDeps, actor: Actor, env: string, ki
   const checked = spec ? checkFlags(spec.params, params, spec.name) : { values: {}, unset: [], errors: {} };
   Object.assign(fields, checked.errors);
   // URLs and proxies typed in chat: public addresses only; the instance's secrets stay with its endpoints.
-  if (spec) Object.assign(fields, await checkTargets(deps.environments.trust, env, spec.params, checked.values), await scheduleEndpointProblems(deps, env, spec, checked.values));
+  if (spec)
+    Object.assign(
+      fields,
+      await checkTargets(deps.environments.trust, env, spec.params, checked.values),
+      await scheduleEndpointProblems(deps, env, spec, checked.values),
+    );
   if (spec) {
     // Connection parameters default to the environment's instance (behaviour.md 17).
     const fromInstance = 'instanceParamMap' in spec ? (spec.instanceParamMap ?? {}) : {};
@@ -128,8 +140,16 @@ export async function addSchedule(deps: AdminDeps, actor: Actor, env: string, ki
   };
   await deps.environments.setSchedule(env, kind, config, { by: 'chat' });
   await deps.schedules.sync(env, kind, config.name, config);
-  await audit(deps, actor, env, `admin ${what} add`, `added ${what} ${config.name} (${config.type}) every ${config.every}${channel ? ` to ${channel}` : ''}${shown.length ? `: ${shown.join(', ')}` : ''}`);
-  return ok(`${what === 'connector' ? 'Connector' : 'Job'} ${config.name} (${spec.name}) added to ${env}, every ${config.every}${channel ? `, posting to ${channel}` : ''}.`);
+  await audit(
+    deps,
+    actor,
+    env,
+    `admin ${what} add`,
+    `added ${what} ${config.name} (${config.type}) every ${config.every}${channel ? ` to ${channel}` : ''}${shown.length ? `: ${shown.join(', ')}` : ''}`,
+  );
+  return ok(
+    `${what === 'connector' ? 'Connector' : 'Job'} ${config.name} (${spec.name}) added to ${env}, every ${config.every}${channel ? `, posting to ${channel}` : ''}.`,
+  );
 }
 
 export type ScheduleOp = 'pause' | 'resume' | 'run' | 'remove';
@@ -141,12 +161,18 @@ export async function changeSchedule(deps: AdminDeps, actor: Actor, env: string,
   const all = await deps.environments.schedules(env, kind);
   const config = all.find((c) => c.name === name);
   if (!config) {
-    const near = suggest(name, all.map((c) => c.name), 2);
+    const near = suggest(
+      name,
+      all.map((c) => c.name),
+      2,
+    );
     const message = `No ${what} named ${JSON.stringify(name.slice(0, 64))} in ${env}.${near.length ? ` Did you mean ${near.join(' or ')}?` : ` soar admin ${what} list shows them.`}`;
     return refused(message, { name: message });
   }
   if (kind === 'connectors' && (op === 'resume' || op === 'run') && config.channel && (await deps.environments.environmentOf(config.channel)) !== env) {
-    return refused(`Connector ${name} posts into ${config.channel}, which is not bound to environment ${env}: run soar admin bind ${env} in that channel, or remove the connector and add it with a channel of ${env}.`);
+    return refused(
+      `Connector ${name} posts into ${config.channel}, which is not bound to environment ${env}: run soar admin bind ${env} in that channel, or remove the connector and add it with a channel of ${env}.`,
+    );
   }
   switch (op) {
     case 'pause':
@@ -170,12 +196,10 @@ export async function changeSchedule(deps: AdminDeps, actor: Actor, env: string,
 }
 
 export function scheduleRows(configs: ScheduleConfig[]): string[][] {
-  return configs
-    .sort((a, b) => a.name.localeCompare(b.name))
-    .map((c) => [c.name, c.type, c.every, c.channel ?? '', c.paused ? 'paused' : 'active']);
+  return configs.sort((a, b) => a.name.localeCompare(b.name)).map((c) => [c.name, c.type, c.every, c.channel ?? '', c.paused ? 'paused' : 'active']);
 }
 
 /** A stored schedule parameter as shown: sealed ones masked. */
 export function shownParam(value: unknown): string {
-  return typeof value === 'string' && SecretBox.isSealed(value) ? '••••••' : Array.isArray(value) ? value.join(',') : String(value);
+  return typeof value === 'string' && SecretBox.isSealed(value) ? '••••••' : valueText(value);
 }

@@ -3,7 +3,7 @@
  * Asynchronous when Expected Response Values is given: polls until the response body matches.
  */
 import { param, slug, type ActionSpec } from '../../kit/spec';
-import { runHttpRequest, httpRequestTimedOut } from '../http/run';
+import { runHttpRequest, httpRequestTimedOut, type HttpRequestMessages } from '../http/run';
 
 const NAME = 'Execute HTTP Request';
 
@@ -21,6 +21,15 @@ export function isWrite(params: Record<string, unknown>): boolean {
 
 /** behaviour.md 28: the Headers default, as JSON text. */
 export const DEFAULT_HEADERS = '{"Content-Type": "application/json; charset=utf-8", "Accept": "application/json"}';
+
+const messages = {
+  success: {
+    done: 'Successfully executed API request.',
+    waiting: 'Successfully executed API request. Waiting for expected response values.',
+    doneWithCode: 'Successfully executed API request, but the status code CODE was returned. Please check the request or try again later.',
+  },
+  failure: { failed: 'Failed to execute API request. Error: ERROR_REASON' },
+} satisfies HttpRequestMessages;
 
 export const spec: ActionSpec = {
   integration: 'azure-api',
@@ -113,16 +122,9 @@ export const spec: ActionSpec = {
   async: true,
   changesMail: true,
   writes: isWrite,
-  messages: {
-    success: [
-      'Successfully executed API request.',
-      'Successfully executed API request. Waiting for expected response values.',
-      'Successfully executed API request, but the status code CODE was returned. Please check the request or try again later.',
-    ],
-    failure: ['Failed to execute API request. Error: ERROR_REASON'],
-  },
+  messages,
   jsonResult: true,
   attachments: true,
-  run: (ctx, params) => runHttpRequest(ctx, params, spec.messages),
-  onTimeout: (ctx) => httpRequestTimedOut(ctx, spec.messages),
+  run: (ctx, params) => runHttpRequest(ctx, params, messages),
+  onTimeout: (ctx) => httpRequestTimedOut(ctx, messages),
 };

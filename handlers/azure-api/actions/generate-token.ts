@@ -4,11 +4,20 @@
  */
 import { reasonOf } from '../../kit/errors';
 import { failure, fill, success } from '../../kit/outcome';
-import { param, slug, type ActionSpec } from '../../kit/spec';
+import { param, slug, type ActionSpec, type OutputMessages } from '../../kit/spec';
 import { CODE_MISSING, CODE_REFUSED, completeSignIn, redirectParams, SIGNED_IN, SIGN_IN_FAILED } from '../delegated';
 import { oauthStatesFor } from '../oauth-states';
 
 const NAME = 'Generate Token';
+
+const messages = {
+  success: { signedIn: SIGNED_IN },
+  failure: {
+    codeMissing: CODE_MISSING,
+    codeRefused: CODE_REFUSED,
+    signInFailed: SIGN_IN_FAILED,
+  },
+} satisfies OutputMessages;
 
 export const spec: ActionSpec = {
   integration: 'azure-api',
@@ -27,15 +36,12 @@ export const spec: ActionSpec = {
   changesMail: false,
   // It replaces the environment's refresh token.
   adminOnly: true,
-  messages: {
-    success: [SIGNED_IN],
-    failure: [CODE_MISSING, CODE_REFUSED, SIGN_IN_FAILED],
-  },
+  messages,
   jsonResult: false,
   async run(ctx, params) {
     try {
       const redirect = redirectParams(String(params['authorization-url'] ?? ''));
-      if (!redirect) return failure(fill(SIGN_IN_FAILED, { ERROR_REASON: 'the authorization URL is not a valid URL.' }));
+      if (!redirect) return failure(fill(messages.failure.signInFailed, { ERROR_REASON: 'the authorization URL is not a valid URL.' }));
       const outcome = await completeSignIn({
         http: ctx.http,
         states: oauthStatesFor(ctx),
@@ -46,7 +52,7 @@ export const spec: ActionSpec = {
       });
       return outcome.ok ? success(outcome.message) : failure(outcome.message);
     } catch (err) {
-      return failure(fill(SIGN_IN_FAILED, { ERROR_REASON: reasonOf(err) }));
+      return failure(fill(messages.failure.signInFailed, { ERROR_REASON: reasonOf(err) }));
     }
   },
 };

@@ -13,7 +13,7 @@ export interface BuiltRequest {
   body?: Buffer;
 }
 
-/** A JSON parameter: the parser hands objects, defaults arrive as JSON text. */
+/** A JSON parameter: typed values are already parsed; JSON text is parsed here. */
 export function jsonObjectParam(value: unknown, displayName: string): Record<string, unknown> | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   let parsed = value;
@@ -24,7 +24,8 @@ export function jsonObjectParam(value: unknown, displayName: string): Record<str
       throw new UserError(`Parameter ${displayName}: invalid JSON (${(err as Error).message.split('\n')[0]}).`);
     }
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UserError(`Parameter ${displayName} must be a JSON object, e.g. {"key": "value"}.`);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new UserError(`Parameter ${displayName} must be a JSON object, e.g. {"key": "value"}.`);
   return parsed as Record<string, unknown>;
 }
 
@@ -78,7 +79,10 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 
 /** Content types whose body is bytes, not text: a base64 Body Payload is decoded and uploaded. */
 function isBinaryType(contentType: string): boolean {
-  return /^(application\/(octet-stream|pdf|zip|gzip|x-zip-compressed|x-msdownload|vnd\.[^;]*)|image\/|audio\/|video\/)/i.test(contentType.trim()) && !/(json|xml|text)/i.test(contentType);
+  return (
+    /^(application\/(octet-stream|pdf|zip|gzip|x-zip-compressed|x-msdownload|vnd\.[^;]*)|image\/|audio\/|video\/)/i.test(contentType.trim()) &&
+    !/(json|xml|text)/i.test(contentType)
+  );
 }
 
 function tryJson(text: string): unknown {
@@ -112,7 +116,7 @@ export function buildBody(payload: unknown, headers: Record<string, string>): Bu
 }
 
 export function buildRequest(params: Record<string, unknown>, graphRoot: string): BuiltRequest {
-  const method = String(params.method ?? 'GET').toUpperCase();
+  const method = String(params.method).toUpperCase();
   const urlParams = jsonObjectParam(params['url-params'], 'URL Params');
   const headerObject = jsonObjectParam(params.headers, 'Headers') ?? {};
   const cookies = jsonObjectParam(params.cookie, 'Cookie');

@@ -34,7 +34,7 @@ function flag(value: unknown, fallback: boolean): boolean {
 }
 
 function requestTimeoutMs(value: unknown): number {
-  const seconds = Number(value ?? 120);
+  const seconds = Number(value);
   if (!Number.isFinite(seconds) || seconds <= 0) throw new Error(`Request Timeout must be a positive number of seconds, got ${String(value).slice(0, 40)}.`);
   return Math.round(seconds * 1000);
 }
@@ -44,15 +44,22 @@ function statusReason(res: PinnedResponse, url: string): string {
   const reason = remoteReason(makeResponse(res.status, res.headers, res.body, url));
   if (reason !== `HTTP ${res.status}`) return `HTTP ${res.status}: ${reason}`;
   if (/^text\/plain/i.test(res.headers['content-type'] ?? '')) {
-    const line = res.body.toString('utf8').split(/\r?\n/).find((l) => l.trim())?.trim();
+    const line = res.body
+      .toString('utf8')
+      .split(/\r?\n/)
+      .find((l) => l.trim())
+      ?.trim();
     if (line) return `HTTP ${res.status}: ${line.slice(0, 200)}`;
   }
   return `HTTP ${res.status}`;
 }
 
-export async function runHttpRequest(ctx: ActionContext, params: Record<string, unknown>, messages: OutputMessages): Promise<ActionOutcome> {
-  const [done, waiting, doneWithCode] = messages.success as [string, string, string];
-  const failed = (reason: string, extra: Partial<ActionResult> = {}): ActionResult => failure(fill(messages.failure[0]!, { ERROR_REASON: reason }), extra);
+/** Execute HTTP Request's seed messages. */
+export type HttpRequestMessages = OutputMessages<'done' | 'waiting' | 'doneWithCode', 'failed'>;
+
+export async function runHttpRequest(ctx: ActionContext, params: Record<string, unknown>, messages: HttpRequestMessages): Promise<ActionOutcome> {
+  const { done, waiting, doneWithCode } = messages.success;
+  const failed = (reason: string, extra: Partial<ActionResult> = {}): ActionResult => failure(fill(messages.failure.failed, { ERROR_REASON: reason }), extra);
   const base64Output = flag(params['base64-output'], false);
   try {
     const fields = fieldsToReturn(params['fields-to-return']);
@@ -93,8 +100,8 @@ export async function runHttpRequest(ctx: ActionContext, params: Record<string, 
 }
 
 /** --timeout passed while Expected Response Values were not met: a failure naming what was still missing. */
-export function httpRequestTimedOut(ctx: ActionContext, messages: OutputMessages): ActionResult {
+export function httpRequestTimedOut(ctx: ActionContext, messages: HttpRequestMessages): ActionResult {
   const last = ctx.state as PollState | undefined;
   const detail = last ? ` Last response: HTTP ${last.lastCode}; ${last.waitingFor}.` : '';
-  return failure(fill(messages.failure[0]!, { ERROR_REASON: `the expected response values were not returned before the timeout.${detail}` }));
+  return failure(fill(messages.failure.failed, { ERROR_REASON: `the expected response values were not returned before the timeout.${detail}` }));
 }

@@ -73,7 +73,15 @@ export async function sendGuarded(request: BuiltRequest, opts: SendOptions): Pro
       removeHeader(hopHeaders, 'cookie');
       hopHeaders.Cookie = cookie;
     }
-    const response = await sendPinned(target, { method, headers: hopHeaders, body, timeoutMs: opts.timeoutMs, verifySsl: opts.verifySsl, signal: opts.signal, maxBytes: opts.maxBytes });
+    const response = await sendPinned(target, {
+      method,
+      headers: hopHeaders,
+      body,
+      timeoutMs: opts.timeoutMs,
+      verifySsl: opts.verifySsl,
+      signal: opts.signal,
+      maxBytes: opts.maxBytes,
+    });
     const location = response.headers.location;
     if (!opts.followRedirects || !REDIRECT_CODES.has(response.status) || !location) return { response, url: url.href, redirects };
 

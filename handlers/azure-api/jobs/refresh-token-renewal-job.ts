@@ -29,7 +29,9 @@ export const spec: JobSpec = {
 
 /** `"prod", "staging"` → ['prod', 'staging'] (behaviour.md 29: double-quoted names). */
 export function environmentNames(value: unknown): string[] {
-  return listParam(value).map((n) => n.replace(/^["']|["']$/g, '').trim()).filter(Boolean);
+  return listParam(value)
+    .map((n) => n.replace(/^["']|["']$/g, '').trim())
+    .filter(Boolean);
 }
 
 const INTEGRATION = 'azure-api';
@@ -49,21 +51,36 @@ async function renewRefreshTokens(ctx: JobContext, params: Record<string, unknow
     const current = instance['refresh-token'] ? String(instance['refresh-token']) : '';
     if (!current) {
       // Empty list: only environments that use delegated access (behaviour.md 29).
-      if (named.length) await ctx.environments.warnAdmin(env, `${NAME}: environment ${env} has no Azure API refresh token to renew. Run soar azure get-authorization and soar azure generate-token first.`);
+      if (named.length)
+        await ctx.environments.warnAdmin(
+          env,
+          `${NAME}: environment ${env} has no Azure API refresh token to renew. Run soar azure get-authorization and soar azure generate-token first.`,
+        );
       continue;
     }
     try {
       let stored = current;
       // The rotated token is stored at once, before anything else (behaviour.md 36).
       await azureToken(
-        { environment: env, instance, http: ctx.http, saveInstanceParam: async (id, value) => ((stored = value), ctx.environments.saveInstanceParam(env, INTEGRATION, id, value)) },
+        {
+          environment: env,
+          instance,
+          http: ctx.http,
+          saveInstanceParam: async (id, value) => {
+            stored = value;
+            await ctx.environments.saveInstanceParam(env, INTEGRATION, id, value);
+          },
+        },
         { fresh: true },
       );
       if (stored === current) ctx.log.info({ environment: env }, 'the identity platform kept the refresh token (not rotated)');
       renewed.push(env);
     } catch (err) {
       // A failed renewal keeps the old token (behaviour.md 36) and tells the admins.
-      await ctx.environments.warnAdmin(env, `${NAME} could not renew the Azure API refresh token of environment ${env}: ${reasonOf(err)} The current token is kept; renew it with soar azure get-authorization and soar azure generate-token before it expires.`);
+      await ctx.environments.warnAdmin(
+        env,
+        `${NAME} could not renew the Azure API refresh token of environment ${env}: ${reasonOf(err)} The current token is kept; renew it with soar azure get-authorization and soar azure generate-token before it expires.`,
+      );
       failed.push(env);
     }
   }

@@ -1,8 +1,21 @@
-import { type ActionSpec, param } from '../../kit/spec';
+import { type ActionSpec, type OutputMessages, param } from '../../kit/spec';
 import { mailboxBatchSize, mailIdsFilter, onlyUnread, timeFrame } from './params/selection';
 import { runCleanup } from '../cleanup';
 import { GraphClient } from '../client';
 import { resolveFolder } from '../folders';
+
+const messages = {
+  success: {
+    deleted: 'Successfully deleted emails in the following mailboxes: MAILBOX_NAME: DELETED_EMAILS_NUMBER',
+    mailboxMissing: 'Mailbox MAILBOX was not found.',
+  },
+  failure: {
+    noEmails: 'Action was not able to find any emails based on the specified search criteria.',
+    folderMissing: 'Action failed to delete any emails because the provided mailbox folder name was not found in the mailbox(es): MAILBOX_NAME, MAILBOX_FOLDER',
+    noMailboxes: 'Failed to find any of the provided mailboxes: MAILBOX_LIST',
+    failed: 'Failed to execute action, the error is: ERROR_REASON',
+  },
+} satisfies OutputMessages;
 
 /** Seed: Delete Email. */
 export const spec: ActionSpec = {
@@ -40,30 +53,28 @@ export const spec: ActionSpec = {
   ],
   changesMail: true,
   dryRun: true,
-  messages: {
-    success: [
-      'Successfully deleted emails in the following mailboxes: MAILBOX_NAME: DELETED_EMAILS_NUMBER',
-      'Mailbox MAILBOX was not found.',
-    ],
-    failure: [
-      'Action was not able to find any emails based on the specified search criteria.',
-      'Action failed to delete any emails because the provided mailbox folder name was not found in the mailbox(es): MAILBOX_NAME, MAILBOX_FOLDER',
-      'Failed to find any of the provided mailboxes: MAILBOX_LIST',
-      'Failed to execute action, the error is: ERROR_REASON',
-    ],
-  },
+  messages,
   async run(ctx, params) {
-    const [done, mailboxMissing] = spec.messages.success as [string, string];
-    const [noEmails, folderMissing, noMailboxes, failed] = spec.messages.failure as [string, string, string, string];
+    const { deleted, mailboxMissing } = messages.success;
+    const { noEmails, folderMissing, noMailboxes, failed } = messages.failure;
     const graph = new GraphClient(ctx);
-    const folderName = String(params['folder-name'] ?? 'Inbox');
+    const folderName = String(params['folder-name']);
     return runCleanup({
       ctx,
       graph,
       params,
       mailboxParam: 'delete-in-mailbox',
       verb: 'Searched',
-      texts: { done, donePairs: 'MAILBOX_NAME: DELETED_EMAILS_NUMBER', mailboxMissing, noEmails, noMailboxes, failed, folderMissing: () => folderMissing, dryRunWhat: 'delete {n}' },
+      texts: {
+        done: deleted,
+        donePairs: 'MAILBOX_NAME: DELETED_EMAILS_NUMBER',
+        mailboxMissing,
+        noEmails,
+        noMailboxes,
+        failed,
+        folderMissing: () => folderMissing,
+        dryRunWhat: 'delete {n}',
+      },
       folders: async (mailbox) => ({ source: await resolveFolder(graph, mailbox, folderName) }),
       // https://learn.microsoft.com/graph/api/message-delete: moves the mail to Deleted Items.
       act: async (mailbox, mail) => {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import type { ActionContext } from '../../kit/context';
-import { type ActionSpec, param } from '../../kit/spec';
+import { type ActionSpec, type OutputMessages, param } from '../../kit/spec';
 import { reasonOf, UserError } from '../../kit/errors';
 import { failure, fill, success, type ResultFile } from '../../kit/outcome';
 import { GraphClient } from '../client';
@@ -21,6 +21,22 @@ const MAILS_AT_ONCE = 4;
 const MAX_POSTED_FILES = 25;
 /** Attached mails inside attached mails, followed this deep. */
 const MAX_EML_DEPTH = 3;
+
+const messages = {
+  success: {
+    downloaded: 'Downloaded NUMBER_OF_ATTACHMENTS attachments. Files: PATHS.',
+    idsMissing: 'Failed to find emails in MAILBOX with the following mail ids: EMAIL_IDS.',
+    // behaviour.md 2: the seed ends this one with "LIST_OF_EMAIL_IDS attachments." (a typo).
+    noAttachments:
+      'In the mailboxes listed below, emails were found, but there were no attachments to download. Affected mailboxes: MAILBOXES. Mail IDs without attachments to download: LIST_OF_EMAIL_IDS.',
+  },
+  failure: {
+    noEmails: 'Failed to find any emails using the provided criteria!',
+    noMailboxes: 'Failed to find any of the provided mailboxes: MAILBOXES',
+    folderMissing: 'Action failed to run because the provided mailbox folder name FOLDER_NAME was not found in the mailbox MAILBOX.',
+    failed: 'Error executing action. Reason: ERROR_REASON',
+  },
+} satisfies OutputMessages;
 
 /** Seed: Download Attachments From Email. Files go under the files root (behaviour.md 6, 32). */
 export const spec: ActionSpec = {
@@ -65,20 +81,7 @@ export const spec: ActionSpec = {
     }),
     mailboxBatchSize,
   ],
-  messages: {
-    success: [
-      'Downloaded NUMBER_OF_ATTACHMENTS attachments. Files: PATHS.',
-      'Failed to find emails in MAILBOX with the following mail ids: EMAIL_IDS.',
-      // behaviour.md 2: the seed ends this one with "LIST_OF_EMAIL_IDS attachments." (a typo).
-      'In the mailboxes listed below, emails were found, but there were no attachments to download. Affected mailboxes: MAILBOXES. Mail IDs without attachments to download: LIST_OF_EMAIL_IDS.',
-    ],
-    failure: [
-      'Failed to find any emails using the provided criteria!',
-      'Failed to find any of the provided mailboxes: MAILBOXES',
-      'Action failed to run because the provided mailbox folder name FOLDER_NAME was not found in the mailbox MAILBOX.',
-      'Error executing action. Reason: ERROR_REASON',
-    ],
-  },
+  messages,
   jsonResult: true,
   run: (ctx, params) => run(ctx, params),
 };
@@ -134,7 +137,8 @@ async function downloadMailbox(graph: GraphClient, mailbox: string, req: Downloa
       for (const a of attachments) {
         out.files.push({ attachment_name: a.name, downloaded_path: await req.target.save(savedNameOf(a), a.data) });
         if (req.fromEml && isEmailFile(a)) {
-          for (const inner of await attachmentsInEml(a.data)) out.files.push({ attachment_name: inner.name, downloaded_path: await req.target.save(inner.name, inner.data) });
+          for (const inner of await attachmentsInEml(a.data))
+            out.files.push({ attachment_name: inner.name, downloaded_path: await req.target.save(inner.name, inner.data) });
         }
       }
     }
@@ -143,8 +147,8 @@ async function downloadMailbox(graph: GraphClient, mailbox: string, req: Downloa
 }
 
 async function run(ctx: ActionContext, params: Record<string, unknown>) {
-  const [downloadedMsg, idsMissingMsg, noAttachmentsMsg] = spec.messages.success as [string, string, string];
-  const [noEmails, noMailboxes, folderMissingMsg, failed] = spec.messages.failure as [string, string, string, string];
+  const { downloaded, idsMissing, noAttachments } = messages.success;
+  const { noEmails, noMailboxes, folderMissing, failed } = messages.failure;
   let req: DownloadRequest;
   try {
     const path = String(params['download-path'] ?? '').trim();
@@ -154,7 +158,12 @@ async function run(ctx: ActionContext, params: Record<string, unknown>) {
     // The path the user typed is checked first, so a refusal names it (not the job's folder under it).
     const base = ctx.files.resolve(path);
     const dir = unique ? ctx.files.resolve(join(path, ctx.job.id)) : base;
-    req = { folder: String(params['folder-name'] ?? 'Inbox'), criteria: criteriaFrom(params), fromEml: params['download-attachments-from-eml'] === true, target: new DownloadFolder(ctx.files.root, dir, path) };
+    req = {
+      folder: String(params['folder-name']),
+      criteria: criteriaFrom(params),
+      fromEml: params['download-attachments-from-eml'] === true,
+      target: new DownloadFolder(ctx.files.root, dir, path),
+    };
     await req.target.prepare();
   } catch (err) {
     return failure(fill(failed, { ERROR_REASON: reasonOf(err) }));
@@ -162,7 +171,13 @@ async function run(ctx: ActionContext, params: Record<string, unknown>) {
   const mailboxes = mailboxList(params['search-in-mailbox']);
   if (!mailboxes.length) return failure(fill(failed, { ERROR_REASON: 'no mailbox given and the integration has no Default Mailbox.' }));
   const graph = new GraphClient(ctx);
-  const outcomes = await forEachMailbox(ctx, mailboxes, batchSizeParam(params['how-many-mailboxes-to-process-in-a-single-batch']), (mb) => downloadMailbox(graph, mb, req), 'Searched');
+  const outcomes = await forEachMailbox(
+    ctx,
+    mailboxes,
+    batchSizeParam(params['how-many-mailboxes-to-process-in-a-single-batch']),
+    (mb) => downloadMailbox(graph, mb, req),
+    'Searched',
+  );
 
   const files: Downloaded[] = [];
   const idLines: string[] = [];
@@ -174,29 +189,36 @@ async function run(ctx: ActionContext, params: Record<string, unknown>) {
     if (o.kind === 'done') {
       found += o.value.found;
       files.push(...o.value.files);
-      if (o.value.missingIds.length) idLines.push(fill(idsMissingMsg, { MAILBOX: o.mailbox, EMAIL_IDS: o.value.missingIds.join(', ') }));
+      if (o.value.missingIds.length) idLines.push(fill(idsMissing, { MAILBOX: o.mailbox, EMAIL_IDS: o.value.missingIds.join(', ') }));
       if (o.value.withoutAttachments.length) bare.push({ mailbox: o.mailbox, ids: o.value.withoutAttachments });
     } else if (o.kind === 'not-found') notFound.push(o.mailbox);
     // FOLDER_NAME first: fill() replaces in order.
-    else if (o.kind === 'folder-missing') folderLines.push(fill(folderMissingMsg, { FOLDER_NAME: o.folder, MAILBOX: o.mailbox }));
+    else if (o.kind === 'folder-missing') folderLines.push(fill(folderMissing, { FOLDER_NAME: o.folder, MAILBOX: o.mailbox }));
   }
   if (notFound.length === mailboxes.length) return failure(fill(noMailboxes, { MAILBOXES: notFound.join(', ') }));
-  const problems = [...notFound.map((m) => `Mailbox ${m} was not found.`), ...folderLines, ...failureReasons(outcomes).map((r) => fill(failed, { ERROR_REASON: r }))];
+  const problems = [
+    ...notFound.map((m) => `Mailbox ${m} was not found.`),
+    ...folderLines,
+    ...failureReasons(outcomes).map((r) => fill(failed, { ERROR_REASON: r })),
+  ];
   if (found === 0) {
     const searched = outcomes.some((o) => o.kind === 'done');
     return failure([...(searched ? [noEmails] : []), ...problems].join('\n'));
   }
   const lines: string[] = [];
   if (files.length) {
-    lines.push(fill(downloadedMsg, { NUMBER_OF_ATTACHMENTS: files.length, PATHS: files.map((f) => f.downloaded_path).join(', ') }));
+    lines.push(fill(downloaded, { NUMBER_OF_ATTACHMENTS: files.length, PATHS: files.map((f) => f.downloaded_path).join(', ') }));
     const note = bucketFallbackNote(ctx, params['download-destination'], 'saved the attachments to');
     if (note) lines.push(note);
   }
   lines.push(...idLines);
   if (bare.length) {
-    lines.push(fill(noAttachmentsMsg, { MAILBOXES: bare.map((b) => b.mailbox).join(', '), LIST_OF_EMAIL_IDS: bare.flatMap((b) => b.ids).join(', ') }));
+    lines.push(fill(noAttachments, { MAILBOXES: bare.map((b) => b.mailbox).join(', '), LIST_OF_EMAIL_IDS: bare.flatMap((b) => b.ids).join(', ') }));
   }
-  const posted: ResultFile[] = files.slice(0, MAX_POSTED_FILES).map((f) => ({ name: f.downloaded_path.split('/').pop() as string, path: f.downloaded_path, title: f.attachment_name }));
-  if (files.length > MAX_POSTED_FILES) lines.push(`The first ${MAX_POSTED_FILES} of ${files.length} files are posted in the thread; all of them are in the files root.`);
+  const posted: ResultFile[] = files
+    .slice(0, MAX_POSTED_FILES)
+    .map((f) => ({ name: f.downloaded_path.split('/').pop() as string, path: f.downloaded_path, title: f.attachment_name }));
+  if (files.length > MAX_POSTED_FILES)
+    lines.push(`The first ${MAX_POSTED_FILES} of ${files.length} files are posted in the thread; all of them are in the files root.`);
   return success([...lines, ...problems].join('\n'), { json: files, files: posted });
 }

@@ -1,5 +1,5 @@
 import type { ActionContext } from '../../kit/context';
-import { type ActionSpec, param } from '../../kit/spec';
+import { type ActionSpec, type OutputMessages, param } from '../../kit/spec';
 import { searchInMailboxes } from './params/selection';
 import { reasonOf, UserError } from '../../kit/errors';
 import { failure, fill, success } from '../../kit/outcome';
@@ -12,6 +12,19 @@ import { resolveFolder } from '../folders';
 import { batchSizeParam, failureReasons, forEachMailbox, listParam, mailboxList } from '../mailboxes';
 import { messageAttachments, savedNameOf } from '../message-attachments';
 import { compileRegexMap, type RegexMap } from '../regex-map';
+
+const messages = {
+  success: {
+    extracted: 'Extracted data from ATTACHMENT_NAMES attached email files. Files: PATHS',
+    idsMissing: 'Failed to find emails in MAILBOX with the following mail ids: MAIL_ID_LIST',
+  },
+  failure: {
+    noEmails: 'Failed to find any emails using the provided criteria!',
+    noMailboxes: 'Failed to find any of the provided mailboxes: MAILBOX_LIST',
+    folderMissing: 'Action failed to run because the provided mailbox folder name MAILBOX_FOLDER was not found in the mailbox MAILBOX',
+    failed: 'Failed to execute action, the error is: ERROR_REASON',
+  },
+} satisfies OutputMessages;
 
 /** Seed: Extract Data From Attached EML (.eml, .msg and .ics attachments). */
 export const spec: ActionSpec = {
@@ -38,18 +51,7 @@ export const spec: ActionSpec = {
       description: 'A JSON object of name to regular expression, applied to the attached email file to add keys to the JSON result (behaviour.md 16).',
     }),
   ],
-  messages: {
-    success: [
-      'Extracted data from ATTACHMENT_NAMES attached email files. Files: PATHS',
-      'Failed to find emails in MAILBOX with the following mail ids: MAIL_ID_LIST',
-    ],
-    failure: [
-      'Failed to find any emails using the provided criteria!',
-      'Failed to find any of the provided mailboxes: MAILBOX_LIST',
-      'Action failed to run because the provided mailbox folder name MAILBOX_FOLDER was not found in the mailbox MAILBOX',
-      'Failed to execute action, the error is: ERROR_REASON',
-    ],
-  },
+  messages,
   jsonResult: true,
   run: (ctx, params) => run(ctx, params),
 };
@@ -62,7 +64,14 @@ interface Extracted {
   unreadable: string[];
 }
 
-async function extractMailbox(graph: GraphClient, mailbox: string, folderPath: string, ids: string[], map: RegexMap, target: DownloadFolder): Promise<Extracted> {
+async function extractMailbox(
+  graph: GraphClient,
+  mailbox: string,
+  folderPath: string,
+  ids: string[],
+  map: RegexMap,
+  target: DownloadFolder,
+): Promise<Extracted> {
   const folder = await resolveFolder(graph, mailbox, folderPath);
   const found = await findMatching(graph, mailbox, folder, { mailIds: ids, onlyUnread: false }, { select: ['id', 'hasAttachments'] });
   const out: Extracted = { data: [], paths: [], missingIds: found.missingIds, found: found.messages.length, unreadable: [] };
@@ -87,8 +96,8 @@ async function extractMailbox(graph: GraphClient, mailbox: string, folderPath: s
 }
 
 async function run(ctx: ActionContext, params: Record<string, unknown>) {
-  const [extractedMsg, idsMissingMsg] = spec.messages.success as [string, string];
-  const [noEmails, noMailboxes, folderMissingMsg, failed] = spec.messages.failure as [string, string, string, string];
+  const { extracted, idsMissing } = messages.success;
+  const { noEmails, noMailboxes, folderMissing, failed } = messages.failure;
   let map: RegexMap;
   let target: DownloadFolder;
   const ids = listParam(params['mail-ids'], /,/);
@@ -103,7 +112,7 @@ async function run(ctx: ActionContext, params: Record<string, unknown>) {
   const mailboxes = mailboxList(params['search-in-mailbox']);
   if (!mailboxes.length) return failure(fill(failed, { ERROR_REASON: 'no mailbox given and the integration has no Default Mailbox.' }));
   const graph = new GraphClient(ctx);
-  const folder = String(params['folder-name'] ?? 'Inbox');
+  const folder = String(params['folder-name']);
   const outcomes = await forEachMailbox(ctx, mailboxes, batchSizeParam(undefined), (mb) => extractMailbox(graph, mb, folder, ids, map, target), 'Searched');
 
   const data: AttachedMailData[] = [];
@@ -119,10 +128,10 @@ async function run(ctx: ActionContext, params: Record<string, unknown>) {
       data.push(...o.value.data);
       paths.push(...o.value.paths);
       unreadable.push(...o.value.unreadable);
-      if (o.value.missingIds.length) idLines.push(fill(idsMissingMsg, { MAILBOX: o.mailbox, MAIL_ID_LIST: o.value.missingIds.join(', ') }));
+      if (o.value.missingIds.length) idLines.push(fill(idsMissing, { MAILBOX: o.mailbox, MAIL_ID_LIST: o.value.missingIds.join(', ') }));
     } else if (o.kind === 'not-found') notFound.push(o.mailbox);
     // MAILBOX_FOLDER first: fill() replaces in order and MAILBOX is a prefix of it.
-    else if (o.kind === 'folder-missing') folderLines.push(fill(folderMissingMsg, { MAILBOX_FOLDER: o.folder, MAILBOX: o.mailbox }));
+    else if (o.kind === 'folder-missing') folderLines.push(fill(folderMissing, { MAILBOX_FOLDER: o.folder, MAILBOX: o.mailbox }));
   }
   if (notFound.length === mailboxes.length) return failure(fill(noMailboxes, { MAILBOX_LIST: notFound.join(', ') }));
   const problems = [
@@ -139,6 +148,6 @@ async function run(ctx: ActionContext, params: Record<string, unknown>) {
     const none = fill(failed, { ERROR_REASON: 'the emails found have no attached email files (.eml, .msg or .ics).' });
     return failure([...idLines, ...problems, ...(unreadable.length ? [] : [none])].join('\n'));
   }
-  const head = fill(extractedMsg, { ATTACHMENT_NAMES: data.map((d) => d.name).join(', '), PATHS: paths.join(', ') });
+  const head = fill(extracted, { ATTACHMENT_NAMES: data.map((d) => d.name).join(', '), PATHS: paths.join(', ') });
   return success([head, ...idLines, ...problems].join('\n'), { json: data });
 }

@@ -1,4 +1,4 @@
-import { type ActionSpec, param } from '../../kit/spec';
+import { type ActionSpec, type OutputMessages, param } from '../../kit/spec';
 import { attachmentsPaths, subjectAndRecipients } from './params/send';
 import { reasonOf } from '../../kit/errors';
 import { failure, fill, success } from '../../kit/outcome';
@@ -10,6 +10,17 @@ import type { Message } from '../lookup';
 import { findOriginal } from '../original-message';
 import { recipients } from '../recipients';
 import { idempotentMessageId, mailboxPath, sendOnce } from '../send-once';
+
+const messages = {
+  success: { forwarded: 'Email with message ID MAIL_ID was forwarded successfully.' },
+  failure: {
+    mailNotFound: 'Error executing action "Forward Email" because the provided mail id EMAIL_ID was not found.',
+    // behaviour.md 2: the seed says "Action failed to delete any emails" here (a typo).
+    folderMissing: 'Action failed to forward the email because the provided mailbox folder name was not found in the mailbox(es): MAILBOX: MAILBOX_FOLDER',
+    attachmentsMissing: 'Action failed to run because specified attachments were not found: ATTACHMENTS_LIST',
+    failed: 'Failed to execute action, the error is: ERROR_REASON',
+  },
+} satisfies OutputMessages;
 
 /** Seed: Forward Email. */
 export const spec: ActionSpec = {
@@ -44,26 +55,17 @@ export const spec: ActionSpec = {
     }),
   ],
   changesMail: true,
-  messages: {
-    success: ['Email with message ID MAIL_ID was forwarded successfully.'],
-    failure: [
-      'Error executing action "Forward Email" because the provided mail id EMAIL_ID was not found.',
-      // behaviour.md 2: the seed says "Action failed to delete any emails" here (a typo).
-      'Action failed to forward the email because the provided mailbox folder name was not found in the mailbox(es): MAILBOX: MAILBOX_FOLDER',
-      'Action failed to run because specified attachments were not found: ATTACHMENTS_LIST',
-      'Failed to execute action, the error is: ERROR_REASON',
-    ],
-  },
+  messages,
   async run(ctx, params) {
-    const [forwarded] = spec.messages.success as [string];
-    const [mailNotFound, folderNotFound, attachmentsMissing, failed] = spec.messages.failure as [string, string, string, string];
+    const { forwarded } = messages.success;
+    const { mailNotFound, folderMissing, attachmentsMissing, failed } = messages.failure;
     const mailId = String(params['mail-id'] ?? '').trim();
     try {
       const graph = new GraphClient(ctx);
-      const mailbox = sendingMailbox(params['send-from'], graph.inst.defaultMailbox);
+      const mailbox = sendingMailbox(params['send-from']);
       const attachments = await loadAttachments(ctx.files, params['attachments-paths']);
       if (attachments.missing.length) return failure(fill(attachmentsMissing, { ATTACHMENTS_LIST: attachments.missing.join(', ') }));
-      const original = await findOriginal(graph, mailbox, String(params['folder-name'] ?? 'Inbox'), mailId);
+      const original = await findOriginal(graph, mailbox, String(params['folder-name']), mailId);
       if (!original) return failure(fill(mailNotFound, { EMAIL_ID: mailId }));
       await sendOnce({
         ctx,
@@ -74,7 +76,10 @@ export const spec: ActionSpec = {
         // https://learn.microsoft.com/graph/api/message-createforward: a draft that quotes the thread
         // and carries the original's attachments.
         createDraft: (internetMessageId) => {
-          const { body: _body, ...message } = graphMessage({ subject: String(params.subject ?? ''), content: '', contentType: 'text', cc: params.cc ?? [], bcc: params.bcc ?? [] }, internetMessageId);
+          const { body: _body, ...message } = graphMessage(
+            { subject: String(params.subject ?? ''), content: '', contentType: 'text', cc: params.cc ?? [], bcc: params.bcc ?? [] },
+            internetMessageId,
+          );
           return graph.call<Message>('POST', `${mailboxPath(mailbox)}/messages/${encodeURIComponent(original.id)}/createForward`, {
             toRecipients: recipients(params['send-to']),
             comment: String(params['mail-content'] ?? ''),
@@ -85,7 +90,7 @@ export const spec: ActionSpec = {
       return success(fill(forwarded, { MAIL_ID: mailId }));
     } catch (err) {
       // MAILBOX_FOLDER first: fill() replaces in order and MAILBOX is a prefix of it.
-      if (err instanceof FolderNotFoundError) return failure(fill(folderNotFound, { MAILBOX_FOLDER: err.folder, MAILBOX: err.mailbox }));
+      if (err instanceof FolderNotFoundError) return failure(fill(folderMissing, { MAILBOX_FOLDER: err.folder, MAILBOX: err.mailbox }));
       return failure(fill(failed, { ERROR_REASON: reasonOf(err) }));
     }
   },

@@ -1,9 +1,21 @@
-import { type ActionSpec } from '../../kit/spec';
+import type { ActionSpec, OutputMessages } from '../../kit/spec';
 import type { ActionContext } from '../../kit/context';
 import { reasonOf, UpstreamError } from '../../kit/errors';
 import { failure, fill, success, type ActionResult } from '../../kit/outcome';
 import { GraphClient, graphReason } from '../client';
 import { isMailboxNotFound, mailboxList } from '../mailboxes';
+
+const messages = {
+  success: {
+    returned: 'Successfully returned OOF settings for ENTITY_ID.',
+    unknownUsers: 'Failed to find the following usernames in Office 365 service: USERNAME_LIST.',
+  },
+  failure: {
+    // behaviour.md 2: the seed names "Add Identity Protection Detection Comment" here (a typo).
+    failed: 'Error executing action "Get Mailbox Account Out Of Facility Settings". Reason: ERROR_REASON',
+    noSettings: "Action wasn't able to find OOF settings for ENTITY_ID.",
+  },
+} satisfies OutputMessages;
 
 /** Seed: Get Mailbox Account Out Of Facility Settings (beta Graph API; runs on User entities, `--user a@x.com,b@x.com`). */
 export const spec: ActionSpec = {
@@ -13,17 +25,7 @@ export const spec: ActionSpec = {
   description: 'Retrieve the mailbox account out of facility (OOF) settings for the User entities provided.',
   entity: 'user',
   params: [],
-  messages: {
-    success: [
-      'Successfully returned OOF settings for ENTITY_ID.',
-      'Failed to find the following usernames in Office 365 service: USERNAME_LIST.',
-    ],
-    failure: [
-      // behaviour.md 2: the seed names "Add Identity Protection Detection Comment" here (a typo).
-      'Error executing action "Get Mailbox Account Out Of Facility Settings". Reason: ERROR_REASON',
-      "Action wasn't able to find OOF settings for ENTITY_ID.",
-    ],
-  },
+  messages,
   // behaviour.md 14: with several users, a JSON list, one object per user in the seed's shape.
   jsonResult: true,
   run: (ctx, params) => run(ctx, params),
@@ -31,12 +33,15 @@ export const spec: ActionSpec = {
 
 /** Graph's "no such user" answers (the presence route names the user in the path). */
 function isUnknownUser(status: number, body: unknown): boolean {
-  return status === 404 && (isMailboxNotFound(new UpstreamError(graphReason(status, body), status)) || /^(NotFound|ErrorItemNotFound)\b/.test(graphReason(status, body)));
+  return (
+    status === 404 &&
+    (isMailboxNotFound(new UpstreamError(graphReason(status, body), status)) || /^(NotFound|ErrorItemNotFound)\b/.test(graphReason(status, body)))
+  );
 }
 
 async function run(ctx: ActionContext, params: Record<string, unknown>): Promise<ActionResult> {
-  const [ok, unknownUsers] = spec.messages.success as [string, string];
-  const [failed, noSettings] = spec.messages.failure as [string, string];
+  const { returned, unknownUsers } = messages.success;
+  const { failed, noSettings } = messages.failure;
   const users = mailboxList(params.user);
   if (!users.length) return failure(fill(failed, { ERROR_REASON: 'no User entities given (--user a@example.com,b@example.com).' }));
   const graph = new GraphClient(ctx);
@@ -70,5 +75,5 @@ async function run(ctx: ActionContext, params: Record<string, unknown>): Promise
   ];
   if (!found.length) return failure(rest.join('\n'));
   const json = users.length === 1 ? found[0]!.body : found.map((f) => f.body);
-  return success([fill(ok, { ENTITY_ID: found.map((f) => f.user).join(', ') }), ...rest].join('\n'), { json });
+  return success([fill(returned, { ENTITY_ID: found.map((f) => f.user).join(', ') }), ...rest].join('\n'), { json });
 }

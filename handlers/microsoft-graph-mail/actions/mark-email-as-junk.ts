@@ -1,6 +1,19 @@
 import { type ActionSpec, param } from '../../kit/spec';
 import { junkSearchInMailbox } from './params/selection';
-import { runJunk } from '../junk';
+import { runJunk, type JunkMessages } from '../junk';
+
+const messages = {
+  success: {
+    ok: 'Successfully marked the email as junk.',
+    idMissing: 'Failed to find email with ID ID in MAILBOX.',
+    mailboxMissing: 'Mailbox MAILBOX was not found.',
+  },
+  failure: {
+    failed: 'Error executing action "Mark Email as Junk". Reason: ERROR_REASON',
+    noEmails: 'Failed to find any emails based on provided parameters!',
+    folderMissing: 'Action failed to run because the provided mailbox folder name MAILBOX_FOLDER was not found in the mailbox MAILBOX.',
+  },
+} satisfies JunkMessages;
 
 /** Seed: Mark Email as Junk (beta `markAsJunk`, behaviour.md 13). */
 export const spec: ActionSpec = {
@@ -24,17 +37,6 @@ export const spec: ActionSpec = {
   ],
   changesMail: true,
   dryRun: true,
-  messages: {
-    success: [
-      'Successfully marked the email as junk.',
-      'Failed to find email with ID ID in MAILBOX.',
-      'Mailbox MAILBOX was not found.',
-    ],
-    failure: [
-      'Error executing action "Mark Email as Junk". Reason: ERROR_REASON',
-      'Failed to find any emails based on provided parameters!',
-      'Action failed to run because the provided mailbox folder name MAILBOX_FOLDER was not found in the mailbox MAILBOX.',
-    ],
-  },
-  run: (ctx, params) => runJunk(ctx, params, spec, 'markAsJunk'),
+  messages,
+  run: (ctx, params) => runJunk(ctx, params, messages, 'markAsJunk'),
 };

@@ -1,6 +1,19 @@
 import { type ActionSpec, param } from '../../kit/spec';
 import { junkSearchInMailbox } from './params/selection';
-import { runJunk } from '../junk';
+import { runJunk, type JunkMessages } from '../junk';
+
+const messages = {
+  success: {
+    ok: 'Successfully marked the email as not junk.',
+    idMissing: 'Failed to find email with ID ID in MAILBOX.',
+    mailboxMissing: 'Mailbox MAILBOX was not found.',
+  },
+  failure: {
+    failed: 'Error executing action "Mark Email as Not Junk". Reason: ERROR_REASON',
+    noEmails: 'Failed to find any emails based on provided parameters!',
+    folderMissing: 'Action failed to run because the provided mailbox folder name MAILBOX_FOLDER was not found in the mailbox MAILBOX.',
+  },
+} satisfies JunkMessages;
 
 /** Seed: Mark Email as Not Junk (beta `markAsNotJunk`, behaviour.md 13). */
 export const spec: ActionSpec = {
@@ -25,17 +38,6 @@ export const spec: ActionSpec = {
   ],
   changesMail: true,
   dryRun: true,
-  messages: {
-    success: [
-      'Successfully marked the email as not junk.',
-      'Failed to find email with ID ID in MAILBOX.',
-      'Mailbox MAILBOX was not found.',
-    ],
-    failure: [
-      'Error executing action "Mark Email as Not Junk". Reason: ERROR_REASON',
-      'Failed to find any emails based on provided parameters!',
-      'Action failed to run because the provided mailbox folder name MAILBOX_FOLDER was not found in the mailbox MAILBOX.',
-    ],
-  },
-  run: (ctx, params) => runJunk(ctx, params, spec, 'markAsNotJunk'),
+  messages,
+  run: (ctx, params) => runJunk(ctx, params, messages, 'markAsNotJunk'),
 };

@@ -1,9 +1,24 @@
-import { type ActionSpec, param } from '../../kit/spec';
+import { type ActionSpec, type OutputMessages, param } from '../../kit/spec';
 import { mailboxBatchSize, mailIdsFilter, onlyUnread, senderFilter, subjectFilter, timeFrame } from './params/selection';
 import { runCleanup } from '../cleanup';
 import { GraphClient } from '../client';
 import { FolderNotFoundError, resolveFolder } from '../folders';
 import { RoleFolderNotFoundError } from '../mailboxes';
+
+const messages = {
+  success: {
+    moved: 'Successfully moved emails in the following mailboxes: MAILBOX: MOVED_EMAILS_NUMBER',
+    mailboxMissing: 'Mailbox MAILBOX was not found.',
+  },
+  failure: {
+    noEmails: 'Action was not able to find any emails based on the specified search criteria.',
+    sourceMissing: 'Action failed to move any emails because the provided source folder was not found in the mailbox(es): MAILBOX_NAME, MAILBOX_FOLDER',
+    destinationMissing:
+      'Action failed to move any emails because the provided destination folder was not found in the mailbox(es): MAILBOX_NAME, MAILBOX_FOLDER',
+    noMailboxes: 'Failed to find any of the provided mailboxes: MAILBOX_LIST',
+    failed: 'Failed to execute action, the error is: ERROR_REASON',
+  },
+} satisfies OutputMessages;
 
 /** Seed: Move Email To Folder. */
 export const spec: ActionSpec = {
@@ -37,22 +52,10 @@ export const spec: ActionSpec = {
   ],
   changesMail: true,
   dryRun: true,
-  messages: {
-    success: [
-      'Successfully moved emails in the following mailboxes: MAILBOX: MOVED_EMAILS_NUMBER',
-      'Mailbox MAILBOX was not found.',
-    ],
-    failure: [
-      'Action was not able to find any emails based on the specified search criteria.',
-      'Action failed to move any emails because the provided source folder was not found in the mailbox(es): MAILBOX_NAME, MAILBOX_FOLDER',
-      'Action failed to move any emails because the provided destination folder was not found in the mailbox(es): MAILBOX_NAME, MAILBOX_FOLDER',
-      'Failed to find any of the provided mailboxes: MAILBOX_LIST',
-      'Failed to execute action, the error is: ERROR_REASON',
-    ],
-  },
+  messages,
   async run(ctx, params) {
-    const [done, mailboxMissing] = spec.messages.success as [string, string];
-    const [noEmails, sourceMissing, destinationMissing, noMailboxes, failed] = spec.messages.failure as [string, string, string, string, string];
+    const { moved, mailboxMissing } = messages.success;
+    const { noEmails, sourceMissing, destinationMissing, noMailboxes, failed } = messages.failure;
     const graph = new GraphClient(ctx);
     const sourceName = String(params['source-folder-name'] ?? '');
     const destinationName = String(params['destination-folder-name'] ?? '');
@@ -72,7 +75,7 @@ export const spec: ActionSpec = {
       mailboxParam: 'move-in-mailbox',
       verb: 'Searched',
       texts: {
-        done,
+        done: moved,
         donePairs: 'MAILBOX: MOVED_EMAILS_NUMBER',
         mailboxMissing,
         noEmails,
@@ -88,7 +91,9 @@ export const spec: ActionSpec = {
       },
       // https://learn.microsoft.com/graph/api/message-move
       act: async (mailbox, mail, folders) => {
-        await graph.call('POST', `v1.0/users/${encodeURIComponent(mailbox)}/messages/${encodeURIComponent(mail.id)}/move`, { destinationId: folders.destination!.id });
+        await graph.call('POST', `v1.0/users/${encodeURIComponent(mailbox)}/messages/${encodeURIComponent(mail.id)}/move`, {
+          destinationId: folders.destination!.id,
+        });
       },
     });
   },

@@ -1,7 +1,12 @@
-import { type ActionSpec } from '../../kit/spec';
+import type { ActionSpec, OutputMessages } from '../../kit/spec';
 import { reasonOf } from '../../kit/errors';
 import { failure, fill, success } from '../../kit/outcome';
 import { GraphClient } from '../client';
+
+const messages = {
+  success: { connected: 'Successfully connected to the Microsoft Graph mail service with the provided connection parameters!' },
+  failure: { failed: 'Failed to connect to the Microsoft Graph mail service! Error is ERROR_REASON' },
+} satisfies OutputMessages;
 
 /** Seed: Ping. */
 export const spec: ActionSpec = {
@@ -10,21 +15,16 @@ export const spec: ActionSpec = {
   name: 'Ping',
   description: 'Test connectivity to the Microsoft Graph mail service.',
   params: [],
-  messages: {
-    success: ['Successfully connected to the Microsoft Graph mail service with the provided connection parameters!'],
-    failure: ['Failed to connect to the Microsoft Graph mail service! Error is ERROR_REASON'],
-  },
+  messages,
   async run(ctx) {
-    const [ok] = spec.messages.success;
-    const [failed] = spec.messages.failure;
     try {
       const graph = new GraphClient(ctx);
       const mailbox = graph.inst.defaultMailbox;
       // Reading the default mailbox's Inbox proves the token and the Mail permissions at once.
       await graph.call('GET', `v1.0/users/${encodeURIComponent(mailbox)}/mailFolders/inbox?$select=id`);
-      return success(ok!);
+      return success(messages.success.connected);
     } catch (err) {
-      return failure(fill(failed!, { ERROR_REASON: reasonOf(err) }));
+      return failure(fill(messages.failure.failed, { ERROR_REASON: reasonOf(err) }));
     }
   },
 };

@@ -1,5 +1,5 @@
 import type { ActionContext } from '../../kit/context';
-import { type ActionSpec, param } from '../../kit/spec';
+import { type ActionSpec, type OutputMessages, param } from '../../kit/spec';
 import { reasonOf } from '../../kit/errors';
 import { failure, fill, success, type ResultFile } from '../../kit/outcome';
 import { safeFileName } from '../../../lib/files';
@@ -10,6 +10,19 @@ import { FolderNotFoundError, resolveFolder } from '../folders';
 import type { Message } from '../lookup';
 import { isMailboxNotFound, listParam } from '../mailboxes';
 import { messageAttachments, messageMime, savedNameOf } from '../message-attachments';
+
+const messages = {
+  success: {
+    emailSaved: 'Email successfully saved!',
+    attachmentsSaved: 'Successfully saved the following attachments: ATTACHMENTS_LIST',
+    attachmentsMissing: 'The following attachments were not found in email with mail id: EMAIL_ID: ATTACHMENTS_LIST',
+  },
+  failure: {
+    mailboxMissing: 'Mailbox MAILBOX_NAME was not found.',
+    folderMissing: 'Action failed to run because the provided mailbox folder name MAILBOX_FOLDER was not found in the mailbox MAILBOX_NAME',
+    failed: 'Failed to execute action, the error is: ERROR_REASON',
+  },
+} satisfies OutputMessages;
 
 /** Seed: Save Email To The Case. The case wall is the chat thread (files: `<subject>.eml`, behaviour.md 15). */
 export const spec: ActionSpec = {
@@ -47,18 +60,7 @@ export const spec: ActionSpec = {
       description: 'With Save Only Email Attachments, only the attachments named here (comma-separated) are saved.',
     }),
   ],
-  messages: {
-    success: [
-      'Email successfully saved!',
-      'Successfully saved the following attachments: ATTACHMENTS_LIST',
-      'The following attachments were not found in email with mail id: EMAIL_ID: ATTACHMENTS_LIST',
-    ],
-    failure: [
-      'Mailbox MAILBOX_NAME was not found.',
-      'Action failed to run because the provided mailbox folder name MAILBOX_FOLDER was not found in the mailbox MAILBOX_NAME',
-      'Failed to execute action, the error is: ERROR_REASON',
-    ],
-  },
+  messages,
   // behaviour.md 15: with several Mail IDs, the JSON result is a list.
   jsonResult: true,
   attachments: true,
@@ -72,17 +74,17 @@ export function emlFileName(subject: string | null | undefined): string {
 }
 
 async function run(ctx: ActionContext, params: Record<string, unknown>) {
-  const [savedMsg, attachmentsSavedMsg, attachmentsMissingMsg] = spec.messages.success as [string, string, string];
-  const [mailboxMissingMsg, folderMissingMsg, failed] = spec.messages.failure as [string, string, string];
+  const { emailSaved, attachmentsSaved, attachmentsMissing } = messages.success;
+  const { mailboxMissing, folderMissing, failed } = messages.failure;
   const graph = new GraphClient(ctx);
-  const mailbox = String(params['search-in-mailbox'] ?? graph.inst.defaultMailbox).trim();
+  const mailbox = String(params['search-in-mailbox'] ?? '').trim();
   const ids = listParam(params['mail-id'], /,/);
   const onlyAttachments = params['save-only-email-attachments'] === true;
   const wanted = listParam(params['attachment-to-save'], /,/);
   try {
     if (!mailbox) throw new Error('no mailbox given and the integration has no Default Mailbox.');
     if (!ids.length) throw new Error('Mail ID needs at least one email ID.');
-    const folder = await resolveFolder(graph, mailbox, String(params['folder-name'] ?? 'Inbox'));
+    const folder = await resolveFolder(graph, mailbox, String(params['folder-name']));
     const { messages, missingIds } = await findMatching(graph, mailbox, folder, { mailIds: ids, onlyUnread: false });
     // behaviour.md 38: unknown ids, one line each; none found at all: the seed's search failure.
     const idLines = missingIds.map((id) => `Failed to find email with ID ${id}`);
@@ -99,7 +101,7 @@ async function run(ctx: ActionContext, params: Record<string, unknown>) {
         files.push({ name: path.split('/').pop() as string, path, title: m.subject || m.id });
         json.push(emlJson(m, path));
       }
-      lines.push(savedMsg);
+      lines.push(emailSaved);
     } else {
       const saved: string[] = [];
       for (const m of messages) {
@@ -111,18 +113,18 @@ async function run(ctx: ActionContext, params: Record<string, unknown>) {
           files.push({ name: path.split('/').pop() as string, path, title: a.name });
           saved.push(a.name);
         }
-        if (absent.length) lines.push(fill(attachmentsMissingMsg, { EMAIL_ID: m.id, ATTACHMENTS_LIST: absent.join(', ') }));
+        if (absent.length) lines.push(fill(attachmentsMissing, { EMAIL_ID: m.id, ATTACHMENTS_LIST: absent.join(', ') }));
         json.push(emlJson(m, null));
       }
-      if (saved.length) lines.unshift(fill(attachmentsSavedMsg, { ATTACHMENTS_LIST: saved.join(', ') }));
+      if (saved.length) lines.unshift(fill(attachmentsSaved, { ATTACHMENTS_LIST: saved.join(', ') }));
       else if (!lines.length) lines.push(fill(failed, { ERROR_REASON: 'the emails have no attachments to save.' }));
     }
     const ok = files.length > 0;
     const text = [...lines, ...idLines].join('\n');
     return ok ? success(text, { json, files }) : failure(text, { json });
   } catch (err) {
-    if (err instanceof FolderNotFoundError) return failure(fill(folderMissingMsg, { MAILBOX_FOLDER: err.folder, MAILBOX_NAME: err.mailbox }));
-    if (isMailboxNotFound(err)) return failure(fill(mailboxMissingMsg, { MAILBOX_NAME: mailbox }));
+    if (err instanceof FolderNotFoundError) return failure(fill(folderMissing, { MAILBOX_FOLDER: err.folder, MAILBOX_NAME: err.mailbox }));
+    if (isMailboxNotFound(err)) return failure(fill(mailboxMissing, { MAILBOX_NAME: mailbox }));
     return failure(fill(failed, { ERROR_REASON: reasonOf(err) }));
   }
 }

@@ -1,4 +1,4 @@
-import { type ActionSpec, param } from '../../kit/spec';
+import { type ActionSpec, type OutputMessages, param } from '../../kit/spec';
 import { mailboxBatchSize, onlyUnread, searchInMailboxes, senderFilter, subjectFilter, timeFrame } from './params/selection';
 import type { ActionContext } from '../../kit/context';
 import { reasonOf } from '../../kit/errors';
@@ -30,6 +30,18 @@ function maxParam(value: unknown): number | undefined {
   if (!Number.isFinite(n) || n < 1) throw new Error(`Max Emails To Return must be at least 1, got ${String(value)}.`);
   return n;
 }
+
+const messages = {
+  success: {
+    found: 'Successfully found emails in the following mailboxes: MAILBOX: FOUND_EMAILS_NUMBER',
+    mailboxMissing: 'Mailbox MAILBOX was not found.',
+  },
+  failure: {
+    noEmails: 'Action was not able to find any emails based on the specified search criteria.',
+    noMailboxes: 'Failed to find any of the provided mailboxes: MAILBOX_LIST',
+    failed: 'Failed to execute action, the error is: ERROR_REASON',
+  },
+} satisfies OutputMessages;
 
 /** Seed: Search Emails (behaviour.md 9, 10). */
 export const spec: ActionSpec = {
@@ -69,17 +81,7 @@ export const spec: ActionSpec = {
     }),
     mailboxBatchSize,
   ],
-  messages: {
-    success: [
-      'Successfully found emails in the following mailboxes: MAILBOX: FOUND_EMAILS_NUMBER',
-      'Mailbox MAILBOX was not found.',
-    ],
-    failure: [
-      'Action was not able to find any emails based on the specified search criteria.',
-      'Failed to find any of the provided mailboxes: MAILBOX_LIST',
-      'Failed to execute action, the error is: ERROR_REASON',
-    ],
-  },
+  messages,
   // behaviour.md 9: the found mails are attached as a JSON file (beyond the seed).
   jsonResult: true,
   tables: [{ title: 'Matching Mails', columns: ['Mail ID', 'Subject', 'Sender', 'Receivers', 'Received Date'] }],
@@ -87,18 +89,29 @@ export const spec: ActionSpec = {
 };
 
 async function run(ctx: ActionContext, params: Record<string, unknown>) {
-  const [foundMsg, mailboxMissing] = spec.messages.success as [string, string];
-  const [noEmails, noMailboxes, failed] = spec.messages.failure as [string, string, string];
+  const { mailboxMissing } = messages.success;
+  const { noEmails, noMailboxes, failed } = messages.failure;
   let req: SearchRequest;
   try {
-    req = { folder: String(params['folder-name'] ?? 'Inbox'), criteria: criteriaFrom(params), max: maxParam(params['max-emails-to-return']), allFields: params['select-all-fields-for-return'] === true };
+    req = {
+      folder: String(params['folder-name']),
+      criteria: criteriaFrom(params),
+      max: maxParam(params['max-emails-to-return']),
+      allFields: params['select-all-fields-for-return'] === true,
+    };
   } catch (err) {
     return failure(fill(failed, { ERROR_REASON: reasonOf(err) }));
   }
   const mailboxes = mailboxList(params['search-in-mailbox']);
   if (!mailboxes.length) return failure(fill(failed, { ERROR_REASON: 'no mailbox given and the integration has no Default Mailbox.' }));
   const graph = new GraphClient(ctx);
-  const outcomes = await forEachMailbox(ctx, mailboxes, batchSizeParam(params['how-many-mailboxes-to-process-in-a-single-batch']), (mb) => searchMailbox(graph, mb, req), 'Searched');
+  const outcomes = await forEachMailbox(
+    ctx,
+    mailboxes,
+    batchSizeParam(params['how-many-mailboxes-to-process-in-a-single-batch']),
+    (mb) => searchMailbox(graph, mb, req),
+    'Searched',
+  );
 
   const found: Array<{ mailbox: string; mails: Message[] }> = [];
   const notFound: string[] = [];
@@ -124,7 +137,7 @@ async function run(ctx: ActionContext, params: Record<string, unknown>) {
     return failure([...head, ...rest].join('\n') || noEmails);
   }
   const counts = mailboxCounts(found.map((f) => ({ mailbox: f.mailbox, count: f.mails.length })));
-  const first = foundMsg.replace('MAILBOX: FOUND_EMAILS_NUMBER', counts);
+  const first = messages.success.found.replace('MAILBOX: FOUND_EMAILS_NUMBER', counts);
   const all = found.flatMap((f) => f.mails);
   return success([first, ...rest].join('\n'), {
     tables: [matchingMailsTable(all)],

@@ -1,4 +1,4 @@
-import { type ActionSpec, param } from '../../kit/spec';
+import { type ActionSpec, type OutputMessages, param } from '../../kit/spec';
 import { attachmentLocation, mailContent, replyToRecipients, sendFrom, subjectAndRecipients, templatedAttachmentsPaths } from './params/send';
 import { reasonOf } from '../../kit/errors';
 import { failure, fill, success } from '../../kit/outcome';
@@ -9,6 +9,15 @@ import { BUILT_IN_TEMPLATE, loadTemplate, renderTemplate } from '../html-templat
 import type { Message } from '../lookup';
 import { idempotentMessageId, mailboxPath, sendOnce } from '../send-once';
 import { bucketFallbackNote } from '../destination';
+
+const messages = {
+  success: { sent: 'Email was sent successfully.' },
+  failure: {
+    noTemplate: 'Action failed to run because the HTML template was not specified.',
+    attachmentsMissing: 'Action failed to run because the following specified attachments were not found: ATTACHMENT_LIST',
+    failed: 'Failed to execute action, the error is: ERROR_REASON',
+  },
+} satisfies OutputMessages;
 
 /** Seed: Send Email HTML. */
 export const spec: ActionSpec = {
@@ -33,24 +42,17 @@ export const spec: ActionSpec = {
     attachmentLocation,
   ],
   changesMail: true,
-  messages: {
-    success: ['Email was sent successfully.'],
-    failure: [
-      'Action failed to run because the HTML template was not specified.',
-      'Action failed to run because the following specified attachments were not found: ATTACHMENT_LIST',
-      'Failed to execute action, the error is: ERROR_REASON',
-    ],
-  },
+  messages,
   jsonResult: true,
   async run(ctx, params) {
-    const [sent] = spec.messages.success as [string];
-    const [noTemplate, attachmentsMissing, failed] = spec.messages.failure as [string, string, string];
+    const { sent } = messages.success;
+    const { noTemplate, attachmentsMissing, failed } = messages.failure;
     try {
       const templateName = String(params['email-html-template'] ?? '').trim();
       if (!templateName) return failure(noTemplate);
       const template = await loadTemplate(ctx.files.root, templateName);
       const graph = new GraphClient(ctx);
-      const mailbox = sendingMailbox(params['send-from'], graph.inst.defaultMailbox);
+      const mailbox = sendingMailbox(params['send-from']);
       const attachments = await loadAttachments(ctx.files, params['attachments-paths']);
       if (attachments.missing.length) return failure(fill(attachmentsMissing, { ATTACHMENT_LIST: attachments.missing.join(', ') }));
       const subject = String(params.subject ?? '');
@@ -62,15 +64,22 @@ export const spec: ActionSpec = {
         attachments: attachments.files,
         createDraft: (internetMessageId) =>
           // https://learn.microsoft.com/graph/api/user-post-messages
-          graph.call<Message>('POST', `${mailboxPath(mailbox)}/messages`, graphMessage({
-            subject,
-            content: renderTemplate(template, { subject, content: String(params['mail-content'] ?? '') }),
-            contentType: 'html',
-            to: params['send-to'],
-            cc: params.cc ?? [],
-            bcc: params.bcc ?? [],
-            replyTo: params['reply-to-recipients'] ?? [],
-          }, internetMessageId)),
+          graph.call<Message>(
+            'POST',
+            `${mailboxPath(mailbox)}/messages`,
+            graphMessage(
+              {
+                subject,
+                content: renderTemplate(template, { subject, content: String(params['mail-content'] ?? '') }),
+                contentType: 'html',
+                to: params['send-to'],
+                cc: params.cc ?? [],
+                bcc: params.bcc ?? [],
+                replyTo: params['reply-to-recipients'] ?? [],
+              },
+              internetMessageId,
+            ),
+          ),
       });
       const note = attachments.files.length ? bucketFallbackNote(ctx, params['attachment-location'], 'read the attachments from') : null;
       const { '@odata.context': _context, '@odata.etag': _etag, ...json } = message;

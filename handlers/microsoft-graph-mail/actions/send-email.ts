@@ -1,4 +1,4 @@
-import { type ActionSpec, param } from '../../kit/spec';
+import { type ActionSpec, type OutputMessages, param } from '../../kit/spec';
 import { attachmentsPaths, mailContent, replyToRecipients, sendFrom, subjectAndRecipients } from './params/send';
 import { reasonOf } from '../../kit/errors';
 import { failure, fill, success } from '../../kit/outcome';
@@ -7,6 +7,14 @@ import { loadAttachments } from '../attachment-paths';
 import { graphMessage, sendingMailbox } from '../compose';
 import type { Message } from '../lookup';
 import { idempotentMessageId, mailboxPath, sendOnce } from '../send-once';
+
+const messages = {
+  success: { sent: 'Email was sent successfully.' },
+  failure: {
+    attachmentsMissing: 'Action failed to run because specified attachments were not found: ATTACHMENTS_LIST',
+    failed: 'Failed to execute action, the error is: ERROR_REASON',
+  },
+} satisfies OutputMessages;
 
 /** Seed: Send Email. */
 export const spec: ActionSpec = {
@@ -29,21 +37,15 @@ export const spec: ActionSpec = {
     replyToRecipients,
   ],
   changesMail: true,
-  messages: {
-    success: ['Email was sent successfully.'],
-    failure: [
-      'Action failed to run because specified attachments were not found: ATTACHMENTS_LIST',
-      'Failed to execute action, the error is: ERROR_REASON',
-    ],
-  },
+  messages,
   // behaviour.md 11: beyond the seed, the sent message's `id` and `internetMessageId`.
   jsonResult: true,
   async run(ctx, params) {
-    const [sent] = spec.messages.success as [string];
-    const [attachmentsMissing, failed] = spec.messages.failure as [string, string];
+    const { sent } = messages.success;
+    const { attachmentsMissing, failed } = messages.failure;
     try {
       const graph = new GraphClient(ctx);
-      const mailbox = sendingMailbox(params['send-from'], graph.inst.defaultMailbox);
+      const mailbox = sendingMailbox(params['send-from']);
       const attachments = await loadAttachments(ctx.files, params['attachments-paths']);
       if (attachments.missing.length) return failure(fill(attachmentsMissing, { ATTACHMENTS_LIST: attachments.missing.join(', ') }));
       const message = await sendOnce({
@@ -54,15 +56,22 @@ export const spec: ActionSpec = {
         attachments: attachments.files,
         createDraft: (internetMessageId) =>
           // https://learn.microsoft.com/graph/api/user-post-messages
-          graph.call<Message>('POST', `${mailboxPath(mailbox)}/messages`, graphMessage({
-            subject: String(params.subject ?? ''),
-            content: String(params['mail-content'] ?? ''),
-            contentType: params['mail-content-type'] === 'HTML' ? 'html' : 'text',
-            to: params['send-to'],
-            cc: params.cc ?? [],
-            bcc: params.bcc ?? [],
-            replyTo: params['reply-to-recipients'] ?? [],
-          }, internetMessageId)),
+          graph.call<Message>(
+            'POST',
+            `${mailboxPath(mailbox)}/messages`,
+            graphMessage(
+              {
+                subject: String(params.subject ?? ''),
+                content: String(params['mail-content'] ?? ''),
+                contentType: params['mail-content-type'] === 'HTML' ? 'html' : 'text',
+                to: params['send-to'],
+                cc: params.cc ?? [],
+                bcc: params.bcc ?? [],
+                replyTo: params['reply-to-recipients'] ?? [],
+              },
+              internetMessageId,
+            ),
+          ),
       });
       return success(sent, { json: { id: message.id, internetMessageId: message.internetMessageId } });
     } catch (err) {

@@ -1,4 +1,4 @@
-import { type ActionSpec, param } from '../../kit/spec';
+import { type ActionSpec, type OutputMessages, param } from '../../kit/spec';
 import { attachmentsPaths, mailContent } from './params/send';
 import { reasonOf } from '../../kit/errors';
 import { failure, fill, success } from '../../kit/outcome';
@@ -20,6 +20,17 @@ function replyAudience(original: Message, mailbox: string, replyAll: boolean, re
   if (replyTo.length) return replyTo;
   return sender.filter((a) => !sameAddress(a, mailbox));
 }
+
+const messages = {
+  success: { replied: 'Successfully sent reply to the mail with ID: EMAIL_ID' },
+  failure: {
+    onlyOwnAddress:
+      'Error executing action "Send Thread Reply". Reason: if you want to send a reply only to your own email address, you need to work with "Reply To" parameter.',
+    mailNotFound: 'Error executing action "Send Thread Reply" because the provided mail id EMAIL_ID was not found.',
+    attachmentsMissing: 'Action failed to run because specified attachments were not found: ATTACHMENTS_LIST',
+    failed: 'Failed to execute action, the error is: ERROR_REASON',
+  },
+} satisfies OutputMessages;
 
 /** Seed: Send Thread Reply. */
 export const spec: ActionSpec = {
@@ -60,25 +71,17 @@ export const spec: ActionSpec = {
     }),
   ],
   changesMail: true,
-  messages: {
-    success: ['Successfully sent reply to the mail with ID: EMAIL_ID'],
-    failure: [
-      'Error executing action "Send Thread Reply". Reason: if you want to send a reply only to your own email address, you need to work with "Reply To" parameter.',
-      'Error executing action "Send Thread Reply" because the provided mail id EMAIL_ID was not found.',
-      'Action failed to run because specified attachments were not found: ATTACHMENTS_LIST',
-      'Failed to execute action, the error is: ERROR_REASON',
-    ],
-  },
+  messages,
   async run(ctx, params) {
-    const [replied] = spec.messages.success as [string];
-    const [onlyOwnAddress, mailNotFound, attachmentsMissing, failed] = spec.messages.failure as [string, string, string, string];
+    const { replied } = messages.success;
+    const { onlyOwnAddress, mailNotFound, attachmentsMissing, failed } = messages.failure;
     const mailId = String(params['mail-id'] ?? '').trim();
     try {
       const graph = new GraphClient(ctx);
-      const mailbox = sendingMailbox(params['send-from'], graph.inst.defaultMailbox);
+      const mailbox = sendingMailbox(params['send-from']);
       const attachments = await loadAttachments(ctx.files, params['attachments-paths']);
       if (attachments.missing.length) return failure(fill(attachmentsMissing, { ATTACHMENTS_LIST: attachments.missing.join(', ') }));
-      const original = await findOriginal(graph, mailbox, String(params['folder-name'] ?? 'Inbox'), mailId);
+      const original = await findOriginal(graph, mailbox, String(params['folder-name']), mailId);
       if (!original) return failure(fill(mailNotFound, { EMAIL_ID: mailId }));
       const replyAll = params['reply-all'] === true;
       const replyTo = recipients(params['reply-to']).map(addressOf);
@@ -92,10 +95,11 @@ export const spec: ActionSpec = {
         // https://learn.microsoft.com/graph/api/message-createreply and message-createreplyall:
         // a draft in the thread (In-Reply-To, References, the quoted original).
         createDraft: (internetMessageId) => {
-          const { body: _body, subject: _subject, ...message } = graphMessage(
-            { content: '', contentType: 'text', ...(!replyAll && replyTo.length ? { to: replyTo } : {}) },
-            internetMessageId,
-          );
+          const {
+            body: _body,
+            subject: _subject,
+            ...message
+          } = graphMessage({ content: '', contentType: 'text', ...(!replyAll && replyTo.length ? { to: replyTo } : {}) }, internetMessageId);
           const op = replyAll ? 'createReplyAll' : 'createReply';
           return graph.call<Message>('POST', `${mailboxPath(mailbox)}/messages/${encodeURIComponent(original.id)}/${op}`, {
             comment: String(params['mail-content'] ?? ''),

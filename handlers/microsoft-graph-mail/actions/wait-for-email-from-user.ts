@@ -1,6 +1,17 @@
-import { type ActionSpec, param } from '../../kit/spec';
+import { type ActionSpec, type OutputMessages, param } from '../../kit/spec';
 import { fetchResponseAttachments, replyWaitParams } from './params/wait';
 import { pollReplies, repliesAtTimeout, type WaitKind } from '../vote/wait';
+
+const messages = {
+  success: {
+    found: 'Found the user EMAIL_RECIPIENT reply: USER_REPLY',
+    timeout: 'Timeout getting reply from user: EMAIL_RECIPIENT.',
+  },
+  failure: {
+    none: 'Action failed to receive any replies until timeout.',
+    failed: 'Failed to execute action, the error is: ERROR_REASON',
+  },
+} satisfies OutputMessages;
 
 /** Seed: Wait For Email From User (behaviour.md 11, 12). Searches the mailbox the question was sent from. */
 export const spec: ActionSpec = {
@@ -18,16 +29,7 @@ export const spec: ActionSpec = {
     fetchResponseAttachments,
   ],
   async: true,
-  messages: {
-    success: [
-      'Found the user EMAIL_RECIPIENT reply: USER_REPLY',
-      'Timeout getting reply from user: EMAIL_RECIPIENT.',
-    ],
-    failure: [
-      'Action failed to receive any replies until timeout.',
-      'Failed to execute action, the error is: ERROR_REASON',
-    ],
-  },
+  messages,
   tables: [{ title: 'Matching Mails', columns: ['Mail ID', 'Received Date', 'Sender', 'Recipients', 'Subject'] }],
   // Reply attachments, titled `RECIPIENT_EMAIL reply attachment.` (behaviour.md 12).
   attachments: true,
@@ -36,7 +38,5 @@ export const spec: ActionSpec = {
 };
 
 function kind(): WaitKind {
-  const [found, timeout] = spec.messages.success as [string, string];
-  const [none, failed] = spec.messages.failure as [string, string];
-  return { found, timeout, none, failed, vote: false };
+  return { ...messages.success, ...messages.failure, vote: false };
 }

@@ -1,6 +1,17 @@
-import { type ActionSpec, param } from '../../kit/spec';
+import { type ActionSpec, type OutputMessages, param } from '../../kit/spec';
 import { fetchResponseAttachments, replyWaitParams } from './params/wait';
 import { pollReplies, repliesAtTimeout, type WaitKind } from '../vote/wait';
+
+const messages = {
+  success: {
+    found: 'Found the user EMAIL_RECIPIENT reply: USER_REPLY.',
+    timeout: 'Exceeded timeout to get a reply from user: EMAIL_RECIPIENT.',
+  },
+  failure: {
+    none: 'Action failed to receive any replies until timeout.',
+    failed: 'Failed to execute action, the error is: ERROR_REASON',
+  },
+} satisfies OutputMessages;
 
 /** Seed: Wait For Vote Email Results (behaviour.md 12). */
 export const spec: ActionSpec = {
@@ -30,16 +41,7 @@ export const spec: ActionSpec = {
     fetchResponseAttachments,
   ],
   async: true,
-  messages: {
-    success: [
-      'Found the user EMAIL_RECIPIENT reply: USER_REPLY.',
-      'Exceeded timeout to get a reply from user: EMAIL_RECIPIENT.',
-    ],
-    failure: [
-      'Action failed to receive any replies until timeout.',
-      'Failed to execute action, the error is: ERROR_REASON',
-    ],
-  },
+  messages,
   jsonResult: true,
   tables: [{ title: 'Matching Mails', columns: ['Mail ID', 'Received Date', 'Sender', 'Recipients', 'Subject'] }],
   // Reply attachments, titled `RECIPIENT_EMAIL reply attachment.` (behaviour.md 12).
@@ -49,7 +51,5 @@ export const spec: ActionSpec = {
 };
 
 function kind(): WaitKind {
-  const [found, timeout] = spec.messages.success as [string, string];
-  const [none, failed] = spec.messages.failure as [string, string];
-  return { found, timeout, none, failed, vote: true };
+  return { ...messages.success, ...messages.failure, vote: true };
 }

@@ -52,38 +52,38 @@ export const spec: ConnectorSpec = {
       type: 'url',
       required: false,
       defaultFromInstance: 'azure-ad-endpoint',
-      description: 'The Microsoft Entra endpoint to connect to; defaults to the instance\'s.',
+      description: "The Microsoft Entra endpoint to connect to; defaults to the instance's.",
     }),
     param('Microsoft Graph Endpoint', {
       type: 'url',
       required: false,
       defaultFromInstance: 'microsoft-graph-endpoint',
-      description: 'The Microsoft Graph endpoint to connect to; defaults to the instance\'s.',
+      description: "The Microsoft Graph endpoint to connect to; defaults to the instance's.",
     }),
     param('Client ID', {
       type: 'string',
       required: false,
       defaultFromInstance: 'client-id',
-      description: 'The application (client) ID of the Microsoft Entra app; defaults to the instance\'s.',
+      description: "The application (client) ID of the Microsoft Entra app; defaults to the instance's.",
     }),
     param('Client Secret', {
       type: 'password',
       secret: true,
       required: false,
       defaultFromInstance: 'secret-id',
-      description: 'The client secret of the Microsoft Entra app; defaults to the instance\'s Secret ID.',
+      description: "The client secret of the Microsoft Entra app; defaults to the instance's Secret ID.",
     }),
     param('Tenant (Directory) ID', {
       type: 'string',
       required: false,
       defaultFromInstance: 'tenant',
-      description: 'The tenant (directory) ID of the Microsoft Entra app; defaults to the instance\'s Tenant.',
+      description: "The tenant (directory) ID of the Microsoft Entra app; defaults to the instance's Tenant.",
     }),
     param('Mail Address', {
       type: 'email',
       required: false,
       defaultFromInstance: 'default-mailbox',
-      description: 'An email address for the connector to use; defaults to the instance\'s Default Mailbox.',
+      description: "An email address for the connector to use; defaults to the instance's Default Mailbox.",
     }),
     // Not among the seed's connector parameters; behaviour.md 17 lists Verify SSL with the
     // connection parameters that map to the instance, so a connector may override it.
@@ -91,7 +91,7 @@ export const spec: ConnectorSpec = {
       type: 'boolean',
       required: false,
       defaultFromInstance: 'verify-ssl',
-      description: 'If selected, the SSL certificate of the Microsoft Graph server is verified; defaults to the instance\'s.',
+      description: "If selected, the SSL certificate of the Microsoft Graph server is verified; defaults to the instance's.",
     }),
     param('Folder to check for emails', {
       type: 'list',

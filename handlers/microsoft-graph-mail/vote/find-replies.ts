@@ -13,7 +13,8 @@ import { carriesVoteRef } from './parse-vote';
 import { bodyText, newPart } from './reply-text';
 import type { WatchedFolder, WatchedMail, WaitState } from './wait-state';
 
-const SELECT = 'id,receivedDateTime,from,sender,toRecipients,ccRecipients,subject,body,conversationId,internetMessageId,internetMessageHeaders,hasAttachments,isDraft';
+const SELECT =
+  'id,receivedDateTime,from,sender,toRecipients,ccRecipients,subject,body,conversationId,internetMessageId,internetMessageHeaders,hasAttachments,isDraft';
 const PAGE = 50;
 /** Pages of new mail read per folder and look; the cursor carries on from there next time. */
 const MAX_PAGES = 20;
@@ -58,7 +59,10 @@ export function isReplyTo(m: Message, mail: WatchedMail): boolean {
 async function conversation(graph: GraphClient, mail: WatchedMail, folder: WatchedFolder): Promise<Message[]> {
   if (!mail.conversationId) return [];
   const filter = encodeURIComponent(`conversationId eq ${odataString(mail.conversationId)}`);
-  return graph.list<Message>(`${mailboxPath(mail.mailbox)}/mailFolders/${encodeURIComponent(folder.id)}/messages?$filter=${filter}&$select=${SELECT}&$top=${PAGE}`, { max: PAGE * MAX_PAGES });
+  return graph.list<Message>(
+    `${mailboxPath(mail.mailbox)}/mailFolders/${encodeURIComponent(folder.id)}/messages?$filter=${filter}&$select=${SELECT}&$top=${PAGE}`,
+    { max: PAGE * MAX_PAGES },
+  );
 }
 
 /** Mail filed in `folder` since the last look, and the newest receivedDateTime among it. */
@@ -66,7 +70,10 @@ async function arrivals(graph: GraphClient, state: WaitState, folder: WatchedFol
   const cursor = state.cursors[folder.id] ?? state.mail.sentDateTime;
   const since = odataDate(Date.parse(cursor) - OVERLAP_MS);
   const filter = encodeURIComponent(`receivedDateTime ge ${since}`);
-  const messages = await graph.list<Message>(`${mailboxPath(state.mail.mailbox)}/mailFolders/${encodeURIComponent(folder.id)}/messages?$filter=${filter}&$orderby=receivedDateTime asc&$select=${SELECT}&$top=${PAGE}`, { max: PAGE * MAX_PAGES });
+  const messages = await graph.list<Message>(
+    `${mailboxPath(state.mail.mailbox)}/mailFolders/${encodeURIComponent(folder.id)}/messages?$filter=${filter}&$orderby=receivedDateTime asc&$select=${SELECT}&$top=${PAGE}`,
+    { max: PAGE * MAX_PAGES },
+  );
   return { messages, cursor: messages.reduce((max, m) => (m.receivedDateTime && m.receivedDateTime > max ? m.receivedDateTime : max), cursor) };
 }
 
@@ -86,7 +93,7 @@ export async function lookForReplies(graph: GraphClient, state: WaitState): Prom
   const byId = new Map<string, Message>();
   for (const m of [...inThread.flat(), ...recent.flatMap((r) => r.messages)]) if (isReplyTo(m, state.mail)) byId.set(m.id, m);
   const cursors: Record<string, string> = {};
-  state.folders.forEach((folder, i) => (cursors[folder.id] = (recent[i] as { cursor: string }).cursor));
+  for (const [i, folder] of state.folders.entries()) cursors[folder.id] = (recent[i] as { cursor: string }).cursor;
   return {
     replies: [...byId.values()].sort((a, b) => String(a.receivedDateTime ?? '').localeCompare(String(b.receivedDateTime ?? ''))),
     cursors,

@@ -8,7 +8,19 @@ import { findMessages, type Message, type Recipient } from '../lookup';
 import { sameAddress } from '../recipients';
 import type { WatchedFolder, WatchedMail } from './wait-state';
 
-const SELECT = ['id', 'internetMessageId', 'conversationId', 'subject', 'sentDateTime', 'from', 'toRecipients', 'ccRecipients', 'bccRecipients', 'body', 'isDraft'];
+const SELECT = [
+  'id',
+  'internetMessageId',
+  'conversationId',
+  'subject',
+  'sentDateTime',
+  'from',
+  'toRecipients',
+  'ccRecipients',
+  'bccRecipients',
+  'body',
+  'isDraft',
+];
 
 /** The sent mail, or a UserError naming where it was looked for. */
 export async function findSentMail(graph: GraphClient, mailbox: string, mailId: string, folders?: WatchedFolder[]): Promise<Message> {

@@ -4,6 +4,7 @@
  * clients that honour it). One click opens a filled-in message in any mail client; Send votes.
  * The block uses tables and inline styles only, as mail clients require.
  */
+import { escapeHtml } from '../../kit/html';
 import { renderTemplate } from '../html-templates';
 import { voteTag } from './options';
 
@@ -20,10 +21,6 @@ export interface VoteBlock {
 /** Longest subject carried in a link (mail clients cap mailto URLs at about 2,000 characters). */
 const MAX_LINK_SUBJECT = 150;
 const COLOURS = ['#1a7f37', '#cf222e', '#0b5cad', '#6e7781'];
-
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
 
 /** RFC 6068: the address as is where it is plain, every other character percent-encoded. */
 function mailtoAddress(address: string): string {
@@ -53,7 +50,7 @@ export function voteBlockHtml(block: VoteBlock): string {
     })
     // Whitespace between the cells keeps the options apart in plain-text renderings.
     .join('\n');
-  const listed = block.options.map(escapeHtml).join(' or ');
+  const listed = block.options.map((o) => escapeHtml(o)).join(' or ');
   return (
     `<table role="presentation" cellpadding="0" cellspacing="0" style="margin:24px 0 8px 0;"><tr>${buttons}</tr></table>` +
     `<p style="margin:8px 0 0 0;font-size:12px;color:#6a737d;">Click an option to vote: your mail app opens a message with your vote filled in; press Send. ` +

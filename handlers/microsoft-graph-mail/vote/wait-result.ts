@@ -35,7 +35,11 @@ export function silentRecipients(state: WaitState): string[] {
 }
 
 function table(state: WaitState): ResultTable {
-  return { title: 'Matching Mails', columns: MATCHING_MAILS_COLUMNS, rows: state.replies.map((r) => [r.id, r.receivedDateTime, r.sender, r.recipients, r.subject]) };
+  return {
+    title: 'Matching Mails',
+    columns: MATCHING_MAILS_COLUMNS,
+    rows: state.replies.map((r) => [r.id, r.receivedDateTime, r.sender, r.recipients, r.subject]),
+  };
 }
 
 function extras(state: WaitState, m: WaitMessages): Partial<ActionResult> {
@@ -66,7 +70,8 @@ export function statusLine(state: WaitState, m: WaitMessages): string {
   parts[0] += answered.length ? ` — ${answered.join('; ')}.` : '.';
   const silent = silentRecipients(state);
   if (silent.length) parts.push(`Waiting for ${silent.slice(0, 10).join(', ')}${silent.length > 10 ? ` and ${silent.length - 10} more` : ''}.`);
-  if (state.excluded.length) parts.push(`${state.excluded.length} ${state.excluded.length === 1 ? 'reply' : 'replies'} excluded by the Wait Stage Exclude pattern.`);
+  if (state.excluded.length)
+    parts.push(`${state.excluded.length} ${state.excluded.length === 1 ? 'reply' : 'replies'} excluded by the Wait Stage Exclude pattern.`);
   if (state.lastError) parts.push(`Last check failed (${state.lastError}); trying again.`);
   return parts.join(' ');
 }

@@ -77,7 +77,14 @@ function finished(state: WaitState, waitForAll: boolean): boolean {
 }
 
 /** One look: accepts new replies into the state. */
-async function check(ctx: ActionContext, graph: GraphClient, state: WaitState, exclude: ExcludePattern | null, params: Record<string, unknown>, kind: WaitKind): Promise<void> {
+async function check(
+  ctx: ActionContext,
+  graph: GraphClient,
+  state: WaitState,
+  exclude: ExcludePattern | null,
+  params: Record<string, unknown>,
+  kind: WaitKind,
+): Promise<void> {
   const waitForAll = params['wait-for-all-recipients-to-reply'] !== false;
   const mail = state.mail;
   const look = await lookForReplies(graph, state);
@@ -93,7 +100,8 @@ async function check(ctx: ActionContext, graph: GraphClient, state: WaitState, e
       continue;
     }
     const text = newPart(bodyText(m.body));
-    const files = params['fetch-response-attachments'] === true && m.hasAttachments ? await saveReplyAttachments(ctx, graph, mail.mailbox, m.id, recipient) : [];
+    const files =
+      params['fetch-response-attachments'] === true && m.hasAttachments ? await saveReplyAttachments(ctx, graph, mail.mailbox, m.id, recipient) : [];
     state.replies.push({
       recipient,
       id: m.id,

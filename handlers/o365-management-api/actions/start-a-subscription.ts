@@ -4,13 +4,18 @@
  */
 import { reasonOf, UpstreamError } from '../../kit/errors';
 import { failure, fill, success } from '../../kit/outcome';
-import { param, slug, type ActionSpec } from '../../kit/spec';
+import { param, slug, type ActionSpec, type OutputMessages } from '../../kit/spec';
 import { ManagementClient } from '../client';
 
 const NAME = 'Start a Subscription';
 
 /** behaviour.md 21: the Office 365 Management Activity API content types. */
 export const CONTENT_TYPES = ['Audit.General', 'Audit.Exchange', 'Audit.SharePoint', 'Audit.AzureActiveDirectory', 'DLP.All'];
+
+const messages = {
+  success: { started: 'Successfully created O365 Management API subscription for the {0} content type!' },
+  failure: { failed: 'Failed to execute command! Error is {0}' },
+} satisfies OutputMessages;
 
 export const spec: ActionSpec = {
   integration: 'o365-management-api',
@@ -28,10 +33,7 @@ export const spec: ActionSpec = {
   ],
   // Additive and idempotent: it only turns on the audit feed the connectors read.
   changesMail: false,
-  messages: {
-    success: ['Successfully created O365 Management API subscription for the {0} content type!'],
-    failure: ['Failed to execute command! Error is {0}'],
-  },
+  messages,
   jsonResult: false,
   async run(ctx, params) {
     const contentType = String(params['start-a-subscription-for']);
@@ -39,8 +41,8 @@ export const spec: ActionSpec = {
       await new ManagementClient(ctx).feed('POST', `subscriptions/start?contentType=${encodeURIComponent(contentType)}`);
     } catch (err) {
       // AF20024: already enabled — the subscription the user asked for is there.
-      if (!(err instanceof UpstreamError && /^AF20024\b/.test(err.message))) return failure(fill(spec.messages.failure[0]!, [reasonOf(err)]));
+      if (!(err instanceof UpstreamError && /^AF20024\b/.test(err.message))) return failure(fill(messages.failure.failed, [reasonOf(err)]));
     }
-    return success(fill(spec.messages.success[0]!, [contentType]));
+    return success(fill(messages.success.started, [contentType]));
   },
 };

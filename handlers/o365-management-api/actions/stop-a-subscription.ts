@@ -4,11 +4,16 @@
  */
 import { reasonOf } from '../../kit/errors';
 import { failure, fill, success } from '../../kit/outcome';
-import { param, slug, type ActionSpec } from '../../kit/spec';
+import { param, slug, type ActionSpec, type OutputMessages } from '../../kit/spec';
 import { ManagementClient } from '../client';
 import { CONTENT_TYPES } from './start-a-subscription';
 
 const NAME = 'Stop a Subscription';
+
+const messages = {
+  success: { stopped: 'Successfully stopped O365 Management API subscription for the {0} content type!' },
+  failure: { failed: 'Failed to execute command! Error is {0}' },
+} satisfies OutputMessages;
 
 export const spec: ActionSpec = {
   integration: 'o365-management-api',
@@ -26,18 +31,15 @@ export const spec: ActionSpec = {
   ],
   // Stopping a subscription blinds the audit/DLP connectors: a four-eyes candidate.
   changesMail: true,
-  messages: {
-    success: ['Successfully stopped O365 Management API subscription for the {0} content type!'],
-    failure: ['Failed to execute command! Error is {0}'],
-  },
+  messages,
   jsonResult: false,
   async run(ctx, params) {
     const contentType = String(params['stop-a-subscription-for']);
     try {
       await new ManagementClient(ctx).feed('POST', `subscriptions/stop?contentType=${encodeURIComponent(contentType)}`);
-      return success(fill(spec.messages.success[0]!, [contentType]));
+      return success(fill(messages.success.stopped, [contentType]));
     } catch (err) {
-      return failure(fill(spec.messages.failure[0]!, [reasonOf(err)]));
+      return failure(fill(messages.failure.failed, [reasonOf(err)]));
     }
   },
 };

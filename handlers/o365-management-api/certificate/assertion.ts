@@ -22,7 +22,9 @@ export async function loadCertificate(absolutePath: string, password: string | u
     throw new UserError('The file at Certificate Path was not found in the files root.');
   }
   if (info.size > MAX_PFX_BYTES) throw new UserError('Certificate Path: the file is larger than 1 MB, which no PKCS#12 (PFX) certificate is.');
-  const key = `${absolutePath}\n${createHash('sha256').update(password ?? '').digest('hex')}`;
+  const key = `${absolutePath}\n${createHash('sha256')
+    .update(password ?? '')
+    .digest('hex')}`;
   const hit = cache.get(key);
   if (hit && hit.mtimeMs === info.mtimeMs) return hit.opened;
   try {

@@ -61,11 +61,15 @@ class IterationBudget {
   spend(iterations: number, times = 1): number {
     if (!Number.isSafeInteger(iterations) || iterations < 1) throw new CertificateError('the certificate file has an invalid iteration count');
     if (iterations > MAX_ITERATIONS) {
-      throw new CertificateError(`the certificate file asks for ${iterations} key-derivation iterations, more than the ${MAX_ITERATIONS} accepted; export it again with the default count`);
+      throw new CertificateError(
+        `the certificate file asks for ${iterations} key-derivation iterations, more than the ${MAX_ITERATIONS} accepted; export it again with the default count`,
+      );
     }
     this.spent += iterations * times;
     if (this.spent > MAX_FILE_ITERATIONS) {
-      throw new CertificateError(`the certificate file asks for more than ${MAX_FILE_ITERATIONS} key-derivation iterations in all; export it again with the default count`);
+      throw new CertificateError(
+        `the certificate file asks for more than ${MAX_FILE_ITERATIONS} key-derivation iterations in all; export it again with the default count`,
+      );
     }
     return iterations;
   }
@@ -80,7 +84,14 @@ function bmpPassword(password: string | null): Buffer {
 }
 
 /** RFC 7292 B.2: the PKCS#12 key derivation (id 1: key, 2: IV, 3: MAC key). */
-function pkcs12Kdf(digest: { name: string; size: number; block: number }, password: Buffer, salt: Buffer, id: number, iterations: number, length: number): Buffer {
+function pkcs12Kdf(
+  digest: { name: string; size: number; block: number },
+  password: Buffer,
+  salt: Buffer,
+  id: number,
+  iterations: number,
+  length: number,
+): Buffer {
   const v = digest.block;
   const fill = (src: Buffer): Buffer => {
     if (!src.length) return Buffer.alloc(0);
@@ -150,7 +161,9 @@ function decrypt(algorithm: Node, data: Buffer, password: string | null, budget:
     throw new CertificateError('the Certificate Password does not open the certificate file');
   }
   if (alg === OID.pbeSha1Rc2_40 || alg === OID.pbeSha1Rc2_128) {
-    throw new CertificateError('the certificate file uses RC2 encryption, which this platform no longer supports; export it again with AES (e.g. openssl pkcs12 -export without -legacy)');
+    throw new CertificateError(
+      'the certificate file uses RC2 encryption, which this platform no longer supports; export it again with AES (e.g. openssl pkcs12 -export without -legacy)',
+    );
   }
   throw new CertificateError(`unsupported encryption ${alg} in the certificate file`);
 }
@@ -193,11 +206,14 @@ function readSafeContents(der: Buffer, password: string | null, bags: Bags, budg
 /** The full DER encoding of a node (header + value), re-read from its value's position. */
 function readWhole(node: Node): Buffer {
   const len = node.value.length;
-  const header = len < 0x80 ? Buffer.from([node.tag, len]) : (() => {
-    const bytes: number[] = [];
-    for (let n = len; n > 0; n = Math.floor(n / 256)) bytes.unshift(n & 0xff);
-    return Buffer.from([node.tag, 0x80 | bytes.length, ...bytes]);
-  })();
+  const header =
+    len < 0x80
+      ? Buffer.from([node.tag, len])
+      : (() => {
+          const bytes: number[] = [];
+          for (let n = len; n > 0; n = Math.floor(n / 256)) bytes.unshift(n & 0xff);
+          return Buffer.from([node.tag, 0x80 | bytes.length, ...bytes]);
+        })();
   return Buffer.concat([header, node.value]);
 }
 

@@ -63,7 +63,10 @@ export function auditAlertBuilder(s: AuditSettings): (event: Event) => Alert | n
 
     const common = commonFields(event, s.params, s.environment);
     const extra = additionalEvents(event, entityKeys);
-    const columns = [...new Set(extra.flatMap((e) => Object.keys(e)).filter((k) => !['Id', 'ParentId', 'CreationTime', 'Operation', '$id'].includes(k)))].slice(0, 6);
+    const columns = [...new Set(extra.flatMap((e) => Object.keys(e)).filter((k) => !['Id', 'ParentId', 'CreationTime', 'Operation', '$id'].includes(k)))].slice(
+      0,
+      6,
+    );
     const operation = String(event.Operation ?? '');
     const workload = String(event.Workload ?? '');
     const named = typeof event.Name === 'string' && event.Name ? event.Name : '';
@@ -71,7 +74,10 @@ export function auditAlertBuilder(s: AuditSettings): (event: Event) => Alert | n
     const buttons: AlertButton[] = [];
     const mail = entitiesOf(event).find((e) => String(e.Type ?? '').toLowerCase() === 'mailmessage' && typeof e.Recipient === 'string');
     if (mail && typeof mail.Sender === 'string') {
-      buttons.push({ title: 'Search mail from the sender', command: `graphmail search-emails --search-in-mailbox ${arg(String(mail.Recipient))} --sender-filter ${arg(mail.Sender)}` });
+      buttons.push({
+        title: 'Search mail from the sender',
+        command: `graphmail search-emails --search-in-mailbox ${arg(String(mail.Recipient))} --sender-filter ${arg(mail.Sender)}`,
+      });
     }
     return {
       id: event.Id,
@@ -84,11 +90,24 @@ export function auditAlertBuilder(s: AuditSettings): (event: Event) => Alert | n
       severity: typeof event.Severity === 'string' ? event.Severity : undefined,
       environment: common.environment,
       facts: [
-        ...statusOf(event).slice(0, 1).map((v) => ({ title: 'Status', value: String(v) })),
+        ...statusOf(event)
+          .slice(0, 1)
+          .map((v) => ({ title: 'Status', value: String(v) })),
         ...(event.ObjectId ? [{ title: 'Object', value: String(event.ObjectId) }] : []),
         ...(event.ClientIP ? [{ title: 'Client IP', value: String(event.ClientIP) }] : []),
       ],
-      tables: extra.length ? [{ title: 'Additional events', columns: ['Id', ...columns], rows: extra.map((e) => [String(e.Id), ...columns.map((c) => (e[c] === undefined ? '' : typeof e[c] === 'object' ? JSON.stringify(e[c]) : String(e[c])))]) }] : undefined,
+      tables: extra.length
+        ? [
+            {
+              title: 'Additional events',
+              columns: ['Id', ...columns],
+              rows: extra.map((e) => [
+                String(e.Id),
+                ...columns.map((c) => (e[c] === undefined ? '' : typeof e[c] === 'object' ? JSON.stringify(e[c]) : String(e[c]))),
+              ]),
+            },
+          ]
+        : undefined,
       event: extra.length ? { ...event, AdditionalEvents: extra } : event,
       buttons,
     };

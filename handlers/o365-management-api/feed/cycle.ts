@@ -5,7 +5,7 @@
  * and are handed to the channel until Max events to fetch; a blob whose events were all handed
  * over is marked done, a window whose blobs are all done moves the checkpoint past it.
  */
-import { reasonOf, UpstreamError } from '../../kit/errors';
+import { UpstreamError } from '../../kit/errors';
 import type { Alert, ConnectorContext, ScheduleRunSummary } from '../../kit/schedule';
 import { ManagementClient, type ContentRef } from '../client';
 import { planWindows } from './windows';
@@ -32,7 +32,12 @@ async function* blobsInOrder(client: ManagementClient, refs: ContentRef[], signa
   let next = 0;
   const start = (): void => {
     const ref = refs[next++]!;
-    inflight.push(client.blob(ref.contentUri).then((events) => ({ ref, events }), (error: unknown) => ({ ref, error })));
+    inflight.push(
+      client.blob(ref.contentUri).then(
+        (events) => ({ ref, events }),
+        (error: unknown) => ({ ref, error }),
+      ),
+    );
   };
   while (next < refs.length && inflight.length < BLOB_CONCURRENCY) start();
   while (inflight.length) {
@@ -81,14 +86,17 @@ export async function runFeedCycle(ctx: ConnectorContext, params: Record<string,
     await ctx.clearWarning('subscription');
     if (ctx.signal.aborted) return { ...summary, complete: false };
 
-    const done = await ctx.dedup.has(refs.map((r) => r.contentId), 'blob');
+    const done = await ctx.dedup.has(
+      refs.map((r) => r.contentId),
+      'blob',
+    );
     const todo = refs.filter((_, i) => !done[i]);
     let windowDone = true;
     for await (const item of blobsInOrder(client, todo, ctx.signal)) {
       if ('error' in item) {
         if (isCode(item.error, 'AF20051') || isCode(item.error, 'AF20050')) {
           // Expired or gone: nothing left to read there.
-          ctx.log.warn({ contentId: item.ref.contentId, err: reasonOf(item.error) }, 'content blob skipped');
+          ctx.log.warn({ contentId: item.ref.contentId, err: item.error }, 'content blob skipped');
           ctx.dedup.add([item.ref.contentId], 'blob');
           continue;
         }

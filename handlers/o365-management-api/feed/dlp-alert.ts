@@ -44,10 +44,23 @@ export function dlpAlertBuilder(s: DlpSettings): (event: Event) => Alert | null 
     const shown = mask ? (structuredClone(event) as Event) : event;
     if (mask) maskFindings(shown);
     const common = commonFields(shown, s.params, s.environment);
-    const rules = pols.flatMap((p) => (p.Rules ?? []).map((r) => ({ policy: p.PolicyName ?? '', rule: r.RuleName ?? '', severity: r.Severity ?? '', types: (r.ConditionsMatched?.SensitiveInformation ?? []).map((x) => x.SensitiveInformationTypeName ?? '') })));
-    const severity = rules.map((r) => r.severity).filter(Boolean).sort((a, b) => (SEVERITY_RANK[b.toLowerCase()] ?? 0) - (SEVERITY_RANK[a.toLowerCase()] ?? 0))[0];
+    const rules = pols.flatMap((p) =>
+      (p.Rules ?? []).map((r) => ({
+        policy: p.PolicyName ?? '',
+        rule: r.RuleName ?? '',
+        severity: r.Severity ?? '',
+        types: (r.ConditionsMatched?.SensitiveInformation ?? []).map((x) => x.SensitiveInformationTypeName ?? ''),
+      })),
+    );
+    const severity = rules
+      .map((r) => r.severity)
+      .filter(Boolean)
+      .sort((a, b) => (SEVERITY_RANK[b.toLowerCase()] ?? 0) - (SEVERITY_RANK[a.toLowerCase()] ?? 0))[0];
     const policyNames = [...new Set(pols.map((p) => p.PolicyName).filter(Boolean))].join(', ');
-    const ruleText = rules.map((r) => (r.rule ? `${r.policy} / ${r.rule}` : r.policy)).filter(Boolean).join('; ');
+    const ruleText = rules
+      .map((r) => (r.rule ? `${r.policy} / ${r.rule}` : r.policy))
+      .filter(Boolean)
+      .join('; ');
     const exchange = (event.ExchangeMetaData ?? null) as { From?: string; To?: string[]; Subject?: string; MessageID?: string } | null;
     const sharePoint = (event.SharePointMetaData ?? null) as { FileName?: string; FilePathUrl?: string } | null;
     const types = [...new Set(rules.flatMap((r) => r.types).filter(Boolean))].join(', ');
@@ -55,8 +68,15 @@ export function dlpAlertBuilder(s: DlpSettings): (event: Event) => Alert | null 
 
     const buttons: AlertButton[] = [];
     if (exchange?.MessageID && exchange.From) {
-      buttons.push({ title: 'Search the mail', command: `graphmail search-emails --search-in-mailbox ${arg(exchange.From)} --folder-name "Sent Items" --mail-ids ${arg(exchange.MessageID)}` });
-      buttons.push({ title: 'Delete the mail', command: `graphmail delete-email --delete-in-mailbox ${arg(exchange.From)} --folder-name "Sent Items" --mail-ids ${arg(exchange.MessageID)}`, style: 'destructive' });
+      buttons.push({
+        title: 'Search the mail',
+        command: `graphmail search-emails --search-in-mailbox ${arg(exchange.From)} --folder-name "Sent Items" --mail-ids ${arg(exchange.MessageID)}`,
+      });
+      buttons.push({
+        title: 'Delete the mail',
+        command: `graphmail delete-email --delete-in-mailbox ${arg(exchange.From)} --folder-name "Sent Items" --mail-ids ${arg(exchange.MessageID)}`,
+        style: 'destructive',
+      });
     }
     return {
       id: event.Id,

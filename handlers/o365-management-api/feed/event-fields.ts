@@ -31,7 +31,12 @@ export function commonFields(event: Record<string, unknown>, params: Record<stri
 }
 
 /** Workload rules (behaviour.md 19, 22): whitelist (or, used as a blacklist, its opposite) and blacklist. */
-export function passesRules(workload: unknown, rules: { whitelist: string[]; blacklist: string[] }, whitelistAsBlacklist: boolean, inList: (l: string[], v: unknown) => boolean): boolean {
+export function passesRules(
+  workload: unknown,
+  rules: { whitelist: string[]; blacklist: string[] },
+  whitelistAsBlacklist: boolean,
+  inList: (l: string[], v: unknown) => boolean,
+): boolean {
   if (rules.whitelist.length) {
     const listed = inList(rules.whitelist, workload);
     if (whitelistAsBlacklist ? listed : !listed) return false;

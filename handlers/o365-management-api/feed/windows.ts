@@ -43,8 +43,10 @@ export function windowProblem(params: Record<string, unknown>): string | null {
   const hours = Number(params['fetch-max-hours-backwards']);
   const padding = Number(params['events-padding-period-minutes']);
   const max = Number(params['max-events-to-fetch']);
-  if (!(interval >= 1) || interval > 1440) return 'Fetch Backwards Time Interval (minutes) must be between 1 and 1440: the O365 Management API lists at most 24 hours per request.';
-  if (!(hours >= 1) || hours > 168) return 'Fetch Max Hours Backwards must be between 1 and 168: the O365 Management API returns events of the last 7 days, not older.';
+  if (!(interval >= 1) || interval > 1440)
+    return 'Fetch Backwards Time Interval (minutes) must be between 1 and 1440: the O365 Management API lists at most 24 hours per request.';
+  if (!(hours >= 1) || hours > 168)
+    return 'Fetch Max Hours Backwards must be between 1 and 168: the O365 Management API returns events of the last 7 days, not older.';
   if (!(padding >= 0)) return 'Events Padding Period (minutes) must be 0 or more.';
   if (!(max >= 1)) return 'Max events to fetch must be at least 1.';
   return null;

@@ -28,7 +28,10 @@ export interface AttachedMail {
 
 function addresses(a: AddressObject | AddressObject[] | undefined): string {
   const list = Array.isArray(a) ? a : a ? [a] : [];
-  return list.flatMap((x) => x.value.map((v) => v.address ?? '')).filter(Boolean).join(', ');
+  return list
+    .flatMap((x) => x.value.map((v) => v.address ?? ''))
+    .filter(Boolean)
+    .join(', ');
 }
 
 export function isMailFile(a: GraphAttachment): boolean {
@@ -51,7 +54,12 @@ export async function parseMail(fileName: string, mime: Buffer | string): Promis
 }
 
 /** The attached mails of one message, in attachment order (unreadable ones are skipped). */
-export async function attachedMails(graph: GraphClient, messagePath: string, attachments: GraphAttachment[], onError: (name: string, err: unknown) => void): Promise<AttachedMail[]> {
+export async function attachedMails(
+  graph: GraphClient,
+  messagePath: string,
+  attachments: GraphAttachment[],
+  onError: (name: string, err: unknown) => void,
+): Promise<AttachedMail[]> {
   const out: AttachedMail[] = [];
   for (const a of attachments.filter(isMailFile)) {
     const name = a.name ?? 'attached mail';

@@ -53,13 +53,22 @@ export function mailAlert(i: MailAlertInput): Alert {
     facts: [
       { title: 'Mailbox', value: `${i.mailbox} (${i.folder})` },
       ...(str(e[p(i.origPrefix, 'to')]) ? [{ title: 'To', value: String(e[p(i.origPrefix, 'to')]) }] : []),
-      ...(attachedSubject || attachedFrom ? [{ title: 'Attached mail', value: [attachedFrom, attachedSubject ? `"${attachedSubject}"` : ''].filter(Boolean).join(' · ') }] : []),
+      ...(attachedSubject || attachedFrom
+        ? [{ title: 'Attached mail', value: [attachedFrom, attachedSubject ? `"${attachedSubject}"` : ''].filter(Boolean).join(' · ') }]
+        : []),
       ...(urls ? [{ title: 'Found', value: urls.length > 500 ? `${urls.slice(0, 500)}…` : urls }] : []),
     ],
     event: e,
     buttons: [
-      { title: 'Search the mail', command: `graphmail search-emails --search-in-mailbox ${arg(i.mailbox)} --folder-name ${arg(i.folder)} --mail-ids ${arg(i.mailId)}` },
-      { title: 'Delete the mail', command: `graphmail delete-email --delete-in-mailbox ${arg(i.mailbox)} --folder-name ${arg(i.folder)} --mail-ids ${arg(i.mailId)}`, style: 'destructive' },
+      {
+        title: 'Search the mail',
+        command: `graphmail search-emails --search-in-mailbox ${arg(i.mailbox)} --folder-name ${arg(i.folder)} --mail-ids ${arg(i.mailId)}`,
+      },
+      {
+        title: 'Delete the mail',
+        command: `graphmail delete-email --delete-in-mailbox ${arg(i.mailbox)} --folder-name ${arg(i.folder)} --mail-ids ${arg(i.mailId)}`,
+        style: 'destructive',
+      },
     ],
     attachments: i.eml ? [i.eml] : undefined,
   };

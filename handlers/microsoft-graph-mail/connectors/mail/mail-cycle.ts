@@ -5,7 +5,6 @@
  * Mark Emails as Read happens after the alerts are safely queued.
  */
 import { listParam } from '../../../kit/alert-fields';
-import { reasonOf } from '../../../kit/errors';
 import { httpForProxy } from '../../../kit/proxy';
 import { actionContextOf, type Alert, type ConnectorContext, type ScheduleRunSummary } from '../../../kit/schedule';
 import { safeFileName } from '../../../../lib/files';
@@ -37,7 +36,7 @@ export async function runMailCycle(ctx: ConnectorContext, params: Record<string,
   const http = httpForProxy(ctx.http, params);
   const graph = new GraphClient(actionContextOf({ ...ctx, http }));
   const mailbox = String(params['mail-address'] ?? '').trim();
-  if (!mailbox) throw new Error('Mail Address is not set (nor the instance\'s Default Mailbox).');
+  if (!mailbox) throw new Error("Mail Address is not set (nor the instance's Default Mailbox).");
   const max = Math.max(1, Number(params['max-emails-per-cycle']) || 10);
   const offsetHours = Math.max(0, Number(params['offset-time-in-hours']) || 0);
   const unreadOnly = params['unread-emails-only'] === true;
@@ -65,13 +64,16 @@ export async function runMailCycle(ctx: ConnectorContext, params: Record<string,
     const last = checkpoint.folders[key];
     const since = later(floor, last ? new Date(Date.parse(last) - OVERLAP_MS).toISOString().replace(/\.\d{3}Z$/, 'Z') : undefined);
     const filter = `receivedDateTime ge ${since}${unreadOnly ? ' and isRead eq false' : ''}`;
-    let link: string | undefined = `${base}/mailFolders/${encodeURIComponent(folder.id)}/messages?$filter=${encodeURIComponent(filter)}&$orderby=receivedDateTime asc&$top=${PAGE}&$select=${select}`;
+    let link: string | undefined =
+      `${base}/mailFolders/${encodeURIComponent(folder.id)}/messages?$filter=${encodeURIComponent(filter)}&$orderby=receivedDateTime asc&$top=${PAGE}&$select=${select}`;
     while (link) {
       if (ctx.signal.aborted) {
         summary.complete = false;
         break folders;
       }
-      const page: { value?: GraphMessage[]; '@odata.nextLink'?: string } = await graph.call('GET', link, undefined, { Prefer: 'outlook.body-content-type="text"' });
+      const page: { value?: GraphMessage[]; '@odata.nextLink'?: string } = await graph.call('GET', link, undefined, {
+        Prefer: 'outlook.body-content-type="text"',
+      });
       for (const m of page.value ?? []) {
         if (taken >= max) {
           summary.complete = false;
@@ -90,7 +92,18 @@ export async function runMailCycle(ctx: ConnectorContext, params: Record<string,
         // Already posted by an earlier cycle: only finish Mark as Read (a crash may have come first).
         const [seen] = await ctx.dedup.has([id], 'mail');
         if (!seen) {
-          const alerts = await alertsFor(ctx, graph, params, { m, id, messagePath, mailbox, folder: folder.path, origPrefix, attachPrefix, extractors, perFile, attachEml });
+          const alerts = await alertsFor(ctx, graph, params, {
+            m,
+            id,
+            messagePath,
+            mailbox,
+            folder: folder.path,
+            origPrefix,
+            attachPrefix,
+            extractors,
+            perFile,
+            attachEml,
+          });
           const r = await ctx.post(alerts);
           if (r.accepted > 0) taken++;
           ctx.dedup.add([id], 'mail');
@@ -104,7 +117,9 @@ export async function runMailCycle(ctx: ConnectorContext, params: Record<string,
   ctx.checkpoint.set(next);
   if (toMark.length) {
     ctx.afterCommit(async () => {
-      await Promise.all(toMark.map((path) => graph.call('PATCH', path, { isRead: true }).catch((err: unknown) => ctx.log.warn({ err: reasonOf(err) }, 'could not mark a mail as read'))));
+      await Promise.all(
+        toMark.map((path) => graph.call('PATCH', path, { isRead: true }).catch((err: unknown) => ctx.log.warn({ err }, 'could not mark a mail as read'))),
+      );
     });
   }
   return summary;
@@ -125,7 +140,9 @@ interface MailInput {
 
 async function alertsFor(ctx: ConnectorContext, graph: GraphClient, params: Record<string, unknown>, i: MailInput): Promise<Alert[]> {
   const attachments = i.m.hasAttachments ? await graph.list<GraphAttachment>(`${i.messagePath}/attachments`) : [];
-  const attached = await attachedMails(graph, i.messagePath, attachments, (name, err) => ctx.log.warn({ attachment: name, err: reasonOf(err) }, 'attached mail file not readable'));
+  const attached = await attachedMails(graph, i.messagePath, attachments, (name, err) =>
+    ctx.log.warn({ attachment: name, err }, 'attached mail file not readable'),
+  );
   let eml: { name: string; data: string } | undefined;
   if (i.attachEml) {
     const res = await graph.request('GET', `${i.messagePath}/$value`);
@@ -133,7 +150,18 @@ async function alertsFor(ctx: ConnectorContext, graph: GraphClient, params: Reco
   }
   const common = { mailbox: i.mailbox, folder: i.folder, origPrefix: i.origPrefix, attachPrefix: i.attachPrefix, extractors: i.extractors };
   const one = (attachedNow: typeof attached, id: string, perFile: boolean): Alert =>
-    mailAlert({ id, event: mailEvent({ ...common, message: i.m, attached: attachedNow, perFile }), params, mailbox: i.mailbox, folder: i.folder, mailId: i.m.id, origPrefix: i.origPrefix, attachPrefix: i.attachPrefix, perFile, eml });
+    mailAlert({
+      id,
+      event: mailEvent({ ...common, message: i.m, attached: attachedNow, perFile }),
+      params,
+      mailbox: i.mailbox,
+      folder: i.folder,
+      mailId: i.m.id,
+      origPrefix: i.origPrefix,
+      attachPrefix: i.attachPrefix,
+      perFile,
+      eml,
+    });
   if (i.perFile && attached.length) return attached.map((a, n) => one([a], `${i.id}|attached:${n + 1}`, true));
   return [one(attached, i.id, false)];
 }

@@ -40,9 +40,14 @@ const REGEX_CHARS = /[\\^$.|?*+()[\]{}]/;
 
 export function compileExtractors(dynamicList: string[], headersParam: string[]): Extractors {
   const patterns = dynamicList.length
-    ? dynamicList.map((source, i) => ({ key: dynamicList.length === 1 ? 'matches' : `matches_${i + 1}`, re: compileUserRegex(source, 'Dynamic list entry', 'g') }))
+    ? dynamicList.map((source, i) => ({
+        key: dynamicList.length === 1 ? 'matches' : `matches_${i + 1}`,
+        re: compileUserRegex(source, 'Dynamic list entry', 'g'),
+      }))
     : [{ key: 'urls', re: compileUserRegex(URL_PATTERN, 'URL pattern', 'g') }];
-  const headers = headersParam.map((h) => (REGEX_CHARS.test(h) ? { re: compileUserRegex(`^(?:${h})$`, 'Headers to add to events', 'i') } : { exact: h.toLowerCase() }));
+  const headers = headersParam.map((h) =>
+    REGEX_CHARS.test(h) ? { re: compileUserRegex(`^(?:${h})$`, 'Headers to add to events', 'i') } : { exact: h.toLowerCase() },
+  );
   return { patterns, headers };
 }
 
@@ -57,7 +62,11 @@ function extract(x: Extractors, text: string): Record<string, string> {
 
 function prefixed(prefix: string, values: Record<string, string>): Record<string, string> {
   const p = prefix ? `${prefix}_` : '';
-  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== '').map(([k, v]) => [`${p}${k}`, v]));
+  return Object.fromEntries(
+    Object.entries(values)
+      .filter(([, v]) => v !== '')
+      .map(([k, v]) => [`${p}${k}`, v]),
+  );
 }
 
 function address(r: { emailAddress?: { address?: string } } | null | undefined): string {

@@ -1,7 +1,7 @@
-/** What the outbox needs from a chat platform: post, update in place, upload a file. */
+/** What the outbox needs from a chat platform: post, update in place, upload a file. bot/slack and bot/teams implement it. */
 import type { ChatMessage } from '../cards/message';
 import type { PlatformMessageRef } from '../store/messages';
-import type { ConversationRef } from '../queue/types';
+import type { ConversationRef } from './types';
 
 export interface ChatSender {
   /** `key` tags the post (where the platform keeps it) so that `findPosted` can recognise it. */
