@@ -1,3 +1,5 @@
+import type { SummaryRow } from './summary';
+
 /** What every benchmark module (`bench/*.bench.ts`) exports: `run(): Promise<BenchResult>`. */
 export interface BenchResult {
   name: string;
@@ -5,4 +7,6 @@ export interface BenchResult {
   results: Record<string, unknown>;
   /** Markdown lines printed to the console. */
   table: string[];
+  /** Rows of latest.json's `summary` (each figure beside its floor from the same run). */
+  summary?: SummaryRow[];
 }

@@ -1,9 +1,14 @@
 /**
  * One Audit General Events Connector cycle over 100,000 audit events in 200 content blobs
  * (a flood: it becomes one digest with a JSON file of every event), beside a baseline that only
- * lists, downloads and parses the same blobs with the same HTTP layer and concurrency. Figures:
- * events per second and peak memory of this process (the emulator runs in a child process so
- * that its copy of the events does not count).
+ * lists, downloads and parses the same blobs with the same HTTP layer and concurrency; then one
+ * cycle over 1,000,000 events (2,000 blobs) whose peak memory is set beside the first one's
+ * (streaming end to end: dedup in Redis, filters per blob, the digest file written as it goes).
+ *
+ * Every measured run is a child process of its own (this file, `--child`), so that its peak RSS
+ * (`process.resourceUsage().maxRSS`) is its own; the emulator runs in another child so that its
+ * copy of the events does not count. Figures: events per second (wall), CPU ms per 1,000 events
+ * of the measured process (steadier on a shared machine), peak RSS.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -12,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { BenchResult } from './bench';
+import { summaryRow } from './summary';
 import { UndiciHttpClient } from '../handlers/kit/http';
 import { ManagementClient, type ContentRef } from '../handlers/o365-management-api/client';
 import { BLOB_CONCURRENCY } from '../handlers/o365-management-api/feed/cycle';
@@ -31,6 +37,9 @@ const http = new UndiciHttpClient({ trusted: () => true });
 
 const EVENTS = Number(process.env.BENCH_O365_EVENTS ?? 100_000);
 const BLOBS = Number(process.env.BENCH_O365_BLOBS ?? 200);
+/** The large cycle (0: skipped); same events per blob as the first. */
+const BIG_EVENTS = Number(process.env.BENCH_O365_BIG_EVENTS ?? 1_000_000);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const TENANT = 'demo-tenant';
 const CLIENT_ID = '00000000-0000-0000-0000-00000000d3m0';
 const SECRET = 'demo-secret';
@@ -80,24 +89,59 @@ async function control(url: string, path: string, body: unknown): Promise<void> 
   if (!res.ok) throw new Error(`emulator ${path}: ${res.status} ${await res.text()}`);
 }
 
-/** Peak RSS and heap of this process while `work` runs (sampled every 10 ms). */
-async function measured<T>(work: () => Promise<T>): Promise<{ value: T; seconds: number; rssBefore: number; peakRss: number; peakHeap: number }> {
-  const before = process.memoryUsage();
-  let peakRss = before.rss;
-  let peakHeap = before.heapUsed;
-  const timer = setInterval(() => {
-    const m = process.memoryUsage();
-    peakRss = Math.max(peakRss, m.rss);
-    peakHeap = Math.max(peakHeap, m.heapUsed);
-  }, 10);
-  const started = performance.now();
-  try {
-    const value = await work();
-    return { value, seconds: (performance.now() - started) / 1000, rssBefore: before.rss, peakRss, peakHeap };
-  } finally {
-    clearInterval(timer);
-  }
+/** The connection the connector and the baseline use. */
+function instanceFor(url: string): Record<string, unknown> {
+  return {
+    'api-root': url,
+    'oauth2-login-endpoint-url': url,
+    'azure-active-directory-id': TENANT,
+    'client-id': CLIENT_ID,
+    'client-secret': SECRET,
+  };
 }
+
+/** Publishes `events` Audit.General events in `blobs` blobs, spread over the last 2.5 hours. */
+async function publish(url: string, events: number, blobs: number): Promise<void> {
+  console.log(`Publishing ${events} Audit.General events in ${blobs} content blobs to the emulator…`);
+  await control(url, 'settings', { generateAuditContent: false });
+  const now = Date.now();
+  const perBlob = Math.ceil(events / blobs);
+  const spacing = Math.min(45_000, Math.floor(9_000_000 / blobs));
+  for (let b = 0; b < blobs; b++) {
+    const at = new Date(now - (blobs - b) * spacing - 60_000);
+    const list = Array.from({ length: Math.min(perBlob, events - b * perBlob) }, (_, i) => auditEvent(new Date(at.getTime() - 1000), b * perBlob + i));
+    await control(url, 'audit', { contentType: 'Audit.General', events: list, at: at.toISOString() });
+  }
+  const client = new ManagementClient({ environment: 'bench', instance: { ...instanceFor(url), 'verify-ssl': true }, http, files: { resolve: (p) => p } });
+  await client.feed('POST', 'subscriptions/start?contentType=Audit.General');
+}
+
+/** What one measured child reports. */
+interface ChildFigures {
+  events: number;
+  seconds: number;
+  /** CPU (user + system) of the child during the measured part. */
+  cpuMs: number;
+  /** Peak RSS of the child over its whole life, and its RSS just before the measured part. */
+  maxRssMb: number;
+  rssBeforeMb: number;
+  digestFileMb?: number;
+  cardsQueued?: number;
+}
+
+/** The measured part of a child: wall, CPU, RSS before. */
+async function measured<T>(work: () => Promise<T>): Promise<{ value: T; seconds: number; cpuMs: number; rssBeforeMb: number }> {
+  global.gc?.();
+  const rssBeforeMb = process.memoryUsage.rss() / 1e6;
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  const value = await work();
+  const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
+  return { value, seconds, cpuMs: (used.user + used.system) / 1000, rssBeforeMb };
+}
+
+const maxRssMb = (): number => (process.resourceUsage().maxRSS * 1024) / 1e6;
 
 /** The baseline: list the same windows, download and parse every blob, 4 at a time. */
 async function downloadOnly(client: ManagementClient, start: Date, end: Date): Promise<number> {
@@ -122,10 +166,18 @@ async function downloadOnly(client: ManagementClient, start: Date, end: Date): P
   return events;
 }
 
-export async function run(): Promise<BenchResult> {
+async function baselineChild(url: string, expected: number): Promise<ChildFigures> {
+  const client = new ManagementClient({ environment: 'bench', instance: { ...instanceFor(url), 'verify-ssl': true }, http, files: { resolve: (p) => p } });
+  // Warm (token, connection, JIT) on the listing only.
+  await client.listContent('Audit.General', new Date(Date.now() - 3_600_000), new Date());
+  const m = await measured(() => downloadOnly(client, new Date(Date.now() - 8 * 3_600_000), new Date()));
+  if (m.value !== expected) throw new Error(`baseline read ${m.value} events, expected ${expected}`);
+  return { events: m.value, seconds: m.seconds, cpuMs: m.cpuMs, maxRssMb: maxRssMb(), rssBeforeMb: m.rssBeforeMb };
+}
+
+async function cycleChild(url: string, expected: number): Promise<ChildFigures> {
   const redisUrl = process.env.TEST_REDIS_URL;
   if (!redisUrl) throw new Error('TEST_REDIS_URL is not set (bench/run.ts starts redis-server)');
-  const emu = await startEmulatorProcess();
   const filesDir = mkdtempSync(join(tmpdir(), 'chatsoar-bench-files-'));
   const prefix = `bench-${randomBytes(4).toString('hex')}:`;
   const redis = connectRedis(redisUrl);
@@ -148,94 +200,159 @@ export async function run(): Promise<BenchResult> {
     concurrency: 1,
   });
   try {
-    console.log(`Publishing ${EVENTS} Audit.General events in ${BLOBS} content blobs to the emulator…`);
-    await control(emu.url, 'settings', { generateAuditContent: false });
-    const now = Date.now();
-    const perBlob = Math.ceil(EVENTS / BLOBS);
-    for (let b = 0; b < BLOBS; b++) {
-      const at = new Date(now - (BLOBS - b) * 45_000 - 60_000);
-      const events = Array.from({ length: Math.min(perBlob, EVENTS - b * perBlob) }, (_, i) => auditEvent(new Date(at.getTime() - 1000), b * perBlob + i));
-      await control(emu.url, 'audit', { contentType: 'Audit.General', events, at: at.toISOString() });
-    }
-    const instance = {
-      'api-root': emu.url,
-      'oauth2-login-endpoint-url': emu.url,
-      'azure-active-directory-id': TENANT,
-      'client-id': CLIENT_ID,
-      'client-secret': SECRET,
-    };
-    const client = new ManagementClient({ environment: 'bench', instance: { ...instance, 'verify-ssl': true }, http, files: { resolve: (p) => p } });
-    await client.feed('POST', 'subscriptions/start?contentType=Audit.General');
-
-    const windowStart = new Date(now - 8 * 3_600_000);
-    // The baseline runs before and after the cycle (the machine may be shared): the faster counts.
-    const baseBefore = await measured(() => downloadOnly(client, windowStart, new Date()));
-    if (baseBefore.value !== EVENTS) throw new Error(`baseline read ${baseBefore.value} events, expected ${EVENTS}`);
-
     await environments.create('bench');
-    await environments.setInstance('bench', 'o365-management-api', instance);
+    await environments.setInstance('bench', 'o365-management-api', instanceFor(url));
     await environments.bind('slack:CBENCH', 'bench');
     await environments.setSchedule('bench', 'connectors', {
       name: 'audit-bench',
       type: 'office-365-management-api-audit-general-events-connector',
       channel: 'slack:CBENCH',
       every: '60s',
-      params: { 'max-events-to-fetch': EVENTS, 'script-timeout-seconds': 600 },
+      params: { 'max-events-to-fetch': expected, 'script-timeout-seconds': 1200 },
     });
-    const cycle = await measured(async () => {
+    const m = await measured(async () => {
       await runScheduleNow(queues, 'connectors', 'bench', 'audit-bench');
       for (;;) {
         const c = await queues.connectors.getJobCounts('completed', 'failed');
         if (c.failed) throw new Error('the connector cycle failed');
         if (c.completed) return;
-        await new Promise((r) => setTimeout(r, 20));
+        await new Promise((r) => setTimeout(r, 10));
       }
     });
-    const baseAfter = await measured(() => downloadOnly(client, windowStart, new Date()));
-    const base = baseAfter.seconds < baseBefore.seconds ? baseAfter : baseBefore;
-    const digestJobs = (await queues.outbox.getJobs(['wait', 'delayed'])).filter((j) => j.data.op === 'file');
-    const digestPath = digestJobs[0]?.data.op === 'file' ? digestJobs[0].data.file.path : '';
-    const posted = (await queues.outbox.getJobs(['wait', 'delayed'])).filter((j) => j.data.op === 'upsert').length;
-    const fileMb = digestPath ? statSync(files.resolveUserPath(digestPath)).size / 1e6 : 0;
-    const mb = (n: number) => (n / 1e6).toFixed(0);
-    const eps = (s: number) => Math.round(EVENTS / s);
-    return {
-      name: 'connector-o365',
-      results: {
-        events: EVENTS,
-        blobs: BLOBS,
-        cycle: {
-          seconds: cycle.seconds,
-          eventsPerSecond: eps(cycle.seconds),
-          peakRssMb: cycle.peakRss / 1e6,
-          rssGrowthMb: (cycle.peakRss - cycle.rssBefore) / 1e6,
-          peakHeapMb: cycle.peakHeap / 1e6,
-          digestFileMb: fileMb,
-          cardsQueued: posted,
-        },
-        baseline: {
-          seconds: base.seconds,
-          eventsPerSecond: eps(base.seconds),
-          peakRssMb: base.peakRss / 1e6,
-          rssGrowthMb: (base.peakRss - base.rssBefore) / 1e6,
-          peakHeapMb: base.peakHeap / 1e6,
-        },
-        ratioSeconds: cycle.seconds / base.seconds,
-      },
-      table: [
-        `| ${EVENTS} events, ${BLOBS} blobs | seconds | events/s | peak RSS MB (growth) | peak heap MB |`,
-        '|---|---|---|---|---|',
-        `| connector cycle (filters, dedup, digest file) | ${cycle.seconds.toFixed(2)} | ${eps(cycle.seconds)} | ${mb(cycle.peakRss)} (+${mb(cycle.peakRss - cycle.rssBefore)}) | ${mb(cycle.peakHeap)} |`,
-        `| baseline: download and parse only | ${base.seconds.toFixed(2)} | ${eps(base.seconds)} | ${mb(base.peakRss)} (+${mb(base.peakRss - base.rssBefore)}) | ${mb(base.peakHeap)} |`,
-        '',
-        `Digest: one card queued (${posted} message) and a ${fileMb.toFixed(1)} MB JSON file of every event.`,
-      ],
-    };
+    const outboxJobs = await queues.outbox.getJobs(['wait', 'delayed']);
+    const digest = outboxJobs.find((j) => j.data.op === 'file');
+    const digestPath = digest?.data.op === 'file' ? digest.data.file.path : '';
+    const cardsQueued = outboxJobs.filter((j) => j.data.op === 'upsert').length;
+    const digestFileMb = digestPath ? statSync(files.forEnvironment('bench').resolveUserPath(digestPath)).size / 1e6 : 0;
+    const title = digest?.data.op === 'file' ? digest.data.file.title : '';
+    if (title !== `${expected} events`) throw new Error(`the digest holds "${title}", expected ${expected} events`);
+    return { events: expected, seconds: m.seconds, cpuMs: m.cpuMs, maxRssMb: maxRssMb(), rssBeforeMb: m.rssBeforeMb, digestFileMb, cardsQueued };
   } finally {
     await Promise.all(workers.map((w) => w.close()));
     await queues.close();
     redis.disconnect();
-    emu.child.kill('SIGTERM');
     rmSync(filesDir, { recursive: true, force: true });
   }
+}
+
+/** Runs this file as a child for one measured run; its figures come back as the last stdout line. */
+async function inChild(mode: 'cycle' | 'baseline', url: string, events: number): Promise<ChildFigures> {
+  // BENCH_CHILD_NODE_OPTIONS: e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile each run.
+  const extra = (process.env.BENCH_CHILD_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, ['--no-deprecation', '--expose-gc', ...extra, __filename, '--child', mode, url, String(events)], {
+    env: process.env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  const last = out.trim().split('\n').pop() ?? '';
+  if (code !== 0 || !last.startsWith('{')) throw new Error(`the ${mode} run failed (exit ${code}): ${out.slice(-500)}`);
+  return JSON.parse(last) as ChildFigures;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? NaN;
+}
+
+/** The run whose wall time is the median of the runs. */
+function medianRun(runs: ChildFigures[]): ChildFigures {
+  const m = median(runs.map((r) => r.seconds));
+  return runs.find((r) => r.seconds === m)!;
+}
+
+async function withEmulator<T>(events: number, blobs: number, work: (url: string) => Promise<T>): Promise<T> {
+  const emu = await startEmulatorProcess();
+  try {
+    await publish(emu.url, events, blobs);
+    return await work(emu.url);
+  } finally {
+    emu.child.kill('SIGTERM');
+  }
+}
+
+export async function run(): Promise<BenchResult> {
+  // Baseline and cycle alternate (the machine may be shared): medians of RUNS each.
+  const { cycles, bases } = await withEmulator(EVENTS, BLOBS, async (url) => {
+    const cycles: ChildFigures[] = [];
+    const bases: ChildFigures[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      bases.push(await inChild('baseline', url, EVENTS));
+      cycles.push(await inChild('cycle', url, EVENTS));
+    }
+    return { cycles, bases };
+  });
+  const bigBlobs = Math.round((BIG_EVENTS / EVENTS) * BLOBS);
+  const big = BIG_EVENTS > 0 ? await withEmulator(BIG_EVENTS, bigBlobs, (url) => inChild('cycle', url, BIG_EVENTS)) : null;
+
+  const cycle = medianRun(cycles);
+  const base = medianRun(bases);
+  const eps = (r: ChildFigures) => Math.round(r.events / r.seconds);
+  const cpuPerK = (r: ChildFigures) => r.cpuMs / (r.events / 1000);
+  const peak100k = median(cycles.map((r) => r.maxRssMb));
+  const f0 = (n: number) => n.toFixed(0);
+  const row = (label: string, r: ChildFigures) =>
+    `| ${label} | ${r.seconds.toFixed(2)} | ${eps(r)} | ${cpuPerK(r).toFixed(1)} | ${f0(r.maxRssMb)} (${f0(r.rssBeforeMb)} before) |`;
+  const summary = [
+    summaryRow(`O365 connector cycle, ${EVENTS} events in ${BLOBS} blobs (events/s) vs download + parse only`, eps(cycle), eps(base), '>= 0.7'),
+    summaryRow(`O365 connector cycle, ${EVENTS} events: peak RSS (MB) vs the 300 MB bound`, peak100k, 300, '<= 1'),
+  ];
+  if (big)
+    summary.push(summaryRow(`O365 connector cycle, ${BIG_EVENTS} events: peak RSS (MB) vs the ${EVENTS}-event cycle's`, big.maxRssMb, peak100k, '<= 1.2'));
+  const pick = (r: ChildFigures) => ({
+    seconds: r.seconds,
+    eventsPerSecond: eps(r),
+    cpuMsPer1000Events: cpuPerK(r),
+    peakRssMb: r.maxRssMb,
+    rssBeforeMb: r.rssBeforeMb,
+  });
+  return {
+    name: 'connector-o365',
+    results: {
+      events: EVENTS,
+      blobs: BLOBS,
+      runs: RUNS,
+      cycle: {
+        ...pick(cycle),
+        digestFileMb: cycle.digestFileMb,
+        cardsQueued: cycle.cardsQueued,
+        runsSeconds: cycles.map((r) => r.seconds),
+        runsPeakRssMb: cycles.map((r) => r.maxRssMb),
+      },
+      baseline: { ...pick(base), runsSeconds: bases.map((r) => r.seconds) },
+      ratioEventsPerSecond: eps(cycle) / eps(base),
+      big: big ? { events: BIG_EVENTS, blobs: bigBlobs, ...pick(big), digestFileMb: big.digestFileMb, peakRssOver100k: big.maxRssMb / peak100k } : null,
+    },
+    table: [
+      `Each run in a child process of its own (peak RSS: its maxRSS); medians of ${RUNS} runs, baseline and cycle alternating.`,
+      '',
+      '| run | seconds | events/s | CPU ms per 1,000 events | peak RSS MB |',
+      '|---|---|---|---|---|',
+      row(`connector cycle, ${EVENTS} events (filters, dedup, digest file)`, cycle),
+      row(`baseline: download and parse only, ${EVENTS} events`, base),
+      ...(big ? [row(`connector cycle, ${BIG_EVENTS} events in ${bigBlobs} blobs`, big)] : []),
+      '',
+      `Cycle / baseline events/s: ${(eps(cycle) / eps(base)).toFixed(2)} (goal ≥ 0.7); peak RSS ${f0(peak100k)} MB (goal < 300)` +
+        (big ? `; ${BIG_EVENTS} events: ${f0(big.maxRssMb)} MB, ${(big.maxRssMb / peak100k).toFixed(2)}× (goal ≤ 1.2).` : '.'),
+      `Digest: ${cycle.cardsQueued} card queued and a ${cycle.digestFileMb?.toFixed(1)} MB JSON file of every event.`,
+    ],
+    summary,
+  };
+}
+
+if (require.main === module && process.argv[2] === '--child') {
+  const [mode, url, events] = process.argv.slice(3) as ['cycle' | 'baseline', string, string];
+  (mode === 'cycle' ? cycleChild(url, Number(events)) : baselineChild(url, Number(events))).then(
+    (figures) => {
+      process.stdout.write(`${JSON.stringify(figures)}\n`);
+      process.exit(0);
+    },
+    (err: Error) => {
+      process.stderr.write(`${err.stack ?? err.message}\n`);
+      process.exit(1);
+    },
+  );
 }

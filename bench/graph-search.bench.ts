@@ -1,68 +1,60 @@
 /**
- * Search Emails over 1,000 mailboxes against the Microsoft 365 emulator with 20 ms latency per
- * HTTP request and at most 4 concurrent requests per mailbox (`mailboxConcurrencyLimit`). The
- * action's own code (`run` of the catalogue spec) with the real Graph client and HTTP layer.
+ * Search Emails over 1,000 and 10,000 mailboxes against the Microsoft 365 emulator with 20 ms
+ * latency per HTTP request and at most 4 concurrent requests per mailbox
+ * (`mailboxConcurrencyLimit`): the action's own code (`run` of the catalogue spec) with the real
+ * Graph client and HTTP layer.
  *
- * Beside the wall time, in the same run:
- * - the floor the emulator's limits allow: the sequential requests one mailbox needs (counted
- *   in the baseline run) times one round trip (measured: a plain request at this latency); the
- *   emulator takes any number of mailboxes at once (4 requests per mailbox), so all mailboxes
- *   fit in that;
- * - the floor at chatsoar's own bound (10 `$batch` envelopes of 20 in flight: 200 mailboxes per
- *   round trip);
- * - the same search with no latency (what the emulator and client cost in CPU on this machine);
- * - a one-mailbox-at-a-time baseline: the same per-mailbox search, sequentially, one plain
- *   request after another (no `$batch`), and its floor (1,000 round trips).
+ * Beside it, in the same run and against the same emulator, the floor: a bare client doing
+ * exactly what Graph's documented limits allow (https://learn.microsoft.com/graph/throttling-limits,
+ * https://learn.microsoft.com/graph/json-batching): the same one request per mailbox, packed in
+ * `$batch` envelopes of 20, every envelope at once (4 requests per mailbox at most; the app's
+ * 130,000 requests per 10 seconds hold every mailbox here), undici and JSON.parse and nothing
+ * else. Outlook runs at most 4 requests of a batch at once: the emulator answers a batch's
+ * requests without latency of their own, so both sides see one round trip per envelope; the
+ * computed floor (request rounds × one measured round trip) is shown beside the measured one.
+ *
+ * Each measured run is a child process of its own (this file, `--child`), the emulator staying in
+ * this process: its figures are its own wall time, CPU and peak RSS (`resourceUsage().maxRSS`).
  */
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Agent, request } from 'undici';
 import type { BenchResult } from './bench';
-import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT, startEmulator, type Emulator } from '../emulator';
+import { summaryRow } from './summary';
+import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT, startEmulator } from '../emulator';
 import type { ActionContext } from '../handlers/kit/context';
 import { UndiciHttpClient, type HttpClient } from '../handlers/kit/http';
+import { requestToken } from '../handlers/kit/oauth';
 import type { ActionResult } from '../handlers/kit/outcome';
-import { spec as searchEmails, searchMailbox } from '../handlers/microsoft-graph-mail/actions/search-emails';
-import { GraphClient } from '../handlers/microsoft-graph-mail/client';
-import { criteriaFrom } from '../handlers/microsoft-graph-mail/criteria';
-import { MAILBOXES_IN_FLIGHT } from '../handlers/microsoft-graph-mail/mailboxes';
+import { spec as searchEmails } from '../handlers/microsoft-graph-mail/actions/search-emails';
+import { GRAPH_APP_REQUESTS_PER_10S, GRAPH_BATCH_LIMIT, OUTLOOK_MAILBOX_CONCURRENCY } from '../handlers/microsoft-graph-mail/graph-batch';
 import { FilesRoot } from '../lib/files';
 import { createLogger } from '../lib/log';
 
 /** The bench talks only to its own emulator on loopback: the operator trusts it. */
 const http = new UndiciHttpClient({ trusted: () => true });
 
-const MAILBOXES = Number(process.env.BENCH_MAILBOXES ?? 1000);
+const SIZES = (process.env.BENCH_MAILBOXES ?? '1000,10000').split(',').map(Number);
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 20);
-const PER_MAILBOX = 4;
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-const GRAPH_BATCH = 20;
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)] ?? NaN;
 }
 
-/** Counts the HTTP requests the client sends (the real layer underneath). */
-function countingHttp(): HttpClient & { count: number } {
-  const c = {
-    count: 0,
-    send(req: Parameters<HttpClient['send']>[0]) {
-      c.count++;
-      return http.send(req);
-    },
-  };
-  return c;
-}
+const mailboxName = (i: number): string => `bench-${String(i).padStart(5, '0')}@demo.onmicrosoft.com`;
 
-function contextFor(emu: Emulator, client: HttpClient): ActionContext {
-  const files = new FilesRoot(mkdtempSync(join(tmpdir(), 'chatsoar-bench-files-')), randomBytes(32), 'http://127.0.0.1');
+function contextFor(url: string, client: HttpClient, filesDir: string): ActionContext {
+  const files = new FilesRoot(filesDir, randomBytes(32), 'http://127.0.0.1');
   return {
     environment: 'bench',
     instance: {
-      'azure-ad-endpoint': emu.url,
-      'microsoft-graph-endpoint': emu.url,
+      'azure-ad-endpoint': url,
+      'microsoft-graph-endpoint': url,
       'client-id': DEMO_CLIENT_ID,
       'secret-id': DEMO_CLIENT_SECRET,
       tenant: DEMO_TENANT,
@@ -90,110 +82,284 @@ const params = (mailboxes: string[]): Record<string, unknown> => ({
   'how-many-mailboxes-to-process-in-a-single-batch': 25,
 });
 
-async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
-  const started = performance.now();
-  const value = await fn();
-  return { ms: performance.now() - started, value };
-}
-
 function check(result: ActionResult, mailboxes: string[]): void {
   const expected = `Successfully found emails in the following mailboxes: ${mailboxes.map((m) => `${m}: 2`).join(', ')}`;
   if (!result.isSuccess || result.message !== expected) throw new Error(`unexpected search result: ${result.message.slice(0, 300)}`);
 }
 
-export async function run(): Promise<BenchResult> {
+/**
+ * Counts the HTTP requests the client sends; with `inspect` (not in measured runs: it costs a
+ * JSON.parse per envelope) also the Graph sub-requests, and keeps those of the first envelope.
+ */
+function countingHttp(inspect = false): HttpClient & { count: number; subRequests: number; urls: string[] } {
+  const c = {
+    count: 0,
+    subRequests: 0,
+    urls: [] as string[],
+    send(req: Parameters<HttpClient['send']>[0]) {
+      c.count++;
+      if (!inspect) return http.send(req);
+      if (/\/\$batch$/.test(req.url) && typeof req.body === 'string') {
+        const reqs = (JSON.parse(req.body) as { requests: Array<{ url: string }> }).requests;
+        c.subRequests += reqs.length;
+        if (!c.urls.length) c.urls = reqs.map((r) => r.url);
+      } else if (!/oauth2/.test(req.url)) c.subRequests++;
+      return http.send(req);
+    },
+  };
+  return c;
+}
+
+interface ChildFigures {
+  ms: number;
+  cpuMs: number;
+  maxRssMb: number;
+  httpRequests: number;
+  subRequests: number;
+}
+
+const maxRssMb = (): number => (process.resourceUsage().maxRSS * 1024) / 1e6;
+
+async function timedRun(work: () => Promise<void>): Promise<{ ms: number; cpuMs: number }> {
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  await work();
+  const ms = performance.now() - started;
+  const used = process.cpuUsage(cpu);
+  return { ms, cpuMs: (used.user + used.system) / 1000 };
+}
+
+/** chatsoar: the action, once to warm (token, connections, JIT), once measured. */
+async function searchChild(url: string, n: number): Promise<ChildFigures> {
+  const mailboxes = Array.from({ length: n }, (_, i) => mailboxName(i));
+  const filesDir = mkdtempSync(join(tmpdir(), 'chatsoar-bench-files-'));
+  try {
+    const once = async () => {
+      const client = countingHttp();
+      const result = (await searchEmails.run!(contextFor(url, client, filesDir), params(mailboxes))) as ActionResult;
+      check(result, mailboxes);
+      return client;
+    };
+    await once();
+    let client = countingHttp();
+    const t = await timedRun(async () => {
+      client = await once();
+    });
+    return { ...t, maxRssMb: maxRssMb(), httpRequests: client.count, subRequests: n };
+  } finally {
+    rmSync(filesDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The floor: what Graph's limits allow, with nothing of chatsoar's. `template` is the sub-request
+ * chatsoar sends for one mailbox (`{mailbox}` in place of its address).
+ */
+async function floorChild(url: string, n: number, template: string): Promise<ChildFigures> {
+  const mailboxes = Array.from({ length: n }, (_, i) => mailboxName(i));
+  const token = (
+    await requestToken(http, {
+      environment: 'bench',
+      loginRoot: url,
+      tenant: DEMO_TENANT,
+      clientId: DEMO_CLIENT_ID,
+      clientSecret: DEMO_CLIENT_SECRET,
+      scope: `${url}/.default`,
+      verifySsl: true,
+    })
+  ).accessToken;
+  const dispatcher = new Agent({ keepAliveTimeout: 10_000 });
+  const perEnvelope = GRAPH_BATCH_LIMIT;
+  let httpRequests = 0;
+  const once = async () => {
+    const envelopes: string[][] = [];
+    for (let i = 0; i < n; i += perEnvelope) envelopes.push(mailboxes.slice(i, i + perEnvelope));
+    if (n > GRAPH_APP_REQUESTS_PER_10S) throw new Error('more requests than the app may send in 10 seconds: the floor would need windows');
+    httpRequests = envelopes.length;
+    let found = 0;
+    await Promise.all(
+      envelopes.map(async (env) => {
+        const body = JSON.stringify({
+          requests: env.map((mb, i) => ({ id: String(i + 1), method: 'GET', url: template.replace('{mailbox}', encodeURIComponent(mb)) })),
+        });
+        const res = await request(`${url}/v1.0/$batch`, {
+          method: 'POST',
+          dispatcher,
+          headers: { authorization: `Bearer ${token}`, accept: 'application/json', 'content-type': 'application/json' },
+          body,
+        });
+        const parsed = JSON.parse(await res.body.text()) as { responses: Array<{ status: number; body: { value: unknown[] } }> };
+        for (const r of parsed.responses) {
+          if (r.status !== 200) throw new Error(`floor: sub-request answered ${r.status}`);
+          found += r.body.value.length;
+        }
+      }),
+    );
+    if (found !== 2 * n) throw new Error(`floor found ${found} mails, expected ${2 * n}`);
+  };
+  await once();
+  const t = await timedRun(once);
+  await dispatcher.close();
+  return { ...t, maxRssMb: maxRssMb(), httpRequests, subRequests: n };
+}
+
+async function inChild(mode: 'search' | 'floor', url: string, n: number, template = ''): Promise<ChildFigures> {
+  // BENCH_CHILD_NODE_OPTIONS: e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile each run.
+  const extra = (process.env.BENCH_CHILD_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, ['--no-deprecation', ...extra, __filename, '--child', mode, url, String(n), template], {
+    env: process.env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  const last = out.trim().split('\n').pop() ?? '';
+  if (code !== 0 || !last.startsWith('{')) throw new Error(`the ${mode} run failed (exit ${code}): ${out.slice(-500)}`);
+  return JSON.parse(last) as ChildFigures;
+}
+
+interface SizeFigures {
+  mailboxes: number;
+  search: ChildFigures;
+  floor: ChildFigures;
+  searchRunsMs: number[];
+  floorRunsMs: number[];
+  roundTripMs: number;
+  computedFloorMs: number;
+  throttled429: number;
+}
+
+async function measureSize(n: number): Promise<SizeFigures> {
   const emu = await startEmulator({ seed: true });
   try {
-    const mailboxes = Array.from({ length: MAILBOXES }, (_, i) => `bench-${String(i).padStart(4, '0')}@demo.onmicrosoft.com`);
+    const mailboxes = Array.from({ length: n }, (_, i) => mailboxName(i));
     for (const [i, mb] of mailboxes.entries()) {
       emu.state.addUser({ userPrincipalName: mb });
       emu.state.addMessage(mb, 'inbox', { subject: `[Alert] sign-in from a new country #${i}`, from: 'defender-noreply@microsoft.com', to: [mb] });
       emu.state.addMessage(mb, 'inbox', { subject: 'Weekly alert digest', from: 'siem@demo.onmicrosoft.com', to: [mb] });
       emu.state.addMessage(mb, 'inbox', { subject: 'Team lunch', from: 'bob@demo.onmicrosoft.com', to: [mb] });
     }
-    emu.state.settings.mailboxConcurrencyLimit = PER_MAILBOX;
+    emu.state.settings.mailboxConcurrencyLimit = OUTLOOK_MAILBOX_CONCURRENCY;
 
-    const runSearch = async (): Promise<{ ms: number; requests: number }> => {
-      const client = countingHttp();
-      const { ms, value } = await timed(() => searchEmails.run!(contextFor(emu, client), params(mailboxes)));
-      check(value as ActionResult, mailboxes);
-      return { ms, requests: client.count };
-    };
-
-    // Warm-up (token, connections, JIT), then the CPU cost with no latency.
-    await runSearch();
-    const noLatency = [];
-    for (let i = 0; i < RUNS; i++) noLatency.push(await runSearch());
+    // The sub-request chatsoar sends for one mailbox (the floor sends the same).
+    const probe = countingHttp(true);
+    const filesDir = mkdtempSync(join(tmpdir(), 'chatsoar-bench-files-'));
+    check((await searchEmails.run!(contextFor(emu.url, probe, filesDir), params(mailboxes.slice(0, 2)))) as ActionResult, mailboxes.slice(0, 2));
+    rmSync(filesDir, { recursive: true, force: true });
+    if (probe.subRequests !== 2) throw new Error(`expected one request per mailbox, saw ${probe.subRequests} for 2`);
+    const template = probe.urls[0]!.replace(encodeURIComponent(mailboxes[0]!), '{mailbox}');
 
     emu.faults.set({ prefix: '/v1.0', latencyMs: LATENCY_MS });
-    const ledgerBefore = emu.ledger.length;
-    const batched = [];
-    for (let i = 0; i < RUNS; i++) batched.push(await runSearch());
-    const throttled = emu.ledger.slice(ledgerBefore).filter((e) => e.status === 429).length;
-
-    // Baseline: one mailbox at a time, one plain request at a time, same per-mailbox search.
-    const baseHttp = countingHttp();
-    const baseCtx = contextFor(emu, baseHttp);
-    const plain = new GraphClient(baseCtx, undefined, { batching: false, maxInFlight: 1 });
-    const criteria = criteriaFrom(params(mailboxes));
-    const baseline = await timed(async () => {
-      let found = 0;
-      for (const mb of mailboxes) found += (await searchMailbox(plain, mb, { folder: 'Inbox', criteria, allFields: false })).messages.length;
-      if (found !== 2 * mailboxes.length) throw new Error(`baseline found ${found} mails`);
-    });
-
-    const baselineRequests = baseHttp.count;
-    // One round trip at this latency, measured: plain requests one after another.
+    // One round trip at this latency, measured: one plain request after another.
     const rtts: number[] = [];
-    for (let i = 0; i < 20; i++)
-      rtts.push((await timed(() => plain.call('GET', `v1.0/users/${encodeURIComponent(mailboxes[i]!)}/mailFolders/inbox?$select=id`))).ms);
+    for (let i = 0; i < 10; i++) {
+      const started = performance.now();
+      await fetch(`${emu.url}/v1.0/$batch`, { method: 'POST', body: '{}' }).then((r) => r.arrayBuffer());
+      rtts.push(performance.now() - started);
+    }
+    const ledgerBefore = emu.ledger.length;
+    const searches: ChildFigures[] = [];
+    const floors: ChildFigures[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      floors.push(await inChild('floor', emu.url, n, template));
+      searches.push(await inChild('search', emu.url, n));
+    }
+    const throttled = emu.ledger.slice(ledgerBefore).filter((e) => e.status === 429).length;
+    const mid = (runs: ChildFigures[]) => runs.find((r) => r.ms === median(runs.map((x) => x.ms)))!;
     const rtt = median(rtts);
-
-    const wall = median(batched.map((r) => r.ms));
-    const cpu = median(noLatency.map((r) => r.ms));
-    const requests = batched[0]!.requests;
-    // Sequential requests per mailbox (the baseline sends each mailbox's requests one after another).
-    const roundsPerMailbox = baselineRequests / MAILBOXES;
-    const floorEmulator = roundsPerMailbox * rtt;
-    const floorOurBound = Math.ceil(MAILBOXES / MAILBOXES_IN_FLIGHT) * roundsPerMailbox * rtt;
-    const floorBaseline = MAILBOXES * roundsPerMailbox * rtt;
-    const f = (n: number) => n.toFixed(0);
-    const x = (n: number) => `${n.toFixed(1)}×`;
+    // Request rounds Graph's limits impose: one per mailbox request (4 per mailbox would allow
+    // more), times the 10-second windows the app budget needs beyond the first.
+    const windows = Math.ceil(n / GRAPH_APP_REQUESTS_PER_10S);
     return {
-      name: 'graph-search',
-      results: {
-        mailboxes: MAILBOXES,
-        latencyMs: LATENCY_MS,
-        mailboxConcurrencyLimit: PER_MAILBOX,
-        batched: {
-          wallMsMedian: wall,
-          runsMs: batched.map((r) => r.ms),
-          httpRequests: requests,
-          subRequestsPerEnvelope: MAILBOXES / Math.max(1, requests),
-          throttled429: throttled,
-        },
-        roundTripMs: rtt,
-        requestsPerMailbox: roundsPerMailbox,
-        floors: { emulatorLimitsMs: floorEmulator, chatsoarInFlightBoundMs: floorOurBound, baselineMs: floorBaseline },
-        noLatency: { wallMsMedian: cpu, runsMs: noLatency.map((r) => r.ms) },
-        baseline: { wallMs: baseline.ms, httpRequests: baselineRequests },
-        speedupOverBaseline: baseline.ms / wall,
-        wallOverEmulatorFloor: wall / floorEmulator,
-      },
-      table: [
-        `Search Emails over ${MAILBOXES} mailboxes, ${LATENCY_MS} ms latency per HTTP request (one round trip measured: ${rtt.toFixed(1)} ms), ${PER_MAILBOX} concurrent requests per mailbox, $batch ≤ ${GRAPH_BATCH}, ${roundsPerMailbox} request(s) per mailbox`,
-        '',
-        '| run | wall ms | floor ms | wall / floor | HTTP requests |',
-        '|---|---|---|---|---|',
-        `| chatsoar (batched, median of ${RUNS}) | ${f(wall)} | ${f(floorEmulator)} (emulator limits: all mailboxes at once) | ${x(wall / floorEmulator)} | ${requests} |`,
-        `| | | ${f(floorOurBound)} (chatsoar's bound: ${MAILBOXES_IN_FLIGHT} mailboxes per round trip) | ${x(wall / floorOurBound)} | |`,
-        `| chatsoar, no latency (CPU cost) | ${f(cpu)} | | | ${noLatency[0]!.requests} |`,
-        `| one mailbox at a time (baseline) | ${f(baseline.ms)} | ${f(floorBaseline)} | ${x(baseline.ms / floorBaseline)} | ${baselineRequests} |`,
-        '',
-        `Speed-up over the baseline: ${x(baseline.ms / wall)}; 429s from the emulator during the batched runs: ${throttled}.`,
-      ],
+      mailboxes: n,
+      search: mid(searches),
+      floor: mid(floors),
+      searchRunsMs: searches.map((r) => r.ms),
+      floorRunsMs: floors.map((r) => r.ms),
+      roundTripMs: rtt,
+      computedFloorMs: rtt + (windows - 1) * 10_000,
+      throttled429: throttled,
     };
   } finally {
     await emu.close();
   }
+}
+
+export async function run(): Promise<BenchResult> {
+  const sizes: SizeFigures[] = [];
+  for (const n of SIZES) sizes.push(await measureSize(n));
+  const f = (n: number) => n.toFixed(0);
+  const x = (n: number) => `${n.toFixed(2)}×`;
+  const small = sizes[0]!;
+  const large = sizes[sizes.length - 1]!;
+  const summary = sizes.map((s) =>
+    summaryRow(
+      `Search Emails, ${s.mailboxes} mailboxes, ${LATENCY_MS} ms latency (wall ms) vs Graph's limits (bare client)`,
+      s.search.ms,
+      s.floor.ms,
+      '<= 1.3',
+    ),
+  );
+  if (sizes.length > 1)
+    summary.push(
+      summaryRow(
+        `Search Emails peak RSS (MB), ${large.mailboxes} vs ${small.mailboxes} mailboxes (flat: the floor's growth is ${x(large.floor.maxRssMb / small.floor.maxRssMb)})`,
+        large.search.maxRssMb,
+        small.search.maxRssMb,
+        '<= 1.2',
+      ),
+    );
+  return {
+    name: 'graph-search',
+    results: {
+      latencyMs: LATENCY_MS,
+      mailboxConcurrencyLimit: OUTLOOK_MAILBOX_CONCURRENCY,
+      runs: RUNS,
+      sizes: sizes.map((s) => ({
+        mailboxes: s.mailboxes,
+        search: {
+          wallMsMedian: s.search.ms,
+          runsMs: s.searchRunsMs,
+          cpuMs: s.search.cpuMs,
+          peakRssMb: s.search.maxRssMb,
+          httpRequests: s.search.httpRequests,
+          subRequests: s.search.subRequests,
+        },
+        floor: { wallMsMedian: s.floor.ms, runsMs: s.floorRunsMs, cpuMs: s.floor.cpuMs, peakRssMb: s.floor.maxRssMb, httpRequests: s.floor.httpRequests },
+        roundTripMs: s.roundTripMs,
+        computedFloorMs: s.computedFloorMs,
+        wallOverFloor: s.search.ms / s.floor.ms,
+        throttled429: s.throttled429,
+      })),
+    },
+    table: [
+      `Search Emails, ${LATENCY_MS} ms latency per HTTP request, ${OUTLOOK_MAILBOX_CONCURRENCY} concurrent requests per mailbox, $batch ≤ ${GRAPH_BATCH_LIMIT}, one request per mailbox; medians of ${RUNS} runs, each in a child process (floor and search alternating)`,
+      '',
+      '| mailboxes | run | wall ms | CPU ms | peak RSS MB | HTTP requests | wall / floor |',
+      '|---|---|---|---|---|---|---|',
+      ...sizes.flatMap((s) => [
+        `| ${s.mailboxes} | chatsoar | ${f(s.search.ms)} | ${f(s.search.cpuMs)} | ${f(s.search.maxRssMb)} | ${s.search.httpRequests} | ${x(s.search.ms / s.floor.ms)} |`,
+        `| | floor: bare client at Graph's limits (computed: ${f(s.computedFloorMs)} ms, one round trip of ${s.roundTripMs.toFixed(1)} ms) | ${f(s.floor.ms)} | ${f(s.floor.cpuMs)} | ${f(s.floor.maxRssMb)} | ${s.floor.httpRequests} | |`,
+      ]),
+      '',
+      `429s from the emulator during the runs: ${sizes.map((s) => `${s.mailboxes}: ${s.throttled429}`).join(', ')}.`,
+    ],
+    summary,
+  };
+}
+
+if (require.main === module && process.argv[2] === '--child') {
+  const [mode, url, n, template] = process.argv.slice(3) as ['search' | 'floor', string, string, string];
+  (mode === 'search' ? searchChild(url, Number(n)) : floorChild(url, Number(n), template)).then(
+    (figures) => {
+      process.stdout.write(`${JSON.stringify(figures)}\n`);
+      process.exit(0);
+    },
+    (err: Error) => {
+      process.stderr.write(`${err.stack ?? err.message}\n`);
+      process.exit(1);
+    },
+  );
 }

@@ -1,13 +1,23 @@
 /**
  * Sustained load on the real processes (one bot, 1, 2 then 4 worker processes, redis-server, the
  * Microsoft 365 emulator, a fake Slack): commands per second with p50/p99 ack latency (the slash
- * command's HTTP answer) and end-to-end latency (command sent → final message in Slack), beside
- * raw BullMQ throughput of no-op jobs on the same Redis in the same run (the ratio is the figure).
+ * command's HTTP answer), end-to-end latency (command sent → final message in Slack) and CPU
+ * milliseconds per command (bot and worker processes), beside its floor in the same run: a bare
+ * pipeline doing the same outside I/O as one `graphmail ping` (bench/bare-pipeline.ts: signed
+ * request → Bolt → BullMQ → worker → one Graph GET with a cached token → chat.postMessage +
+ * chat.update, same fakes, one worker process), and raw BullMQ no-op jobs for reference.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Queue, Worker } from 'bullmq';
 import type { BenchResult } from './bench';
-import { startSystem, type System } from '../test/resilience/system';
-import { send } from '../test/resilience/tally';
+import { summaryRow } from './summary';
+import { jobIdFor } from '../lib/ids';
+import { slackSignature } from '../test/helpers/fake-slack';
+import { freePort } from '../test/helpers/harness';
+import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT } from '../emulator';
+import { MAILBOX, SLACK_SECRET, SLACK_TOKEN, startSystem, stopChild, USER, type System } from '../test/resilience/system';
 
 const SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 12);
 // Enough senders that Slack's pacing (one message a second per channel) is not what is measured.
@@ -47,7 +57,10 @@ async function rawBullmq(url: string): Promise<number> {
 }
 
 interface Phase {
+  pipeline: 'chatsoar' | 'bare';
   workers: number;
+  /** CPU time of the bot and worker processes per completed command. */
+  cpuMsPerCommand: number;
   commands: number;
   perSecond: number;
   ackP50: number;
@@ -92,7 +105,50 @@ function finalsTracker(sys: System): { wait(jobId: string, timeoutMs: number): P
  * SENDERS closed-loop senders for SECONDS: each sends a command and waits for its result before
  * the next, so the figures are what the system sustains without a queue building up.
  */
-async function phase(sys: System, workers: number): Promise<Phase> {
+/** A pipeline under load: where its bot listens and its processes (for their CPU time). */
+interface Target {
+  pipeline: Phase['pipeline'];
+  botPort: number;
+  pids: number[];
+}
+
+/** User + system CPU milliseconds a process has used so far (/proc/<pid>/stat). */
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // Fields 14 and 15 (utime, stime) in clock ticks; ticks are 10 ms on Linux.
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+let seq = 0;
+/** A signed `/soar <text>` to a bot; accepted when acknowledged with an empty 200 (queued). */
+async function send(port: number, text: string, channel: string): Promise<{ jobId: string; accepted: boolean; sentAt: number; ackAt: number }> {
+  const triggerId = `load-${Date.now().toString(36)}-${seq++}`;
+  const body = new URLSearchParams({
+    token: 'legacy',
+    team_id: 'T1',
+    channel_id: channel,
+    user_id: USER,
+    command: '/soar',
+    text,
+    trigger_id: triggerId,
+  }).toString();
+  const sentAt = Date.now();
+  let accepted = false;
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/slack/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...slackSignature(SLACK_SECRET, body) },
+      body,
+    });
+    accepted = res.status === 200 && !(await res.text()).includes('"text"');
+  } catch {
+    accepted = false;
+  }
+  return { jobId: jobIdFor(`slack:${triggerId}`), accepted, sentAt, ackAt: Date.now() };
+}
+
+async function phase(sys: System, target: Target, workers: number): Promise<Phase> {
   const acks: number[] = [];
   const e2e: number[] = [];
   let commands = 0;
@@ -102,7 +158,7 @@ async function phase(sys: System, workers: number): Promise<Phase> {
   let n = 0;
   const sender = async (): Promise<void> => {
     while (Date.now() < end) {
-      const s = await send(sys, 'graphmail ping', sys.channels[n++ % sys.channels.length]!);
+      const s = await send(target.botPort, 'graphmail ping', sys.channels[n++ % sys.channels.length]!);
       if (!s.accepted) continue;
       commands++;
       acks.push(s.ackAt - s.sentAt);
@@ -112,13 +168,17 @@ async function phase(sys: System, workers: number): Promise<Phase> {
     }
   };
   const started = Date.now();
+  const cpuBefore = target.pids.map(cpuMs);
   await Promise.all(Array.from({ length: SENDERS }, sender));
   const elapsed = (Date.now() - started) / 1000;
+  const cpu = target.pids.map((pid, i) => cpuMs(pid) - cpuBefore[i]!).reduce((a, b) => a + b, 0);
   finals.stop();
   e2e.sort((a, b) => a - b);
   acks.sort((a, b) => a - b);
   return {
+    pipeline: target.pipeline,
     workers,
+    cpuMsPerCommand: e2e.length ? cpu / e2e.length : NaN,
     commands,
     perSecond: e2e.length / elapsed,
     ackP50: percentile(acks, 50),
@@ -129,26 +189,64 @@ async function phase(sys: System, workers: number): Promise<Phase> {
   };
 }
 
+/** The bare pipeline's bot and worker processes (bench/bare-pipeline.ts, compiled beside this file). */
+async function startBare(sys: System): Promise<{ target: Target; children: ChildProcess[] }> {
+  const port = await freePort();
+  const env = {
+    PATH: process.env.PATH,
+    REDIS_URL: sys.redis.url,
+    BARE_PREFIX: 'bench-bare',
+    PORT: String(port),
+    SLACK_SIGNING_SECRET: SLACK_SECRET,
+    SLACK_BOT_TOKEN: SLACK_TOKEN,
+    SLACK_API_URL: sys.slack.url,
+    GRAPH_URL: sys.emulatorUrl,
+    MAILBOX,
+    TENANT: DEMO_TENANT,
+    CLIENT_ID: DEMO_CLIENT_ID,
+    CLIENT_SECRET: DEMO_CLIENT_SECRET,
+  };
+  const start = (role: 'bot' | 'worker'): Promise<ChildProcess> =>
+    new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, ['--no-deprecation', join(__dirname, 'bare-pipeline.js'), role], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      const onData = (c: Buffer): void => {
+        out += c.toString();
+        if (/listening|is running/.test(out)) resolve(child);
+      };
+      child.stdout.on('data', onData);
+      child.stderr.on('data', onData);
+      child.once('exit', () => reject(new Error(`bare ${role} exited: ${out.slice(-2000)}`)));
+    });
+  const children = await Promise.all([start('bot'), start('worker')]);
+  return { target: { pipeline: 'bare', botPort: port, pids: children.map((c) => c.pid!) }, children };
+}
+
 export async function run(): Promise<BenchResult> {
   const sys = await startSystem({ channels: CHANNELS });
   try {
     await Promise.all([sys.startBot(), sys.startWorker()]);
     const raw = await rawBullmq(sys.redis.url);
+    const bare = await startBare(sys);
+    const floor = await phase(sys, bare.target, 1);
+    for (const c of bare.children) await stopChild(c, 'SIGKILL');
     const phases: Phase[] = [];
     for (const workers of [1, 2, 4]) {
       while (sys.workers.length < workers) await sys.startWorker();
-      phases.push(await phase(sys, workers));
+      const target: Target = { pipeline: 'chatsoar', botPort: sys.bots[0]!.port, pids: [...sys.bots, ...sys.workers].map((p) => p.child.pid!) };
+      phases.push(await phase(sys, target, workers));
     }
     const r = (x: number): number => Math.round(x * 10) / 10;
+    const one = phases[0]!;
+    const row = (p: Phase): string =>
+      `| ${p.pipeline} | ${p.workers} | ${p.commands} | ${r(p.perSecond)} | ${r(p.cpuMsPerCommand)} | ${p.ackP50} / ${p.ackP99} | ${p.e2eP50} / ${p.e2eP99} | ${r((100 * p.perSecond) / floor.perSecond)} % | ${p.lost} |`;
     const table = [
-      `Raw BullMQ, no-op jobs, 1 worker (concurrency 16), same Redis: ${r(raw)} jobs/s`,
+      `Raw BullMQ, no-op jobs, 1 worker (concurrency 16), same Redis: ${r(raw)} jobs/s (reference)`,
       '',
-      '| worker processes | commands | sustained cmd/s | ack p50 / p99 (ms) | end-to-end p50 / p99 (ms) | vs raw BullMQ | lost |',
-      '| --- | --- | --- | --- | --- | --- | --- |',
-      ...phases.map(
-        (p) =>
-          `| ${p.workers} | ${p.commands} | ${r(p.perSecond)} | ${p.ackP50} / ${p.ackP99} | ${p.e2eP50} / ${p.e2eP99} | ${r((100 * p.perSecond) / raw)} % | ${p.lost} |`,
-      ),
+      '| pipeline | worker processes | commands | sustained cmd/s | CPU ms / command | ack p50 / p99 (ms) | end-to-end p50 / p99 (ms) | vs bare pipeline | lost |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+      row(floor),
+      ...phases.map(row),
     ];
     return {
       name: 'load',
@@ -156,9 +254,25 @@ export async function run(): Promise<BenchResult> {
         rawBullmqJobsPerSecond: r(raw),
         seconds: SECONDS,
         senders: SENDERS,
-        phases: phases.map((p) => ({ ...p, perSecond: r(p.perSecond), ratioToRaw: Math.round((1000 * p.perSecond) / raw) / 1000 })),
+        barePipeline: { ...floor, perSecond: r(floor.perSecond), cpuMsPerCommand: r(floor.cpuMsPerCommand) },
+        phases: phases.map((p) => ({
+          ...p,
+          perSecond: r(p.perSecond),
+          cpuMsPerCommand: r(p.cpuMsPerCommand),
+          ratioToBare: Math.round((1000 * p.perSecond) / floor.perSecond) / 1000,
+          ratioToRaw: Math.round((1000 * p.perSecond) / raw) / 1000,
+        })),
       },
       table,
+      summary: [
+        summaryRow(
+          'sustained commands/s, graphmail ping, 1 worker (bare pipeline: Bolt → BullMQ → Graph GET → postMessage + update)',
+          one.perSecond,
+          floor.perSecond,
+          '>= 0.5',
+        ),
+        summaryRow('CPU ms per command, graphmail ping, 1 worker (bot + worker processes)', one.cpuMsPerCommand, floor.cpuMsPerCommand, '<= 2'),
+      ],
     };
   } finally {
     await sys.close();

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { approvalMessage } from '../cards/approval-messages';
 import type { ChatMessage } from '../cards/message';
 import type { Outbox } from '../queue/outbox';
+import type { ActionJobData } from '../queue/types';
 import { QUEUE_NAMES, type Queues } from '../queue/queues';
 import type { ApprovalState, ApprovalStore, Approval } from '../store/approvals';
 import type { AuditLog } from '../store/audit';
@@ -126,8 +127,14 @@ export class ApprovalFlow {
     return this.refresh(state);
   }
 
+  /**
+   * Shows an open request's votes or preview. Written only while it is undecided: a refresh that
+   * read the open state just before a decision must not reopen the closed card, or write over the
+   * result that took its place (behaviour.md 43).
+   */
   private async refresh(state: ApprovalState): Promise<void> {
-    await this.deps.outbox.upsert(state.approval.messageKey, state.approval.conversation, approvalMessage(state));
+    const a = state.approval;
+    await this.deps.outbox.upsertUnless(a.messageKey, a.conversation, approvalMessage(state), this.deps.approvals.decidedKey(a.id));
   }
 
   /** The result of a `soar vote`: the option with most votes. */
@@ -155,20 +162,33 @@ export class ApprovalFlow {
       await outbox.upsert(a.messageKey, a.conversation, approvalMessage(closed, this.voteResult(closed)));
       return;
     }
-    await outbox.upsert(a.messageKey, a.conversation, approvalMessage(closed));
     if (status === 'approved' && a.job) {
       const now = Date.now();
-      const job = { ...a.job, createdAt: now, timeoutAt: now + (a.job.timeoutAt - a.job.createdAt) };
+      // behaviour.md 43: the card is the request's one message; the approved job's progress and
+      // result replace it in place (a private result still goes to the asker alone).
+      const inPlace = !a.job.conversation.privateTo;
+      const job: ActionJobData = {
+        ...a.job,
+        createdAt: now,
+        timeoutAt: now + (a.job.timeoutAt - a.job.createdAt),
+        // Every approver, as the card listed them: the result in its place still says who decided.
+        approvedBy:
+          Object.keys(closed.votes)
+            .filter((user) => closed.votes[user] === a.options[0])
+            .join(', ') || by,
+        ...(inPlace ? { messageKey: a.messageKey, conversation: a.conversation } : {}),
+      };
+      const queued = `Queued ${job.actionName} as job ${job.jobId}.`;
+      await outbox.upsert(a.messageKey, a.conversation, approvalMessage(closed, queued));
       await jobs.update(job.jobId, { state: 'queued' });
       // The job id is the request's: a second approval path can never queue it twice.
       await queues.actions.add(job.action, job, { jobId: job.jobId });
-      await outbox.upsert(job.messageKey, job.conversation, {
-        text: `Approved: queued ${job.actionName} as job ${job.jobId}`,
-        status: 'queued',
-        lines: [`Approved: queued ${job.actionName} as job ${job.jobId}`],
-      });
+      if (!inPlace) await outbox.upsert(job.messageKey, job.conversation, { text: `Approved: ${queued}`, status: 'queued', lines: [`Approved: ${queued}`] });
       log.info({ job: job.jobId, approval: a.id }, 'approved and queued');
-    } else if (a.job) {
+      return;
+    }
+    await outbox.upsert(a.messageKey, a.conversation, approvalMessage(closed));
+    if (a.job) {
       await jobs.update(a.job.jobId, { state: status === 'rejected' ? 'cancelled' : 'failed' });
     }
   }

@@ -15,12 +15,16 @@ import type { Queues } from '../queue/queues';
 import type { ActionJobData, ConversationRef, Platform } from '../queue/types';
 import type { EnvironmentStore } from '../store/environments';
 import type { JobIndex } from '../store/jobs';
-import { authorize, roleForAction } from './access/authorize';
+import { authorize, authorizeRead, roleForAction } from './access/authorize';
 import { typedSecretRefusal, typedSecrets } from './access/typed-secrets';
 import { approversNeeded, requiresApproval } from './access/approvals';
 import type { ApprovalFlow } from './approvals';
 import { DEFAULT_VOTE_TIMEOUT_MS, formatDuration, helpFor, MAX_TIMEOUT_MS, missingMessage, parseCommand, type ParsedCommand } from './commands';
+import type { HelpContext } from './commands/help';
 import { adminDepsOf, handleAdminClick, handleAdminCommand, type AdminExtras } from './admin';
+import { isAlertVerb, type AlertActions } from './alerts/actions';
+import { paramInput, prefilledForm } from './alerts/run-form';
+import { PREFILL_FORM_VERB } from '../cards/alert-messages';
 
 export interface Incoming {
   platform: Platform;
@@ -72,6 +76,8 @@ export interface DispatchDeps {
   approvals: ApprovalFlow;
   /** The runtime's objects `soar admin` works with (audit log, files root, PUBLIC_URL). */
   admin: AdminExtras;
+  /** Triage of connector alert cards (Acknowledge, Assign to me, Close, Escalate); without it those buttons answer "not available". */
+  alerts?: AlertActions;
 }
 
 const DEFAULT_TIMEOUT_MS = 3600_000;
@@ -94,15 +100,7 @@ export function missingForm(text: string, integration: IntegrationSpec, action: 
     title: `${integration.name} · ${action.name}`,
     status: 'error',
     lines: [message],
-    inputs: missing.map((p) => ({
-      id: p.id,
-      label: p.displayName,
-      type: p.type === 'boolean' ? 'toggle' : p.type === 'integer' ? 'number' : p.type === 'enum' ? 'choice' : p.type === 'code' ? 'multiline' : 'text',
-      required: true,
-      placeholder: p.description.slice(0, 120),
-      options: p.options,
-      secret: p.secret,
-    })),
+    inputs: missing.map((p) => paramInput(p)),
     actions: [{ title: 'Run', verb: 'run-form', data: { command: text, fields: missing.map((p) => p.id) }, style: 'positive' }],
   };
 }
@@ -181,9 +179,47 @@ export class Dispatcher {
           card: outcome.card,
         };
       }
+      case PREFILL_FORM_VERB: {
+        const form = await this.prefill(click);
+        return 'form' in form ? { kind: 'reply', private: true, message: form.form } : form;
+      }
       default:
         if (click.verb.startsWith('admin-')) return handleAdminClick(click, adminDepsOf(this));
+        if (isAlertVerb(click.verb)) return this.deps.alerts ? this.deps.alerts.click(click) : error(`This button (${click.verb}) is not available.`);
         return error(`This button (${click.verb}) is not available.`);
+    }
+  }
+
+  /**
+   * The run form prefilled with a button's command (an alert's "Search this sender"), for someone
+   * who may run it here: every parameter to adjust, then Run (behaviour.md 39).
+   */
+  async prefill(click: Pick<Click, 'channel' | 'user' | 'data'>): Promise<ReturnType<typeof prefilledForm> | Reply> {
+    const cmd = parseCommand(String(click.data.command ?? ''), this.catalog);
+    if (cmd.kind !== 'action') return error(cmd.kind === 'error' ? cmd.message : 'This button does not open a form.');
+    const access = await authorize(this.deps.environments, click.channel, click.user, roleForAction(cmd.action, 'analyst'), cmd.action.name);
+    if (!access.ok) return error(access.message);
+    return prefilledForm(cmd);
+  }
+
+  /** Why `click` may not act on its alert card (Slack asks before it opens the reason dialog); null when it may. */
+  async alertRefusal(click: Pick<Click, 'channel' | 'user' | 'data'>): Promise<Reply | null> {
+    if (!this.deps.alerts) return error('This button is not available.');
+    const refusal = await this.deps.alerts.check(click);
+    return refusal ? error(refusal) : null;
+  }
+
+  /** What top-level help shows as examples: the demo's tour, else the channel environment's Default Mailbox. */
+  private async helpContext(channel: string): Promise<HelpContext> {
+    try {
+      const env = await this.deps.environments.environmentOf(channel);
+      if (!env) return {};
+      const meta = await this.deps.environments.getMeta(env);
+      if (meta.demoTour?.commands.length) return { commands: meta.demoTour.commands.map((c) => c.text) };
+      const graph = await this.deps.environments.showInstance(env, 'microsoft-graph-mail');
+      return { defaultMailbox: graph['default-mailbox'] || undefined };
+    } catch {
+      return {};
     }
   }
 
@@ -192,7 +228,7 @@ export class Dispatcher {
       case 'error':
         return error(parsed.message);
       case 'help': {
-        const help = helpFor(this.catalog, parsed.integration, parsed.action);
+        const help = helpFor(this.catalog, parsed.integration, parsed.action, parsed.integration ? undefined : await this.helpContext(incoming.channel));
         const actions = !parsed.integration ? this.catalog.map((i) => ({ title: i.name, verb: 'help', data: { topic: i.alias } })) : undefined;
         return info({ text: [help.title, ...help.lines].join('\n'), title: help.title, status: 'info', lines: help.lines, actions });
       }
@@ -213,29 +249,32 @@ export class Dispatcher {
 
   private async queueAction(incoming: Incoming, cmd: Extract<ParsedCommand, { kind: 'action' }>): Promise<Reply> {
     const { action, integration } = cmd;
-    const bound = await this.deps.environments.environmentOf(incoming.channel);
-    const meta = bound ? await this.deps.environments.getMeta(bound) : {};
+    const jobId = jobIdFor(`${incoming.platform}:${incoming.requestId}`);
+    // One round trip: binding, settings, role, instance, and whether this job is already queued or known.
+    const read = await this.deps.environments.commandRead(incoming.channel, incoming.user, integration.id, [
+      this.deps.queues.actions.toKey(jobId),
+      this.deps.jobs.infoKey(jobId),
+    ]);
+    const meta = read.meta;
     // Four-eyes: an analyst may ask; approvers decide. Without the rule, changing mail needs an approver.
     const needsApproval = !cmd.options.dryRun && requiresApproval(action, cmd.params, meta, this.catalog);
     const need = roleForAction(action, changesState(action, cmd.params) && !needsApproval && !cmd.options.dryRun ? 'approver' : 'analyst');
-    const access = await authorize(this.deps.environments, incoming.channel, incoming.user, need, action.name, cmd.options.environment);
+    const access = authorizeRead(read, need, action.name, cmd.options.environment);
     if (!access.ok) return error(access.message);
     if (cmd.missing.length) return { kind: 'reply', private: true, message: missingForm(incoming.text, integration, action, cmd.missing) };
-    if (!(await this.deps.environments.hasInstance(access.environment, integration.id))) {
+    if (!read.hasInstance) {
       return error(
         `${integration.name} is not configured in environment ${access.environment}. An admin can run soar admin set ${integration.id} --<param> <value>.`,
       );
     }
     const timeoutMs = Math.min(cmd.options.timeoutMs ?? this.deps.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS);
-    const jobId = jobIdFor(`${incoming.platform}:${incoming.requestId}`);
     const channelConversation: ConversationRef = { platform: incoming.platform, channel: incoming.channel, threadTs: incoming.threadTs };
     // A private result (a sign-in link) goes to the asker alone; an approval card still goes to the channel.
     const conversation: ConversationRef = action.privateResult ? { ...channelConversation, privateTo: incoming.user } : channelConversation;
     const messageKey = `job:${jobId}`;
     const now = Date.now();
 
-    const existing = await this.deps.queues.actions.getJob(jobId);
-    if (existing || (await this.deps.jobs.get(jobId))) return { kind: 'queued', jobId, duplicate: true };
+    if (read.exists.some(Boolean)) return { kind: 'queued', jobId, duplicate: true };
 
     const data: ActionJobData = {
       jobId,

@@ -10,14 +10,26 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { applyConfig, loadConfigFile } from '../config/apply';
-import { chatCredentialIn, DEMO_CHANNEL, DEMO_ENV, demoAllowed, realEnvironmentPresent, removeDemo, setupDemo, type DemoInputs } from '../lib/demo';
+import {
+  chatCredentialIn,
+  DEMO_CHANNEL,
+  DEMO_ENV,
+  demoAllowed,
+  demoBanner,
+  realEnvironmentPresent,
+  removeDemo,
+  setupDemo,
+  type DemoInputs,
+  type DemoTour,
+} from '../lib/demo';
 import { rootLogger } from '../lib/log';
 import { startPrivateRedis } from '../lib/redis-server';
+import { startProbeServer } from '../lib/probe-server';
 import { startRuntime, type Role } from '../lib/runtime';
 import { readSettings } from '../lib/settings';
 import { SecretBox } from '../store/crypto';
 import { EnvironmentStore } from '../store/environments';
-import { connectRedis } from '../store/redis';
+import { connectRedis, redisTarget } from '../store/redis';
 import { syncSchedules } from '../queue/schedules';
 import { Keys } from '../store/keys';
 import { mountWebchat } from './webchat/routes';
@@ -44,6 +56,11 @@ async function stopStarted(): Promise<void> {
 
 /** Set once the process is on its way out (a stop or a failure): the first one finishes the exit. */
 let exiting = false;
+/** A stop by signal (not a failure): the bot drains first. */
+let stopping = false;
+/** How long a stopping bot keeps serving after /readyz says 503 (contract.md §2, SHUTDOWN_GRACE_MS). */
+const DEFAULT_GRACE_MS = 5000;
+let stopGraceMs = 0;
 
 async function exitWithError(line: string): Promise<void> {
   if (exiting) return;
@@ -74,8 +91,8 @@ async function main(): Promise<void> {
   if (!settings.secretsKey && (role !== 'main' || config || credential)) fail(SECRETS_KEY_REQUIRED);
 
   let redisUrl = settings.redisUrl;
-  if (!redisUrl) {
-    if (role !== 'main') fail('REDIS_URL is required for npm run start:bot / start:worker (all roles must share one Redis).');
+  if (!redisUrl && !settings.redisSentinels?.length) {
+    if (role !== 'main') fail('REDIS_URL or REDIS_SENTINELS is required for npm run start:bot / start:worker (all roles must share one Redis).');
     say('Starting a private redis-server (data in ./.data/redis, AOF on)…');
     const privateRedis = await startPrivateRedis('.data/redis', say).catch((err: Error) => fail(err.message));
     started.push(() => privateRedis.stop());
@@ -83,12 +100,19 @@ async function main(): Promise<void> {
     process.once('exit', () => privateRedis.child.kill('SIGTERM'));
     redisUrl = privateRedis.url;
   }
+  const redis = redisTarget({
+    url: redisUrl,
+    sentinels: settings.redisSentinels,
+    sentinelName: settings.redisSentinelName,
+    tlsCaFile: settings.redisTlsCa,
+  });
 
   // Every start-up write happens here, before the server listens: no command is judged against a
   // half-applied configuration, and a failure leaves nothing running.
-  const setup = connectRedis(redisUrl);
+  const setup = connectRedis(redis);
   let demo: boolean;
   let secretsKey: string;
+  let tour: DemoTour | undefined;
   try {
     const inputs: DemoInputs = {
       role,
@@ -110,10 +134,16 @@ async function main(): Promise<void> {
         rootLogger.info({ environment, ...change }, 'CONFIG_FILE revoked roles or channel bindings it no longer lists');
     }
     if (demo) {
-      const { startEmulator, DEMO_TENANT, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_MAILBOX } = await import('../emulator');
+      const { startEmulator, DEMO_TENANT, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_MAILBOX, DEMO_FACTS } = await import('../emulator');
       const emulator = await startEmulator({ seed: true });
       started.push(() => emulator.close());
-      await setupDemo(environments, emulator.url, { tenant: DEMO_TENANT, clientId: DEMO_CLIENT_ID, clientSecret: DEMO_CLIENT_SECRET, mailbox: DEMO_MAILBOX });
+      tour = await setupDemo(environments, emulator.url, {
+        tenant: DEMO_TENANT,
+        clientId: DEMO_CLIENT_ID,
+        clientSecret: DEMO_CLIENT_SECRET,
+        mailbox: DEMO_MAILBOX,
+        facts: DEMO_FACTS,
+      });
       // The demo's own emulator is trusted like TRUSTED_ORIGINS, so an environment made in the demo's chat may point at it.
       settings.trustedOrigins = [...(settings.trustedOrigins ?? []), emulator.url];
       say(`Microsoft 365 emulator at ${emulator.url}; demo environment "${DEMO_ENV}" bound to ${DEMO_CHANNEL}.`);
@@ -128,7 +158,7 @@ async function main(): Promise<void> {
   const runtime = await startRuntime({
     role,
     settings,
-    redisUrl,
+    redisUrl: redis,
     secretsKey,
     log: rootLogger,
     mount: webchat ? [mountWebchat] : [],
@@ -136,7 +166,15 @@ async function main(): Promise<void> {
     listenHost,
     holdUntilReady: true,
   });
-  started.push(() => runtime.close());
+  // A bot behind a load balancer drains before its port closes (SHUTDOWN_GRACE_MS); `npm start` alone has no one to wait for.
+  const graceMs = role === 'worker' ? 0 : (settings.shutdownGraceMs ?? (role === 'bot' ? DEFAULT_GRACE_MS : 0));
+  stopGraceMs = graceMs;
+  started.push(() => runtime.close(stopping ? graceMs : 0));
+  if (role === 'worker') {
+    // contract.md §3: a worker answers /healthz, /readyz and /metrics on PORT (no chat route), not ready once stopping.
+    const probes = await startProbeServer({ redis: runtime.redis, ready: () => runtime.ready && !stopping }, settings.port, listenHost);
+    started.push(() => new Promise<void>((resolve) => probes.close(() => resolve())));
+  }
   if (role !== 'worker') {
     // Connectors and jobs of every environment become BullMQ job schedulers (idempotent per start).
     const sync = await syncSchedules({ queues: runtime.queues, environments: runtime.environments, log: rootLogger });
@@ -144,9 +182,11 @@ async function main(): Promise<void> {
   }
   runtime.ready = true;
   rootLogger.info({ role, port: settings.port, listenHost: listenHost ?? 'all interfaces', demo }, 'chatsoar started');
-  if (role === 'worker') say('chatsoar worker is running');
+  if (role === 'worker') say(`chatsoar worker is running (probes and /metrics on port ${settings.port})`);
   else if (webchat) say(`chatsoar is running: open ${settings.publicUrl}/ and type \`graphmail ping\``);
   else say(`chatsoar (${role}) listening on port ${settings.port}`);
+  // behaviour.md 49: the demo names its mailboxes and the commands to try.
+  if (tour && role !== 'worker') for (const line of demoBanner(tour, settings.publicUrl)) say(line);
   if (settings.webchat && !demo) {
     say(
       listenHost
@@ -160,8 +200,9 @@ async function main(): Promise<void> {
 async function stop(signal: string): Promise<void> {
   if (exiting) return;
   exiting = true;
+  stopping = true;
   rootLogger.info({ signal }, 'stopping: no new work; running jobs finish or go back to the queue');
-  setTimeout(() => process.exit(1), 30_000).unref();
+  setTimeout(() => process.exit(1), 30_000 + stopGraceMs).unref();
   await stopStarted();
   process.exit(0);
 }

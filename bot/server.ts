@@ -23,6 +23,8 @@ export interface ServerDeps {
   slack?: MountedSlack;
   /** False while the process is still starting (configuration not applied): no command is judged then. */
   ready?: () => boolean;
+  /** True once the process is stopping: /readyz says 503 while every other route is still served (a graceful drain). */
+  draining?: () => boolean;
   /** Extra routes (web chat, OAuth callback) mounted by their own modules. */
   mount?: Array<(server: Server) => void>;
 }
@@ -39,6 +41,10 @@ async function refreshQueueDepths(queues: Queues): Promise<void> {
   })) {
     const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
     for (const [state, n] of Object.entries(counts)) metrics.queueDepth.set({ queue: name, state }, n);
+    // The oldest waiting job (the far end of the wait list): how long work has sat with no worker to take it.
+    const [oldest] = counts.waiting ? await queue.getJobs(['waiting'], 0, 0, true) : [];
+    const due = oldest ? oldest.timestamp + (oldest.opts.delay ?? 0) : Date.now();
+    metrics.queueOldestWaiting.set({ queue: name }, Math.max(0, (Date.now() - due) / 1000));
   }
 }
 
@@ -55,6 +61,8 @@ export function createServer(deps: ServerDeps): Server {
       res.send(503, { error: 'chatsoar is starting: try again in a moment.' });
       return next(false);
     }
+    // Draining: each answer closes its connection, so that a kept-alive client comes back through the load balancer.
+    if (deps.draining?.()) res.setHeader('Connection', 'close');
     return next();
   });
 
@@ -116,6 +124,10 @@ export function createServer(deps: ServerDeps): Server {
     if (deps.ready?.() === false) {
       res.setHeader('Retry-After', '1');
       res.send(503, { status: 'starting: configuration not applied yet' });
+      return;
+    }
+    if (deps.draining?.()) {
+      res.send(503, { status: 'draining: stopping, requests still served for a moment' });
       return;
     }
     try {

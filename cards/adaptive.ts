@@ -6,12 +6,18 @@
  * User text goes only into `TextRun`s, which hosts do not run through Markdown, so a subject such
  * as `[click](http://evil)` is shown as typed. Data is never re-expanded by the templating engine,
  * so `${secret}` in a mail subject stays literal.
+ *
+ * Tables: an identifier column (`Mail ID`…) shows first…last characters; the TextRun toggles the
+ * full id below it (and has it as tooltip), and the JSON result holds them all. Column weights
+ * follow the longest unbreakable word. Tables carry both `firstRowAsHeader` (the schema
+ * explorer's spelling) and `firstRowAsHeaders` (what the adaptivecards library and its designer
+ * read), with the same value.
  */
 import { Template } from 'adaptivecards-templating';
 import type { ResultTable } from '../handlers/kit/outcome';
 import type { CardInput, ChatMessage } from './message';
 import { cutAt, ELLIPSIS, neutraliseAdaptiveText, safeHttpUrl, sanitizeText, singleLine, truncateText } from './escape';
-import { adaptiveButtonStyle, buttonPayload, paragraphs, plainData, progressLine, statusMeta } from './model';
+import { adaptiveButtonStyle, buttonPayload, isIdColumn, paragraphs, plainData, progressLine, shortId, statusMeta } from './model';
 import messageTemplate from './templates/message.json';
 import formTemplate from './templates/form.json';
 
@@ -142,7 +148,36 @@ function facts(msg: ChatMessage, b: Budget): Record<string, unknown> {
   return { show: rows.length > 0, rows, hasNote: hidden > 0, note: hidden > 0 ? more(hidden, 'facts') : '' };
 }
 
-function table(t: ResultTable, b: Budget, cellsLeft: number): { view: Record<string, unknown>; cells: number } {
+/** Characters of a full identifier kept behind its shortened cell (Graph item ids are ~150). */
+const FULL_ID_MAX = 400;
+
+interface CellView {
+  text: string;
+  weight: string;
+  /** An identifier shortened in the cell: the full value, shown by clicking the short one. */
+  hasFull: boolean;
+  full: string;
+  fullId: string;
+  toggleTitle: string;
+}
+
+/**
+ * A column's share of the table's width: its longest unbreakable word (ids, addresses and dates
+ * cannot wrap in a host that does not break words) and up to 16 characters for prose, which
+ * wraps in what is left.
+ */
+function columnWeight(texts: string[], monospace: boolean): number {
+  let weight = 4;
+  for (const text of texts) {
+    // Browsers break lines at spaces and after hyphens.
+    const longestWord = text.split(/\s+|(?<=-)/).reduce((m, w) => Math.max(m, Array.from(w).length), 0);
+    weight = Math.max(weight, longestWord, Math.min(Array.from(text).length, 16));
+  }
+  // Two characters for the cell's padding; monospaced ids are about a third wider.
+  return Math.min(Math.ceil(weight * (monospace ? 1.3 : 1)) + 2, 50);
+}
+
+function table(t: ResultTable, b: Budget, cellsLeft: number, tableIndex: number): { view: Record<string, unknown>; cells: number } {
   const rawColumns = Array.isArray(t?.columns) ? t.columns : [];
   const rawRows = (Array.isArray(t?.rows) ? t.rows : []).filter((r) => Array.isArray(r));
   const width = rawColumns.length || rawRows.reduce((m, r) => Math.max(m, r.length), 0);
@@ -151,20 +186,35 @@ function table(t: ResultTable, b: Budget, cellsLeft: number): { view: Record<str
   if (ncol === 0) {
     return { view: { title, hasColumns: false, columns: [], rows: [], hasNote: true, note: '(no columns)' }, cells: 0 };
   }
-  const cell = (v: unknown, weight: 'Bolder' | 'Default'): { text: string; weight: string } => ({
-    text: run(v, b.cell) || ' ',
-    weight,
-  });
+  const idColumn = Array.from({ length: ncol }, (_, i) => isIdColumn(rawColumns[i]));
+  const cell = (v: unknown, weight: 'Bolder' | 'Default', row = -1, col = -1): CellView => {
+    const text = run(v, b.cell) || ' ';
+    const full = row >= 0 && idColumn[col] ? singleLine(run(v, FULL_ID_MAX)).trim() : '';
+    const short = full ? shortId(full) : '';
+    if (!full || short === full) return { text, weight, hasFull: false, full: '', fullId: '', toggleTitle: '' };
+    const header = singleLine(run(rawColumns[col], 60));
+    // The button's name starts with what it shows (screen readers, voice control).
+    return { text: short, weight, hasFull: true, full, fullId: `chatsoar-t${tableIndex}-r${row}-c${col}`, toggleTitle: `${short}: show the full ${header}` };
+  };
   const head = { cells: Array.from({ length: ncol }, (_, i) => cell(rawColumns[i] ?? `Column ${i + 1}`, 'Bolder')) };
   const maxRows = Math.max(0, Math.floor(cellsLeft / ncol) - 1);
   const shown = rawRows.slice(0, maxRows);
-  const rows = [head, ...shown.map((r) => ({ cells: Array.from({ length: ncol }, (_, i) => cell(r[i] ?? '', 'Default')) }))];
+  const body = shown.map((r, ri) => ({ cells: Array.from({ length: ncol }, (_, i) => cell(r[i] ?? '', 'Default', ri, i)) }));
+  const rows = [head, ...body];
+  const columns = Array.from({ length: ncol }, (_, i) => ({
+    width: columnWeight(
+      rows.map((r) => r.cells[i].text),
+      body.some((r) => r.cells[i].hasFull),
+    ),
+  }));
   const notes: string[] = [];
   if (rawRows.length > shown.length) notes.push(`${ELLIPSIS} ${rawRows.length - shown.length} more rows, see the attached file`);
   if (width > ncol) notes.push(`${ELLIPSIS} ${width - ncol} more columns, see the attached file`);
   if (rawRows.length === 0) notes.push('(no rows)');
+  if (idColumn.some(Boolean) && body.some((r) => r.cells.some((c) => c.hasFull)))
+    notes.push('Click a shortened id to show it in full; every id is in the attached JSON');
   return {
-    view: { title, hasColumns: true, columns: Array.from({ length: ncol }, () => ({})), rows, hasNote: notes.length > 0, note: notes.join(' · ') },
+    view: { title, hasColumns: true, columns, rows, hasNote: notes.length > 0, note: notes.join(' · ') },
     cells: rows.length * ncol,
   };
 }
@@ -174,7 +224,7 @@ function tables(msg: ChatMessage, b: Budget): Array<Record<string, unknown>> {
   const out: Array<Record<string, unknown>> = [];
   let cellsLeft = b.tableCells;
   for (const t of list.slice(0, b.tables)) {
-    const { view, cells } = table(t, b, cellsLeft);
+    const { view, cells } = table(t, b, cellsLeft, out.length);
     cellsLeft = Math.max(0, cellsLeft - cells);
     out.push(view);
   }
@@ -225,8 +275,11 @@ function files(msg: ChatMessage, b: Budget): { fileGroups: unknown[]; fileNotes:
 
 function actions(msg: ChatMessage, b: Budget): unknown[] {
   const list = Array.isArray(msg.actions) ? msg.actions.filter((a) => a && typeof a === 'object') : [];
+  const seen = new Set<string>();
   const items = list.slice(0, b.actions).map((a) => {
     const payload = buttonPayload(a, b.actionData);
+    // A button that asks first (a reason): its inputs and the button that sends them, under an Action.ShowCard.
+    const ask = a.ask && Array.isArray(a.ask.inputs) && a.ask.inputs.length ? a.ask : undefined;
     return {
       title: singleLine(truncateText(a.title, b.actionTitle)) || payload.verb,
       verb: payload.verb,
@@ -235,6 +288,9 @@ function actions(msg: ChatMessage, b: Budget): unknown[] {
       // Teams opens a dialog (task module) only from Action.Submit with msteams.type task/fetch.
       taskFetch: (payload.data.msteams as { type?: string } | undefined)?.type === 'task/fetch',
       style: adaptiveButtonStyle(a.style),
+      showCard: Boolean(ask),
+      askInputs: ask ? ask.inputs.slice(0, b.inputs).map((input, i) => inputView(input, i, b, seen)) : [],
+      submitTitle: ask ? singleLine(truncateText(ask.submit, b.actionTitle)) || payload.verb : '',
     };
   });
   return chunk(items, ACTIONS_PER_SET);
@@ -320,8 +376,13 @@ function expand(msg: ChatMessage, b: Budget, universal: boolean): object {
   };
   const template = isForm ? prepared.form : prepared.message;
   // A JSON round trip detaches the output from the data objects and drops `undefined`.
-  const card = JSON.parse(JSON.stringify(template.expand({ $root: data }))) as object;
+  const card = JSON.parse(JSON.stringify(template.expand({ $root: data }))) as Record<string, unknown>;
   pruneInputs(card);
+  const refresh = universal && msg.refresh && typeof msg.refresh === 'object' ? msg.refresh : undefined;
+  if (refresh) {
+    const payload = buttonPayload({ title: '', verb: refresh.verb, data: refresh.data }, b.actionData);
+    card.refresh = { action: { type: 'Action.Execute', verb: payload.verb, data: payload.data } };
+  }
   return card;
 }
 

@@ -8,6 +8,8 @@ export interface JobHeader {
   integrationName: string;
   requestedBy: string;
   environment: string;
+  /** The approver of a four-eyes request, shown with the result. */
+  approvedBy?: string;
 }
 
 function title(h: JobHeader): string {
@@ -15,7 +17,7 @@ function title(h: JobHeader): string {
 }
 
 function footer(h: JobHeader): string {
-  return `job ${h.jobId} · ${h.environment} · asked by ${h.requestedBy}`;
+  return `job ${h.jobId} · ${h.environment} · asked by ${h.requestedBy}${h.approvedBy ? ` · approved by ${h.approvedBy}` : ''}`;
 }
 
 export function queuedMessage(h: JobHeader): ChatMessage {

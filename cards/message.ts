@@ -5,7 +5,7 @@
  */
 import type { ResultTable } from '../handlers/kit/outcome';
 
-export type MessageStatus = 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled' | 'info' | 'error' | 'approval' | 'alert';
+export type MessageStatus = 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled' | 'info' | 'error' | 'approval' | 'alert' | 'closed';
 
 export interface CardActionButton {
   /** Button title, shown verbatim (votes: exactly the options, contract.md §7.5). */
@@ -15,6 +15,12 @@ export interface CardActionButton {
   /** Data sent back on click (no secrets). */
   data: Record<string, unknown>;
   style?: 'positive' | 'destructive' | 'default';
+  /**
+   * Inputs asked before the click is sent (a reason): Adaptive Cards show them under the button
+   * (Action.ShowCard) with a `submit` button that sends them with `data`; in Slack the listener of
+   * the verb opens a modal with them.
+   */
+  ask?: { inputs: CardInput[]; submit: string };
 }
 
 export interface CardInput {
@@ -46,4 +52,9 @@ export interface ChatMessage {
   /** Progress 0..1 for long actions. */
   progress?: { done: number; total: number; text?: string };
   footer?: string;
+  /**
+   * Teams Universal Actions: each viewer's client asks the bot for the card as it is now (an
+   * Action.Execute with this verb and data), so everyone sees the current state.
+   */
+  refresh?: { verb: string; data: Record<string, unknown> };
 }

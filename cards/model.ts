@@ -3,7 +3,7 @@
  * payload (`{verb, ...data}`), progress text and the paragraphs of a message.
  */
 import type { CardActionButton, ChatMessage, MessageStatus } from './message';
-import { sanitizeText } from './escape';
+import { ELLIPSIS, sanitizeText } from './escape';
 
 export type AdaptiveColor = 'Default' | 'Accent' | 'Good' | 'Warning' | 'Attention';
 export type AdaptiveContainerStyle = 'default' | 'emphasis' | 'accent' | 'good' | 'warning' | 'attention';
@@ -26,6 +26,7 @@ export const STATUS: Record<MessageStatus, StatusMeta> = {
   error: { icon: '⚠️', label: 'Error', color: 'Attention', style: 'attention' },
   approval: { icon: '🗳️', label: 'Approval needed', color: 'Warning', style: 'warning' },
   alert: { icon: '🚨', label: 'Alert', color: 'Attention', style: 'attention' },
+  closed: { icon: '✅', label: 'Closed', color: 'Good', style: 'good' },
 };
 
 export function statusMeta(status: unknown): StatusMeta | undefined {
@@ -128,4 +129,23 @@ export function slackButtonStyle(style: CardActionButton['style']): 'primary' | 
 /** Button style to Adaptive Cards (`default` / `positive` / `destructive`). */
 export function adaptiveButtonStyle(style: CardActionButton['style']): 'default' | 'positive' | 'destructive' {
   return style === 'positive' || style === 'destructive' ? style : 'default';
+}
+
+/**
+ * A table column of identifiers (`Mail ID`, `Message ID`, `Job ID`…): long opaque tokens that a
+ * person compares by their first and last characters, shown shortened in a card (the full value
+ * stays in the JSON file and, on Adaptive Cards, one click away).
+ */
+export function isIdColumn(name: unknown): boolean {
+  return typeof name === 'string' && /(^|\s)id$/i.test(name.trim());
+}
+
+/** Identifiers up to this many characters are shown whole. */
+export const SHORT_ID_MAX = 20;
+
+/** `AAMkAGRlbW8…dAAA=`: the first 11 and last 6 characters around an ellipsis, when longer than {@link SHORT_ID_MAX}. */
+export function shortId(value: string): string {
+  const chars = Array.from(value);
+  if (chars.length <= SHORT_ID_MAX) return value;
+  return chars.slice(0, 11).join('') + ELLIPSIS + chars.slice(-6).join('');
 }

@@ -25,7 +25,7 @@ import type {
 import type { ResultTable } from '../handlers/kit/outcome';
 import type { CardInput, ChatMessage } from './message';
 import { cutAt, ELLIPSIS, escapeSlackCode, escapeSlackMrkdwn, escapeSlackPlain, sanitizeText, singleLine, slackLinkUrl } from './escape';
-import { buttonPayload, paragraphs, progressLine, slackButtonStyle, statusMeta } from './model';
+import { buttonPayload, isIdColumn, paragraphs, progressLine, shortId, slackButtonStyle, statusMeta } from './model';
 import { slackActionId } from './slack-action-ids';
 
 export const SLACK_MAX_BLOCKS = 50;
@@ -201,7 +201,9 @@ function tableBlock(t: ResultTable): SectionBlock {
   const head = Array.from({ length: ncol }, (_, i) => clean(rawColumns[i] ?? `Column ${i + 1}`));
   // Column widths: the widest cell among the rows that can possibly be shown, capped so that a
   // line stays readable.
-  const sample = rawRows.slice(0, 200).map((r) => Array.from({ length: ncol }, (_, i) => clean(r[i])));
+  // Identifier columns keep their first and last characters (the full ids are in the JSON file).
+  const idColumn = head.map((h) => isIdColumn(h));
+  const sample = rawRows.slice(0, 200).map((r) => Array.from({ length: ncol }, (_, i) => (idColumn[i] ? shortId(clean(r[i])) : clean(r[i]))));
   const perColumn = Math.max(4, Math.min(MAX_CELL_WIDTH, Math.floor(MAX_TABLE_WIDTH / ncol) - 2));
   const widths = head.map((h, i) => Math.min(perColumn, Math.max(width(h), ...sample.map((r) => width(r[i])))));
   const line = (cells: string[]): string =>

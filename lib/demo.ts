@@ -66,17 +66,114 @@ export async function removeDemo(store: EnvironmentStore): Promise<boolean> {
   return true;
 }
 
+export interface DemoMailbox {
+  address: string;
+  /** What is in it, in a few words. */
+  note: string;
+}
+
+/** What the emulator planted (emulator/demo-seed.ts), handed over by whoever starts it. */
+export interface DemoFacts {
+  mailboxes: DemoMailbox[];
+  phish: {
+    subject: string;
+    sender: string;
+    /** Who received it. */
+    mailbox: string;
+    /** Where it was reported, with the original attached. */
+    reportedTo: string;
+    /** A word of the report's subject. */
+    reportSubject: string;
+  };
+}
+
+/** The demo's first steps: the mailboxes and three commands that work as typed (behaviour.md 49). */
+export interface DemoTour {
+  mailboxes: DemoMailbox[];
+  /** One sentence: what was planted and where. */
+  story: string;
+  commands: Array<{ text: string; what: string }>;
+  /** The second user, an approver, and the page that signs in as them. */
+  approver: { user: string; path: string };
+}
+
+/** Every action that changes or sends mail waits for one approver in the demo (behaviour.md 45, 49). */
+export const DEMO_APPROVALS = {
+  requiredFor: [
+    'delete-email',
+    'move-email-to-folder',
+    'mark-email-as-junk',
+    'mark-email-as-not-junk',
+    'forward-email',
+    'send-email',
+    'send-email-html',
+    'send-thread-reply',
+    'send-vote-email',
+    'stop-a-subscription',
+    'execute-http-request:write',
+  ],
+  approversNeeded: 1,
+};
+
+/** The tour of the planted phish: find it, extract the attachments of its report, delete it with approval. */
+export function demoTour(facts: DemoFacts): DemoTour {
+  const { phish } = facts;
+  // Everyone's inbox but the reports box: who else got it?
+  const searched = facts.mailboxes
+    .map((m) => m.address)
+    .filter((a) => a !== phish.reportedTo)
+    .join(',');
+  return {
+    mailboxes: facts.mailboxes,
+    story: `A phishing mail from ${phish.sender} ("${phish.subject}") reached ${phish.mailbox}, who reported it to ${phish.reportedTo} with the original attached.`,
+    commands: [
+      {
+        text: `graphmail search-emails --search-in-mailbox ${searched} --sender-filter ${phish.sender}`,
+        what: 'Find the phish: who got mail from its sender?',
+      },
+      {
+        text: `graphmail download-attachments-from-email --search-in-mailbox ${phish.reportedTo} --subject-filter "${phish.reportSubject}" --download-path reported --download-attachments-from-eml`,
+        what: 'Extract the attachments of the report, those inside the attached original too.',
+      },
+      {
+        text: `graphmail delete-email --delete-in-mailbox ${phish.mailbox} --sender-filter ${phish.sender}`,
+        what: 'Delete it: the card shows the dry run and waits for an approver.',
+      },
+    ],
+    approver: { user: DEMO_APPROVER.replace(/^web:/, ''), path: `/?user=${encodeURIComponent(DEMO_APPROVER.replace(/^web:/, ''))}` },
+  };
+}
+
+/** The start banner's lines for the demo: mailboxes, commands to type, how to approve. */
+export function demoBanner(tour: DemoTour, publicUrl: string): string[] {
+  const base = publicUrl.replace(/\/+$/, '');
+  return [
+    `Demo mailboxes: ${tour.mailboxes.map((m) => `${m.address} (${m.note})`).join(', ')}.`,
+    tour.story,
+    'Try, in the web chat:',
+    ...tour.commands.map((c, i) => `  ${i + 1}. ${c.text}`),
+    `The delete waits for an approver: open ${base}${tour.approver.path} in a second tab and click Approve as ${tour.approver.user}.`,
+  ];
+}
+
 export interface DemoCredentials {
   tenant: string;
   clientId: string;
   clientSecret: string;
   mailbox: string;
+  /** What the emulator planted: the first screen and `soar help` show the tour built from it. */
+  facts?: DemoFacts;
 }
 
-/** Points every integration of the demo environment at `emulatorUrl` (its port changes per start). */
-export async function setupDemo(store: EnvironmentStore, emulatorUrl: string, creds: DemoCredentials): Promise<void> {
+/**
+ * Points every integration of the demo environment at `emulatorUrl` (its port changes per start),
+ * makes changing mail wait for an approver, and keeps the tour for the first screen. Returns the tour.
+ */
+export async function setupDemo(store: EnvironmentStore, emulatorUrl: string, creds: DemoCredentials): Promise<DemoTour | undefined> {
   await store.create(DEMO_ENV);
-  await store.setMeta(DEMO_ENV, { ...(await store.getMeta(DEMO_ENV)), demo: true, adminChannel: DEMO_CHANNEL });
+  const tour = creds.facts ? demoTour(creds.facts) : undefined;
+  const { demoTour: _old, ...meta } = await store.getMeta(DEMO_ENV);
+  await store.setMeta(DEMO_ENV, { ...meta, demo: true, adminChannel: DEMO_CHANNEL, approvals: DEMO_APPROVALS, ...(tour ? { demoTour: tour } : {}) });
   await store.setInstance(DEMO_ENV, 'microsoft-graph-mail', {
     'azure-ad-endpoint': emulatorUrl,
     'microsoft-graph-endpoint': emulatorUrl,
@@ -107,4 +204,5 @@ export async function setupDemo(store: EnvironmentStore, emulatorUrl: string, cr
   await store.bind(DEMO_CHANNEL, DEMO_ENV);
   await store.grant(DEMO_ENV, 'admin', [DEMO_USER]);
   await store.grant(DEMO_ENV, 'approver', [DEMO_APPROVER]);
+  return tour;
 }

@@ -1,4 +1,8 @@
-/** Prometheus metrics (GET /metrics): queue depths, job durations, ack latency, outbox retries. */
+/**
+ * Prometheus metrics (GET /metrics): queue depths and ages, job durations and outcomes, ack latency,
+ * outbox retries and failures, connector cycles and lag per environment, token renewals.
+ * ops/grafana/chatsoar.json and ops/prometheus/alerts.yml use these names.
+ */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export const registry = new Registry();
@@ -28,4 +32,46 @@ export const metrics = {
     registers: [registry],
   }),
   queueDepth: new Gauge({ name: 'chatsoar_queue_depth', help: 'Jobs per queue and state', labelNames: ['queue', 'state'], registers: [registry] }),
+  queueOldestWaiting: new Gauge({
+    name: 'chatsoar_queue_oldest_waiting_seconds',
+    help: 'Age of the oldest job waiting for a worker, per queue (0: none waiting)',
+    labelNames: ['queue'],
+    registers: [registry],
+  }),
+  outboxFailed: new Counter({
+    name: 'chatsoar_outbox_failed_total',
+    help: 'Outbox deliveries given up (attempts exhausted or refused for good)',
+    labelNames: ['platform'],
+    registers: [registry],
+  }),
+  scheduleRuns: new Counter({
+    name: 'chatsoar_schedule_runs_total',
+    help: 'Connector cycles and job runs, by kind (connectors, jobs), type and outcome (ok, failed, skipped)',
+    labelNames: ['kind', 'type', 'outcome'],
+    registers: [registry],
+  }),
+  connectorLag: new Gauge({
+    name: 'chatsoar_connector_lag_seconds',
+    help: 'How late the last cycle of a connector started after the time its schedule set, per environment',
+    labelNames: ['environment', 'connector'],
+    registers: [registry],
+  }),
+  connectorLastRun: new Gauge({
+    name: 'chatsoar_connector_last_run_timestamp_seconds',
+    help: 'When the last cycle of a connector that ran (good or failed) ended (Unix time), per environment',
+    labelNames: ['environment', 'connector'],
+    registers: [registry],
+  }),
+  connectorLastSuccess: new Gauge({
+    name: 'chatsoar_connector_last_success_timestamp_seconds',
+    help: 'When the last good cycle of a connector ended (Unix time; the process start while it has only failed), per environment',
+    labelNames: ['environment', 'connector'],
+    registers: [registry],
+  }),
+  tokenRenewals: new Counter({
+    name: 'chatsoar_token_renewals_total',
+    help: 'Refresh token renewals of the refresh token renewal job, per environment and outcome (renewed, failed)',
+    labelNames: ['environment', 'outcome'],
+    registers: [registry],
+  }),
 };

@@ -8,6 +8,7 @@ import { hkdfSync } from 'node:crypto';
 import type { Logger } from 'pino';
 import { ApprovalFlow } from '../bot/approvals';
 import { Dispatcher } from '../bot/dispatch';
+import { AlertActions } from '../bot/alerts/actions';
 import { mountOAuthCallback } from '../bot/oauth/callback';
 import type { MountRoutes } from '../bot/route-context';
 import { RedisOAuthStates, useOAuthStates } from '../handlers/azure-api/oauth-states';
@@ -27,6 +28,7 @@ import { startOutboxWorker } from '../queue/outbox.worker';
 import { createQueues, type Queues } from '../queue/queues';
 import type { Platform } from '../queue/types';
 import { ApprovalStore } from '../store/approvals';
+import { AlertStore } from '../store/alerts';
 import { AuditLog } from '../store/audit';
 import { ConversationStore } from '../store/conversations';
 import { SecretBox } from '../store/crypto';
@@ -34,7 +36,7 @@ import { EnvironmentStore } from '../store/environments';
 import { JobIndex } from '../store/jobs';
 import { Keys } from '../store/keys';
 import { MessageStore } from '../store/messages';
-import { connectRedis, redisOptions, type Redis } from '../store/redis';
+import { connectRedis, redisOptions, type Redis, type RedisTarget } from '../store/redis';
 import { ThreadFiles } from '../store/thread-files';
 import { FilesRoot } from './files';
 import { registerSecret } from './log';
@@ -45,7 +47,8 @@ export type Role = 'main' | 'bot' | 'worker';
 export interface RuntimeOptions {
   role: Role;
   settings: Settings;
-  redisUrl: string;
+  /** REDIS_URL, or the target with Sentinels and TLS (contract.md §2). */
+  redisUrl: string | RedisTarget;
   secretsKey: string;
   log: Logger;
   /** Extra routes (web chat) mounted on the server. */
@@ -83,8 +86,13 @@ export interface Runtime {
   http: HttpClient;
   /** Whether commands are judged yet (configuration applied). */
   ready: boolean;
-  /** SIGTERM: stop taking work, let running jobs finish or hand them back. */
-  close(): Promise<void>;
+  /** Set by close: /readyz says 503 so that a load balancer moves traffic away, while requests are still served. */
+  draining: boolean;
+  /**
+   * SIGTERM: not ready at once, requests still served for `graceMs` (a load balancer notices
+   * the readiness and moves traffic), then the port closes; running jobs finish or are handed back.
+   */
+  close(graceMs?: number): Promise<void>;
 }
 
 export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
@@ -140,6 +148,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     log: log.child({ part: 'dispatch' }),
     catalog: opts.catalog,
     admin: { audit, files, publicUrl: settings.publicUrl, http },
+    alerts: new AlertActions({ alerts: new AlertStore(redis, prefix), environments, audit, outbox, log: log.child({ part: 'alerts' }) }),
   });
 
   const runtime: Runtime = {
@@ -159,6 +168,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     http,
     workers: [],
     ready: !opts.holdUntilReady,
+    draining: false,
     close: async () => undefined,
   };
 
@@ -182,6 +192,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       teams,
       slack,
       ready: () => runtime.ready,
+      draining: () => runtime.draining,
       mount: [mountOAuthCallback, ...(opts.mount ?? [])].map((m) => (s: Server) => m(s, runtime)),
     });
     await new Promise<void>((resolve, reject) => {
@@ -244,8 +255,15 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     );
   }
 
-  runtime.close = async () => {
-    if (runtime.server) await new Promise<void>((resolve) => runtime.server!.close(() => resolve()));
+  runtime.close = async (graceMs = 0) => {
+    if (runtime.server) {
+      runtime.draining = true;
+      if (graceMs > 0) {
+        log.info({ graceMs }, 'draining: /readyz says 503, requests are still served until the grace ends');
+        await new Promise((resolve) => setTimeout(resolve, graceMs));
+      }
+      await new Promise<void>((resolve) => runtime.server!.close(() => resolve()));
+    }
     await Promise.all(runtime.workers.map((w) => w.close()));
     await queues.close();
     await http.close();

@@ -2,6 +2,13 @@
 export interface Settings {
   port: number;
   redisUrl?: string;
+  /** REDIS_SENTINELS (`host:port,…`) and REDIS_SENTINEL_NAME: Redis through Sentinel instead of REDIS_URL's host. */
+  redisSentinels?: Array<{ host: string; port: number }>;
+  redisSentinelName?: string;
+  /** REDIS_TLS_CA: a PEM file of the CA certificates trusted for `rediss://` instead of the system's. */
+  redisTlsCa?: string;
+  /** SHUTDOWN_GRACE_MS: on SIGTERM a bot says not ready (/readyz 503) and keeps serving this long before it closes its port. */
+  shutdownGraceMs?: number;
   configFile?: string;
   secretsKey?: string;
   publicUrl: string;
@@ -48,12 +55,36 @@ function checked(name: string, values: string[], ok: (v: string) => boolean, exp
   return values;
 }
 
+/** REDIS_SENTINELS: `host:port,…` (port 26379 when left out); throws a line naming the bad entry. */
+function parseSentinels(value: string | undefined): Array<{ host: string; port: number }> {
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const m = /^(\[[0-9a-fA-F:]+\]|[^:\s[\]]+)(?::(\d{1,5}))?$/.exec(entry);
+      const port = Number(m?.[2] ?? 26379);
+      if (!m || port < 1 || port > 65535) throw new Error(`REDIS_SENTINELS: "${entry.slice(0, 80)}" is not host:port; fix REDIS_SENTINELS and start again.`);
+      return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
+    });
+}
+
+function checkedMs(name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`${name}: "${value.slice(0, 40)}" is not a number of milliseconds; fix ${name} and start again.`);
+  return n;
+}
+
 export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   const port = Number(env.PORT ?? 3978);
   const slackOn = !!(env.SLACK_SIGNING_SECRET && env.SLACK_BOT_TOKEN);
   return {
     port,
     redisUrl: env.REDIS_URL || undefined,
+    redisSentinels: parseSentinels(env.REDIS_SENTINELS),
+    redisSentinelName: env.REDIS_SENTINEL_NAME || undefined,
+    redisTlsCa: env.REDIS_TLS_CA || undefined,
+    shutdownGraceMs: env.SHUTDOWN_GRACE_MS ? checkedMs('SHUTDOWN_GRACE_MS', env.SHUTDOWN_GRACE_MS) : undefined,
     configFile: env.CONFIG_FILE || undefined,
     secretsKey: env.SECRETS_KEY || undefined,
     publicUrl: (env.PUBLIC_URL || `http://localhost:${port}`).replace(/\/$/, ''),

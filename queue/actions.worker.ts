@@ -14,6 +14,7 @@ import { instanceWithDefaults } from '../handlers/kit/instance';
 import { applyDefaults } from '../handlers/kit/params';
 import { failure, type ActionOutcome, type ActionResult } from '../handlers/kit/outcome';
 import type { IntegrationSpec } from '../handlers/kit/spec';
+import type { ChatMessage } from '../cards/message';
 import { cancelledMessage, resultMessage, runningMessage, type JobHeader } from '../cards/job-messages';
 import { environmentAllowList } from '../store/allow-list';
 import type { EnvironmentStore } from '../store/environments';
@@ -75,7 +76,17 @@ export function startActionWorker(deps: ActionWorkerDeps): Worker<ActionJobData>
       integrationName: findIntegration(data.integration)?.name ?? data.integration,
       requestedBy: data.requestedBy,
       environment: data.environment,
+      ...(data.approvedBy ? { approvedBy: data.approvedBy } : {}),
     };
+  }
+
+  /**
+   * The job's own message. A preview (an approval's dry run) has none: its result goes onto the
+   * card, so it never leaves a "Running" message behind (behaviour.md 43).
+   */
+  async function show(data: ActionJobData, message: ChatMessage): Promise<void> {
+    if (data.previewFor) return;
+    await outbox.upsert(data.messageKey, data.conversation, message);
   }
 
   async function finish(data: ActionJobData, result: ActionResult): Promise<void> {
@@ -112,7 +123,7 @@ export function startActionWorker(deps: ActionWorkerDeps): Worker<ActionJobData>
   async function stopped(job: Job<ActionJobData>, token: string | undefined, reason: unknown): Promise<void> {
     const data = job.data;
     if (reason instanceof JobCancelled) {
-      await outbox.upsert(data.messageKey, data.conversation, cancelledMessage(header(data), reason.by));
+      await show(data, cancelledMessage(header(data), reason.by));
       await jobs.update(data.jobId, { state: 'cancelled' });
       return;
     }
@@ -143,17 +154,19 @@ export function startActionWorker(deps: ActionWorkerDeps): Worker<ActionJobData>
     if (!spec) return finish(data, failure(`Unknown action ${data.integration} ${data.action}.`));
     if (!spec.run) return finish(data, failure(`${spec.name} is not available yet in chatsoar.`));
 
-    if (data.attempt === 0) {
-      await jobs.update(data.jobId, { state: 'running' });
-      await outbox.upsert(data.messageKey, data.conversation, runningMessage(header(data)));
-    }
-
-    const instance = instanceWithDefaults(
-      findIntegration(data.integration)?.params ?? [],
-      await environments.getInstance(data.environment, data.integration),
-      deps.publicUrl,
-    );
-    const allowList = await environmentAllowList(environments, data.environment, catalog, deps.publicUrl);
+    // "Running" is shown while the instance and the allow-list are read (side by side); both are
+    // waited for before anything else, so no later message can overtake "Running".
+    const [shown, read] = await Promise.allSettled([
+      data.attempt === 0 ? jobs.update(data.jobId, { state: 'running' }).then(() => show(data, runningMessage(header(data)))) : undefined,
+      Promise.all([
+        environments.getInstance(data.environment, data.integration),
+        environmentAllowList(environments, data.environment, catalog, deps.publicUrl),
+      ]),
+    ]);
+    if (shown.status === 'rejected') throw shown.reason;
+    if (read.status === 'rejected') throw read.reason;
+    const [stored, allowList] = read.value;
+    const instance = instanceWithDefaults(findIntegration(data.integration)?.params ?? [], stored, deps.publicUrl);
     const params = applyDefaults(spec.params, data.params, { instance, publicUrl: deps.publicUrl });
     let lastProgress = 0;
     const ctx = createActionContext({
@@ -175,7 +188,7 @@ export function startActionWorker(deps: ActionWorkerDeps): Worker<ActionJobData>
         lastProgress = now;
         const line = text ?? `${done}/${total}`;
         await jobs.update(data.jobId, { progress: line });
-        await outbox.upsert(data.messageKey, data.conversation, runningMessage(header(data), undefined, { done, total, text }));
+        await show(data, runningMessage(header(data), undefined, { done, total, text }));
       },
     });
 
@@ -212,7 +225,7 @@ export function startActionWorker(deps: ActionWorkerDeps): Worker<ActionJobData>
     }
     await job.updateData({ ...data, state: outcome.state, attempt: data.attempt + 1 });
     await jobs.update(data.jobId, { state: 'waiting', progress: outcome.status });
-    if (outcome.status) await outbox.upsert(data.messageKey, data.conversation, runningMessage(header(data), outcome.status));
+    if (outcome.status) await show(data, runningMessage(header(data), outcome.status));
     await job.moveToDelayed(nextAt, token);
     throw new DelayedError();
   }

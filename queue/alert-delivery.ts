@@ -17,10 +17,11 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import type { Logger } from 'pino';
-import { alertMessage, digestMessage, type AlertSource } from '../cards/alert-messages';
+import { alertMessage, digestMessage, triagedAlertMessage, type AlertSource } from '../cards/alert-messages';
 import type { FileStore } from '../handlers/kit/context';
-import type { Alert, PostResult } from '../handlers/kit/schedule';
+import type { Alert, PostResult, PostSource } from '../handlers/kit/schedule';
 import { safeFileName, type FilesRoot } from '../lib/files';
+import type { AlertStore } from '../store/alerts';
 import type { ConnectorState } from './connector-state';
 import type { Outbox } from './outbox';
 import type { ConversationRef, Platform } from './types';
@@ -29,7 +30,6 @@ import type { ConversationRef, Platform } from './types';
 const CHANNEL_RATE_PER_S: Record<Platform, number> = { slack: 1, teams: 0.5, webchat: 20 };
 /** More cards than this in one cycle are never posted one by one: nobody reads them. */
 const MAX_CARDS_PER_CYCLE = 25;
-const STAGE_BATCH = 1000;
 
 /**
  * Alert cards one cycle may post: half of what the channel delivers until the next cycle (the
@@ -54,7 +54,6 @@ interface DigestFile {
   path: string;
   stream: WriteStream;
   staging: string;
-  pendingIds: string[];
   count: number;
   from?: string;
   to?: string;
@@ -73,6 +72,8 @@ export interface SinkDeps {
   /** New alerts posted one by one before the cycle becomes a digest (Infinity: Disable Overflow). */
   capacity: number;
   log: Logger;
+  /** Where alert cards are kept for triage from chat (Acknowledge, Assign, Close, Escalate); without it a card has no triage buttons. */
+  alerts?: AlertStore;
 }
 
 export interface CommitSummary {
@@ -82,7 +83,12 @@ export interface CommitSummary {
 
 export class AlertSink {
   private readonly conversation: ConversationRef;
+  /**
+   * Ids accepted this cycle while they are cards (at most `capacity`); once a digest is open its
+   * ids are in its staging set in Redis, so memory stays flat however many events a cycle reads.
+   */
   private readonly accepted = new Set<string>();
+  private acceptedTotal = 0;
   private buffer: Alert[] = [];
   private digest: DigestFile | null = null;
   private readonly marks: Record<string, string[]> = {};
@@ -94,7 +100,7 @@ export class AlertSink {
   }
 
   get acceptedCount(): number {
-    return this.accepted.size;
+    return this.acceptedTotal;
   }
 
   setCheckpoint(value: unknown): void {
@@ -109,7 +115,7 @@ export class AlertSink {
     this.after.push(fn);
   }
 
-  async post(alerts: Alert[]): Promise<PostResult> {
+  async post(alerts: Alert[], from?: PostSource): Promise<PostResult> {
     const fresh: Alert[] = [];
     const inBatch = new Set<string>();
     for (const a of alerts) {
@@ -117,23 +123,33 @@ export class AlertSink {
       inBatch.add(a.id);
       fresh.push(a);
     }
-    const seen = await this.deps.state.has(
-      'alert',
-      fresh.map((a) => a.id),
-    );
-    let accepted = 0;
-    const toDigest: Alert[] = [];
-    for (let i = 0; i < fresh.length; i++) {
-      if (seen[i]) continue;
-      const alert = fresh[i]!;
-      this.accepted.add(alert.id);
-      accepted++;
-      if (!this.digest && this.buffer.length < this.deps.capacity) this.buffer.push(alert);
-      else toDigest.push(alert);
+    const ids = fresh.map((a) => a.id);
+    let toDigest: Alert[] = [];
+    let staged = false;
+    let cards = 0;
+    if (this.digest) {
+      // One round trip: ids neither committed by an earlier cycle nor staged in this one are staged.
+      const isNew = await this.deps.state.stageNew(this.digest.staging, ids);
+      toDigest = fresh.filter((_, i) => isNew[i]);
+      staged = true;
+    } else {
+      const seen = await this.deps.state.has('alert', ids);
+      for (let i = 0; i < fresh.length; i++) {
+        if (seen[i]) continue;
+        const alert = fresh[i]!;
+        if (this.buffer.length < this.deps.capacity) {
+          this.accepted.add(alert.id);
+          this.buffer.push(alert);
+          cards++;
+        } else toDigest.push(alert);
+      }
     }
+    const accepted = toDigest.length + cards;
+    this.acceptedTotal += accepted;
     if (toDigest.length) {
       if (!this.digest) await this.openDigest();
-      await this.writeDigest(toDigest);
+      // Every alert of the source, in order, goes to the digest: its text is copied as it came.
+      await this.writeDigest(toDigest, staged, from && toDigest.length === alerts.length ? from.json : undefined);
     }
     return { accepted, duplicates: alerts.length - accepted };
   }
@@ -142,38 +158,41 @@ export class AlertSink {
     const name = `digest-${Date.now().toString(36)}${randomBytes(3).toString('hex')}.json`;
     const path = await this.deps.store.write(name, '[\n');
     const stream = createWriteStream(this.deps.files.resolveUserPath(path), { flags: 'a' });
-    this.digest = { path, stream, staging: this.deps.state.newStaging(), pendingIds: [], count: 0, byRule: new Map() };
+    this.digest = { path, stream, staging: this.deps.state.newStaging(), count: 0, byRule: new Map() };
     const buffered = this.buffer;
     this.buffer = [];
-    await this.writeDigest(buffered);
+    this.accepted.clear();
+    await this.writeDigest(buffered, false);
   }
 
-  /** Appends a batch of events to the digest file (one write) and stages their ids. */
-  private async writeDigest(alerts: Alert[]): Promise<void> {
+  /**
+   * Appends a batch of events to the digest file (one write) and stages their ids (unless
+   * `staged`). `json`: the JSON array text whose elements are these alerts' events, in order
+   * (copied as it is).
+   */
+  private async writeDigest(alerts: Alert[], staged: boolean, json?: Buffer): Promise<void> {
     const d = this.digest!;
+    const inner = json ? arrayElements(json) : undefined;
     const lines: string[] = [];
     for (const alert of alerts) {
-      lines.push(JSON.stringify(alert.event));
+      if (!inner) lines.push(JSON.stringify(alert.event));
       if (alert.time) {
         if (!d.from || alert.time < d.from) d.from = alert.time;
         if (!d.to || alert.time > d.to) d.to = alert.time;
       }
       const rule = alert.rule ?? alert.eventName ?? alert.name;
       if (d.byRule.has(rule) || d.byRule.size < 1000) d.byRule.set(rule, (d.byRule.get(rule) ?? 0) + 1);
-      d.pendingIds.push(alert.id);
     }
-    if (!lines.length) return;
-    const chunk = `${d.count ? ',\n' : ''}${lines.join(',\n')}`;
-    d.count += lines.length;
-    if (d.pendingIds.length >= STAGE_BATCH) await this.flushStaging();
-    if (!d.stream.write(chunk)) await once(d.stream, 'drain');
-  }
-
-  private async flushStaging(): Promise<void> {
-    const d = this.digest!;
-    const ids = d.pendingIds;
-    d.pendingIds = [];
-    await this.deps.state.stage(d.staging, ids);
+    if (!alerts.length) return;
+    const separator = d.count ? ',\n' : '';
+    d.count += alerts.length;
+    if (!staged)
+      await this.deps.state.stage(
+        d.staging,
+        alerts.map((a) => a.id),
+      );
+    if (inner && separator) d.stream.write(separator);
+    if (!d.stream.write(inner ?? `${separator}${lines.join(',\n')}`)) await once(d.stream, 'drain');
   }
 
   /** Queues the cycle's alerts, then stores marks and checkpoint; runs the after-commit hooks. */
@@ -192,9 +211,24 @@ export class AlertSink {
   private async commitCards(): Promise<CommitSummary> {
     const { state, outbox, source } = this.deps;
     for (const alert of this.buffer) {
-      const key = `alert:${source.environment}:${shortHash(`${source.connector}\n${alert.id}`)}`;
+      const id = shortHash(`${source.connector}\n${alert.id}`);
+      const key = `alert:${source.environment}:${id}`;
       const links = await this.writeAlertFiles(alert, key);
-      await outbox.upsert(key, this.conversation, alertMessage(alert, source, links));
+      const card = alertMessage(alert, source, links);
+      // Kept for triage; a card posted again after a crash keeps what was already done to it.
+      const triage = await this.deps.alerts?.save({
+        environment: source.environment,
+        id,
+        messageKey: key,
+        channel: this.deps.channel,
+        conversation: this.conversation,
+        connector: source.connector,
+        name: alert.name,
+        eventId: alert.id,
+        card,
+        createdAt: Date.now(),
+      });
+      await outbox.upsert(key, this.conversation, triage ? triagedAlertMessage(card, triage, { environment: source.environment, alert: id }) : card);
       await state.add('alert', [alert.id]);
     }
     await state.commit(this.marks, this.checkpoint);
@@ -223,7 +257,6 @@ export class AlertSink {
   private async commitDigest(): Promise<CommitSummary> {
     const { state, outbox, source, files } = this.deps;
     const d = this.digest!;
-    await this.flushStaging();
     d.stream.end('\n]\n');
     await once(d.stream, 'finish');
     const name = `${safeFileName(source.connector, 60)}-${d.count}-events.json`;
@@ -252,6 +285,17 @@ export class AlertSink {
     this.digest.stream.destroy();
     await rm(this.deps.files.resolveUserPath(this.digest.path), { force: true }).catch(() => undefined);
   }
+}
+
+/** The elements of a JSON array text (between its outer brackets, surrounding blanks cut). */
+export function arrayElements(json: Buffer): Buffer {
+  let start = json.indexOf(0x5b) + 1;
+  let end = json.lastIndexOf(0x5d);
+  if (start <= 0 || end < start) throw new Error('not a JSON array');
+  const blank = (b: number | undefined): boolean => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
+  while (start < end && blank(json[start])) start++;
+  while (end > start && blank(json[end - 1])) end--;
+  return json.subarray(start, end);
 }
 
 /** Finishes a digest commit that a crash interrupted (before a cycle reads anything). */

@@ -24,6 +24,21 @@ export interface PendingCommit {
   checkpoint: string | null;
 }
 
+/** KEYS: alert set, staging set; ARGV: score, then ids. 1 for an id staged now, 0 for one known. */
+const STAGE_NEW = `
+local out = {}
+for i = 2, #ARGV do
+  local id = ARGV[i]
+  if redis.call('zscore', KEYS[1], id) or redis.call('zscore', KEYS[2], id) then
+    out[i - 1] = 0
+  else
+    redis.call('zadd', KEYS[2], ARGV[1], id)
+    out[i - 1] = 1
+  end
+end
+redis.call('pexpire', KEYS[2], 86400000)
+return out`;
+
 export class ConnectorState {
   private readonly keys: ScheduleStateKeys;
 
@@ -49,6 +64,21 @@ export class ConnectorState {
       const part = keys.slice(i, i + BATCH);
       const scores = (await this.redis.zmscore(this.keys.seen(set), ...part)) as Array<string | null>;
       for (const s of scores) out.push(s !== null);
+    }
+    return out;
+  }
+
+  /**
+   * Stages the keys that are neither in the alert set (committed by an earlier cycle) nor staged
+   * already (earlier in this cycle, or twice in `keys`); true for each key staged now. One
+   * script per batch: the ids cross the wire once.
+   */
+  async stageNew(staging: string, keys: string[]): Promise<boolean[]> {
+    const out: boolean[] = [];
+    const now = Date.now();
+    for (let i = 0; i < keys.length; i += BATCH) {
+      const flags = (await this.redis.eval(STAGE_NEW, 2, this.keys.seen('alert'), staging, now, ...keys.slice(i, i + BATCH))) as number[];
+      for (const f of flags) out.push(f === 1);
     }
     return out;
   }

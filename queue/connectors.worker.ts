@@ -19,7 +19,9 @@ import { instanceWithDefaults } from '../handlers/kit/instance';
 import type { JobContext, ScheduleRunSummary } from '../handlers/kit/schedule';
 import type { ConnectorSpec, IntegrationId, IntegrationSpec, JobSpec } from '../handlers/kit/spec';
 import type { FilesRoot } from '../lib/files';
+import { metrics } from '../lib/metrics';
 import type { EnvironmentStore } from '../store/environments';
+import { AlertStore } from '../store/alerts';
 import { Keys } from '../store/keys';
 import { AlertSink, channelCapacity, conversationOf, finishPendingCommit } from './alert-delivery';
 import { ConnectorState } from './connector-state';
@@ -46,6 +48,12 @@ export interface ScheduleWorkerDeps {
   cycleLockMs?: number;
 }
 
+/** What a run came to, for /metrics: `ok` (ran; it may have stopped at its time bound), `failed`, `skipped` (not run). */
+interface RunReport {
+  outcome: 'ok' | 'failed' | 'skipped';
+  type?: string;
+}
+
 /** Script Timeout of a connector without one; a job's time bound. */
 const DEFAULT_TIMEOUT_S = 180;
 const JOB_TIMEOUT_S = 300;
@@ -55,6 +63,7 @@ export function startScheduleWorker(deps: ScheduleWorkerDeps): Worker[] {
   const { environments, outbox, log } = deps;
   const catalog = deps.catalog ?? defaultCatalog;
   const running = new Set<AbortController>();
+  const alerts = new AlertStore(deps.redis, deps.prefix);
 
   const integrationOf = (id: IntegrationId): IntegrationSpec | undefined => catalog.find((i) => i.id === id);
   const specOf = (kind: ScheduleKind, type: string): ConnectorSpec | JobSpec | undefined =>
@@ -88,10 +97,11 @@ export function startScheduleWorker(deps: ScheduleWorkerDeps): Worker[] {
     await outbox.post(conversationOf(channel), message);
   }
 
-  async function run(kind: ScheduleKind, data: ScheduleJobData): Promise<void> {
+  async function run(kind: ScheduleKind, data: ScheduleJobData, report: RunReport = { outcome: 'skipped' }): Promise<void> {
     const { environment: env, name } = data;
     const config = (await environments.schedules(env, kind)).find((c) => c.name === name);
     if (!config || (config.paused && !data.requestedBy)) return;
+    report.type = config.type;
     const what = kind === 'connectors' ? 'Connector' : 'Job';
     const runLog = log.child({ [kind === 'connectors' ? 'connector' : 'job']: name, environment: env, type: config.type });
     const state = new ConnectorState(deps.redis, deps.prefix, env, kind === 'connectors' ? 'connector' : 'job', name);
@@ -155,6 +165,7 @@ export function startScheduleWorker(deps: ScheduleWorkerDeps): Worker[] {
       source,
       capacity: params['disable-overflow'] === true ? Infinity : channelCapacity(conversationOf(channel).platform, everyMs(config) ?? 60_000),
       log: runLog,
+      alerts,
     });
     const started = Date.now();
     try {
@@ -176,7 +187,7 @@ export function startScheduleWorker(deps: ScheduleWorkerDeps): Worker[] {
         rules: { whitelist: config.whitelist ?? [], blacklist: config.blacklist ?? [], dynamicList: config.dynamicList ?? [] },
         checkpoint: { get: () => state.getCheckpoint(), set: (v) => sink.setCheckpoint(v) },
         dedup: { has: (keys, set) => state.has(set, keys), add: (keys, set) => sink.mark(set, keys) },
-        post: (alerts) => sink.post(alerts),
+        post: (alerts, from) => sink.post(alerts, from),
         afterCommit: (fn) => sink.afterCommit(fn),
         warnAdmin: warn,
         warnChannelOnce: async (key, text) => {
@@ -207,6 +218,7 @@ export function startScheduleWorker(deps: ScheduleWorkerDeps): Worker[] {
       }
       // What was handed over before a failure or the time bound is delivered and committed.
       const committed = await sink.commit();
+      report.outcome = failure && !controller.signal.aborted ? 'failed' : 'ok';
       if (failure && !controller.signal.aborted) {
         runLog.warn({ err: failure }, `${kind === 'connectors' ? 'connector cycle' : 'job'} failed`);
         if (await state.flagOnce('error')) await warn(`${what} ${name} failed: ${reasonOf(failure)}`);
@@ -235,13 +247,41 @@ export function startScheduleWorker(deps: ScheduleWorkerDeps): Worker[] {
     }
   }
 
+  /** Connectors this process has run (their last-success series exists). */
+  const observedConnectors = new Set<string>();
+
+  /** One run, measured for /metrics: how late a scheduled cycle started, its outcome, a connector's last success. */
+  async function observed(kind: ScheduleKind, job: Job<ScheduleJobData>): Promise<void> {
+    const { environment, name } = job.data;
+    if (kind === 'connectors' && job.processedOn && !job.data.requestedBy)
+      metrics.connectorLag.set({ environment, connector: name }, Math.max(0, (job.processedOn - job.timestamp - (job.opts.delay ?? 0)) / 1000));
+    const report: RunReport = { outcome: 'skipped' };
+    try {
+      await run(kind, job.data, report);
+    } catch (err) {
+      report.outcome = 'failed';
+      throw err;
+    } finally {
+      metrics.scheduleRuns.inc({ kind, type: report.type ?? job.name, outcome: report.outcome });
+      if (kind === 'connectors' && report.outcome !== 'skipped') {
+        const labels = { environment, connector: name };
+        const now = Date.now() / 1000;
+        metrics.connectorLastRun.set(labels, now);
+        // Failing since this process started: its last good cycle is no later than the start.
+        if (report.outcome === 'ok') metrics.connectorLastSuccess.set(labels, now);
+        else if (!observedConnectors.has(`${environment}\n${name}`)) metrics.connectorLastSuccess.set(labels, now - process.uptime());
+        observedConnectors.add(`${environment}\n${name}`);
+      }
+    }
+  }
+
   const opts = { connection: deps.connection, prefix: new Keys(deps.prefix).bull() };
   const workers = [
-    new Worker<ScheduleJobData>(QUEUE_NAMES.connectors, (job: Job<ScheduleJobData>) => run('connectors', job.data), {
+    new Worker<ScheduleJobData>(QUEUE_NAMES.connectors, (job: Job<ScheduleJobData>) => observed('connectors', job), {
       ...opts,
       concurrency: deps.concurrency ?? 4,
     }),
-    new Worker<ScheduleJobData>(QUEUE_NAMES.maintenance, (job: Job<ScheduleJobData>) => run('jobs', job.data), { ...opts, concurrency: 1 }),
+    new Worker<ScheduleJobData>(QUEUE_NAMES.maintenance, (job: Job<ScheduleJobData>) => observed('jobs', job), { ...opts, concurrency: 1 }),
   ];
   for (const w of workers) {
     // Shutting down: running cycles stop reading and commit what they have (behaviour.md 4).

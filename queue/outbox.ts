@@ -23,6 +23,18 @@ export class Outbox {
     );
   }
 
+  /** upsert, unless `guardKey` exists (checked and written in one step); false when skipped. */
+  async upsertUnless(messageKey: string, conversation: ConversationRef, message: ChatMessage, guardKey: string): Promise<boolean> {
+    const version = await this.messages.setLatestUnless(messageKey, conversation, message, guardKey);
+    if (version === null) return false;
+    await this.queues.outbox.add(
+      'upsert',
+      { op: 'upsert', messageKey, version, conversation },
+      { jobId: `upsert_${messageKey.replace(/:/g, '_')}_${version}` },
+    );
+    return true;
+  }
+
   /** A new message in the thread of `threadOf` (an outbox message key), or in the channel. */
   async post(conversation: ConversationRef, message: ChatMessage, threadOf?: string): Promise<void> {
     await this.queues.outbox.add('post', { op: 'post', conversation, message, threadOf });

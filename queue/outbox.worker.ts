@@ -86,9 +86,10 @@ export function startOutboxWorker(deps: OutboxDeps): Worker<OutboxJobData> {
     };
 
     if (data.op === 'upsert') {
-      if (!(await messages.lock(data.messageKey, LOCK_MS))) return delay(job, token, 200);
+      // The lock and the content under it in one round trip.
+      const { locked, current } = await messages.lockAndGet(data.messageKey, LOCK_MS);
+      if (!locked) return delay(job, token, 200);
       try {
-        const current = await messages.get(data.messageKey);
         if (!current?.content || current.sent >= data.version) return; // a newer delivery already covered this version
         await paced();
         const version = current.version;
@@ -154,6 +155,11 @@ export function startOutboxWorker(deps: OutboxDeps): Worker<OutboxJobData> {
     },
     { connection: deps.connection, prefix: new Keys(deps.prefix).bull(), concurrency: deps.concurrency ?? 8, maxStalledCount: MAX_STALLED },
   );
-  worker.on('failed', (job, err) => log.error({ job: job?.id, err }, 'outbox delivery gave up'));
+  worker.on('failed', (job, err) => {
+    // BullMQ reports every failed attempt: only the last one (or a refusal for good) is given up.
+    if (job && (err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1)))
+      metrics.outboxFailed.inc({ platform: job.data.conversation.platform });
+    log.error({ job: job?.id, err }, 'outbox delivery gave up');
+  });
   return worker;
 }

@@ -32,8 +32,10 @@ export interface ActionJobData {
   commandThread?: string;
   /** Outbox key of the chat message this job keeps updating. */
   messageKey: string;
-  /** A dry run whose result goes onto this approval's card instead of a message of its own. */
+  /** A dry run whose result goes onto this approval's card instead of a message of its own: it posts nothing (behaviour.md 43). */
   previewFor?: string;
+  /** Who approved the request (four-eyes); the result, in place of the approval card, says so. */
+  approvedBy?: string;
   timeoutAt: number;
   dryRun: boolean;
   createdAt: number;

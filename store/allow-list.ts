@@ -89,9 +89,14 @@ export class OperatorTrust {
   }
 }
 
-/** Origins of the seeds' own defaults (Microsoft's public clouds): the product ships them. */
+const shippedOrigins = new WeakMap<IntegrationSpec[], Set<string>>();
+
+/** Origins of the seeds' own defaults (Microsoft's public clouds): the product ships them. Worked out once per catalogue. */
 function defaultOrigins(catalog: IntegrationSpec[]): Set<string> {
+  const known = shippedOrigins.get(catalog);
+  if (known) return known;
   const out = new Set<string>();
+  shippedOrigins.set(catalog, out);
   for (const integration of catalog) {
     const defaults = instanceWithDefaults(integration.params, {}, '');
     for (const o of targetOrigins(integration.params, defaults)) out.add(o);
@@ -110,16 +115,21 @@ export async function environmentAllowList(store: EnvironmentStore, environment:
     if (origin && !candidates.has(origin)) candidates.set(origin, new URL(origin).origin);
   };
   for (const entry of meta.httpAllowList ?? []) add(normalizeOrigin(entry));
-  for (const integration of catalog) {
-    if (!(await store.hasInstance(environment, integration.id))) continue;
-    const instance = instanceWithDefaults(integration.params, await store.showInstance(environment, integration.id), publicUrl);
+  // Every integration's instance read side by side (one round trip), used in catalogue order.
+  const stored = await Promise.all(
+    catalog.map(async (integration) => ((await store.hasInstance(environment, integration.id)) ? store.showInstance(environment, integration.id) : undefined)),
+  );
+  catalog.forEach((integration, i) => {
+    const shown = stored[i];
+    if (!shown) return;
+    const instance = instanceWithDefaults(integration.params, shown, publicUrl);
     for (const p of integration.params) {
       if (!namesTarget(p)) continue;
       for (const entry of targetEntries(p, instance[p.id])) add(entryOrigin(p, entry));
     }
-  }
+  });
   const shipped = defaultOrigins(catalog);
-  const out: string[] = [];
-  for (const [origin, shown] of candidates) if (shipped.has(origin) || (await store.trust.has(origin, environment))) out.push(shown);
-  return out;
+  const entries = [...candidates];
+  const trusted = await Promise.all(entries.map(([origin]) => shipped.has(origin) || store.trust.has(origin, environment)));
+  return entries.filter((_, i) => trusted[i]).map(([, shown]) => shown);
 }

@@ -79,6 +79,11 @@ export class ApprovalStore {
     return added === 1;
   }
 
+  /** The key that exists once the request is decided (a card refresh is written only while it does not). */
+  decidedKey(id: string): string {
+    return this.keys.approval(id, 'decided');
+  }
+
   /** Closes the request; only the first decision counts. */
   async decide(id: string, status: Exclude<ApprovalStatus, 'open'>, by?: string): Promise<boolean> {
     return (await this.redis.set(this.keys.approval(id, 'decided'), JSON.stringify({ status, by }), 'EX', TTL_SECONDS, 'NX')) === 'OK';

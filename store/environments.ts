@@ -3,6 +3,7 @@
  * bindings, roles, approvals, connectors and jobs. Nothing is kept only in process memory.
  */
 import type { Redis } from 'ioredis';
+import type { DemoTour } from '../lib/demo';
 import { valueText } from '../handlers/kit/params';
 import type { IntegrationId } from '../handlers/kit/spec';
 import { allConnectors, allJobs, catalog, isSecretParam } from '../handlers/catalog';
@@ -22,6 +23,8 @@ export interface EnvironmentMeta {
   approvals?: { requiredFor?: string[]; approversNeeded?: number };
   /** Roles and bindings come from CONFIG_FILE: a chat change lasts until the next start. */
   fileManaged?: boolean;
+  /** The demo's first steps, shown on the web chat's first screen and in `soar help` (behaviour.md 49). */
+  demoTour?: DemoTour;
 }
 
 /** What replacing an environment's roles and bindings took away. */
@@ -54,6 +57,37 @@ export function instanceSecretContext(env: string, integration: string, param: s
 /** Where a connector's or job's secret parameter belongs. */
 export function scheduleSecretContext(env: string, kind: ScheduleKind, name: string, param: string): string {
   return JSON.stringify([kind, env, name, param]);
+}
+
+/**
+ * What a command needs to know before it is acknowledged, in one round trip: the channel's
+ * binding (KEYS[1]), then in that environment its settings, the user's roles and whether the
+ * integration is configured (key names from store/keys.ts with ENV_MARK for the environment),
+ * and whether each of KEYS[2..] exists (the job already queued or known).
+ */
+const COMMAND_READ = `local env = redis.call('GET', KEYS[1])
+local seen = {}
+for i = 2, #KEYS do seen[i - 1] = redis.call('EXISTS', KEYS[i]) end
+if not env then return {false, false, false, 0, seen} end
+local function key(template)
+  local at = string.find(template, ARGV[1], 1, true)
+  return string.sub(template, 1, at - 1) .. env .. string.sub(template, at + #ARGV[1])
+end
+return {env, redis.call('GET', key(ARGV[2])), redis.call('HGET', key(ARGV[3]), ARGV[5]), redis.call('EXISTS', key(ARGV[4])), seen}`;
+/** Stands for the environment's name in COMMAND_READ's key templates. */
+const ENV_MARK = '\u0001env\u0001';
+
+/** A command's access facts, read at once (EnvironmentStore.commandRead). */
+export interface CommandRead {
+  /** The channel's environment (null: not bound). */
+  environment: string | null;
+  meta: EnvironmentMeta;
+  /** The user's highest role there. */
+  role?: Role;
+  /** Whether the integration has an instance there. */
+  hasInstance: boolean;
+  /** Whether each key asked about exists, in order. */
+  exists: boolean[];
 }
 
 /** HSET only if the field still holds what was read (a concurrent write wins). */
@@ -263,6 +297,32 @@ export class EnvironmentStore {
   async roleOf(env: string, user: string): Promise<Role | undefined> {
     const raw = await this.redis.hget(this.keys.roles(env), user);
     return raw ? highestRole(raw.split(',').filter(isRole)) : undefined;
+  }
+
+  /**
+   * The channel's binding, the environment's settings, `user`'s role and whether `integration`
+   * is configured there, and whether each of `keys` exists: one round trip before a command is
+   * acknowledged (the reads of environmentOf, getMeta, roleOf and hasInstance together).
+   */
+  async commandRead(channel: string, user: string, integration: IntegrationId, keys: string[] = []): Promise<CommandRead> {
+    const [env, meta, roles, instance, seen] = (await this.redis.eval(
+      COMMAND_READ,
+      1 + keys.length,
+      this.keys.binding(channel),
+      ...keys,
+      ENV_MARK,
+      this.keys.envMeta(ENV_MARK),
+      this.keys.roles(ENV_MARK),
+      this.keys.instance(ENV_MARK, integration),
+      user,
+    )) as [string | null, string | null, string | null, number, number[]];
+    return {
+      environment: env,
+      meta: meta ? (JSON.parse(meta) as EnvironmentMeta) : {},
+      role: roles ? highestRole(roles.split(',').filter(isRole)) : undefined,
+      hasInstance: instance === 1,
+      exists: seen.map((n) => n === 1),
+    };
   }
 
   async usersWithRole(env: string): Promise<Record<string, Role>> {

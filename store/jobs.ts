@@ -41,6 +41,11 @@ export class JobIndex {
       .exec();
   }
 
+  /** The Redis key of a job's entry (a command checks it exists in its one read before the ack). */
+  infoKey(jobId: string): string {
+    return this.keys.jobInfo(jobId);
+  }
+
   async get(jobId: string): Promise<JobInfo | null> {
     const raw = await this.redis.get(this.keys.jobInfo(jobId));
     return raw ? (JSON.parse(raw) as JobInfo) : null;

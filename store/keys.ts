@@ -49,6 +49,8 @@ export class Keys {
   secretEndpoints = (env: string, integration: string): string => `${this.prefix}env:${env}:inst:${integration}:secret-endpoints`;
   /** An approval request; its votes, decision and dry-run preview beside it. */
   approval = (id: string, part?: 'votes' | 'decided' | 'preview'): string => `${this.prefix}approval:${id}${part ? `:${part}` : ''}`;
+  /** A connector alert card (store/alerts.ts): what it shows, its triage state, a lock while one click changes it. */
+  alert = (env: string, id: string, part?: 'state' | 'lock'): string => `${this.prefix}env:${env}:alert:${id}${part ? `:${part}` : ''}`;
   /** Secrets typed in an admin dialog that did not save, sealed, under a random id. */
   adminDraft = (id: string): string => `${this.prefix}admin:draft:${id}`;
   /** A web chat room: revision counter, activities, change order and creation order (one hash tag: one cluster slot). */

@@ -30,8 +30,38 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-/** Top level: the integrations (alias, action count) and the built-in commands. */
-export function topLevelHelp(catalog: readonly IntegrationSpec[]): HelpDoc {
+/** What `soar help` knows of the channel's environment, for its examples. */
+export interface HelpContext {
+  /** Commands that work as typed there (the demo's tour), shown as they are. */
+  commands?: string[];
+  /** The environment's Default Mailbox (Microsoft Graph Mail), else a placeholder is shown. */
+  defaultMailbox?: string;
+}
+
+/** Examples of everyday actions, each kept only when its action is in the catalogue. */
+const EVERYDAY: Array<{ integration: string; action: string; args: (mailbox: string) => string }> = [
+  { integration: 'microsoft-graph-mail', action: 'search-emails', args: (m) => `--search-in-mailbox ${m} --time-frame-minutes 60` },
+  {
+    integration: 'microsoft-graph-mail',
+    action: 'download-attachments-from-email',
+    args: (m) => `--search-in-mailbox ${m} --subject-filter "Invoice" --download-path cases/1`,
+  },
+  { integration: 'microsoft-graph-mail', action: 'delete-email', args: (m) => `--delete-in-mailbox ${m} --sender-filter attacker@example.com --dry-run` },
+];
+
+/** Two or three commands for the channel's environment: its own, or everyday ones on its Default Mailbox. */
+export function helpExamples(catalog: readonly IntegrationSpec[], ctx: HelpContext = {}): string[] {
+  if (ctx.commands?.length) return ctx.commands.slice(0, 3).map((c) => (/^soar\s/.test(c) ? c : `soar ${c}`));
+  const mailbox = ctx.defaultMailbox || '<mailbox>';
+  return EVERYDAY.flatMap((e) => {
+    const integration = catalog.find((i) => i.id === e.integration);
+    if (!integration?.actions.some((a) => a.id === e.action)) return [];
+    return [`soar ${integration.alias} ${e.action} ${e.args(mailbox)}`];
+  });
+}
+
+/** Top level: the integrations (alias, action count), the built-in commands, and examples for the environment. */
+export function topLevelHelp(catalog: readonly IntegrationSpec[], ctx: HelpContext = {}): HelpDoc {
   const lines: string[] = ['Usage: soar <integration> <action> [--<param> <value>]...', '', 'Integrations:'];
   for (const i of catalog) {
     const unavailable = i.actions.filter((a) => !a.run).length;
@@ -49,8 +79,9 @@ export function topLevelHelp(catalog: readonly IntegrationSpec[]): HelpDoc {
     '',
     "Global options on any action: --environment <name> (default: the channel's), --timeout <duration> for async actions (e.g. 90s, 30m, 2h; default 1h), --dry-run for actions that change mail and support it.",
   );
-  const first = catalog[0];
-  if (first) lines.push(`Example: soar help ${first.alias}`);
+  const examples = helpExamples(catalog, ctx);
+  if (examples.length) lines.push('', 'Examples:', ...examples.map((e) => `  ${e}`));
+  else if (catalog[0]) lines.push(`Example: soar help ${catalog[0].alias}`);
   return { title: 'chatsoar commands', lines };
 }
 
@@ -200,10 +231,10 @@ export function actionHelp(integration: IntegrationSpec, action: ActionSpec): He
 }
 
 /** Help for `soar help [<integration> [<action>]]` (the dispatcher's entry point). */
-export function helpFor(catalog: readonly IntegrationSpec[], integration?: IntegrationSpec, action?: ActionSpec): HelpDoc {
+export function helpFor(catalog: readonly IntegrationSpec[], integration?: IntegrationSpec, action?: ActionSpec, ctx?: HelpContext): HelpDoc {
   if (integration && action) return actionHelp(integration, action);
   if (integration) return integrationHelp(integration);
-  return topLevelHelp(catalog);
+  return topLevelHelp(catalog, ctx);
 }
 
 /** Help for a parsed `{ kind: 'help' }` command. */

@@ -22,6 +22,7 @@ import { render } from '../../cards/render';
 import { toSlackModal } from '../../cards/slack';
 import { slackActionIdsExcept, slackActionIdsFor, verbOfSlackActionId } from '../../cards/slack-action-ids';
 import type { ChatMessage } from '../../cards/message';
+import { ALERT_VERBS, PREFILL_FORM_VERB } from '../../cards/alert-messages';
 import { missingForm, type Dispatcher, type Reply } from '../dispatch';
 import { normalizeChatText, parseCommand } from '../commands';
 import { ADMIN_CALLBACK_PREFIX, ADMIN_OPEN_VERB, adminDepsOf, adminDialogRequest, handleAdminViewSubmission, openAdminModal } from '../admin';
@@ -41,7 +42,9 @@ export interface MountedSlack {
 /** The button that completes a command with a form (bot/dispatch.ts) and the modal it opens. */
 const RUN_FORM = 'run-form';
 /** Buttons bot/dispatch.ts `click` answers; any other button gets its "not available" reply. */
-const DISPATCHED_VERBS = ['vote', 'help', 'cancel'];
+const DISPATCHED_VERBS = ['vote', 'help', 'cancel', ALERT_VERBS.acknowledge, ALERT_VERBS.assign, ALERT_VERBS.escalate];
+/** An alert's Close button asks for a reason first: a modal, submitted under this callback id. */
+const ALERT_CLOSE = ALERT_VERBS.close;
 
 function ephemeral(message: ChatMessage): RespondArguments {
   const { text, blocks } = render(message, 'slack');
@@ -254,6 +257,35 @@ export function mountSlack(settings: SlackSettings, dispatcher: Dispatcher, log:
     await client.views.open({ trigger_id: body.trigger_id, view });
   });
 
+  // An alert's "Search this sender": the run form, prefilled, in a modal (behaviour.md 39).
+  app.action<BlockAction>(slackActionIdsFor(PREFILL_FORM_VERB), async ({ ack, body, action, respond, client }) => {
+    await ack();
+    const click = clickOf(body, action);
+    if (!click) return;
+    const prefilled = await dispatcher.prefill(click);
+    if (!('form' in prefilled)) return reply(prefilled, respond);
+    const meta = JSON.stringify({ command: prefilled.command, fields: prefilled.fields, channel: click.channelId });
+    await client.views.open({ trigger_id: body.trigger_id, view: toSlackModal(prefilled.form, RUN_FORM, meta) });
+  });
+
+  // An alert's Close: who may act is checked first, then a modal asks for the reason.
+  app.action<BlockAction>(slackActionIdsFor(ALERT_CLOSE), async ({ ack, body, action, respond, client }) => {
+    await ack();
+    const click = clickOf(body, action);
+    if (!click) return;
+    const refusal = await dispatcher.alertRefusal(click);
+    if (refusal) return reply(refusal, respond);
+    const form: ChatMessage = {
+      text: 'Close this alert',
+      title: 'Close the alert',
+      lines: ['Why is this alert closed? The reason is shown on the card and kept in the audit log.'],
+      inputs: [{ id: 'reason', label: 'Reason for closing', type: 'multiline', required: true, placeholder: 'e.g. false positive: internal newsletter' }],
+      actions: [{ title: 'Close alert', verb: ALERT_CLOSE, data: {} }],
+    };
+    const meta = JSON.stringify({ environment: click.data.environment, alert: click.data.alert, channel: click.channelId });
+    await client.views.open({ trigger_id: body.trigger_id, view: toSlackModal(form, ALERT_CLOSE, meta) });
+  });
+
   /** The dispatcher answers the click of a button with this verb. */
   const clickThrough = async ({ ack, body, action, respond }: SlackActionMiddlewareArgs<BlockAction>): Promise<void> => {
     await ack();
@@ -267,7 +299,7 @@ export function mountSlack(settings: SlackSettings, dispatcher: Dispatcher, log:
   };
   for (const verb of DISPATCHED_VERBS) app.action<BlockAction>(slackActionIdsFor(verb), clickThrough);
   // A button no listener above owns (an old card, a foreign action_id) is still answered, with the dispatcher's refusal.
-  app.action<BlockAction>(slackActionIdsExcept(ADMIN_OPEN_VERB, RUN_FORM, ...DISPATCHED_VERBS), clickThrough);
+  app.action<BlockAction>(slackActionIdsExcept(ADMIN_OPEN_VERB, RUN_FORM, PREFILL_FORM_VERB, ALERT_CLOSE, ...DISPATCHED_VERBS), clickThrough);
 
   app.view<ViewSubmitAction>(RUN_FORM, async ({ ack, body, view, client }) => {
     await ack();
@@ -284,6 +316,29 @@ export function mountSlack(settings: SlackSettings, dispatcher: Dispatcher, log:
       user: `slack:${body.user.id}`,
       verb: RUN_FORM,
       data: { command: meta.command, fields: meta.fields, ...modalValues(view.state.values) },
+      requestId: `${view.id}:${view.hash}`,
+    });
+    if (r.kind === 'reply') {
+      const { text, blocks } = render(r.message, 'slack');
+      await client.chat.postEphemeral({ channel: meta.channel, user: body.user.id, text, blocks });
+    }
+  });
+
+  app.view<ViewSubmitAction>(ALERT_CLOSE, async ({ ack, body, view, client }) => {
+    await ack();
+    let meta: { environment?: string; alert?: string; channel?: string } = {};
+    try {
+      meta = JSON.parse(view.private_metadata || '{}') as typeof meta;
+    } catch {
+      return;
+    }
+    if (!meta.channel) return;
+    const r = await dispatcher.click({
+      platform: 'slack',
+      channel: `slack:${meta.channel}`,
+      user: `slack:${body.user.id}`,
+      verb: ALERT_CLOSE,
+      data: { environment: meta.environment, alert: meta.alert, reason: modalValues(view.state.values).reason },
       requestId: `${view.id}:${view.hash}`,
     });
     if (r.kind === 'reply') {

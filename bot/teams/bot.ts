@@ -6,6 +6,7 @@
 import { ActivityTypes, TurnContext, type Activity, type InvokeResponse } from 'botbuilder';
 import type { Logger } from 'pino';
 import { toAdaptiveCard } from '../../cards/adaptive';
+import { ALERT_VERBS } from '../../cards/alert-messages';
 import { render } from '../../cards/render';
 import type { ChatMessage } from '../../cards/message';
 import type { ConversationStore } from '../../store/conversations';
@@ -65,7 +66,12 @@ export class TeamsBot {
         data: action.data ?? {},
         requestId: activity.id ?? '',
       });
-      // A vote answers with the card as it is now, so the clicker sees the current state at once.
+      // An alert card's refresh (Universal Actions) that has no card to show is answered silently: nobody clicked.
+      if (action.verb === ALERT_VERBS.refresh && !(r.kind === 'reply' && r.card)) {
+        await ctx.sendActivity({ type: ActivityTypes.InvokeResponse, value: { status: 200, body: {} } as InvokeResponse });
+        return;
+      }
+      // A vote or an alert's triage answers with the card as it is now, so the clicker sees the current state at once.
       if (r.kind === 'reply' && r.card && r.message.status !== 'error') {
         await ctx.sendActivity({
           type: ActivityTypes.InvokeResponse,

@@ -157,17 +157,56 @@
       if (url) window.open(url, '_blank', 'noopener,noreferrer');
       return;
     }
+    // A button that runs a command hands the keyboard back to the message box, as Enter does.
     if (type === 'Action.Execute') {
       var data = action.data && typeof action.data === 'object' ? action.data : {};
-      post({ invoke: { verb: action.verb || '', data: data }, label: label }, li);
+      post({ invoke: { verb: action.verb || '', data: data }, label: label }, li).then(focusInput);
       return;
     }
     if (type === 'Action.Submit') {
       var value = action.data;
-      if (value && typeof value === 'object' && !Array.isArray(value)) post({ value: value, label: label }, li);
-      else if (typeof value === 'string' && value.trim()) post({ text: value }, li);
-      else post({ value: {}, label: label }, li);
+      var sent;
+      if (value && typeof value === 'object' && !Array.isArray(value)) sent = post({ value: value, label: label }, li);
+      else if (typeof value === 'string' && value.trim()) sent = post({ text: value }, li);
+      else sent = post({ value: {}, label: label }, li);
+      sent.then(focusInput);
     }
+  }
+
+  function focusInput() {
+    els.input.focus({ preventScroll: true });
+  }
+
+  // ---------------------------------------------------------------- screen readers
+
+  // What the bot posts or changes is said in one line by a polite live region; the log itself is
+  // not live (a card read out whole, table and all, at every progress update is noise).
+  var announcer = el('div', 'sr-only');
+  announcer.setAttribute('role', 'status');
+  announcer.setAttribute('aria-live', 'polite');
+  announcer.setAttribute('aria-atomic', 'true');
+  announcer.setAttribute('data-testid', 'announcer');
+  document.body.appendChild(announcer);
+  els.log.setAttribute('aria-live', 'off');
+  var announcing = false;
+
+  function announcement(li, record, fresh) {
+    var a = record.activity || {};
+    if (isUser(a) || a.type !== 'message') return '';
+    var heading = li.querySelector('.card .ac-richTextBlock, .card .ac-textBlock');
+    var head = heading ? normalize(heading.textContent) : '';
+    var first = normalize(String(a.text || '').split('\n')[0]).slice(0, 200);
+    var what = head && first && head.indexOf(first) === -1 ? head + '. ' + first : head || first;
+    return what ? 'chatsoar ' + (fresh ? 'posted' : 'updated') + ': ' + what : '';
+  }
+
+  function announce(lines) {
+    if (!announcing || !lines.length) return;
+    // Emptied first so that the same words twice are read twice.
+    announcer.textContent = '';
+    setTimeout(function () {
+      announcer.textContent = lines.slice(-3).join(' · ');
+    }, 50);
   }
 
   function renderCard(content, li) {
@@ -227,7 +266,9 @@
     var parent = a.replyToId ? nodes.get(a.replyToId) : null;
     if (parent && !isUser(parent.record.activity)) {
       li.classList.add('reply');
-      body.appendChild(el('div', 'thread-label', '↳ in the thread of ' + (normalize(parent.record.activity.text).slice(0, 60) || 'a message')));
+      var label = el('div', 'thread-label', threadLabel(parent.record.activity));
+      label.setAttribute('data-parent', a.replyToId);
+      body.appendChild(label);
     }
 
     if (a.type === 'invoke' || (a.type === 'message' && !a.text && a.value)) {
@@ -292,6 +333,10 @@
     els.log.insertBefore(li, els.log.firstChild);
   }
 
+  function threadLabel(parent) {
+    return '↳ in the thread of ' + (normalize(parent.text).slice(0, 60) || 'a message');
+  }
+
   function upsert(record) {
     var existing = nodes.get(record.id);
     if (existing && existing.record.revision >= record.revision) return;
@@ -300,13 +345,24 @@
     var fresh = !existing;
     li.className = 'activity ' + (isUser(a) ? 'from-user' + (a.from.id === user ? ' from-me' : '') : 'from-bot');
     li.setAttribute('data-testid', 'activity');
+    // The log (role=log) holds messages, not list items: each one is an article.
+    li.setAttribute('role', 'article');
     li.dataset.activityId = record.id;
     li.dataset.revision = String(record.revision);
     li.dataset.seq = String(record.seq);
     li.dataset.type = String(a.type || '');
     nodes.set(record.id, { li: li, record: record });
-    // Update in place: the same element gets the new content.
+    // Update in place: the same element gets the new content. Focus inside it (a button the
+    // update removed) goes back to the message box rather than to nowhere.
+    var hadFocus = !fresh && li.contains(document.activeElement);
     li.replaceChildren(renderBody(record, li));
+    if (hadFocus) focusInput();
+    // Replies name their parent as it is now, not as it was ("Queued …") when they arrived.
+    if (!fresh) {
+      Array.prototype.forEach.call(els.log.querySelectorAll('.thread-label[data-parent]'), function (l) {
+        if (l.getAttribute('data-parent') === record.id) l.textContent = threadLabel(a);
+      });
+    }
     if (fresh) placeBySeq(li, record.seq);
     else {
       li.classList.remove('updated');
@@ -314,6 +370,7 @@
       li.classList.add('updated');
     }
     els.empty.hidden = els.log.children.length > 0;
+    return announcement(li, record, fresh);
   }
 
   function applyListing(listing) {
@@ -323,10 +380,15 @@
     }
     var stick = nearBottom();
     var mineAdded = false;
+    var said = [];
     (listing.activities || []).forEach(function (record) {
       if (!nodes.has(record.id) && record.activity && isUser(record.activity) && record.activity.from.id === user) mineAdded = true;
-      upsert(record);
+      var line = upsert(record);
+      if (line) said.push(line);
     });
+    // The history shown on opening the page is not announced; what arrives afterwards is.
+    announce(said);
+    announcing = true;
     revision = listing.reset ? listing.revision : Math.max(revision, listing.revision);
     if (stick || mineAdded) scrollToBottom();
   }
@@ -420,10 +482,12 @@
     }
   });
 
+  // A suggested command on the first screen is sent as if typed (the input shows it, ↑ recalls it).
   Array.prototype.forEach.call(document.querySelectorAll('.suggestion'), function (b) {
     b.addEventListener('click', function () {
       els.input.value = b.getAttribute('data-command') || '';
       els.input.focus();
+      if (els.input.value.trim()) els.form.requestSubmit();
     });
   });
 

@@ -23,6 +23,8 @@ import { typedSecrets } from '../access/typed-secrets';
 import { mountConnector, sendError } from './connector';
 import { arrivedOnLoopback, trustedHostAndOrigin, webchatOrigins } from './origin';
 import { isValidName, WebchatStore, type StoredActivity } from './store';
+import { pageWithWelcome } from './welcome';
+import type { DemoTour } from '../../lib/demo';
 
 /** Longest long-poll, in seconds. */
 export const MAX_WAIT_S = 20;
@@ -183,9 +185,26 @@ export function mountWebchat(server: Server, runtime: RouteContext): void {
 
   mountConnector(server, store, log);
 
-  server.get('/', async (_req: Request, res: Response) => {
+  // The first screen of the room's environment: the demo's tour where it has one (behaviour.md 49).
+  const pageText = assets.page.toString('utf8');
+  const tourOf = async (room: string): Promise<DemoTour | undefined> => {
+    const environments = runtime.dispatcher?.deps.environments;
+    if (!environments) return undefined;
+    try {
+      const env = await environments.environmentOf(`web:${room}`);
+      return env ? (await environments.getMeta(env)).demoTour : undefined;
+    } catch (err) {
+      log.warn({ err }, 'the first screen of the room could not be read');
+      return undefined;
+    }
+  };
+
+  server.get('/', async (req: Request, res: Response) => {
+    const asked = (req.query ?? {}) as Record<string, unknown>;
+    const room = isValidName(asked.room) ? asked.room : 'demo';
+    const tour = await tourOf(room);
     res.setHeader('Content-Security-Policy', CSP);
-    sendRaw(res, 'text/html; charset=utf-8', assets.page, 'no-cache');
+    sendRaw(res, 'text/html; charset=utf-8', tour ? Buffer.from(pageWithWelcome(pageText, tour)) : assets.page, 'no-cache');
   });
 
   server.get('/webchat/static/:file', async (req: Request, res: Response) => {

@@ -17,6 +17,8 @@ export interface AlertButton {
   /** e.g. `graphmail search-emails --search-in-mailbox a@b --mail-ids X` */
   command: string;
   style?: 'positive' | 'destructive' | 'default';
+  /** Open the run form prefilled with `command` (behaviour.md 39) instead of running it: the analyst adjusts it first. */
+  form?: boolean;
 }
 
 /** One alert: one source event (behaviour.md 33), posted once as a card. */
@@ -46,6 +48,14 @@ export interface Alert {
   buttons?: AlertButton[];
   /** Extra files linked from the card (e.g. the original EML). */
   attachments?: Array<{ name: string; data: Buffer | string; title?: string }>;
+}
+
+/**
+ * What `post`'s alerts were read from, when each alert's `event` is, in order and unchanged, the
+ * element of this JSON array text: a digest copies the text instead of writing each event again.
+ */
+export interface PostSource {
+  json: Buffer;
 }
 
 export interface PostResult {
@@ -107,7 +117,7 @@ export interface ConnectorContext extends ScheduleBase {
     add(keys: string[], set: string): void;
   };
   /** Hands alerts to the channel: duplicates dropped, a flood grouped into one digest (behaviour.md 18). */
-  post(alerts: Alert[]): Promise<PostResult>;
+  post(alerts: Alert[], source?: PostSource): Promise<PostResult>;
   /** Runs after this cycle's alerts are safely queued (e.g. Mark Emails as Read). */
   afterCommit(fn: () => Promise<void>): void;
   /** One warning to the connector's channel while `key`'s condition lasts (behaviour.md 24). */

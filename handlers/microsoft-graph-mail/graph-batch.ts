@@ -2,7 +2,9 @@
  * Sends Graph requests in JSON batches (https://learn.microsoft.com/graph/json-batching):
  * requests made in the same tick are packed into `$batch` envelopes of at most 20, with at most
  * `perMailbox` requests in flight per mailbox (Outlook allows 4 per app and mailbox) and at most
- * `maxInFlight` envelopes at once. A request answered 429 is sent again after its own Retry-After
+ * `appRequestsPer10s` requests sent in any 10 seconds (Graph's global limit per app,
+ * https://learn.microsoft.com/graph/throttling-limits); within those limits every ready request
+ * goes out at once. A request answered 429 is sent again after its own Retry-After
  * (https://learn.microsoft.com/graph/throttling): Graph refuses it before doing anything. A 503 is
  * retried for reads and for writes whose repetition changes nothing (DELETE, PATCH, move, mark as
  * junk: a second try finds the item gone or already changed); a send is never repeated here.
@@ -36,8 +38,10 @@ export interface SchedulerOptions {
   batchSize?: number;
   /** Requests in flight per mailbox. */
   perMailbox?: number;
-  /** HTTP requests (envelopes) in flight. */
+  /** HTTP requests (envelopes) in flight; default: no bound beyond Graph's limits. */
   maxInFlight?: number;
+  /** Requests (sub-requests count one each) sent in any 10 seconds; default Graph's app limit. */
+  appRequestsPer10s?: number;
   /** false: every request goes alone (no `$batch`). */
   batching?: boolean;
   /** Sends of one request before its last answer is returned as is. */
@@ -70,6 +74,9 @@ interface Pending {
 
 export const GRAPH_BATCH_LIMIT = 20;
 export const OUTLOOK_MAILBOX_CONCURRENCY = 4;
+/** Graph's global limit: 130,000 requests per 10 seconds per app across all tenants. */
+export const GRAPH_APP_REQUESTS_PER_10S = 130_000;
+const BUDGET_WINDOW_MS = 10_000;
 
 /** The mailbox a request counts against (`/users/{id|upn}/…`), lowercase, or null. */
 export function mailboxOf(url: string): string | null {
@@ -126,7 +133,7 @@ function shouldRetry(status: number, req: SubRequest): boolean {
 }
 
 export class BatchScheduler {
-  private readonly queue: Pending[] = [];
+  private queue: Pending[] = [];
   private readonly inFlightByMailbox = new Map<string, number>();
   private inFlight = 0;
   private pumpScheduled = false;
@@ -138,6 +145,10 @@ export class BatchScheduler {
   private readonly batching: boolean;
   private readonly maxAttempts: number;
   private readonly maxRetryWaitMs: number;
+  private readonly budget: number;
+  /** Sends of the last 10 seconds (time, requests), oldest first, and their sum. */
+  private readonly recent: Array<{ at: number; n: number }> = [];
+  private recentSum = 0;
   /** Envelopes sent (HTTP requests to Graph), for figures. */
   envelopes = 0;
   /** Sub-requests sent, retries included. */
@@ -149,12 +160,14 @@ export class BatchScheduler {
   ) {
     this.batchSize = Math.max(1, Math.min(opts.batchSize ?? GRAPH_BATCH_LIMIT, GRAPH_BATCH_LIMIT));
     this.perMailbox = Math.max(1, opts.perMailbox ?? OUTLOOK_MAILBOX_CONCURRENCY);
-    this.maxInFlight = Math.max(1, opts.maxInFlight ?? 10);
+    this.maxInFlight = Math.max(1, opts.maxInFlight ?? Infinity);
+    this.budget = Math.max(1, opts.appRequestsPer10s ?? GRAPH_APP_REQUESTS_PER_10S);
     this.batching = opts.batching !== false;
     this.maxAttempts = Math.max(1, opts.maxAttempts ?? 8);
     this.maxRetryWaitMs = opts.maxRetryWaitMs ?? 60_000;
     if (t.signal) {
-      // Each request in flight listens to the job's signal (undici): room for all of them.
+      // Each request in flight listens to the job's signal (undici): room for all of them. (Not 0
+      // for "no bound": Node 20's getMaxListeners then throws for an AbortSignal.)
       setMaxListeners(Math.max(getMaxListeners(t.signal), this.maxInFlight + 16), t.signal);
       t.signal.addEventListener('abort', () => this.failAll(new Error('The job was cancelled.')), { once: true });
     }
@@ -187,47 +200,73 @@ export class BatchScheduler {
     for (const p of this.queue.splice(0)) p.reject(err);
   }
 
+  /** Requests the app may still send in the current 10-second window. */
+  private budgetLeft(now: number): number {
+    while (this.recent.length && (this.recent[0] as { at: number }).at <= now - BUDGET_WINDOW_MS) this.recentSum -= (this.recent.shift() as { n: number }).n;
+    return this.budget - this.recentSum;
+  }
+
   private pump(): void {
     if (this.fatal) return;
     const now = Date.now();
-    while (this.inFlight < this.maxInFlight) {
-      const chosen = this.take(now);
-      if (!chosen.length) break;
-      this.inFlight++;
-      for (const p of chosen) if (p.mailbox) this.inFlightByMailbox.set(p.mailbox, (this.inFlightByMailbox.get(p.mailbox) ?? 0) + 1);
-      void this.send(chosen).finally(() => {
-        this.inFlight--;
-        for (const p of chosen) {
-          if (!p.mailbox) continue;
-          const n = (this.inFlightByMailbox.get(p.mailbox) ?? 1) - 1;
-          if (n <= 0) this.inFlightByMailbox.delete(p.mailbox);
-          else this.inFlightByMailbox.set(p.mailbox, n);
-        }
-        this.schedulePump();
-      });
+    if (this.queue.length && this.inFlight < this.maxInFlight) {
+      for (const chosen of this.take(now, this.maxInFlight - this.inFlight, this.budgetLeft(now))) {
+        this.inFlight++;
+        this.recent.push({ at: now, n: chosen.length });
+        this.recentSum += chosen.length;
+        for (const p of chosen) if (p.mailbox) this.inFlightByMailbox.set(p.mailbox, (this.inFlightByMailbox.get(p.mailbox) ?? 0) + 1);
+        void this.send(chosen).finally(() => {
+          this.inFlight--;
+          for (const p of chosen) {
+            if (!p.mailbox) continue;
+            const n = (this.inFlightByMailbox.get(p.mailbox) ?? 1) - 1;
+            if (n <= 0) this.inFlightByMailbox.delete(p.mailbox);
+            else this.inFlightByMailbox.set(p.mailbox, n);
+          }
+          this.schedulePump();
+        });
+      }
     }
     this.armTimer(now);
   }
 
-  /** The next envelope: ready requests in order, one Graph version, mailbox limits kept. */
-  private take(now: number): Pending[] {
-    const chosen: Pending[] = [];
+  /**
+   * The next envelopes, in one pass over the queue: ready requests in order, one Graph version
+   * per envelope, mailbox limits kept, at most `room` envelopes and `budget` requests.
+   */
+  private take(now: number, room: number, budget: number): Pending[][] {
+    const out: Pending[][] = [];
+    const open = new Map<string, Pending[]>();
     const extra = new Map<string, number>();
     const limit = this.batching ? this.batchSize : 1;
-    let version: string | null = null;
-    for (let i = 0; i < this.queue.length && chosen.length < limit; ) {
-      const p = this.queue[i] as Pending;
+    const taken = new Set<Pending>();
+    let requests = 0;
+    for (const p of this.queue) {
+      if (out.length >= room || requests >= budget) break;
       const busy = p.mailbox ? (this.inFlightByMailbox.get(p.mailbox) ?? 0) + (extra.get(p.mailbox) ?? 0) : 0;
-      if (p.notBefore > now || busy >= this.perMailbox || (version !== null && p.req.version !== version)) {
-        i++;
-        continue;
+      if (p.notBefore > now || busy >= this.perMailbox) continue;
+      const version = p.req.version;
+      let env = open.get(version);
+      if (!env) {
+        // A new envelope needs room beside the full ones and those being filled.
+        if (out.length + open.size >= room) continue;
+        env = [];
+        open.set(version, env);
       }
-      version = p.req.version;
-      this.queue.splice(i, 1);
-      chosen.push(p);
+      env.push(p);
+      taken.add(p);
+      requests++;
       if (p.mailbox) extra.set(p.mailbox, (extra.get(p.mailbox) ?? 0) + 1);
+      if (env.length >= limit) {
+        out.push(env);
+        open.delete(version);
+      }
     }
-    return chosen;
+    for (const env of open.values()) out.push(env);
+    if (taken.size) {
+      this.queue = this.queue.filter((p) => !taken.has(p));
+    }
+    return out;
   }
 
   /** Wakes the pump when the earliest delayed request becomes due. */
@@ -236,9 +275,11 @@ export class BatchScheduler {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    const waiting = this.queue.filter((p) => p.notBefore > now);
-    if (!waiting.length) return;
-    const due = Math.min(...waiting.map((p) => p.notBefore));
+    let due = Infinity;
+    for (const p of this.queue) if (p.notBefore > now && p.notBefore < due) due = p.notBefore;
+    // Out of budget: the pump runs again when the oldest sends leave the 10-second window.
+    if (this.queue.length && this.budgetLeft(now) <= 0) due = Math.min(due, (this.recent[0]?.at ?? now) + BUDGET_WINDOW_MS);
+    if (!Number.isFinite(due)) return;
     this.timer = setTimeout(
       () => {
         this.timer = null;

@@ -1,15 +1,14 @@
 /**
  * The comma-separated mailbox lists of the seed's actions: processed in batches of "How many
- * mailboxes to process in a single batch" (the mailboxes whose requests go out together), several
- * batches at once up to MAILBOXES_IN_FLIGHT, progress shown as batches finish, and one outcome per
- * mailbox: done, not found, folder missing, or failed.
+ * mailboxes to process in a single batch" (progress is shown as batches finish), every batch at
+ * once: what bounds the requests in flight is Graph's own limits, kept by the client's scheduler
+ * (graph-batch.ts: 4 requests per mailbox, `$batch` of 20, the app's requests per 10 seconds).
+ * One outcome per mailbox: done, not found, folder missing, or failed.
  */
 import type { ActionContext } from '../kit/context';
 import { reasonOf, UpstreamError } from '../kit/errors';
 import { FolderNotFoundError } from './folders';
 
-/** Mailboxes worked on at once: about ten `$batch` envelopes of 20 in flight. */
-export const MAILBOXES_IN_FLIGHT = 200;
 export const DEFAULT_MAILBOX_BATCH = 25;
 
 export type MailboxOutcome<T> =
@@ -72,8 +71,8 @@ function outcomeOf<T>(mailbox: string, err: unknown): MailboxOutcome<T> {
 }
 
 /**
- * Runs `work` for every mailbox, `batchSize` mailboxes per batch and as many batches at once as
- * keep about MAILBOXES_IN_FLIGHT mailboxes busy. Outcomes come back in the order of `mailboxes`.
+ * Runs `work` for every mailbox, `batchSize` mailboxes per batch, all batches at once (the Graph
+ * client keeps Graph's limits). Outcomes come back in the order of `mailboxes`.
  */
 export async function forEachMailbox<T>(
   ctx: ActionContext,
@@ -86,7 +85,7 @@ export async function forEachMailbox<T>(
   const outcomes: MailboxOutcome<T>[] = new Array(total);
   const batches: number[][] = [];
   for (let i = 0; i < total; i += batchSize) batches.push(Array.from({ length: Math.min(batchSize, total - i) }, (_, k) => i + k));
-  const lanes = Math.max(1, Math.min(batches.length, Math.floor(MAILBOXES_IN_FLIGHT / batchSize)));
+  const lanes = Math.max(1, batches.length);
   let next = 0;
   let done = 0;
   const lane = async (): Promise<void> => {

@@ -94,7 +94,7 @@ export class ManagementClient {
   }
 
   /** One authorised request; a 401 is retried once with a new token (it may have expired). */
-  private async send(method: string, url: string, body?: unknown): Promise<{ status: number; headers: Record<string, string>; json: unknown }> {
+  private async send(method: string, url: string, body?: unknown): Promise<{ status: number; headers: Record<string, string>; json: unknown; text: Buffer }> {
     for (let attempt = 0; ; attempt++) {
       const token = await this.token(attempt > 0);
       const res = await this.ctx.http.send({
@@ -108,7 +108,7 @@ export class ManagementClient {
       });
       if (res.status === 401 && attempt === 0) continue;
       if (res.status < 200 || res.status >= 300) throw new UpstreamError(remoteReason(res), res.status);
-      return { status: res.status, headers: res.headers, json: res.body.length ? res.json() : undefined };
+      return { status: res.status, headers: res.headers, json: res.body.length ? res.json() : undefined, text: res.body };
     }
   }
 
@@ -136,8 +136,13 @@ export class ManagementClient {
 
   /** The events of one content blob. */
   async blob(contentUri: string): Promise<Array<Record<string, unknown>>> {
+    return (await this.blobContent(contentUri)).events;
+  }
+
+  /** The events of one content blob and the JSON text they were read from (null: not an array). */
+  async blobContent(contentUri: string): Promise<{ events: Array<Record<string, unknown>>; json: Buffer | null }> {
     const res = await this.send('GET', this.checkUnderRoot(contentUri));
-    return Array.isArray(res.json) ? (res.json as Array<Record<string, unknown>>) : [];
+    return Array.isArray(res.json) ? { events: res.json as Array<Record<string, unknown>>, json: res.text } : { events: [], json: null };
   }
 }
 

@@ -42,12 +42,26 @@ describe('npm start (embedded defaults)', () => {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    let printed = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      printed += chunk.toString();
+    });
     const line = await waitForLine(child, /chatsoar is running: open http:\/\/localhost:\d+\//, 60000);
     expect(line).toContain(`http://localhost:${port}/`);
+    // behaviour.md 49: the banner names the demo mailboxes, the commands to try and how to approve as web:boss.
+    const deadline0 = Date.now() + 5000;
+    while (!/second tab/.test(printed) && Date.now() < deadline0) await new Promise((r) => setTimeout(r, 50));
+    expect(printed).toMatch(/^Demo mailboxes: .*phish@demo\.onmicrosoft\.com/m);
+    expect(printed).toMatch(/^ {2}3\. graphmail delete-email /m);
+    expect(printed).toContain(`http://localhost:${port}/?user=boss in a second tab`);
 
     const page = await fetch(`http://127.0.0.1:${port}/`);
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain('chatsoar');
+    const html = await page.text();
+    expect(html).toContain('chatsoar');
+    // The first screen is the demo's: its mailboxes and the commands to try.
+    expect(html).toContain('alice@demo.onmicrosoft.com');
+    expect(html).toContain('data-command="graphmail delete-email');
     const sent = await fetch(`http://127.0.0.1:${port}/webchat/api/rooms/demo/messages`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { mountWebchat } from '../../bot/webchat/routes';
-import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_MAILBOXES, DEMO_TENANT, startEmulator, type Emulator } from '../../emulator';
+import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_FACTS, DEMO_MAILBOXES, DEMO_TENANT, startEmulator, type Emulator } from '../../emulator';
 import { setupDemo } from '../../lib/demo';
 import { startRuntime, type Runtime } from '../../lib/runtime';
 import { freePort } from '../helpers/harness';
@@ -62,6 +62,7 @@ export async function startWebchatSystem(opts: { path?: string; viewport?: { wid
     clientId: DEMO_CLIENT_ID,
     clientSecret: DEMO_CLIENT_SECRET,
     mailbox: DEMO_MAILBOXES.soc,
+    facts: DEMO_FACTS,
   });
   const browser = await launchChromium();
   const page = await browser.newPage({ viewport: opts.viewport ?? { width: 1100, height: 860 } });

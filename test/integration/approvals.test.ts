@@ -111,8 +111,11 @@ describe('four-eyes approvals', () => {
     expect(await click('U4', approve)).toMatch(/closed \(approved\)/);
     await new Promise((r) => setTimeout(r, 300));
     expect(runs).toBe(1);
-    const closed = await slackMessage(jobIdFor('slack:t-appr-1'), /Approved by slack:U2/);
+    // The result took the card's place (behaviour.md 43): one message, closed, naming the approver.
+    const closed = await slackMessage(jobIdFor('slack:t-appr-1'), /Changed\./);
     expect(buttons(closed)).toHaveLength(0);
+    expect(JSON.stringify(closed)).toContain('approved by slack:U2');
+    expect([...h.slack.messages.values()].filter((x) => JSON.stringify(x).includes(jobIdFor('slack:t-appr-1')))).toHaveLength(1);
     const audit = await h.runtime.audit.since(0, 'prod');
     expect(audit.map((e) => e.event)).toEqual(expect.arrayContaining(['approval.requested', 'approval.vote', 'approval.approved']));
   });

@@ -140,6 +140,38 @@ describe('O365 Management API connectors', () => {
     expect(file.map((e) => e.Id).sort()).toEqual(events.map((e) => String(e.Id)).sort());
   });
 
+  it('an Audit.General flood: the digest file holds every event once, blobs copied as they came, an event in two blobs once', async () => {
+    const t = newTenant(h.emulator, 'auditflood');
+    const events = Array.from({ length: 40 }, (_, i) => auditEvent({ at: minutesAgo(100 - i), operation: i % 2 ? 'TeamCreated' : 'MemberAdded' }));
+    publish(h.emulator, t, 'Audit.General', events.slice(0, 20), minutesAgo(60));
+    publish(h.emulator, t, 'Audit.General', events.slice(20, 35), minutesAgo(45));
+    // The API may deliver an event again in a later blob: it is in the digest once.
+    publish(h.emulator, t, 'Audit.General', [...events.slice(35), events[3]!, events[25]!], minutesAgo(30));
+    await addSchedule(h.runtime, 'connectors', {
+      name: 'audit-flood',
+      type: AUDIT,
+      channel: 'slack:C22',
+      every: '10s',
+      params: { ...t.params, 'max-events-to-fetch': 1000 },
+    });
+    await until('the digest', () => postsIn(h, 'C22').length >= 1);
+    await until('the file upload', () => h.slack.calls.some((c) => c.method === 'files.completeUploadExternal' && c.body.channel_id === 'C22'));
+    await runNow(h.runtime, 'audit-flood');
+    await settled(h.runtime);
+
+    const posts = postsIn(h, 'C22');
+    expect(posts).toHaveLength(1);
+    expect(posts[0]!.text).toContain('40 alerts from connector audit-flood in one digest');
+    const link = /<(http[^|>]+\/files\/[^|>]+)\|audit-flood-40-events\.json>/.exec(
+      unescape(JSON.stringify(posts[0]!.body.blocks)).replace(/\\u0026/g, '&'),
+    )?.[1];
+    expect(link).toBeDefined();
+    const file = (await (await fetch(link!)).json()) as Array<Record<string, unknown>>;
+    expect(file.map((e) => e.Id).sort()).toEqual(events.map((e) => String(e.Id)).sort());
+    // Each event as the API gave it.
+    expect(file.find((e) => e.Id === events[7]!.Id)).toEqual(JSON.parse(JSON.stringify(events[7])));
+  });
+
   it('filters as the seed says: operation and policy blacklists, the whitelist used as a blacklist; masks findings', async () => {
     const t = newTenant(h.emulator, 'filters');
     const undo = dlpEvent({ operation: 'DlpRuleUndo', at: minutesAgo(20) });

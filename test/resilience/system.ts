@@ -124,6 +124,8 @@ export interface SystemOptions {
   envExtra?: Record<string, unknown>;
   /** Share of Slack and Bot Connector requests failed by a proxy in front of the fakes (429/5xx/dropped). */
   chatFaults?: number;
+  /** Extra environment of the bot and worker processes (e.g. REDIS_SENTINELS, SHUTDOWN_GRACE_MS); overrides the defaults. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface System {
@@ -234,6 +236,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
     SLACK_API_URL: chatProxies ? `${chatProxies.slack.url}/api/` : slack.url,
     FILES_DIR: filesDir,
     LOG_LEVEL: process.env.RESILIENCE_LOG_LEVEL ?? 'warn',
+    ...opts.env,
   });
 
   const start = async (role: 'bot' | 'worker'): Promise<Proc> => {

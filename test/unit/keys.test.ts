@@ -44,6 +44,9 @@ describe('Redis key names', () => {
     expect(k.approval('a1', 'votes')).toBe('cs:approval:a1:votes');
     expect(k.approval('a1', 'decided')).toBe('cs:approval:a1:decided');
     expect(k.approval('a1', 'preview')).toBe('cs:approval:a1:preview');
+    expect(k.alert('prod', 'h1')).toBe('cs:env:prod:alert:h1');
+    expect(k.alert('prod', 'h1', 'state')).toBe('cs:env:prod:alert:h1:state');
+    expect(k.alert('prod', 'h1', 'lock')).toBe('cs:env:prod:alert:h1:lock');
     expect(k.oauthState('s1')).toBe('cs:oauth:s1');
     expect(k.oauthStateJob('s1')).toBe('cs:oauth:s1:job');
     expect(k.adminDraft('d1')).toBe('cs:admin:draft:d1');

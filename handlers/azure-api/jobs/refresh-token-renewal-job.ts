@@ -3,6 +3,7 @@
  * Renews the refresh token of the listed environments (empty: every environment with an Azure
  * API refresh token); warnings go to the environment's admin channel.
  */
+import { metrics } from '../../../lib/metrics';
 import { listParam } from '../../kit/alert-fields';
 import { reasonOf } from '../../kit/errors';
 import type { JobContext } from '../../kit/schedule';
@@ -75,6 +76,7 @@ async function renewRefreshTokens(ctx: JobContext, params: Record<string, unknow
       );
       if (stored === current) ctx.log.info({ environment: env }, 'the identity platform kept the refresh token (not rotated)');
       renewed.push(env);
+      metrics.tokenRenewals.inc({ environment: env, outcome: 'renewed' });
     } catch (err) {
       // A failed renewal keeps the old token (behaviour.md 36) and tells the admins.
       await ctx.environments.warnAdmin(
@@ -82,6 +84,7 @@ async function renewRefreshTokens(ctx: JobContext, params: Record<string, unknow
         `${NAME} could not renew the Azure API refresh token of environment ${env}: ${reasonOf(err)} The current token is kept; renew it with soar azure get-authorization and soar azure generate-token before it expires.`,
       );
       failed.push(env);
+      metrics.tokenRenewals.inc({ environment: env, outcome: 'failed' });
     }
   }
   return { note: `renewed: ${renewed.join(', ') || 'none'}; failed: ${failed.join(', ') || 'none'}` };

@@ -24,6 +24,8 @@ function statusOf(event: Event): unknown[] {
 /** The entities of an Audit.General event: `Data.Entities` (Data is JSON text) or `Entities`. */
 function entitiesOf(event: Event): Array<Record<string, unknown>> {
   let data: unknown = event.Data;
+  // Text that cannot hold an `Entities` key is not parsed (most events carry none).
+  if (typeof data === 'string' && !data.includes('Entities') && !data.includes('\\u')) data = undefined;
   if (typeof data === 'string') {
     try {
       data = JSON.parse(data);

@@ -24,7 +24,7 @@ export interface FeedOptions {
   toAlert(event: Record<string, unknown>): Alert | null;
 }
 
-type Fetched = { ref: ContentRef; events: Array<Record<string, unknown>> } | { ref: ContentRef; error: unknown };
+type Fetched = { ref: ContentRef; events: Array<Record<string, unknown>>; json: Buffer | null } | { ref: ContentRef; error: unknown };
 
 /** Downloads blobs with bounded concurrency and yields them in listing order. */
 async function* blobsInOrder(client: ManagementClient, refs: ContentRef[], signal: AbortSignal): AsyncGenerator<Fetched> {
@@ -33,8 +33,8 @@ async function* blobsInOrder(client: ManagementClient, refs: ContentRef[], signa
   const start = (): void => {
     const ref = refs[next++]!;
     inflight.push(
-      client.blob(ref.contentUri).then(
-        (events) => ({ ref, events }),
+      client.blobContent(ref.contentUri).then(
+        ({ events, json }) => ({ ref, events, json }),
         (error: unknown) => ({ ref, error }),
       ),
     );
@@ -105,15 +105,21 @@ export async function runFeedCycle(ctx: ConnectorContext, params: Record<string,
       }
       summary.fetched += item.events.length;
       const alerts: Alert[] = [];
+      // Whether the alerts' events are the blob's, every one, unchanged (a digest copies its text).
+      let asRead = item.json !== null;
       for (const event of item.events) {
         const alert = opts.toAlert(event);
-        if (alert) alerts.push(alert);
-        else summary.filtered++;
+        if (alert) {
+          alerts.push(alert);
+          asRead &&= alert.event === event;
+        } else summary.filtered++;
       }
+      asRead &&= alerts.length === item.events.length;
       let i = 0;
       while (i < alerts.length && taken < max) {
         const chunk = alerts.slice(i, i + (max - taken));
-        taken += (await ctx.post(chunk)).accepted;
+        const whole = asRead && chunk.length === alerts.length && item.json;
+        taken += (await ctx.post(chunk, whole ? { json: whole } : undefined)).accepted;
         i += chunk.length;
       }
       if (i < alerts.length) {

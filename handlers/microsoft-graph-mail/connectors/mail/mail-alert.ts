@@ -1,7 +1,7 @@
 /**
  * A mail event → an alert (behaviour.md 18, 33): the Alert Name Template's name or the subject,
  * the Case Name Template's `custom_case_name`, the environment label, the sender and subject
- * first, and buttons to search or delete the mail.
+ * first, and buttons to search or delete the mail and to search the sender's other mail.
  */
 import { environmentLabel, fieldValue, fillTemplate } from '../../../kit/alert-fields';
 import type { Alert } from '../../../kit/schedule';
@@ -40,6 +40,7 @@ export function mailAlert(i: MailAlertInput): Alert {
   const defaultName = (i.perFile ? attachedSubject : undefined) ?? (subject || '(no subject)');
   const name = fillTemplate(i.params['alert-name-template'], e) ?? defaultName;
   const urls = str(e[p(i.origPrefix, 'urls')]) ?? str(e[p(i.origPrefix, 'matches')]);
+  const sender = ((i.perFile ? attachedFrom : undefined) ?? from).split(',')[0]!.trim();
   return {
     id: i.id,
     name,
@@ -64,6 +65,16 @@ export function mailAlert(i: MailAlertInput): Alert {
         title: 'Search the mail',
         command: `graphmail search-emails --search-in-mailbox ${arg(i.mailbox)} --folder-name ${arg(i.folder)} --mail-ids ${arg(i.mailId)}`,
       },
+      // The sender's other mail (of a reported mail file: its sender's), in a form to adjust (mailbox, time frame) before it runs.
+      ...(sender
+        ? [
+            {
+              title: 'Search this sender',
+              command: `graphmail search-emails --search-in-mailbox ${arg(i.mailbox)} --sender-filter ${arg(sender)}`,
+              form: true,
+            },
+          ]
+        : []),
       {
         title: 'Delete the mail',
         command: `graphmail delete-email --delete-in-mailbox ${arg(i.mailbox)} --folder-name ${arg(i.folder)} --mail-ids ${arg(i.mailId)}`,

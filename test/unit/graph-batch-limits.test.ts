@@ -1,0 +1,101 @@
+/**
+ * The Graph scheduler's bounds are Graph's own limits: 4 requests in flight per mailbox, `$batch`
+ * of at most 20, and the app's requests per 10 seconds; within them every ready request goes out
+ * at once. A fake transport records what is sent and answers when told.
+ */
+import type { HttpClient, HttpRequest, HttpResponse } from '../../handlers/kit/http';
+import { BatchScheduler, type SubRequest } from '../../handlers/microsoft-graph-mail/graph-batch';
+
+interface Sent {
+  req: HttpRequest;
+  subRequests: Array<{ id: string; url: string }>;
+  answer(): void;
+}
+
+function fakeHttp(): HttpClient & { sent: Sent[] } {
+  const sent: Sent[] = [];
+  return {
+    sent,
+    send(req: HttpRequest): Promise<HttpResponse> {
+      return new Promise((resolve) => {
+        const batch = /\/\$batch$/.test(req.url);
+        const subRequests = batch ? (JSON.parse(String(req.body)) as { requests: Array<{ id: string; url: string }> }).requests : [{ id: '1', url: req.url }];
+        const body = batch
+          ? { responses: subRequests.map((r) => ({ id: r.id, status: 200, headers: { 'Content-Type': 'application/json' }, body: { value: [] } })) }
+          : { value: [] };
+        sent.push({
+          req,
+          subRequests,
+          answer: () => {
+            const text = JSON.stringify(body);
+            resolve({
+              status: 200,
+              headers: { 'content-type': 'application/json' },
+              body: Buffer.from(text),
+              url: req.url,
+              text: () => text,
+              json: () => body as never,
+            });
+          },
+        });
+      });
+    },
+  };
+}
+
+const get = (mailbox: string, n = 0): SubRequest => ({ method: 'GET', version: 'v1.0', url: `/users/${mailbox}/messages?n=${n}` });
+const tick = () => new Promise((r) => setImmediate(r));
+
+function scheduler(http: HttpClient, opts: ConstructorParameters<typeof BatchScheduler>[1] = {}): BatchScheduler {
+  return new BatchScheduler({ http, root: 'https://graph.test', verifySsl: true, token: async () => 't', forgetToken: () => undefined }, opts);
+}
+
+describe('BatchScheduler limits', () => {
+  it('sends every mailbox at once in envelopes of 20: no bound of its own on envelopes in flight', async () => {
+    const http = fakeHttp();
+    const s = scheduler(http);
+    const done = Array.from({ length: 1000 }, (_, i) => s.submit(get(`m${i}@x`)));
+    await tick();
+    await tick();
+    expect(http.sent).toHaveLength(50);
+    expect(http.sent.every((e) => e.subRequests.length === 20)).toBe(true);
+    for (const e of http.sent) e.answer();
+    await Promise.all(done);
+  });
+
+  it('keeps 4 requests in flight per mailbox', async () => {
+    const http = fakeHttp();
+    const s = scheduler(http);
+    const done = Array.from({ length: 6 }, (_, i) => s.submit(get('one@x', i)));
+    await tick();
+    await tick();
+    expect(http.sent.flatMap((e) => e.subRequests)).toHaveLength(4);
+    for (const e of http.sent.splice(0)) e.answer();
+    for (let i = 0; i < 5 && http.sent.length === 0; i++) await tick();
+    expect(http.sent.flatMap((e) => e.subRequests)).toHaveLength(2);
+    for (const e of http.sent) e.answer();
+    await Promise.all(done);
+  });
+
+  it("sends no more than the app's requests per 10 seconds, the rest when the window moves on", async () => {
+    jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask', 'performance'] });
+    try {
+      const http = fakeHttp();
+      const s = scheduler(http, { appRequestsPer10s: 30 });
+      const done = Array.from({ length: 50 }, (_, i) => s.submit(get(`m${i}@x`)));
+      await tick();
+      await tick();
+      expect(http.sent.flatMap((e) => e.subRequests)).toHaveLength(30);
+      for (const e of http.sent.splice(0)) e.answer();
+      for (let i = 0; i < 5; i++) await tick();
+      expect(http.sent).toHaveLength(0);
+      jest.advanceTimersByTime(10_001);
+      for (let i = 0; i < 5 && http.sent.length === 0; i++) await tick();
+      expect(http.sent.flatMap((e) => e.subRequests)).toHaveLength(20);
+      for (const e of http.sent) e.answer();
+      await Promise.all(done);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+});
