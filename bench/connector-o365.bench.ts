@@ -31,6 +31,7 @@ import { SecretBox } from '../store/crypto';
 import { EnvironmentStore } from '../store/environments';
 import { MessageStore } from '../store/messages';
 import { connectRedis, redisOptions } from '../store/redis';
+import { median, runChild } from './child-run';
 
 /** The bench talks only to its own emulator on loopback: the operator trusts it. */
 const http = new UndiciHttpClient({ trusted: () => true });
@@ -237,25 +238,7 @@ async function cycleChild(url: string, expected: number): Promise<ChildFigures> 
 
 /** Runs this file as a child for one measured run; its figures come back as the last stdout line. */
 async function inChild(mode: 'cycle' | 'baseline', url: string, events: number): Promise<ChildFigures> {
-  // BENCH_CHILD_NODE_OPTIONS: e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile each run.
-  const extra = (process.env.BENCH_CHILD_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, ['--no-deprecation', '--expose-gc', ...extra, __filename, '--child', mode, url, String(events)], {
-    env: process.env,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  const last = out.trim().split('\n').pop() ?? '';
-  if (code !== 0 || !last.startsWith('{')) throw new Error(`the ${mode} run failed (exit ${code}): ${out.slice(-500)}`);
-  return JSON.parse(last) as ChildFigures;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? NaN;
+  return runChild<ChildFigures>(__filename, [mode, url, String(events)], ['--expose-gc']);
 }
 
 /** The run whose wall time is the median of the runs. */

@@ -16,7 +16,6 @@
  * Each measured run is a child process of its own (this file, `--child`), the emulator staying in
  * this process: its figures are its own wall time, CPU and peak RSS (`resourceUsage().maxRSS`).
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,6 +32,7 @@ import { spec as searchEmails } from '../handlers/microsoft-graph-mail/actions/s
 import { GRAPH_APP_REQUESTS_PER_10S, GRAPH_BATCH_LIMIT, OUTLOOK_MAILBOX_CONCURRENCY } from '../handlers/microsoft-graph-mail/graph-batch';
 import { FilesRoot } from '../lib/files';
 import { createLogger } from '../lib/log';
+import { median, runChild } from './child-run';
 
 /** The bench talks only to its own emulator on loopback: the operator trusts it. */
 const http = new UndiciHttpClient({ trusted: () => true });
@@ -40,11 +40,6 @@ const http = new UndiciHttpClient({ trusted: () => true });
 const SIZES = (process.env.BENCH_MAILBOXES ?? '1000,10000').split(',').map(Number);
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 20);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? NaN;
-}
 
 const mailboxName = (i: number): string => `bench-${String(i).padStart(5, '0')}@demo.onmicrosoft.com`;
 
@@ -204,20 +199,7 @@ async function floorChild(url: string, n: number, template: string): Promise<Chi
 }
 
 async function inChild(mode: 'search' | 'floor', url: string, n: number, template = ''): Promise<ChildFigures> {
-  // BENCH_CHILD_NODE_OPTIONS: e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile each run.
-  const extra = (process.env.BENCH_CHILD_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, ['--no-deprecation', ...extra, __filename, '--child', mode, url, String(n), template], {
-    env: process.env,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  const last = out.trim().split('\n').pop() ?? '';
-  if (code !== 0 || !last.startsWith('{')) throw new Error(`the ${mode} run failed (exit ${code}): ${out.slice(-500)}`);
-  return JSON.parse(last) as ChildFigures;
+  return runChild<ChildFigures>(__filename, [mode, url, String(n), template]);
 }
 
 interface SizeFigures {

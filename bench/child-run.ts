@@ -1,0 +1,27 @@
+/** One measured run in a child process of the bench file itself, so each run's peak RSS is its own. */
+import { spawn } from 'node:child_process';
+
+/**
+ * Runs `file --child ...args` and returns the JSON of its last stdout line.
+ * BENCH_CHILD_NODE_OPTIONS: e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile each run.
+ */
+export async function runChild<T>(file: string, args: string[], nodeOptions: string[] = []): Promise<T> {
+  const extra = (process.env.BENCH_CHILD_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, ['--no-deprecation', ...nodeOptions, ...extra, file, '--child', ...args], {
+    env: process.env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  const last = out.trim().split('\n').pop() ?? '';
+  if (code !== 0 || !last.startsWith('{')) throw new Error(`the ${args[0]} run failed (exit ${code}): ${out.slice(-500)}`);
+  return JSON.parse(last) as T;
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? NaN;
+}
