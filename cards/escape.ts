@@ -139,7 +139,7 @@ export function escapeSlackMrkdwn(value: unknown): string {
       // ids) stay as typed and copyable.
       let j = i;
       while (s[j + 1] === c) j++;
-      const inWord = isWordChar(s[i - 1]) || inIdToken(s, i);
+      const inWord = isWordChar(s[i - 1]) || inIdToken(s, i) || inUrlToken(s, i);
       out += inWord ? c.repeat(j - i + 1) : SLACK_FORMAT_LOOKALIKE[c].repeat(j - i + 1);
       i = j;
     } else out += c;
@@ -147,13 +147,23 @@ export function escapeSlackMrkdwn(value: unknown): string {
   return neutraliseBroadcasts(out);
 }
 
-/** Whether position `i` lies in a long base64/base64url token (a mail id): copied, never formatted. */
-function inIdToken(s: string, i: number): boolean {
+/** The whitespace-delimited token around position `i`. */
+function tokenAt(s: string, i: number): string {
   let a = i;
   let b = i;
   while (a > 0 && !/\s/.test(s[a - 1]!)) a--;
   while (b < s.length - 1 && !/\s/.test(s[b + 1]!)) b++;
-  return /^[A-Za-z0-9_\-+/=]{20,}$/.test(s.slice(a, b + 1).replace(/^["'(]|["'),.;:]$/g, ''));
+  return s.slice(a, b + 1);
+}
+
+/** Whether position `i` lies in a long base64/base64url token (a mail id): copied, never formatted. */
+function inIdToken(s: string, i: number): boolean {
+  return /^[A-Za-z0-9_\-+/=]{20,}$/.test(tokenAt(s, i).replace(/^["'(]|["'),.;:]$/g, ''));
+}
+
+/** Whether position `i` lies in a URL: Slack links it whole, and a look-alike would break it (a sign-in link's `state=_…`). */
+function inUrlToken(s: string, i: number): boolean {
+  return /^["'(]?https?:\/\/\S+$/.test(tokenAt(s, i));
 }
 
 /** Text for a Slack `plain_text` object (header, button, label, option): entities only. */

@@ -496,6 +496,8 @@ describe('cards: escape functions', () => {
     expect(escapeSlackMrkdwn('_it_ ~st~ `code` a&b')).toBe('＿it_ ∼st~ ˋcodeˋ a&amp;b');
     // Word-internal delimiters stay copyable (mail ids, snake_case).
     expect(escapeSlackMrkdwn('AAMk_AGI2 soc_team a*b')).toBe('AAMk_AGI2 soc_team a*b');
+    // A URL is linked whole by Slack: a look-alike would break it (a sign-in link whose state begins with `_`).
+    expect(escapeSlackMrkdwn('open https://x.example/authorize?state=_Ab*c~d&x=1 _now_')).toBe('open https://x.example/authorize?state=_Ab*c~d&amp;x=1 ＿now_');
     expect(escapeSlackMrkdwn('> quoted\n  > again a > b')).toBe('＞ quoted\n  ＞ again a &gt; b');
   });
 
