@@ -16,30 +16,13 @@ import { createQueues, type Queues } from '../../queue/queues';
 import { redisOptions } from '../../store/redis';
 import { startFakeConnector, type FakeConnector } from '../helpers/fake-connector';
 import { slackSignature, startFakeSlack, type FakeSlack } from '../helpers/fake-slack';
+import { waitForLine } from '../helpers/wait-for-line';
 import { freePort, MAILBOX, SLACK_SECRET, SLACK_TOKEN } from '../helpers/harness';
 import { unescapeSlack } from '../helpers/job-result';
 
 const root = resolve(__dirname, '..', '..');
 const ADMIN_AAD = '5f0c9a3e-1b2d-4c6e-8f90-a1b2c3d4e5f6';
 const PING_OK = 'Successfully connected to the Microsoft Graph mail service';
-
-function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<string> {
-  return new Promise((resolvePromise, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`no line matching ${pattern} in ${timeoutMs} ms; output:\n${out}`)), timeoutMs);
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString();
-      const line = out.split('\n').find((l) => pattern.test(l));
-      if (line) {
-        clearTimeout(timer);
-        resolvePromise(line);
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`exited with ${code} before ${pattern}; output:\n${out}`)));
-  });
-}
 
 async function jobCount(queues: Queues): Promise<number> {
   const counts = await Promise.all([queues.actions, queues.outbox, queues.connectors, queues.maintenance, queues.approvals].map((q) => q.getJobCounts()));
