@@ -8,11 +8,12 @@
  * Every measured run is a child process of its own (this file, `--child`), so that its peak RSS
  * (`process.resourceUsage().maxRSS`) is its own; the emulator runs in another child so that its
  * copy of the events does not count. Figures: events per second (wall), CPU ms per 1,000 events
- * of the measured process (steadier on a shared machine), peak RSS.
+ * of the measured process (steadier on a shared machine) and of the emulator and redis-server
+ * serving it (the machine has few cores: their CPU is wall time too), peak RSS.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -45,7 +46,12 @@ const TENANT = 'demo-tenant';
 const CLIENT_ID = '00000000-0000-0000-0000-00000000d3m0';
 const SECRET = 'demo-secret';
 
-async function startEmulatorProcess(): Promise<{ url: string; child: ChildProcess }> {
+interface Emulator {
+  url: string;
+  child: ChildProcess;
+}
+
+async function startEmulatorProcess(): Promise<Emulator> {
   const root = join(__dirname, '..');
   const compiled = join(root, 'emulator', 'main.js');
   const args = existsSync(compiled) ? [compiled] : ['-r', join(root, 'test', 'helpers', 'register-ts.js'), join(root, 'emulator', 'main.ts')];
@@ -128,6 +134,10 @@ interface ChildFigures {
   rssBeforeMb: number;
   digestFileMb?: number;
   cardsQueued?: number;
+  /** CPU the redis-server spent during the measured part (INFO cpu), cycle runs only. */
+  redisCpuMs?: number;
+  /** CPU the emulator spent during the whole child (serving it), where /proc tells. */
+  emulatorCpuMs?: number;
 }
 
 /** The measured part of a child: wall, CPU, RSS before. */
@@ -143,6 +153,23 @@ async function measured<T>(work: () => Promise<T>): Promise<{ value: T; seconds:
 }
 
 const maxRssMb = (): number => (process.resourceUsage().maxRSS * 1024) / 1e6;
+
+/** CPU ms redis-server has used so far (INFO cpu). */
+async function redisCpuMs(redis: ReturnType<typeof connectRedis>): Promise<number> {
+  const info = await redis.info('cpu');
+  const field = (name: string): number => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
+  return (field('used_cpu_user') + field('used_cpu_sys')) * 1000;
+}
+
+/** CPU ms a process has used so far (Linux /proc; NaN elsewhere). */
+function processCpuMs(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return NaN;
+  }
+}
 
 /** The baseline: list the same windows, download and parse every blob, 4 at a time. */
 async function downloadOnly(client: ManagementClient, start: Date, end: Date): Promise<number> {
@@ -211,6 +238,8 @@ async function cycleChild(url: string, expected: number): Promise<ChildFigures> 
       every: '60s',
       params: { 'max-events-to-fetch': expected, 'script-timeout-seconds': 1200 },
     });
+    if (process.env.BENCH_O365_COMMANDSTATS) await redis.config('RESETSTAT');
+    const redisBefore = await redisCpuMs(redis);
     const m = await measured(async () => {
       await runScheduleNow(queues, 'connectors', 'bench', 'audit-bench');
       for (;;) {
@@ -220,6 +249,9 @@ async function cycleChild(url: string, expected: number): Promise<ChildFigures> 
         await new Promise((r) => setTimeout(r, 10));
       }
     });
+    const redisUsed = (await redisCpuMs(redis)) - redisBefore;
+    // Where redis-server's time went, per command (e.g. to profile the dedup).
+    if (process.env.BENCH_O365_COMMANDSTATS) process.stderr.write(`${await redis.info('commandstats')}\n`);
     const outboxJobs = await queues.outbox.getJobs(['wait', 'delayed']);
     const digest = outboxJobs.find((j) => j.data.op === 'file');
     const digestPath = digest?.data.op === 'file' ? digest.data.file.path : '';
@@ -227,7 +259,16 @@ async function cycleChild(url: string, expected: number): Promise<ChildFigures> 
     const digestFileMb = digestPath ? statSync(files.forEnvironment('bench').resolveUserPath(digestPath)).size / 1e6 : 0;
     const title = digest?.data.op === 'file' ? digest.data.file.title : '';
     if (title !== `${expected} events`) throw new Error(`the digest holds "${title}", expected ${expected} events`);
-    return { events: expected, seconds: m.seconds, cpuMs: m.cpuMs, maxRssMb: maxRssMb(), rssBeforeMb: m.rssBeforeMb, digestFileMb, cardsQueued };
+    return {
+      events: expected,
+      seconds: m.seconds,
+      cpuMs: m.cpuMs,
+      maxRssMb: maxRssMb(),
+      rssBeforeMb: m.rssBeforeMb,
+      digestFileMb,
+      cardsQueued,
+      redisCpuMs: redisUsed,
+    };
   } finally {
     await Promise.all(workers.map((w) => w.close()));
     await queues.close();
@@ -237,8 +278,10 @@ async function cycleChild(url: string, expected: number): Promise<ChildFigures> 
 }
 
 /** Runs this file as a child for one measured run; its figures come back as the last stdout line. */
-async function inChild(mode: 'cycle' | 'baseline', url: string, events: number): Promise<ChildFigures> {
-  return runChild<ChildFigures>(__filename, [mode, url, String(events)], ['--expose-gc']);
+async function inChild(mode: 'cycle' | 'baseline', emulator: Emulator, events: number): Promise<ChildFigures> {
+  const before = processCpuMs(emulator.child.pid);
+  const figures = await runChild<ChildFigures>(__filename, [mode, emulator.url, String(events)], ['--expose-gc']);
+  return { ...figures, emulatorCpuMs: processCpuMs(emulator.child.pid) - before };
 }
 
 /** The run whose wall time is the median of the runs. */
@@ -247,11 +290,11 @@ function medianRun(runs: ChildFigures[]): ChildFigures {
   return runs.find((r) => r.seconds === m)!;
 }
 
-async function withEmulator<T>(events: number, blobs: number, work: (url: string) => Promise<T>): Promise<T> {
+async function withEmulator<T>(events: number, blobs: number, work: (emulator: Emulator) => Promise<T>): Promise<T> {
   const emu = await startEmulatorProcess();
   try {
     await publish(emu.url, events, blobs);
-    return await work(emu.url);
+    return await work(emu);
   } finally {
     emu.child.kill('SIGTERM');
   }
@@ -259,17 +302,17 @@ async function withEmulator<T>(events: number, blobs: number, work: (url: string
 
 export async function run(): Promise<BenchResult> {
   // Baseline and cycle alternate (the machine may be shared): medians of RUNS each.
-  const { cycles, bases } = await withEmulator(EVENTS, BLOBS, async (url) => {
+  const { cycles, bases } = await withEmulator(EVENTS, BLOBS, async (emu) => {
     const cycles: ChildFigures[] = [];
     const bases: ChildFigures[] = [];
     for (let i = 0; i < RUNS; i++) {
-      bases.push(await inChild('baseline', url, EVENTS));
-      cycles.push(await inChild('cycle', url, EVENTS));
+      bases.push(await inChild('baseline', emu, EVENTS));
+      cycles.push(await inChild('cycle', emu, EVENTS));
     }
     return { cycles, bases };
   });
   const bigBlobs = Math.round((BIG_EVENTS / EVENTS) * BLOBS);
-  const big = BIG_EVENTS > 0 ? await withEmulator(BIG_EVENTS, bigBlobs, (url) => inChild('cycle', url, BIG_EVENTS)) : null;
+  const big = BIG_EVENTS > 0 ? await withEmulator(BIG_EVENTS, bigBlobs, (emu) => inChild('cycle', emu, BIG_EVENTS)) : null;
 
   const cycle = medianRun(cycles);
   const base = medianRun(bases);
@@ -277,8 +320,9 @@ export async function run(): Promise<BenchResult> {
   const cpuPerK = (r: ChildFigures) => r.cpuMs / (r.events / 1000);
   const peak100k = median(cycles.map((r) => r.maxRssMb));
   const f0 = (n: number) => n.toFixed(0);
+  const perK = (r: ChildFigures, ms: number | undefined) => (ms === undefined || Number.isNaN(ms) ? '–' : (ms / (r.events / 1000)).toFixed(1));
   const row = (label: string, r: ChildFigures) =>
-    `| ${label} | ${r.seconds.toFixed(2)} | ${eps(r)} | ${cpuPerK(r).toFixed(1)} | ${f0(r.maxRssMb)} (${f0(r.rssBeforeMb)} before) |`;
+    `| ${label} | ${r.seconds.toFixed(2)} | ${eps(r)} | ${cpuPerK(r).toFixed(1)} | ${perK(r, r.emulatorCpuMs)} | ${perK(r, r.redisCpuMs)} | ${f0(r.maxRssMb)} (${f0(r.rssBeforeMb)} before) |`;
   const summary = [
     summaryRow(`O365 connector cycle, ${EVENTS} events in ${BLOBS} blobs (events/s) vs download + parse only`, eps(cycle), eps(base), '>= 0.7'),
     summaryRow(`O365 connector cycle, ${EVENTS} events: peak RSS (MB) vs the 300 MB bound`, peak100k, 300, '<= 1'),
@@ -289,6 +333,8 @@ export async function run(): Promise<BenchResult> {
     seconds: r.seconds,
     eventsPerSecond: eps(r),
     cpuMsPer1000Events: cpuPerK(r),
+    emulatorCpuMsPer1000Events: r.emulatorCpuMs === undefined ? undefined : r.emulatorCpuMs / (r.events / 1000),
+    redisCpuMsPer1000Events: r.redisCpuMs === undefined ? undefined : r.redisCpuMs / (r.events / 1000),
     peakRssMb: r.maxRssMb,
     rssBeforeMb: r.rssBeforeMb,
   });
@@ -312,8 +358,8 @@ export async function run(): Promise<BenchResult> {
     table: [
       `Each run in a child process of its own (peak RSS: its maxRSS); medians of ${RUNS} runs, baseline and cycle alternating.`,
       '',
-      '| run | seconds | events/s | CPU ms per 1,000 events | peak RSS MB |',
-      '|---|---|---|---|---|',
+      '| run | seconds | events/s | CPU ms per 1,000 events | emulator CPU ms per 1,000 | redis-server CPU ms per 1,000 | peak RSS MB |',
+      '|---|---|---|---|---|---|---|',
       row(`connector cycle, ${EVENTS} events (filters, dedup, digest file)`, cycle),
       row(`baseline: download and parse only, ${EVENTS} events`, base),
       ...(big ? [row(`connector cycle, ${BIG_EVENTS} events in ${bigBlobs} blobs`, big)] : []),

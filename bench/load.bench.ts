@@ -24,6 +24,8 @@ const SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 12);
 const SENDERS = Number(process.env.BENCH_LOAD_SENDERS ?? 160);
 const RAW_JOBS = Number(process.env.BENCH_RAW_JOBS ?? 10000);
 const CHANNELS = 400;
+/** Worker process counts of the chatsoar phases (e.g. BENCH_LOAD_WORKERS=1 for the summary's phase alone). */
+const WORKER_COUNTS = (process.env.BENCH_LOAD_WORKERS ?? '1,2,4').split(',').map(Number);
 
 function percentile(sorted: number[], p: number): number {
   if (!sorted.length) return NaN;
@@ -231,7 +233,7 @@ export async function run(): Promise<BenchResult> {
     const floor = await phase(sys, bare.target, 1);
     for (const c of bare.children) await stopChild(c, 'SIGKILL');
     const phases: Phase[] = [];
-    for (const workers of [1, 2, 4]) {
+    for (const workers of WORKER_COUNTS) {
       while (sys.workers.length < workers) await sys.startWorker();
       const target: Target = { pipeline: 'chatsoar', botPort: sys.bots[0]!.port, pids: [...sys.bots, ...sys.workers].map((p) => p.child.pid!) };
       phases.push(await phase(sys, target, workers));

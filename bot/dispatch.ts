@@ -15,6 +15,7 @@ import type { Queues } from '../queue/queues';
 import type { ActionJobData, ConversationRef, Platform } from '../queue/types';
 import type { EnvironmentStore } from '../store/environments';
 import type { JobIndex } from '../store/jobs';
+import type { ReplicaBarrier } from '../store/redis';
 import { authorize, authorizeRead, roleForAction } from './access/authorize';
 import { typedSecretRefusal, typedSecrets } from './access/typed-secrets';
 import { approversNeeded, requiresApproval } from './access/approvals';
@@ -78,6 +79,8 @@ export interface DispatchDeps {
   admin: AdminExtras;
   /** Triage of connector alert cards (Acknowledge, Assign to me, Close, Escalate); without it those buttons answer "not available". */
   alerts?: AlertActions;
+  /** Sentinel mode: a queued job is on a replica before the command is acknowledged (docs/reliability.md). */
+  barrier?: ReplicaBarrier;
 }
 
 const DEFAULT_TIMEOUT_MS = 3600_000;
@@ -228,8 +231,9 @@ export class Dispatcher {
       case 'error':
         return error(parsed.message);
       case 'help': {
-        const help = helpFor(this.catalog, parsed.integration, parsed.action, parsed.integration ? undefined : await this.helpContext(incoming.channel));
-        const actions = !parsed.integration ? this.catalog.map((i) => ({ title: i.name, verb: 'help', data: { topic: i.alias } })) : undefined;
+        const top = !parsed.integration && !parsed.group;
+        const help = helpFor(this.catalog, parsed.integration, parsed.action, top ? await this.helpContext(incoming.channel) : undefined, parsed.group);
+        const actions = top ? this.catalog.map((i) => ({ title: i.name, verb: 'help', data: { topic: i.alias } })) : undefined;
         return info({ text: [help.title, ...help.lines].join('\n'), title: help.title, status: 'info', lines: help.lines, actions });
       }
       case 'jobs':
@@ -250,6 +254,8 @@ export class Dispatcher {
   private async queueAction(incoming: Incoming, cmd: Extract<ParsedCommand, { kind: 'action' }>): Promise<Reply> {
     const { action, integration } = cmd;
     const jobId = jobIdFor(`${incoming.platform}:${incoming.requestId}`);
+    // Sentinel mode: the master now, so that a failover before the acknowledgement is noticed.
+    const since = await this.deps.barrier?.mark();
     // One round trip: binding, settings, role, instance, and whether this job is already queued or known.
     const read = await this.deps.environments.commandRead(incoming.channel, incoming.user, integration.id, [
       this.deps.queues.actions.toKey(jobId),
@@ -275,6 +281,12 @@ export class Dispatcher {
     const now = Date.now();
 
     if (read.exists.some(Boolean)) return { kind: 'queued', jobId, duplicate: true };
+    if (action.precheck && this.deps.admin.files) {
+      // contract.md §8: an unknown campaign, or a step it cannot take, is one line now, not a card.
+      const root = this.deps.admin.files.forEnvironment(access.environment);
+      const refusal = await action.precheck({ resolve: (p) => root.resolveUserPath(p) }, cmd.params, access.environment);
+      if (refusal) return error(refusal);
+    }
 
     const data: ActionJobData = {
       jobId,
@@ -321,23 +333,30 @@ export class Dispatcher {
           { jobId: previewId },
         );
       }
+      await this.deps.barrier?.sync(since);
       return { kind: 'queued', jobId, duplicate: false };
     }
-    await this.deps.jobs.add({
-      jobId,
-      actionName: action.name,
-      requestedBy: incoming.user,
-      environment: access.environment,
-      channel: incoming.channel,
-      state: 'queued',
-      createdAt: now,
-    });
-    await this.deps.outbox.upsert(
-      messageKey,
-      conversation,
-      queuedMessage({ jobId, actionName: action.name, integrationName: integration.name, requestedBy: incoming.user, environment: access.environment }),
-    );
-    await this.deps.queues.actions.add(action.id, data, { jobId });
+    // Three round trips before the ack: the read above; the job's entry and its message's content;
+    // then the message's delivery and the job itself. The job comes after both (it updates them).
+    const [, deliverQueued] = await Promise.all([
+      this.deps.jobs.add({
+        jobId,
+        actionName: action.name,
+        requestedBy: incoming.user,
+        environment: access.environment,
+        channel: incoming.channel,
+        state: 'queued',
+        createdAt: now,
+      }),
+      this.deps.outbox.stage(
+        messageKey,
+        conversation,
+        queuedMessage({ jobId, actionName: action.name, integrationName: integration.name, requestedBy: incoming.user, environment: access.environment }),
+      ),
+    ]);
+    await Promise.all([deliverQueued(), this.deps.queues.actions.add(action.id, data, { jobId })]);
+    // Acknowledged only once a replica has it too (Sentinel mode; a single Redis has no barrier).
+    await this.deps.barrier?.sync(since);
     this.deps.log.info({ job: jobId, action: `${integration.id}/${action.id}`, user: incoming.user, channel: incoming.channel }, 'queued');
     return { kind: 'queued', jobId, duplicate: false };
   }

@@ -179,6 +179,22 @@ async function main(): Promise<void> {
     // Connectors and jobs of every environment become BullMQ job schedulers (idempotent per start).
     const sync = await syncSchedules({ queues: runtime.queues, environments: runtime.environments, log: rootLogger });
     for (const r of sync.refused) say(`Not scheduled: ${r.id}: ${r.reason}`);
+    // Sentinel mode: a failover can take back a scheduler's next run (asynchronous replication),
+    // which would stop it for good; once the master has changed, every scheduler is set again.
+    if (settings.redisSentinels?.length) {
+      let master = await runtime.barrier.mark().catch(() => undefined);
+      const watch = setInterval(() => {
+        void (async () => {
+          const now = await runtime.barrier.mark();
+          if (!now || now === master) return;
+          await syncSchedules({ queues: runtime.queues, environments: runtime.environments, log: rootLogger, force: true });
+          rootLogger.warn({ from: master, to: now }, 'Redis failed over: every schedule was set again');
+          master = now;
+        })().catch((err: Error) => rootLogger.warn({ err }, 'schedules not checked after a Redis failover; tried again shortly'));
+      }, 2000);
+      watch.unref();
+      started.push(async () => clearInterval(watch));
+    }
   }
   runtime.ready = true;
   rootLogger.info({ role, port: settings.port, listenHost: listenHost ?? 'all interfaces', demo }, 'chatsoar started');

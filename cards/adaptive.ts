@@ -166,13 +166,12 @@ interface CellView {
  * cannot wrap in a host that does not break words) and up to 16 characters for prose, which
  * wraps in what is left.
  */
-function columnWeight(texts: string[], monospace: boolean): number {
-  let weight = 4;
-  for (const text of texts) {
-    // Browsers break lines at spaces and after hyphens.
-    const longestWord = text.split(/\s+|(?<=-)/).reduce((m, w) => Math.max(m, Array.from(w).length), 0);
-    weight = Math.max(weight, longestWord, Math.min(Array.from(text).length, 16));
-  }
+function columnWeight(header: string, texts: string[], monospace: boolean): number {
+  // Browsers break lines at spaces and after hyphens.
+  const longestWord = (text: string): number => text.split(/\s+|(?<=-)/).reduce((m, w) => Math.max(m, Array.from(w).length), 0);
+  // A bold header word is about a fifth wider than the same word in a cell.
+  let weight = Math.max(4, Math.ceil(longestWord(header) * 1.2));
+  for (const text of texts) weight = Math.max(weight, longestWord(text), Math.min(Array.from(text).length, 16));
   // Two characters for the cell's padding; monospaced ids are about a third wider.
   return Math.min(Math.ceil(weight * (monospace ? 1.3 : 1)) + 2, 50);
 }
@@ -203,7 +202,8 @@ function table(t: ResultTable, b: Budget, cellsLeft: number, tableIndex: number)
   const rows = [head, ...body];
   const columns = Array.from({ length: ncol }, (_, i) => ({
     width: columnWeight(
-      rows.map((r) => r.cells[i].text),
+      head.cells[i].text,
+      body.map((r) => r.cells[i].text),
       body.some((r) => r.cells[i].hasFull),
     ),
   }));

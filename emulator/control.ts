@@ -15,15 +15,42 @@
  *   POST /_emulator/audit                  {contentType, events, tenant?, at?} adds a content blob
  *   POST /_emulator/arrive                 the next demo mail (a user's phishing report) arrives now
  *   GET  /_emulator/state                  a summary of tenants, mailboxes, subscriptions
+ *   GET  /_emulator/moves                  the messages moved so far: the `move` records of the
+ *                                          ledger, each with its `time` and `batch` (DELETE ledger clears)
+ *   POST /_emulator/generate               {users, withoutMailbox?, withoutMail?, domain?, tenant?, seed?,
+ *                                           noise?, campaign?: {copies, sender, subject, internetMessageId,
+ *                                           receivedDateTime?, folders?, body?}} → 201 a summary
+ *                                          (generated-tenant.ts); replaces the previous generation
+ *   GET  /_emulator/generated              the generation: input, users without mail / without a mailbox,
+ *                                          and each planted copy where it was put and where it is `now`
+ *   DELETE /_emulator/generated            removes the generated users and mailboxes
  */
 import { isContentType } from './activity-feed';
 import type { EmuContext } from './context';
 import { DEMO_TENANT } from './demo-seed';
 import type { FaultRule } from './faults';
+import { copyLocations, generateTenant, removeGenerated, type GeneratedTenant, type GenerateInput } from './generated-tenant';
 import { isObject, json, parseJson, Reply, type EmuRequest, type EmuResponse } from './http';
 import { deliverNextArrival } from './mail-arrival';
 import type { MessageInput } from './message-input';
 import type { Settings } from './settings';
+
+/** What `POST /_emulator/generate` answers (counts, not lists). */
+function generationSummary(gen: GeneratedTenant): Record<string, unknown> {
+  return {
+    tenant: gen.tenantId,
+    domain: gen.domain,
+    seed: gen.seed,
+    at: gen.at,
+    users: gen.users,
+    mailboxes: gen.mailboxes,
+    withoutMailbox: gen.withoutMailbox.length,
+    withoutMail: gen.withoutMail.length,
+    noise: gen.noise,
+    campaign: gen.campaign,
+    copies: gen.copies.length,
+  };
+}
 
 export interface ControlHooks {
   /** Restores the initial state (seeded or empty), clears faults and ledger; issued tokens stay valid. */
@@ -160,6 +187,29 @@ export function handleControl(req: EmuRequest, ctx: EmuContext, hooks: ControlHo
           ? json(201, { delivered: [{ mailbox: arrived.mailbox, id: arrived.id }] })
           : bad('No demo mailbox to deliver to (the emulator started empty).');
       }
+      case 'GET moves':
+        return json(
+          200,
+          ledger.filter((e) => e.move).map((e) => ({ time: e.time, batch: e.batch, ...e.move })),
+        );
+      case 'POST generate': {
+        const started = performance.now();
+        const gen = generateTenant(state, body(req) as unknown as GenerateInput);
+        return json(201, { ...generationSummary(gen), ms: Math.round(performance.now() - started) });
+      }
+      case 'GET generated': {
+        const gen = state.generated;
+        if (!gen) return json(404, { error: { code: 'NotFound', message: 'No generated tenant (POST /_emulator/generate).' } });
+        return json(200, {
+          ...generationSummary(gen),
+          withoutMailbox: gen.withoutMailbox,
+          withoutMail: gen.withoutMail,
+          copies: copyLocations(state),
+        });
+      }
+      case 'DELETE generated':
+        removeGenerated(state);
+        return { status: 204, headers: {} };
       case 'GET state':
         return json(200, {
           tenants: [...state.tenants.values()],

@@ -55,6 +55,8 @@ export interface UserInput {
   tenantId?: string;
   id?: string;
   mailbox?: boolean;
+  /** The mail address (default: the UPN when the user has a mailbox, else null). A user may have one without a mailbox. */
+  mail?: string | null;
 }
 
 export function newTenant(t: Partial<Tenant> & { id: string; domains: string[] }): Tenant {
@@ -84,7 +86,7 @@ export function newUser(input: UserInput): User {
     id: input.id ?? guid(),
     tenantId: input.tenantId ?? DEMO_TENANT,
     userPrincipalName: upn,
-    mail: input.mailbox === false ? null : upn,
+    mail: input.mail !== undefined ? input.mail : input.mailbox === false ? null : upn,
     displayName: input.displayName ?? local,
     givenName: input.givenName ?? null,
     surname: input.surname ?? null,

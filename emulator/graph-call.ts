@@ -37,7 +37,7 @@ function itemNotFound(): EmuResponse {
 
 /** An id that is not ours at all is "malformed" (400); one that looks right but matches nothing is "not found" (404). */
 export function missingId(id: string): EmuResponse {
-  return /^AA[MQ]k/.test(id) ? itemNotFound() : graphError(400, 'ErrorInvalidIdMalformed', 'Id is malformed.');
+  return /^AA(?:[MQ]k|kA)/.test(id) ? itemNotFound() : graphError(400, 'ErrorInvalidIdMalformed', 'Id is malformed.');
 }
 
 /** Ends the call with this answer (handleGraph turns the Reply into the response). */

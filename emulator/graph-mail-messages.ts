@@ -3,6 +3,7 @@
  * create a draft, get, update, delete, `$value` MIME, move, copy, permanentDelete and beta
  * markAsJunk/markAsNotJunk; attachments, send and replies are in their own files.
  */
+import { noteMove, type MoveRecord } from './context';
 import { badRequest, byMethod, contextUrl, fail, missingId, readJson, segmentNotFound, type GraphCall } from './graph-call';
 import { collection } from './graph-collection';
 import { attachmentOps } from './graph-mail-attachments';
@@ -95,11 +96,30 @@ function updateMessage(g: GraphCall, mb: Mailbox, m: Message): EmuResponse {
   return json(200, messageEntityJson(g, mb, m, false, null));
 }
 
+/** Moves a message (new id, as Exchange) and returns what the ledger records of it. */
+function moveRecorded(g: GraphCall, mb: Mailbox, m: Message, dest: Folder): MoveRecord {
+  const from = mb.folders.get(m.folderId);
+  const oldId = m.id;
+  const fromFolderId = m.folderId;
+  const moved = g.ctx.state.moveMessage(mb, m, dest);
+  return {
+    mailbox: mb.address,
+    internetMessageId: moved.internetMessageId,
+    oldId,
+    newId: moved.id,
+    immutableId: moved.immutableId,
+    fromFolderId,
+    fromFolder: from?.displayName ?? '',
+    toFolderId: dest.id,
+    toFolder: dest.displayName,
+  };
+}
+
 /** Into Deleted Items; deleted from there. */
 function deleteMessage(g: GraphCall, mb: Mailbox, m: Message): EmuResponse {
   const deleted = folderByIdOrWellKnown(mb, 'deleteditems');
-  if (deleted && m.folderId !== deleted.id) g.ctx.state.moveMessage(mb, m, deleted);
-  else mb.messages.delete(m.id);
+  if (deleted && m.folderId !== deleted.id) return noteMove(empty(204), moveRecorded(g, mb, m, deleted));
+  mb.messages.delete(m.id);
   return empty(204);
 }
 
@@ -120,9 +140,10 @@ function markJunk(g: GraphCall, mb: Mailbox, m: Message, junk: boolean): EmuResp
   }
   const target = folderByIdOrWellKnown(mb, junk ? 'junkemail' : 'inbox');
   const move = junk ? body.moveToJunk !== false : body.moveToInbox !== false;
-  if (move && target && m.folderId !== target.id) g.ctx.state.moveMessage(mb, m, target);
+  const record = move && target && m.folderId !== target.id ? moveRecorded(g, mb, m, target) : null;
   g.ctx.state.touch(m);
-  return messageEntity(g, mb, m, 200);
+  const res = messageEntity(g, mb, m, 200);
+  return record ? noteMove(res, record) : res;
 }
 
 const ACTIONS = [
@@ -148,8 +169,9 @@ function messageAction(g: GraphCall, mb: Mailbox, m: Message, action: Action): E
     case 'move':
     case 'copy': {
       const dest = destination(g, mb);
-      const moved = action === 'move' ? state.moveMessage(mb, m, dest) : state.copyMessage(mb, m, dest);
-      return messageEntity(g, mb, moved, 201);
+      if (action === 'copy') return messageEntity(g, mb, state.copyMessage(mb, m, dest), 201);
+      const record = moveRecorded(g, mb, m, dest);
+      return noteMove(messageEntity(g, mb, m, 201), record);
     }
     case 'reply':
     case 'replyAll':

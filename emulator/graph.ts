@@ -1,7 +1,7 @@
 /**
  * Microsoft Graph (`/v1.0/…` and `/beta/…`): bearer check, routing, and the directory parts the
- * integrations touch (`/organization`, `/users`, `/me`, presence); mail is in graph-mail.ts,
- * `$batch` in graph-batch.ts.
+ * integrations touch (`/organization`, `/users`, `/me`, presence); listing users is in
+ * graph-users.ts, mail in graph-mail.ts, `$batch` in graph-batch.ts.
  */
 import type { EmuContext } from './context';
 import { userAnswersTo, type Tenant, type User } from './directory';
@@ -9,6 +9,7 @@ import { batch } from './graph-batch';
 import { badRequest, methodNotAllowed, segmentNotFound, type GraphCall, type Obj } from './graph-call';
 import { collection } from './graph-collection';
 import { mailRoute } from './graph-mail';
+import { listUsers, userJson } from './graph-users';
 import { presenceJson } from './graph-presence';
 import { graphError, json, Reply, type EmuRequest, type EmuResponse } from './http';
 import { checkBearer } from './login';
@@ -56,26 +57,10 @@ function organizationJson(t: Tenant): Obj {
   };
 }
 
-function userJson(u: User): Obj {
-  return {
-    businessPhones: [],
-    displayName: u.displayName,
-    givenName: u.givenName,
-    jobTitle: u.jobTitle,
-    mail: u.mail,
-    mobilePhone: null,
-    officeLocation: u.officeLocation,
-    preferredLanguage: 'en-US',
-    surname: u.surname,
-    userPrincipalName: u.userPrincipalName,
-    id: u.id,
-  };
-}
-
 /**
- * `state.findUser` scans every user; with thousands of mailboxes (benchmarks) that dominates.
- * Hits are remembered per state and checked again on use (the user must still exist and still
- * answer to the name), so adding, removing or renaming users needs no invalidation.
+ * Hits of `state.findUser` are remembered per state and checked again on use (the user must
+ * still exist and still answer to the name), so adding, removing or renaming users needs no
+ * invalidation.
  */
 const userIndex = new WeakMap<EmulatorState, Map<string, User>>();
 
@@ -125,8 +110,7 @@ function route(g: GraphCall, rest: string[]): EmuResponse {
     case 'users': {
       if (tail.length === 0) {
         if (method !== 'GET') return methodNotAllowed(method);
-        const users = [...state.users.values()].filter((u) => u.tenantId === tenant.id).map(userJson);
-        return collection(g, users, { context: `${g.root}/$metadata#users`, typeName: 'microsoft.graph.user', defaultTop: 100 });
+        return listUsers(g, tenant.id);
       }
       const ref = tail[0] as string;
       const user = findUserFast(state, ref, tenant.id);

@@ -1,6 +1,18 @@
 /** Identifiers and random numbers for the emulator: Graph-looking ids, GUIDs, opaque tokens, a seedable PRNG. */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 
+/** Random bytes from a pool refilled 16 KiB at a time: one `randomBytes` call per id costs more than the id. */
+let pool = Buffer.alloc(0);
+let poolAt = 0;
+function random(n: number): Buffer {
+  if (poolAt + n > pool.length) {
+    pool = randomBytes(Math.max(16384, n));
+    poolAt = 0;
+  }
+  poolAt += n;
+  return pool.subarray(poolAt - n, poolAt);
+}
+
 /** A GUID, as Microsoft writes them (lowercase, dashed). */
 export function guid(): string {
   return randomUUID();
@@ -16,22 +28,50 @@ export function opaqueToken(bytes = 48): string {
  * fits a path segment; `=` padding kept like the real thing.
  */
 export function itemId(): string {
-  return `AAMkAGRlbW8${randomBytes(60).toString('base64url')}AAA=`;
+  return `AAMkAGRlbW8${random(60).toString('base64url')}AAA=`;
+}
+
+const IMMUTABLE_PREFIX = 'AAkALgAAAAAAHYQDEapmEc2byACqAC-EWg0A';
+
+/**
+ * An Exchange-looking immutable id (`Prefer: IdType="ImmutableId"`): another string than the
+ * item's first regular id, as in Exchange, so a regular id stops working once the item moves.
+ */
+export function immutableItemId(): string {
+  return `${IMMUTABLE_PREFIX}${random(45).toString('base64url')}AAA=`;
+}
+
+/** Ids derived from a text (stable across runs), one hash for all the ids made from it. */
+export interface DerivedIds {
+  item(key: string): string;
+  immutable(key: string): string;
+  folder(key: string): string;
+}
+
+/** Item, immutable and folder ids derived from `text` (e.g. a seed and a mailbox number) and a key per id. */
+export function derivedIds(text: string): DerivedIds {
+  const h = createHash('sha256').update(text).digest('base64url');
+  const k = (key: string): string => Buffer.from(key).toString('base64url');
+  return {
+    item: (key) => `AAMkAGRlbW8${h}${k(key)}AAA=`,
+    immutable: (key) => `${IMMUTABLE_PREFIX}${h}${k(key)}AAA=`,
+    folder: (key) => `AAMkAGRlbW8ALgAAAA${h}${k(key)}AAA=`,
+  };
 }
 
 /** An Exchange-looking folder id. */
 export function folderId(): string {
-  return `AAMkAGRlbW8ALgAAAA${randomBytes(24).toString('base64url')}AAA=`;
+  return `AAMkAGRlbW8ALgAAAA${random(24).toString('base64url')}AAA=`;
 }
 
 /** A conversation id. */
 export function conversationId(): string {
-  return `AAQkAGRlbW8${randomBytes(24).toString('base64url')}=`;
+  return `AAQkAGRlbW8${random(24).toString('base64url')}=`;
 }
 
 /** A change key (what `@odata.etag` wraps). */
 export function changeKey(): string {
-  return `CQAAABYAAA${randomBytes(15).toString('base64')}`;
+  return `CQAAABYAAA${random(15).toString('base64')}`;
 }
 
 /** 32-bit seed derived from any string (stable across runs). */

@@ -18,7 +18,7 @@ import { EmulatorState } from './state';
 
 export { CONTENT_TYPES } from './activity-feed';
 export type { ContentBlob, ContentType, Subscription } from './activity-feed';
-export type { LedgerEntry } from './context';
+export type { LedgerEntry, MoveRecord } from './context';
 export {
   DEMO_CLIENT_ID,
   DEMO_CLIENT_SECRET,
@@ -31,6 +31,8 @@ export {
   DEMO_USER_WITHOUT_MAILBOX,
 } from './demo-seed';
 export type { App, Tenant, User } from './directory';
+export { generateTenant, removeGenerated } from './generated-tenant';
+export type { GenerateCampaign, GeneratedTenant, GenerateInput, PlantedCopy } from './generated-tenant';
 export type { CannedFailure, FaultRule } from './faults';
 export { Faults } from './faults';
 export type { Folder, Mailbox } from './mailbox';

@@ -1,6 +1,6 @@
 /** A mailbox: its folders, its messages and its settings, and what can be done to them. */
 import type { User } from './directory';
-import { folderId, itemId } from './ids';
+import { folderId, immutableItemId, itemId } from './ids';
 import { copiedAttachments, markChanged, type Message } from './message';
 
 export interface Folder {
@@ -73,9 +73,13 @@ function defaultMailboxSettings(): MailboxSettings {
   };
 }
 
-/** An empty mailbox for a user: the root folder and the well-known folders. */
-export function newMailbox(user: User): Mailbox {
-  const rootId = folderId();
+/**
+ * An empty mailbox for a user: the root folder and the well-known folders. `idFor` makes each
+ * folder's id from its well-known name (`msgfolderroot` for the root, `root-parent` for its
+ * parent); random by default, derived from a seed in generated tenants.
+ */
+export function newMailbox(user: User, idFor: (wellKnownName: string) => string = () => folderId()): Mailbox {
+  const rootId = idFor('msgfolderroot');
   const mb: Mailbox = {
     address: user.userPrincipalName,
     userId: user.id,
@@ -86,9 +90,15 @@ export function newMailbox(user: User): Mailbox {
     settings: defaultMailboxSettings(),
     blockedSenders: new Set(),
   };
-  mb.folders.set(rootId, { id: rootId, displayName: 'Top of Information Store', parentFolderId: folderId(), wellKnownName: 'msgfolderroot', isHidden: false });
+  mb.folders.set(rootId, {
+    id: rootId,
+    displayName: 'Top of Information Store',
+    parentFolderId: idFor('root-parent'),
+    wellKnownName: 'msgfolderroot',
+    isHidden: false,
+  });
   for (const [wk, name] of Object.entries(WELL_KNOWN_FOLDERS)) {
-    const id = folderId();
+    const id = idFor(wk);
     mb.folders.set(id, { id, displayName: name, parentFolderId: rootId, wellKnownName: wk, isHidden: false });
   }
   return mb;
@@ -157,7 +167,7 @@ export function copyMessage(mb: Mailbox, msg: Message, folder: Folder): Message 
   const copy: Message = {
     ...structuredClone({ ...msg, attachments: [] }),
     id,
-    immutableId: id,
+    immutableId: immutableItemId(),
     folderId: folder.id,
     attachments: copiedAttachments(msg.attachments),
   };

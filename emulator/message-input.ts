@@ -1,5 +1,5 @@
 /** What tests, the seed and the routes give to make a message (`MessageInput`), and the message it makes. */
-import { changeKey, conversationId, guid, itemId } from './ids';
+import { changeKey, conversationId, guid, immutableItemId, itemId } from './ids';
 import { isoSeconds, type Attachment, type EmailAddressValue, type Message, type Recipient } from './message';
 
 export type AddressInput = string | { name?: string; address: string };
@@ -64,7 +64,7 @@ export function messageFrom(input: MessageInput, recipientOf: RecipientOf, owner
   const domain = from?.emailAddress.address.split('@')[1] ?? 'demo.onmicrosoft.com';
   const msg: Message = {
     id,
-    immutableId: id,
+    immutableId: immutableItemId(),
     folderId: '',
     changeKey: changeKey(),
     createdDateTime: received,

@@ -6,7 +6,7 @@
  * records mutating requests in the ledger and every upload-URL request in `state.uploadLog`.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { EmuContext, LedgerEntry } from './context';
+import { moveOf, type EmuContext, type LedgerEntry } from './context';
 import { handleControl, type ControlHooks } from './control';
 import type { Faults, FaultDecision } from './faults';
 import { handleGraph } from './graph';
@@ -168,7 +168,16 @@ export function createEmulatorServer(state: EmulatorState, faults: Faults, ledge
       }
       if (root === 'upload') recordUpload(ctx, req, res, time);
       if (!MUTATING_SAFE.has(req.method)) {
-        ledger.push({ method: req.method, path: req.path, query: req.query.toString(), time, status: res.status, batch: req.inBatch === true });
+        const move = res.status < 300 ? moveOf(res) : undefined;
+        ledger.push({
+          method: req.method,
+          path: req.path,
+          query: req.query.toString(),
+          time,
+          status: res.status,
+          batch: req.inBatch === true,
+          ...(move ? { move } : {}),
+        });
       }
       return res;
     },

@@ -8,13 +8,14 @@
 import { newContentBlob, type ContentBlob, type ContentType, type Subscription } from './activity-feed';
 import { addDemoData } from './demo-seed';
 import { newApp, newTenant, newUser, tenantAnswersTo, userAnswersTo, type App, type Tenant, type User, type UserInput } from './directory';
-import { itemId } from './ids';
+import { immutableItemId, itemId } from './ids';
 import * as inMailbox from './mailbox';
 import type { Folder, Mailbox } from './mailbox';
 import { copiedAttachments, markChanged, type Attachment, type Message, type Recipient } from './message';
 import { attachmentFrom, messageFrom, parseAddress, type AddressInput, type AttachmentInput, type MessageInput } from './message-input';
 import { defaultSettings, type Settings } from './settings';
 import type { AccessToken, AuthCode, RefreshToken } from './tokens';
+import type { GeneratedTenant } from './generated-tenant';
 import type { UploadLogEntry, UploadSession } from './upload-session';
 
 export class EmulatorState {
@@ -41,6 +42,16 @@ export class EmulatorState {
   readonly uploadSessions = new Map<string, UploadSession>();
   /** Every request to an upload URL (ranges, sizes, Authorization header, status), in order. */
   readonly uploadLog: UploadLogEntry[] = [];
+  /**
+   * Mailboxes not built yet, by lowercase UPN: a generated tenant (generated-tenant.ts) builds
+   * each one the first time it is used (`mailboxOf`), so 10,000 users cost little until searched.
+   */
+  readonly pendingMailboxes = new Map<string, () => Mailbox>();
+  /** The generated tenant (`POST /_emulator/generate`), if any. */
+  generated: GeneratedTenant | null = null;
+  /** Users by lowercase id, UPN and mail (checked on use; rebuilt when the user count changes). */
+  private userRefs = new Map<string, User>();
+  private userRefsSize = -1;
 
   /** Empties everything and restores default settings (keeping this object's identity). */
   clear(): void {
@@ -57,9 +68,13 @@ export class EmulatorState {
       this.authCodes,
       this.contentGeneratedUntil,
       this.uploadSessions,
+      this.pendingMailboxes,
+      this.userRefs,
     ]) {
       m.clear();
     }
+    this.userRefsSize = -1;
+    this.generated = null;
     this.uploadLog.length = 0;
     this.mailArrivedUntil = null;
   }
@@ -98,6 +113,23 @@ export class EmulatorState {
 
   /** By id, UPN or mail address, case-insensitive; optionally within one tenant. */
   findUser(ref: string, tenantId?: string): User | undefined {
+    const r = ref.toLowerCase();
+    const valid = (u: User | undefined): u is User =>
+      u !== undefined && this.users.get(u.id) === u && (!tenantId || u.tenantId === tenantId) && userAnswersTo(u, r);
+    let hit = this.userRefs.get(r);
+    // Rebuilt when users were added or removed, or replaced (a new generation of as many users).
+    const replaced = hit !== undefined && this.users.get(hit.id) !== hit;
+    if (valid(hit)) return hit;
+    if (this.userRefsSize !== this.users.size || replaced) {
+      this.userRefs.clear();
+      for (const u of this.users.values()) {
+        for (const k of [u.id, u.userPrincipalName, u.mail]) if (k && !this.userRefs.has(k.toLowerCase())) this.userRefs.set(k.toLowerCase(), u);
+      }
+      this.userRefsSize = this.users.size;
+      hit = this.userRefs.get(r);
+      if (valid(hit)) return hit;
+    }
+    // Not indexed: a user changed in place, or the same name in two tenants.
     for (const u of this.users.values()) {
       if (tenantId && u.tenantId !== tenantId) continue;
       if (userAnswersTo(u, ref)) return u;
@@ -108,7 +140,16 @@ export class EmulatorState {
   // ------------------------------------------------ mailboxes
 
   mailboxOf(user: User): Mailbox | undefined {
-    return user.hasMailbox ? this.mailboxes.get(user.userPrincipalName.toLowerCase()) : undefined;
+    if (!user.hasMailbox) return undefined;
+    const key = user.userPrincipalName.toLowerCase();
+    const mb = this.mailboxes.get(key);
+    if (mb) return mb;
+    const build = this.pendingMailboxes.get(key);
+    if (!build) return undefined;
+    this.pendingMailboxes.delete(key);
+    const built = build();
+    this.mailboxes.set(key, built);
+    return built;
   }
 
   /** The mailbox of the user with this id, UPN or mail address, if any. */
@@ -202,7 +243,14 @@ export class EmulatorState {
       const folder = inMailbox.resolveFolder(mb, blocked ? 'junkemail' : 'inbox');
       if (!folder) continue;
       const id = itemId();
-      const copy: Message = { ...template, id, immutableId: id, folderId: folder.id, bccRecipients: [], attachments: copiedAttachments(template.attachments) };
+      const copy: Message = {
+        ...template,
+        id,
+        immutableId: immutableItemId(),
+        folderId: folder.id,
+        bccRecipients: [],
+        attachments: copiedAttachments(template.attachments),
+      };
       mb.messages.set(id, copy);
       out.push(copy);
     }

@@ -36,7 +36,7 @@ import { EnvironmentStore } from '../store/environments';
 import { JobIndex } from '../store/jobs';
 import { Keys } from '../store/keys';
 import { MessageStore } from '../store/messages';
-import { connectRedis, redisOptions, type Redis, type RedisTarget } from '../store/redis';
+import { connectRedis, redisOptions, replicaBarrier, type Redis, type RedisTarget, type ReplicaBarrier } from '../store/redis';
 import { ThreadFiles } from '../store/thread-files';
 import { FilesRoot } from './files';
 import { registerSecret } from './log';
@@ -68,6 +68,8 @@ export interface RuntimeOptions {
 export interface Runtime {
   settings: Settings;
   redis: Redis;
+  /** Sentinel mode: waits for a replica and tells failovers apart (store/redis.ts); a no-op on a single Redis. */
+  barrier: ReplicaBarrier;
   queues: Queues;
   environments: EnvironmentStore;
   messages: MessageStore;
@@ -107,6 +109,8 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   // Delegated sign-in states live in Redis so that any bot or worker process can finish a sign-in.
   useOAuthStates(new RedisOAuthStates(redis, new Keys(prefix)));
   const connection = { ...redisOptions(opts.redisUrl), maxRetriesPerRequest: null };
+  // Sentinel mode only: acknowledgements, completions and chat sends wait for a replica (docs/reliability.md).
+  const barrier = replicaBarrier(opts.redisUrl, prefix);
   const box = new SecretBox(opts.secretsKey);
   const environments = new EnvironmentStore(redis, box, prefix, { trustedOrigins: settings.trustedOrigins });
   // Every request to Microsoft 365 or a URL a user typed: non-public addresses only through origins the operator trusts.
@@ -149,11 +153,13 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     catalog: opts.catalog,
     admin: { audit, files, publicUrl: settings.publicUrl, http },
     alerts: new AlertActions({ alerts: new AlertStore(redis, prefix), environments, audit, outbox, log: log.child({ part: 'alerts' }) }),
+    barrier,
   });
 
   const runtime: Runtime = {
     settings,
     redis,
+    barrier,
     queues,
     environments,
     messages,
@@ -225,6 +231,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
         log: log.child({ part: 'actions' }),
         catalog: opts.catalog,
         onPreview: (approvalId, result) => approvals.setPreview(approvalId, result.message),
+        barrier,
       }),
       startOutboxWorker({
         connection,
@@ -232,6 +239,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
         messages,
         senders,
         threadFiles,
+        barrier,
         log: log.child({ part: 'outbox' }),
         fileSource: (path, environment) => {
           const root = environment ? files.forEnvironment(environment) : files;
@@ -251,6 +259,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
         publicUrl: settings.publicUrl,
         catalog: opts.catalog,
         cycleLockMs: opts.cycleLockMs,
+        barrier,
       }),
     );
   }
@@ -267,6 +276,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     await Promise.all(runtime.workers.map((w) => w.close()));
     await queues.close();
     await http.close();
+    barrier.close();
     redis.disconnect();
   };
   return runtime;

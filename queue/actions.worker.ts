@@ -17,8 +17,10 @@ import type { IntegrationSpec } from '../handlers/kit/spec';
 import type { ChatMessage } from '../cards/message';
 import { cancelledMessage, resultMessage, runningMessage, type JobHeader } from '../cards/job-messages';
 import { environmentAllowList } from '../store/allow-list';
+import { AuditLog } from '../store/audit';
 import type { EnvironmentStore } from '../store/environments';
 import type { JobIndex } from '../store/jobs';
+import type { ReplicaBarrier } from '../store/redis';
 import { Keys } from '../store/keys';
 import { bareNamesIn, commandScope, type ThreadFiles } from '../store/thread-files';
 import type { FilesRoot, PostedFiles } from '../lib/files';
@@ -47,6 +49,8 @@ export interface ActionWorkerDeps {
   onPreview?: (approvalId: string, result: ActionResult) => Promise<void>;
   /** The catalogue to run from (tests add fixture actions that poll, fail or hang). */
   catalog?: IntegrationSpec[];
+  /** Sentinel mode: a job completes only once what it wrote is on a replica (docs/reliability.md). */
+  barrier?: ReplicaBarrier;
 }
 
 /** Progress updates go out at most every 2 s per message (behaviour.md 40). */
@@ -89,13 +93,31 @@ export function startActionWorker(deps: ActionWorkerDeps): Worker<ActionJobData>
     await outbox.upsert(data.messageKey, data.conversation, message);
   }
 
+  const audit = new AuditLog(environments.redis, environments.keys.prefix);
+  /** contract.md §8: every step of a campaign (a grouped action) is in the audit log, started and ended. */
+  async function auditStep(data: ActionJobData, event: 'started' | 'succeeded' | 'failed', detail?: string): Promise<void> {
+    if (data.previewFor || data.dryRun || !findAction(data.integration, data.action)?.group) return;
+    const who = data.approvedBy ? ` (approved by ${data.approvedBy})` : '';
+    await audit
+      .write({
+        environment: data.environment,
+        actor: data.requestedBy,
+        event: `${data.action}.${event}`,
+        detail: `job ${data.jobId}${who}${detail ? `: ${detail}` : ''}`,
+      })
+      .catch((err) => log.warn({ err, job: data.jobId }, 'audit entry not written'));
+  }
+
   async function finish(data: ActionJobData, result: ActionResult): Promise<void> {
     if (data.previewFor) return deps.onPreview?.(data.previewFor, result);
+    await auditStep(data, result.isSuccess ? 'succeeded' : 'failed', result.message.split('\n')[0]);
     const root = deps.files.forEnvironment(data.environment);
     const files = (result.files ?? []).map((f) => ({ name: f.name, url: root.signedUrl(f.path) }));
-    await outbox.upsert(data.messageKey, data.conversation, resultMessage(header(data), result, files));
-    for (const f of result.files ?? []) await outbox.file(data.environment, data.conversation, f, data.messageKey);
-    await jobs.update(data.jobId, { state: result.isSuccess ? 'succeeded' : 'failed', progress: undefined });
+    const shown = async (): Promise<void> => {
+      await outbox.upsert(data.messageKey, data.conversation, resultMessage(header(data), result, files));
+      for (const f of result.files ?? []) await outbox.file(data.environment, data.conversation, f, data.messageKey);
+    };
+    await Promise.all([shown(), jobs.update(data.jobId, { state: result.isSuccess ? 'succeeded' : 'failed', progress: undefined })]);
   }
 
   /**
@@ -134,11 +156,28 @@ export function startActionWorker(deps: ActionWorkerDeps): Worker<ActionJobData>
   const running = new RunningJobs(jobs, log);
 
   async function process(job: Job<ActionJobData>, token?: string): Promise<void> {
+    const since = await deps.barrier?.mark();
     const { signal, done } = running.start(job.data.jobId);
     try {
       await runJob(job, token, signal);
     } finally {
       done();
+    }
+    await replicated(job, token, since);
+  }
+
+  /**
+   * Sentinel mode: the job's completion must not outlive its result. When the master failed over
+   * while the job ran (its result may have gone with the old master) or no replica confirmed the
+   * writes, the job is handed back and runs again rather than completing.
+   */
+  async function replicated(job: Job<ActionJobData>, token: string | undefined, since: string | undefined): Promise<void> {
+    try {
+      await deps.barrier?.sync(since);
+    } catch (err) {
+      log.warn({ err, job: job.data.jobId }, 'job not known to be on a Redis replica; it runs again');
+      await job.moveToDelayed(Date.now(), token);
+      throw new DelayedError();
     }
   }
 
@@ -147,6 +186,12 @@ export function startActionWorker(deps: ActionWorkerDeps): Worker<ActionJobData>
     const started = Date.now();
     const jobLog = log.child({ job: data.jobId, action: `${data.integration}/${data.action}`, environment: data.environment });
 
+    // The instance and the allow-list (reads only) are read side by side with the cancel check.
+    const reads = Promise.all([
+      environments.getInstance(data.environment, data.integration),
+      environmentAllowList(environments, data.environment, catalog, deps.publicUrl),
+    ]);
+    reads.catch(() => undefined); // a job stopped before it waits for them drops them
     const cancelledBy = await jobs.cancelledBy(data.jobId);
     if (cancelledBy) return stopped(job, token, new JobCancelled(cancelledBy));
 
@@ -154,14 +199,13 @@ export function startActionWorker(deps: ActionWorkerDeps): Worker<ActionJobData>
     if (!spec) return finish(data, failure(`Unknown action ${data.integration} ${data.action}.`));
     if (!spec.run) return finish(data, failure(`${spec.name} is not available yet in chatsoar.`));
 
-    // "Running" is shown while the instance and the allow-list are read (side by side); both are
-    // waited for before anything else, so no later message can overtake "Running".
+    // "Running" is shown while the instance and the allow-list are read; both are waited for
+    // before anything else, so no later message can overtake "Running".
     const [shown, read] = await Promise.allSettled([
-      data.attempt === 0 ? jobs.update(data.jobId, { state: 'running' }).then(() => show(data, runningMessage(header(data)))) : undefined,
-      Promise.all([
-        environments.getInstance(data.environment, data.integration),
-        environmentAllowList(environments, data.environment, catalog, deps.publicUrl),
-      ]),
+      data.attempt === 0
+        ? Promise.all([jobs.update(data.jobId, { state: 'running' }), show(data, runningMessage(header(data)))]).then(() => auditStep(data, 'started'))
+        : undefined,
+      reads,
     ]);
     if (shown.status === 'rejected') throw shown.reason;
     if (read.status === 'rejected') throw read.reason;
@@ -180,7 +224,14 @@ export function startActionWorker(deps: ActionWorkerDeps): Worker<ActionJobData>
       signal,
       publicUrl: deps.publicUrl,
       allowList,
-      job: { id: data.jobId, requestedBy: data.requestedBy, conversationId: data.conversation.channel, dryRun: data.dryRun, timeoutAt: data.timeoutAt },
+      job: {
+        id: data.jobId,
+        requestedBy: data.requestedBy,
+        conversationId: data.conversation.channel,
+        dryRun: data.dryRun,
+        timeoutAt: data.timeoutAt,
+        ...(data.approvedBy ? { approvedBy: data.approvedBy } : {}),
+      },
       saveInstanceParam: (id, value) => environments.setInstance(data.environment, data.integration, { [id]: value }),
       progress: async (done, total, text) => {
         const now = Date.now();
@@ -243,7 +294,18 @@ export function startActionWorker(deps: ActionWorkerDeps): Worker<ActionJobData>
     // BullMQ gives up a job that stalled too often with an UnrecoverableError whatever attempts are left.
     if (!job || (job.attemptsMade < (job.opts.attempts ?? 1) && !(err instanceof UnrecoverableError || err.name === 'UnrecoverableError'))) return;
     log.error({ job: job.data.jobId, err }, 'action job gave up');
-    await finish(job.data, failure(`Action failed: ${reasonOf(err)}`)).catch(() => undefined);
+    // The failure is the job's result: a Redis outage or failover right now is waited out (up to 2 minutes).
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      try {
+        const since = await deps.barrier?.mark();
+        await finish(job.data, failure(`Action failed: ${reasonOf(err)}`));
+        return await deps.barrier?.sync(since);
+      } catch (again) {
+        if (Date.now() > deadline) return log.error({ job: job.data.jobId, err: again }, 'failure of a job given up not reported');
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
   });
   return worker;
 }

@@ -7,9 +7,9 @@
  * - one card per alert is an outbox *upsert* under a key derived from the event id, then the
  *   id is added to the dedup set; a crash between the two re-upserts the same key next cycle,
  *   which updates the posted card in place instead of posting a second one;
- * - a digest's ids are staged in Redis while the file is written; the commit record (card,
- *   staging set, checkpoint) is saved before the card is queued, and the next cycle finishes a
- *   commit that a crash interrupted;
+ * - a digest's ids are staged in Redis while the file is written (queue/connector-state.ts); the
+ *   commit record (card, staging, checkpoint) is saved before the card is queued, and the next
+ *   cycle finishes a commit that a crash interrupted;
  * - the checkpoint is stored last, in the same transaction as the dedup marks.
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -30,6 +30,11 @@ import type { ConversationRef, Platform } from './types';
 const CHANNEL_RATE_PER_S: Record<Platform, number> = { slack: 1, teams: 0.5, webchat: 20 };
 /** More cards than this in one cycle are never posted one by one: nobody reads them. */
 const MAX_CARDS_PER_CYCLE = 25;
+/**
+ * Digest text buffered before the cycle waits for the disk: a few blobs' text (a few hundred KB
+ * each), so that reading goes on while the last one is written; the same for any flood size.
+ */
+const DIGEST_WRITE_BUFFER = 1024 * 1024;
 
 /**
  * Alert cards one cycle may post: half of what the channel delivers until the next cycle (the
@@ -116,12 +121,15 @@ export class AlertSink {
   }
 
   async post(alerts: Alert[], from?: PostSource): Promise<PostResult> {
-    const fresh: Alert[] = [];
-    const inBatch = new Set<string>();
-    for (const a of alerts) {
-      if (this.accepted.has(a.id) || inBatch.has(a.id)) continue;
-      inBatch.add(a.id);
-      fresh.push(a);
+    // With a digest open, staging drops an id seen twice (in the batch too): no set per batch here.
+    const fresh: Alert[] = this.digest ? alerts : [];
+    if (!this.digest) {
+      const inBatch = new Set<string>();
+      for (const a of alerts) {
+        if (this.accepted.has(a.id) || inBatch.has(a.id)) continue;
+        inBatch.add(a.id);
+        fresh.push(a);
+      }
     }
     const ids = fresh.map((a) => a.id);
     let toDigest: Alert[] = [];
@@ -157,7 +165,7 @@ export class AlertSink {
   private async openDigest(): Promise<void> {
     const name = `digest-${Date.now().toString(36)}${randomBytes(3).toString('hex')}.json`;
     const path = await this.deps.store.write(name, '[\n');
-    const stream = createWriteStream(this.deps.files.resolveUserPath(path), { flags: 'a' });
+    const stream = createWriteStream(this.deps.files.resolveUserPath(path), { flags: 'a', highWaterMark: DIGEST_WRITE_BUFFER });
     this.digest = { path, stream, staging: this.deps.state.newStaging(), count: 0, byRule: new Map() };
     const buffered = this.buffer;
     this.buffer = [];
@@ -191,8 +199,12 @@ export class AlertSink {
         d.staging,
         alerts.map((a) => a.id),
       );
+    // One write (writev) for the separator and the text.
+    d.stream.cork();
     if (inner && separator) d.stream.write(separator);
-    if (!d.stream.write(inner ?? `${separator}${lines.join(',\n')}`)) await once(d.stream, 'drain');
+    const room = d.stream.write(inner ?? `${separator}${lines.join(',\n')}`);
+    d.stream.uncork();
+    if (!room) await once(d.stream, 'drain');
   }
 
   /** Queues the cycle's alerts, then stores marks and checkpoint; runs the after-commit hooks. */

@@ -4,13 +4,22 @@
  * Management Activity API keeps 7 days), a lock so that one cycle runs at a time, the
  * warn-once flags, and the record of a digest being committed (so a crash in the middle of a
  * commit is finished by the next cycle instead of repeating or losing it).
+ *
+ * A digest's ids are staged straight into the alert set, scored with their staging's own score: a
+ * time plus a fraction of a millisecond, which no committed id has (those are whole
+ * milliseconds). The stagings not yet committed are listed with their scores ("open"); an id
+ * whose score is an open staging's is not committed. Committing a staging takes it off that list,
+ * one command however many ids it holds; a staging whose cycle died stays open (its ids count
+ * as new) until trimmed with them.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { Keys, type ScheduleStateKeys } from '../store/keys';
 
 export const DEDUP_TTL_MS = 8 * 86_400_000;
 const BATCH = 1000;
+/** The staging "name" of the list of open stagings (names of real ones begin with a time). */
+const OPEN = 'open';
 
 /** What a digest commit needs to be finished after a crash. */
 export interface PendingCommit {
@@ -24,23 +33,75 @@ export interface PendingCommit {
   checkpoint: string | null;
 }
 
-/** KEYS: alert set, staging set; ARGV: score, then ids. 1 for an id staged now, 0 for one known. */
+/**
+ * KEYS: alert set, open stagings; ARGV: staging, its score, then ids. Stages each id that is
+ * neither committed nor staged by this staging already (nor earlier in ARGV); an id staged by a
+ * staging that never committed is staged again. 1 for an id staged now, 0 for one known. Three
+ * commands per batch, not per id: redis-server's time per event is what a flood costs.
+ */
 const STAGE_NEW = `
-local out = {}
-for i = 2, #ARGV do
+redis.call('zadd', KEYS[2], ARGV[2], ARGV[1])
+redis.call('pexpire', KEYS[2], ${DEDUP_TTL_MS})
+local open, own = {}, nil
+local list = redis.call('zrange', KEYS[2], 0, -1, 'WITHSCORES')
+for i = 1, #list, 2 do
+  open[list[i + 1]] = true
+  if list[i] == ARGV[1] then own = list[i + 1] end
+end
+local scores = redis.call('zmscore', KEYS[1], unpack(ARGV, 3))
+local out, add, seen = {}, {}, {}
+for i = 3, #ARGV do
   local id = ARGV[i]
-  if redis.call('zscore', KEYS[1], id) or redis.call('zscore', KEYS[2], id) then
-    out[i - 1] = 0
+  local s = scores[i - 2]
+  if seen[id] or s == own or (s and not open[s]) then
+    out[i - 2] = 0
   else
-    redis.call('zadd', KEYS[2], ARGV[1], id)
-    out[i - 1] = 1
+    seen[id] = true
+    add[#add + 1] = own
+    add[#add + 1] = id
+    out[i - 2] = 1
   end
 end
-redis.call('pexpire', KEYS[2], 86400000)
+if #add > 0 then redis.call('zadd', KEYS[1], unpack(add)) end
+redis.call('pexpire', KEYS[1], ${DEDUP_TTL_MS})
 return out`;
+
+/**
+ * KEYS: alert set, staging key of an earlier version; ARGV: score, cursor. That version staged ids
+ * in a set of their own (a sorted set scored by staging time, or a plain set) folded into the
+ * alert set on commit: a commit it left pending is finished here. Adds up to about 10,000 ids from
+ * the cursor on and returns the next cursor ('0': done, or no such key); an id already there
+ * keeps the later time (GT).
+ */
+const FOLD_STAGING = `
+local sorted = redis.call('type', KEYS[2]).ok == 'zset'
+local cursor = ARGV[2]
+local done = 0
+repeat
+  local page = redis.call(sorted and 'zscan' or 'sscan', KEYS[2], cursor, 'COUNT', 1000)
+  cursor = page[1]
+  local items = page[2]
+  local args = {}
+  if sorted then
+    for i = 1, #items, 2 do
+      args[#args + 1] = items[i + 1]
+      args[#args + 1] = items[i]
+    end
+  else
+    for i = 1, #items do
+      args[#args + 1] = ARGV[1]
+      args[#args + 1] = items[i]
+    end
+  end
+  if #args > 0 then redis.call('zadd', KEYS[1], 'GT', unpack(args)) end
+  done = done + #args / 2
+until cursor == '0' or done >= 10000
+return cursor`;
 
 export class ConnectorState {
   private readonly keys: ScheduleStateKeys;
+  /** The score of each staging this object opened. */
+  private readonly stagingScores = new Map<string, number>();
 
   constructor(
     private readonly redis: Redis,
@@ -57,15 +118,22 @@ export class ConnectorState {
     return raw === null ? undefined : (JSON.parse(raw) as T);
   }
 
-  /** Which keys are in a dedup set (ZMSCORE, batched). */
+  /** Which keys are in a dedup set (ZMSCORE, batched); in the alert set, committed ones only. */
   async has(set: string, keys: string[]): Promise<boolean[]> {
     const out: boolean[] = [];
+    const open = set === 'alert' ? await this.openScores() : new Set<number>();
     for (let i = 0; i < keys.length; i += BATCH) {
       const part = keys.slice(i, i + BATCH);
       const scores = (await this.redis.zmscore(this.keys.seen(set), ...part)) as Array<string | null>;
-      for (const s of scores) out.push(s !== null);
+      for (const s of scores) out.push(s !== null && !open.has(Number(s)));
     }
     return out;
+  }
+
+  /** The scores of the stagings not committed. */
+  private async openScores(): Promise<Set<number>> {
+    const list = await this.redis.zrange(this.keys.staging(OPEN), 0, -1, 'WITHSCORES');
+    return new Set(list.filter((_, i) => i % 2 === 1).map(Number));
   }
 
   /**
@@ -74,10 +142,19 @@ export class ConnectorState {
    * script per batch: the ids cross the wire once.
    */
   async stageNew(staging: string, keys: string[]): Promise<boolean[]> {
+    const score = this.stagingScores.get(staging);
+    if (score === undefined) throw new Error(`staging ${staging} was not opened here`);
     const out: boolean[] = [];
-    const now = Date.now();
     for (let i = 0; i < keys.length; i += BATCH) {
-      const flags = (await this.redis.eval(STAGE_NEW, 2, this.keys.seen('alert'), staging, now, ...keys.slice(i, i + BATCH))) as number[];
+      const flags = (await this.redis.eval(
+        STAGE_NEW,
+        2,
+        this.keys.seen('alert'),
+        this.keys.staging(OPEN),
+        staging,
+        score,
+        ...keys.slice(i, i + BATCH),
+      )) as number[];
       for (const f of flags) out.push(f === 1);
     }
     return out;
@@ -94,27 +171,36 @@ export class ConnectorState {
     await this.redis.pexpire(this.keys.seen(set), DEDUP_TTL_MS);
   }
 
-  /** A staging set for a digest's alert ids (expires by itself if the cycle dies). */
+  /**
+   * A staging for a digest's alert ids: its name, and (here) its score, now plus k/4096 ms (0 < k <
+   * 4096: exact in a double for the next hundred thousand years, never a whole millisecond).
+   */
   newStaging(): string {
-    return this.keys.staging(`${Date.now().toString(36)}${randomBytes(4).toString('hex')}`);
+    const staging = this.keys.staging(`${Date.now().toString(36)}${randomBytes(4).toString('hex')}`);
+    this.stagingScores.set(staging, Date.now() + randomInt(1, 4096) / 4096);
+    return staging;
   }
 
+  /** Stages keys known to be new (not committed: checked with `has` this cycle). */
   async stage(staging: string, keys: string[]): Promise<void> {
-    if (!keys.length) return;
-    const now = Date.now();
-    const multi = this.redis.multi();
-    for (let i = 0; i < keys.length; i += BATCH) multi.zadd(staging, ...keys.slice(i, i + BATCH).flatMap((k) => [now, k]));
-    multi.pexpire(staging, 86_400_000);
-    await multi.exec();
+    if (keys.length) await this.stageNew(staging, keys);
   }
 
-  /** Marks and checkpoint in one transaction; `staging` (alert ids) folded into the alert set. */
+  /**
+   * Marks, checkpoint and `staging` (its alert ids committed) in one transaction. A staging of an
+   * earlier version is folded into the alert set first, a part at a time; folding again is
+   * harmless, so a commit cut short is finished by running it again.
+   */
   async commit(marks: Record<string, string[]>, checkpoint: string | null, staging?: string): Promise<void> {
     const now = Date.now();
+    if (staging) {
+      let cursor = '0';
+      do cursor = String(await this.redis.eval(FOLD_STAGING, 2, this.keys.seen('alert'), staging, now, cursor));
+      while (cursor !== '0');
+    }
     const multi = this.redis.multi();
     if (staging) {
-      // Staged ids carry the time they were staged; an id already in the set keeps the later time.
-      multi.zunionstore(this.keys.seen('alert'), 2, this.keys.seen('alert'), staging, 'AGGREGATE', 'MAX');
+      multi.zrem(this.keys.staging(OPEN), staging);
       multi.del(staging);
       multi.pexpire(this.keys.seen('alert'), DEDUP_TTL_MS);
     }
@@ -137,6 +223,8 @@ export class ConnectorState {
       cursor = next;
       for (const key of keys) await this.redis.zremrangebyscore(key, '-inf', cutoff);
     } while (cursor !== '0');
+    // After the ids: a staging forgotten before its ids would make them look committed.
+    await this.redis.zremrangebyscore(this.keys.staging(OPEN), '-inf', cutoff);
   }
 
   async setPending(p: PendingCommit): Promise<void> {

@@ -22,6 +22,7 @@ import type { FilesRoot } from '../lib/files';
 import { metrics } from '../lib/metrics';
 import type { EnvironmentStore } from '../store/environments';
 import { AlertStore } from '../store/alerts';
+import type { ReplicaBarrier } from '../store/redis';
 import { Keys } from '../store/keys';
 import { AlertSink, channelCapacity, conversationOf, finishPendingCommit } from './alert-delivery';
 import { ConnectorState } from './connector-state';
@@ -46,6 +47,8 @@ export interface ScheduleWorkerDeps {
   concurrency?: number;
   /** How long a dead process's cycle lock blocks the next cycle (refreshed while alive; default 30 s). */
   cycleLockMs?: number;
+  /** Sentinel mode: a cycle's lock release is known to be on a replica, or done again (docs/reliability.md). */
+  barrier?: ReplicaBarrier;
 }
 
 /** What a run came to, for /metrics: `ok` (ran; it may have stopped at its time bound), `failed`, `skipped` (not run). */
@@ -58,6 +61,25 @@ interface RunReport {
 const DEFAULT_TIMEOUT_S = 180;
 const JOB_TIMEOUT_S = 300;
 const CYCLE_LOCK_MS = 30_000;
+
+/**
+ * A Redis outage or failover as a run ends must not leave its lock to skip every run until it
+ * expires: the release is tried again while the lock would still be held, also when a failover
+ * took it back (the old master acknowledged it, the promoted replica never had it).
+ */
+async function releaseLock(lock: { release(): Promise<void> }, lockMs: number, barrier?: ReplicaBarrier): Promise<void> {
+  const until = Date.now() + lockMs;
+  for (;;) {
+    try {
+      const since = await barrier?.mark();
+      await lock.release();
+      return await barrier?.sync(since);
+    } catch (err) {
+      if (Date.now() > until) throw err;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
 
 export function startScheduleWorker(deps: ScheduleWorkerDeps): Worker[] {
   const { environments, outbox, log } = deps;
@@ -243,7 +265,7 @@ export function startScheduleWorker(deps: ScheduleWorkerDeps): Worker[] {
       clearTimeout(timer);
       clearInterval(keepLock);
       running.delete(controller);
-      await lock.release();
+      await releaseLock(lock, lockMs, deps.barrier);
     }
   }
 

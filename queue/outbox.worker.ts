@@ -10,6 +10,7 @@ import { postedScope, type ThreadFiles } from '../store/thread-files';
 import { PermanentSendError, RateLimitedError, type ChatSender } from './chat-sender';
 import { metrics } from '../lib/metrics';
 import { Keys } from '../store/keys';
+import type { ReplicaBarrier } from '../store/redis';
 import { MAX_STALLED, QUEUE_NAMES } from './queues';
 import type { OutboxJobData, Platform } from './types';
 
@@ -24,6 +25,8 @@ export interface OutboxDeps {
   /** Where each posted file is recorded by name, so that later commands in its thread can name it (behaviour.md 6). */
   threadFiles?: ThreadFiles;
   concurrency?: number;
+  /** Sentinel mode: nothing goes to a chat before what led to it is on a replica (docs/reliability.md). */
+  barrier?: ReplicaBarrier;
 }
 
 const LOCK_MS = 30_000;
@@ -39,12 +42,13 @@ export function startOutboxWorker(deps: OutboxDeps): Worker<OutboxJobData> {
   /**
    * A posted message's ref must be recorded: a retry of the job without it would post the message
    * a second time. So a Redis outage right after the post is waited out here (up to 2 minutes).
+   * The message's lock is released with it.
    */
   async function recordPosted(key: string, version: number, ref: PlatformMessageRef): Promise<void> {
     const deadline = Date.now() + 120_000;
     for (;;) {
       try {
-        return await messages.markSent(key, version, ref);
+        return await messages.markSentAndUnlock(key, version, ref);
       } catch (err) {
         if (Date.now() > deadline) throw err;
         await new Promise((r) => setTimeout(r, 250));
@@ -80,35 +84,64 @@ export function startOutboxWorker(deps: OutboxDeps): Worker<OutboxJobData> {
   async function deliver(job: Job<OutboxJobData>, token?: string): Promise<void> {
     const data = job.data;
     const sender = senderFor(data.conversation.platform);
+    // Sentinel mode: what is sent must not be undone by a failover (a result posted, then its
+    // record lost, would be posted again). Unsure, the delivery waits and reads everything again.
+    const since = await deps.barrier?.mark();
+    const replicated = async (): Promise<void> => {
+      try {
+        await deps.barrier?.sync(since);
+      } catch (err) {
+        log.warn({ err, job: job.id }, 'outbox delivery waits: its data is not known to be on a Redis replica');
+        await delay(job, token, 250);
+      }
+    };
     const paced = async (): Promise<void> => {
       const wait = await messages.reserveSlot(data.conversation.channel, sender.intervalMs);
       if (wait > 0) await delay(job, token, wait);
     };
 
     if (data.op === 'upsert') {
-      // The lock and the content under it in one round trip.
-      const { locked, current } = await messages.lockAndGet(data.messageKey, LOCK_MS);
+      // The lock, the content under it and the conversation's pacing in one round trip.
+      const { locked, current, nextSendAt } = await messages.lockAndGet(data.messageKey, LOCK_MS, data.conversation.channel);
       if (!locked) return delay(job, token, 200);
+      let unlocked = false;
       try {
-        if (!current?.content || current.sent >= data.version) return; // a newer delivery already covered this version
-        await paced();
+        // The latest content, whichever version queued this job: an earlier job may have sent it already.
+        if (!current?.content || current.sent >= current.version) return;
+        const now = Date.now();
+        if (nextSendAt > now) return await delay(job, token, nextSendAt - now);
+        const slot = messages.takeSlot(data.conversation.channel, sender.intervalMs, now);
         const version = current.version;
+        const post = async (): Promise<void> => {
+          await replicated();
+          await recordPosted(data.messageKey, version, await sender.post(data.conversation, current.content!, undefined, data.messageKey));
+          unlocked = true;
+        };
+        if (!current.ref && !current.postingAt) {
+          // A first post: the slot and the note that posting began go out together.
+          await Promise.all([slot, messages.markPosting(data.messageKey, Date.now())]);
+          return await post();
+        }
+        await slot;
         // A post interrupted before its ref was recorded (worker killed, answer lost) may have gone out.
-        const ref = current.ref ?? (current.postingAt ? await findPosted(sender, data, current.postingAt) : undefined);
+        const ref = current.ref ?? (await findPosted(sender, data, current.postingAt!));
         if (ref) {
+          await replicated();
           await sender.update(data.conversation, ref, current.content);
-          if (current.ref) await messages.markSent(data.messageKey, version);
+          if (current.ref) await messages.markSentAndUnlock(data.messageKey, version);
           else await recordPosted(data.messageKey, version, ref);
+          unlocked = true;
         } else {
           await messages.markPosting(data.messageKey, Date.now());
-          await recordPosted(data.messageKey, version, await sender.post(data.conversation, current.content, undefined, data.messageKey));
+          await post();
         }
       } finally {
-        await messages.unlock(data.messageKey);
+        if (!unlocked) await messages.unlock(data.messageKey);
       }
       return;
     }
     await paced();
+    await replicated();
     if (data.op === 'post') {
       await sender.post(data.conversation, data.message, await threadRef(data.threadOf));
       return;

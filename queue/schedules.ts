@@ -50,9 +50,16 @@ export interface SyncResult {
 
 /**
  * Makes the schedulers match what every environment configures. Call at start (after
- * CONFIG_FILE is applied) and after an admin adds, pauses, resumes or removes one.
+ * CONFIG_FILE is applied) and after an admin adds, pauses, resumes or removes one. `force` sets
+ * every scheduler again, with its next run (after a Redis failover, which can take that run back).
  */
-export async function syncSchedules(deps: { queues: Queues; environments: EnvironmentStore; log: Logger; catalog?: IntegrationSpec[] }): Promise<SyncResult> {
+export async function syncSchedules(deps: {
+  queues: Queues;
+  environments: EnvironmentStore;
+  log: Logger;
+  catalog?: IntegrationSpec[];
+  force?: boolean;
+}): Promise<SyncResult> {
   const { queues, environments, log } = deps;
   const catalog = deps.catalog ?? defaultCatalog;
   const wanted = new Map<string, { kind: ScheduleKind; every: number; data: ScheduleJobData; type: string }>();
@@ -99,7 +106,7 @@ export async function syncSchedules(deps: { queues: Queues; environments: Enviro
   for (const [id, w] of wanted) {
     const queue = queueOf(queues, w.kind);
     const current = await queue.getJobScheduler(id);
-    if (current && Number(current.every) === w.every) continue;
+    if (current && Number(current.every) === w.every && !deps.force) continue;
     await queue.upsertJobScheduler(id, { every: w.every }, { name: w.type, data: w.data, opts: { removeOnComplete: 100, removeOnFail: 100 } });
   }
   for (const r of refused) log.warn(r, 'schedule not started');

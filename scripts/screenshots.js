@@ -1,7 +1,7 @@
 'use strict';
 /*
  * `npm run screenshots`: the README's pictures (docs/images/*.png), taken by the browser tests that
- * check those very screens (test/e2e/demo-loop.test.ts, tables.test.ts, a11y.test.ts) run with
+ * check those very screens (test/e2e/demo-loop.test.ts, tables.test.ts, a11y.test.ts, campaign-webchat.test.ts) run with
  * SCREENSHOTS=1, so a picture cannot show what the tests no longer see. Needs redis-server and
  * chromium (as `npm test`); the status icons need a colour emoji font (fonts-noto-color-emoji).
  */
@@ -24,7 +24,7 @@ if (emoji.status === 0 && !emoji.stdout.trim()) say('no colour emoji font: the s
 const started = Date.now();
 const jest = spawnSync(
   join(root, 'node_modules', '.bin', 'jest'),
-  ['--runInBand', 'test/e2e/demo-loop.test.ts', 'test/e2e/tables.test.ts', 'test/e2e/a11y.test.ts'],
+  ['--runInBand', 'test/e2e/demo-loop.test.ts', 'test/e2e/tables.test.ts', 'test/e2e/a11y.test.ts', 'test/e2e/campaign-webchat.test.ts'],
   {
     cwd: root,
     stdio: 'inherit',

@@ -109,16 +109,22 @@ function defaultOrigins(catalog: IntegrationSpec[]): Set<string> {
  * addresses, so only those the operator trusts (or the seeds' defaults) are on it.
  */
 export async function environmentAllowList(store: EnvironmentStore, environment: string, catalog: IntegrationSpec[], publicUrl: string): Promise<string[]> {
-  const meta = await store.getMeta(environment);
+  // The meta and every integration's instance read side by side (one round trip), used in
+  // catalogue order; a Redis hash is never empty, so an empty answer is an instance that does not exist.
+  const [meta, stored] = await Promise.all([
+    store.getMeta(environment),
+    Promise.all(
+      catalog.map(async (integration) => {
+        const shown = await store.showInstance(environment, integration.id);
+        return Object.keys(shown).length ? shown : undefined;
+      }),
+    ),
+  ]);
   const candidates = new Map<string, string>();
   const add = (origin: string | null) => {
     if (origin && !candidates.has(origin)) candidates.set(origin, new URL(origin).origin);
   };
   for (const entry of meta.httpAllowList ?? []) add(normalizeOrigin(entry));
-  // Every integration's instance read side by side (one round trip), used in catalogue order.
-  const stored = await Promise.all(
-    catalog.map(async (integration) => ((await store.hasInstance(environment, integration.id)) ? store.showInstance(environment, integration.id) : undefined)),
-  );
   catalog.forEach((integration, i) => {
     const shown = stored[i];
     if (!shown) return;

@@ -27,6 +27,8 @@ export class Keys {
   jobInfo = (jobId: string): string => `${this.prefix}job:${jobId}`;
   cancel = (jobId: string): string => `${this.prefix}cancel:${jobId}`;
   rate = (conversation: string): string => `${this.prefix}rate:${conversation}`;
+  /** Written before each WAIT of the Sentinel-mode replica barrier (store/redis.ts). */
+  replicaMarker = (): string => `${this.prefix}replicated`;
   /** One environment's audit log; entries of no environment (global) in their own key. */
   audit = (env?: string): string => (env === undefined ? `${this.prefix}audit:global` : `${this.prefix}env:${env}:audit`);
   /** A deleted environment's audit log, kept for the operator. */

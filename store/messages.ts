@@ -67,25 +67,35 @@ export class MessageStore {
 
   /**
    * lock, then get, in one round trip (one transaction): the content read is the content under
-   * the lock. `current` is only read when `locked`.
+   * the lock. `current` is only read when `locked`. With `rateOf` (a conversation), the time its
+   * pacing allows the next send (`nextSendAt`, 0 when none is set) comes in the same round trip:
+   * read as reserveSlot reads it, and taken with takeSlot.
    */
-  async lockAndGet(messageKey: string, ms: number): Promise<{ locked: boolean; current: StoredMessage | null }> {
-    const replies = await this.redis.multi().set(this.keys.messageLock(messageKey), '1', 'PX', ms, 'NX').hgetall(this.keys.message(messageKey)).exec();
-    const [[lockErr, lock], [readErr, raw]] = (replies ?? [
-      [new Error('no reply from Redis'), null],
-      [null, null],
-    ]) as Array<[Error | null, unknown]> as [[Error | null, unknown], [Error | null, unknown]];
+  async lockAndGet(messageKey: string, ms: number, rateOf?: string): Promise<{ locked: boolean; current: StoredMessage | null; nextSendAt: number }> {
+    const multi = this.redis.multi().set(this.keys.messageLock(messageKey), '1', 'PX', ms, 'NX').hgetall(this.keys.message(messageKey));
+    if (rateOf !== undefined) multi.get(this.keys.rate(rateOf));
+    const replies = (await multi.exec()) ?? [[new Error('no reply from Redis'), null]];
+    const [[lockErr, lock], [readErr, raw] = [null, null], [rateErr, rate] = [null, null]] = replies as Array<[Error | null, unknown]>;
     if (lockErr) throw lockErr;
-    if (lock !== 'OK') return { locked: false, current: null };
+    if (lock !== 'OK') return { locked: false, current: null, nextSendAt: 0 };
     if (readErr) throw readErr;
-    return { locked: true, current: parseMessage(raw as Record<string, string>) };
+    if (rateErr) throw rateErr;
+    return { locked: true, current: parseMessage(raw as Record<string, string>), nextSendAt: Number(rate ?? 0) };
   }
 
   async markSent(messageKey: string, version: number, ref?: PlatformMessageRef): Promise<void> {
-    const key = this.keys.message(messageKey);
-    const fields: string[] = ['sent', String(version)];
-    if (ref) fields.push('ref', JSON.stringify(ref));
-    await this.redis.hset(key, ...fields);
+    await this.redis.hset(this.keys.message(messageKey), ...sentFields(version, ref));
+  }
+
+  /** markSent, then unlock, in one transaction (one round trip): the lock is never released before `sent` says what went out. */
+  async markSentAndUnlock(messageKey: string, version: number, ref?: PlatformMessageRef): Promise<void> {
+    const replies = await this.redis
+      .multi()
+      .hset(this.keys.message(messageKey), ...sentFields(version, ref))
+      .del(this.keys.messageLock(messageKey))
+      .exec();
+    const failed = (replies ?? [[new Error('no reply from Redis')]]).find(([err]) => err)?.[0];
+    if (failed) throw failed;
   }
 
   /** Notes that a first post of the message began (a retry then looks for it before posting). */
@@ -103,12 +113,16 @@ export class MessageStore {
 
   /** Per-conversation pacing: returns how long to wait before the next send (0 = go now). */
   async reserveSlot(conversation: string, intervalMs: number): Promise<number> {
-    const key = this.keys.rate(conversation);
     const now = Date.now();
-    const next = Number((await this.redis.get(key)) ?? 0);
+    const next = Number((await this.redis.get(this.keys.rate(conversation))) ?? 0);
     if (next > now) return next - now;
-    await this.redis.set(key, String(now + intervalMs), 'PX', intervalMs * 4 + 1000);
+    await this.takeSlot(conversation, intervalMs, now);
     return 0;
+  }
+
+  /** The second half of reserveSlot, once the time it read (lockAndGet's `nextSendAt`) has come. */
+  async takeSlot(conversation: string, intervalMs: number, now = Date.now()): Promise<void> {
+    await this.redis.set(this.keys.rate(conversation), String(now + intervalMs), 'PX', intervalMs * 4 + 1000);
   }
 
   /** After a 429, nothing goes to that conversation before `until`. */
@@ -126,6 +140,10 @@ export type StoredMessage = {
   conversation?: ConversationRef;
   postingAt?: number;
 };
+
+function sentFields(version: number, ref?: PlatformMessageRef): string[] {
+  return ref ? ['sent', String(version), 'ref', JSON.stringify(ref)] : ['sent', String(version)];
+}
 
 function parseMessage(raw: Record<string, string>): StoredMessage | null {
   if (!raw.version) return null;

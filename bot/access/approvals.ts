@@ -7,10 +7,15 @@ import { changesState, type ActionSpec, type IntegrationSpec } from '../../handl
 import type { EnvironmentMeta } from '../../store/environments';
 
 export function defaultRequiredFor(catalog: IntegrationSpec[]): string[] {
-  return catalog.flatMap((i) => i.actions.filter((a) => a.changesMail).map((a) => (a.id === 'execute-http-request' ? `${a.id}:write` : a.id)));
+  // A `fourEyes: 'always'` action needs no rule: it always waits (contract.md §8).
+  return catalog.flatMap((i) =>
+    i.actions.filter((a) => a.changesMail && a.fourEyes !== 'always').map((a) => (a.id === 'execute-http-request' ? `${a.id}:write` : a.id)),
+  );
 }
 
 export function requiresApproval(action: ActionSpec, params: Record<string, unknown>, meta: EnvironmentMeta, catalog: IntegrationSpec[]): boolean {
+  // contract.md §8: a campaign purge or restore always waits for a second person, whatever the rule.
+  if (action.fourEyes === 'always') return true;
   const rules = meta.approvals?.requiredFor ?? defaultRequiredFor(catalog);
   return rules.some((rule) => {
     const [id, qualifier] = rule.split(':');

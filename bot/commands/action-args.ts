@@ -31,6 +31,15 @@ export function parseActionArgs(integration: IntegrationSpec, action: ActionSpec
     const tok = tokens[i];
     if (!tok.option) {
       if (isHelpWord(tok)) return { kind: 'help', integration, action };
+      const positional = i === 0 && action.positional ? findParam(action, action.positional) : undefined;
+      if (positional) {
+        // `soar campaign purge c-1a2b3c4d` is `--campaign-id c-1a2b3c4d` (contract.md §8).
+        const converted = convertValue(positional, tokenValue(tok));
+        if (!converted.ok) return fail(converted.message, { ...ctx, suggestions: converted.suggestions });
+        params[positional.id] = converted.value;
+        given.push(positional.id);
+        continue;
+      }
       if (lastParam?.secret && !lastFlag) {
         // Never echo what may be the rest of a secret typed without quotes.
         return fail(`Unexpected value after --${lastParam.id}: put a value with spaces in quotes.`, ctx);

@@ -1,6 +1,7 @@
 /** The built-in commands and their arguments: help, jobs, cancel, vote and admin. */
 import { type IntegrationSpec, slug } from '../../handlers/kit/spec';
 import { findAction, findIntegration } from './catalog-lookup';
+import { findGrouped, GROUP_WORDS, isGroupWord } from './grouped';
 import { didYouMean, fail, flagName } from './command-error';
 import { parseTimeout } from './global-options';
 import { splitList } from './param-values';
@@ -11,7 +12,7 @@ import { unknownAction, unknownIntegration } from './unknown-names';
 
 export const BUILTIN_COMMANDS: readonly BuiltinCommand[] = ['jobs', 'cancel', 'vote', 'admin'];
 /** Words that can never be an integration, action or parameter name. */
-export const RESERVED_WORDS: readonly string[] = ['help', 'soar', ...BUILTIN_COMMANDS];
+export const RESERVED_WORDS: readonly string[] = ['help', 'soar', ...BUILTIN_COMMANDS, ...GROUP_WORDS];
 
 export const DEFAULT_VOTE_OPTIONS: readonly string[] = ['Approve', 'Reject'];
 export const DEFAULT_VOTE_TIMEOUT_MS = 30 * 60_000;
@@ -61,6 +62,13 @@ export function parseHelp(rest: Token[], catalog: IntegrationSpec[]): ParsedComm
   if (!first.quoted && (BUILTIN_COMMANDS as readonly string[]).includes(key)) {
     if (words.length > 1) return fail(`soar help ${key} takes nothing more.`);
     return { kind: 'help', topic: key as BuiltinCommand };
+  }
+  if (!first.quoted && isGroupWord(key)) {
+    if (words.length === 1) return { kind: 'help', group: key };
+    const found = findGrouped(catalog, key, words[1].value);
+    if (!found) return fail(`Unknown ${key} command ${show(words[1].value)}: soar help ${key} lists them.`, { suggestions: [`help ${key}`] });
+    if (words.length > 2) return fail(`soar help ${key} takes at most one step: soar help ${key} ${words[1].value}.`);
+    return { kind: 'help', integration: found.integration, action: found.action };
   }
   const integration = findIntegration(catalog, first.value);
   if (!integration) return unknownIntegration(catalog, first.value);

@@ -23,14 +23,19 @@ export function findIntegration(catalog: readonly IntegrationSpec[], word: strin
   );
 }
 
-/** Finds an action by id (slug of its name), alias or slug of its name. */
+/** Finds an action by id (slug of its name), alias or slug of its name; grouped actions only under their word (grouped.ts). */
 export function findAction(integration: IntegrationSpec, word: string): ActionSpec | undefined {
   return findNamed(
-    integration.actions,
+    ungroupedActions(integration),
     word,
     (a) => a.aliases ?? [],
     (a) => a.name,
   );
+}
+
+/** The actions typed as `soar <integration> <action>`: all but the grouped ones (`soar campaign …`). */
+export function ungroupedActions(integration: IntegrationSpec): ActionSpec[] {
+  return integration.actions.filter((a) => !a.group);
 }
 
 /**

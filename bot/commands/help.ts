@@ -3,7 +3,8 @@
  * (`{ title, lines }`) that the card renderer lays out; `helpText` gives the plain-text form.
  */
 import type { ActionSpec, IntegrationSpec, ParamSpec } from '../../handlers/kit/spec';
-import { actionParams } from './catalog-lookup';
+import { actionParams, ungroupedActions } from './catalog-lookup';
+import { GROUP_WORDS, type GroupWord, groupedActions, verbOf } from './grouped';
 import { MAX_TIMEOUT_MS } from './global-options';
 import type { HelpCommand } from './parsed-command';
 import { formatDuration } from '../../lib/duration';
@@ -64,8 +65,9 @@ export function helpExamples(catalog: readonly IntegrationSpec[], ctx: HelpConte
 export function topLevelHelp(catalog: readonly IntegrationSpec[], ctx: HelpContext = {}): HelpDoc {
   const lines: string[] = ['Usage: soar <integration> <action> [--<param> <value>]...', '', 'Integrations:'];
   for (const i of catalog) {
-    const unavailable = i.actions.filter((a) => !a.run).length;
-    const count = plural(i.actions.length, 'action') + (unavailable ? `, ${unavailable} not yet available` : '');
+    const actions = ungroupedActions(i);
+    const unavailable = actions.filter((a) => !a.run).length;
+    const count = plural(actions.length, 'action') + (unavailable ? `, ${unavailable} not yet available` : '');
     lines.push(`  ${i.alias} (${i.id}) — ${i.name} ${i.version}: ${count}`);
   }
   lines.push(
@@ -76,6 +78,12 @@ export function topLevelHelp(catalog: readonly IntegrationSpec[], ctx: HelpConte
     '  cancel <job-id> — stop a waiting or polling job',
     '  vote "<question>" [--options Approve/Reject] [--voters <user ids or a role>] [--timeout 30m] — ask the channel',
     '  admin — environments, channel bindings, integration settings, roles, connectors and jobs',
+  );
+  for (const group of GROUP_WORDS) {
+    const verbs = groupedActions(catalog, group).map((g) => verbOf(g.action));
+    if (verbs.length) lines.push(`  ${group} ${verbs.join('|')} — ${GROUP_SUMMARY[group]} (soar help ${group})`);
+  }
+  lines.push(
     '',
     "Global options on any action: --environment <name> (default: the channel's), --timeout <duration> for async actions (e.g. 90s, 30m, 2h; default 1h), --dry-run for actions that change mail and support it.",
   );
@@ -85,10 +93,33 @@ export function topLevelHelp(catalog: readonly IntegrationSpec[], ctx: HelpConte
   return { title: 'chatsoar commands', lines };
 }
 
+const GROUP_SUMMARY: Record<GroupWord, string> = {
+  campaign: 'find a phishing wave in every mailbox of the tenant, purge it with four eyes, restore it',
+};
+
+/** The command that runs an action: `soar graphmail search-emails`, `soar campaign purge`. */
+function commandOf(integration: IntegrationSpec, action: ActionSpec): string {
+  return action.group ? `soar ${action.group} ${verbOf(action)}` : `soar ${integration.alias} ${action.id}`;
+}
+
+/** `soar help campaign`: the command word's actions (contract.md §8). */
+export function groupHelp(catalog: readonly IntegrationSpec[], group: GroupWord): HelpDoc {
+  const actions = groupedActions(catalog, group);
+  const summary = GROUP_SUMMARY[group];
+  const lines: string[] = [`${summary.charAt(0).toUpperCase()}${summary.slice(1)}.`, `Usage: soar ${group} <step> [--<param> <value>]...`, '', 'Steps:'];
+  for (const { integration, action } of actions) {
+    const positional = action.positional ? ` <${action.positional}>` : '';
+    lines.push(`  ${commandOf(integration, action)}${positional} — ${oneLine(action.description)}${actionMarks(action)}`);
+  }
+  if (actions[0]) lines.push('', `Parameters of a step: soar help ${group} ${verbOf(actions[0].action)}`);
+  return { title: `soar ${group}: ${plural(actions.length, 'step')}`, lines };
+}
+
 function actionMarks(action: ActionSpec): string {
   const marks: string[] = [];
   if (action.async) marks.push('async');
   if (action.changesMail) marks.push('changes mail');
+  if (action.fourEyes === 'always') marks.push('always four-eyes');
   if (action.dryRun) marks.push('--dry-run');
   if (action.adminOnly) marks.push('admin only');
   if (!action.run) marks.push('not yet available');
@@ -98,14 +129,14 @@ function actionMarks(action: ActionSpec): string {
 /** Integration level: one line per action (id, name, description, marks). */
 export function integrationHelp(integration: IntegrationSpec): HelpDoc {
   const lines: string[] = [oneLine(integration.description), `Usage: soar ${integration.alias} <action> [--<param> <value>]...`, '', 'Actions:'];
-  for (const a of integration.actions) {
+  for (const a of ungroupedActions(integration)) {
     const aliases = a.aliases?.length ? ` (also ${a.aliases.join(', ')})` : '';
     lines.push(`  ${a.id}${aliases} — ${a.name}: ${oneLine(a.description)}${actionMarks(a)}`);
   }
-  const first = integration.actions[0];
+  const first = ungroupedActions(integration)[0];
   lines.push('', `Parameters of an action: soar help ${integration.alias} ${first ? first.id : '<action>'}`);
   return {
-    title: `${integration.name} ${integration.version} (${integration.id}, alias ${integration.alias}): ${plural(integration.actions.length, 'action')}`,
+    title: `${integration.name} ${integration.version} (${integration.id}, alias ${integration.alias}): ${plural(ungroupedActions(integration).length, 'action')}`,
     lines,
   };
 }
@@ -119,6 +150,7 @@ export function exampleValue(param: ParamSpec): string {
   }
   if (param.type === 'string' && /(^|-)url($|-)/.test(param.id)) return 'https://example.com/path';
   if (param.type === 'string' && /(^|-)folder($|-)/.test(param.id)) return 'Inbox';
+  if (param.id === 'campaign-id') return 'c-abcd2345';
   switch (param.type) {
     case 'boolean':
       return 'true';
@@ -207,39 +239,53 @@ export function actionHelp(integration: IntegrationSpec, action: ActionSpec): He
   const params = actionParams(action);
   const required = params.filter((p) => p.required && p.default === undefined && !p.defaultFromInstance);
   const optional = params.filter((p) => !required.includes(p));
-  const usage = [`soar ${integration.alias} ${action.id}`, ...required.map(usageArg), ...(optional.length ? ['[--<param> <value>]...'] : [])];
+  const positional = action.positional ? required.find((p) => p.id === action.positional) : undefined;
+  const usage = [
+    commandOf(integration, action),
+    ...required.map((p) => (p === positional ? `<${p.id}>` : usageArg(p))),
+    ...(optional.length ? ['[--<param> <value>]...'] : []),
+  ];
   const lines: string[] = [oneLine(action.description)];
   const marks: string[] = [];
   if (!action.run) marks.push('Not yet available in chatsoar.');
   if (action.async) marks.push('Runs asynchronously: the reply is updated until it is done or --timeout passes.');
   if (action.changesMail) marks.push('Changes mail (or other remote state).');
+  if (action.fourEyes === 'always') marks.push('Always waits for a second person to approve (four-eyes).');
   if (action.adminOnly) marks.push('Needs the admin role of the environment.');
   if (action.privateResult) marks.push('Its result is shown to you alone.');
   if (action.entity === 'user') marks.push('Runs on User entities: --user a@x.com,b@x.com.');
   if (marks.length) lines.push(marks.join(' '));
   lines.push(`Usage: ${usage.join(' ')}`);
   const aliases = action.aliases?.length ? `Also: soar ${integration.alias} ${action.aliases.join(' | ')}` : undefined;
+  if (positional) lines.push(`<${positional.id}> is the same as --${positional.id} <value>.`);
   if (aliases) lines.push(aliases);
   lines.push('', params.length ? 'Parameters:' : 'No parameters.');
   for (const p of params) lines.push(paramLine(p));
   lines.push('', 'Options:', "  --environment <name> — run in this environment instead of the channel's");
   if (action.async) lines.push(`  --timeout <duration> — give up after this long (e.g. 90s, 30m, 2h; default 1h, at most ${formatDuration(MAX_TIMEOUT_MS)})`);
   if (action.dryRun) lines.push('  --dry-run — report what would change, change nothing');
-  const example = [`soar ${integration.alias} ${action.id}`, ...required.map(exampleArg)].join(' ');
+  const example = [commandOf(integration, action), ...required.map((p) => (p === positional ? exampleValue(p) : exampleArg(p)))].join(' ');
   lines.push('', `Example: ${example}`);
   return { title: `${action.name} (${integration.name})`, lines };
 }
 
 /** Help for `soar help [<integration> [<action>]]` (the dispatcher's entry point). */
-export function helpFor(catalog: readonly IntegrationSpec[], integration?: IntegrationSpec, action?: ActionSpec, ctx?: HelpContext): HelpDoc {
+export function helpFor(
+  catalog: readonly IntegrationSpec[],
+  integration?: IntegrationSpec,
+  action?: ActionSpec,
+  ctx?: HelpContext,
+  group?: GroupWord,
+): HelpDoc {
   if (integration && action) return actionHelp(integration, action);
+  if (group) return groupHelp(catalog, group);
   if (integration) return integrationHelp(integration);
   return topLevelHelp(catalog, ctx);
 }
 
 /** Help for a parsed `{ kind: 'help' }` command. */
 export function helpForCommand(cmd: HelpCommand, catalog: readonly IntegrationSpec[]): HelpDoc {
-  return helpFor(catalog, cmd.integration, cmd.action);
+  return helpFor(catalog, cmd.integration, cmd.action, undefined, cmd.group);
 }
 
 /** Plain text: the title, then the lines. */

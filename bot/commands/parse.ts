@@ -2,13 +2,15 @@
  * The one parser of contract.md §4, fed by the catalogue. `parseCommand` never throws: every
  * problem is a `{ kind: 'error' }` with one clear line (and "did you mean" suggestions).
  */
-import type { IntegrationSpec } from '../../handlers/kit/spec';
+import { type IntegrationSpec, slug } from '../../handlers/kit/spec';
+import { suggest } from '../../lib/suggest';
 import { parseActionArgs } from './action-args';
 import { isHelpWord, parseBuiltin, parseHelp } from './builtins';
 import { findAction, findIntegration } from './catalog-lookup';
-import { fail, flagName } from './command-error';
+import { didYouMean, fail, flagName } from './command-error';
+import { findGrouped, groupedActions, type GroupWord, isGroupWord, verbOf } from './grouped';
 import type { ParsedCommand, ParseOptions } from './parsed-command';
-import { clip, stripLeadingMention, tokenize } from './tokenize';
+import { clip, show, stripLeadingMention, type Token, tokenize } from './tokenize';
 import { unknownAction, unknownIntegration } from './unknown-names';
 
 export const MAX_COMMAND_LENGTH = 20_000;
@@ -48,6 +50,8 @@ function parseOrFail(input: unknown, catalog: IntegrationSpec[], opts: ParseOpti
   }
   const builtin = head.quoted ? undefined : parseBuiltin(head.value.trim().toLowerCase(), rest);
   if (builtin) return builtin;
+  const word = head.value.trim().toLowerCase();
+  if (!head.quoted && isGroupWord(word)) return parseGrouped(word, rest, catalog, opts);
 
   const integration = findIntegration(catalog, head.value);
   if (!integration) return unknownIntegration(catalog, head.value);
@@ -62,4 +66,21 @@ function parseOrFail(input: unknown, catalog: IntegrationSpec[], opts: ParseOpti
   const action = findAction(integration, actionTok.value);
   if (!action) return unknownAction(catalog, integration, actionTok.value);
   return parseActionArgs(integration, action, rest.slice(1), opts);
+}
+
+/** `soar campaign <verb> …` (contract.md §8): the grouped action of that verb, its arguments as any action's. */
+function parseGrouped(group: GroupWord, rest: Token[], catalog: IntegrationSpec[], opts: ParseOptions): ParsedCommand {
+  const all = groupedActions(catalog, group);
+  if (!all.length) return fail(`soar ${group} is not available.`);
+  const verbs = all.map((g) => verbOf(g.action));
+  const usage = `soar ${group} ${verbs.join('|')} …`;
+  const verb = rest[0];
+  if (!verb || isHelpWord(verb)) return { kind: 'help', group };
+  if (verb.option) return fail(`Name a step before ${flagName(verb)}: ${usage}`, { suggestions: [`help ${group}`] });
+  const found = findGrouped(catalog, group, verb.value);
+  if (!found) {
+    const suggestions = suggest(slug(verb.value) || verb.value.toLowerCase(), verbs).map((v) => `${group} ${v}`);
+    return fail(`Unknown ${group} command ${show(verb.value)}.${didYouMean(suggestions) || ` Usage: ${usage}`}`, { suggestions });
+  }
+  return parseActionArgs(found.integration, found.action, rest.slice(1), opts);
 }

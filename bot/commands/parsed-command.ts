@@ -31,6 +31,8 @@ export interface HelpCommand {
   action?: ActionSpec;
   /** `soar help vote` etc.: the built-in command asked about (help shows the top level). */
   topic?: BuiltinCommand;
+  /** `soar help campaign`: the actions of a command word (contract.md §8). */
+  group?: 'campaign';
 }
 
 export interface JobsCommand {

@@ -1,7 +1,8 @@
 /** The errors for a word that names no integration, action or parameter, with what it may have meant. */
 import { type ActionSpec, type IntegrationSpec, slug } from '../../handlers/kit/spec';
-import { actionParams, findAction, findParam } from './catalog-lookup';
+import { actionParams, findAction, findParam, ungroupedActions } from './catalog-lookup';
 import { didYouMean, fail, flagName } from './command-error';
+import { findGrouped, GROUP_WORDS, verbOf } from './grouped';
 import type { CommandError } from './parsed-command';
 import { orList, suggest } from '../../lib/suggest';
 import { show, type Token } from './tokenize';
@@ -55,9 +56,15 @@ export function unknownIntegration(catalog: readonly IntegrationSpec[], word: st
 
 export function unknownAction(catalog: readonly IntegrationSpec[], integration: IntegrationSpec, word: string): CommandError {
   const key = slug(word) || word.toLowerCase();
+  // `soar graphmail campaign-find`: a grouped action is typed under its word (contract.md §8).
+  const grouped = GROUP_WORDS.flatMap((g) => {
+    const found = findGrouped(catalog, g, word);
+    return found && found.action.id === key ? [`${g} ${verbOf(found.action)}`] : [];
+  });
+  if (grouped.length) return fail(`Unknown action ${show(word)} for ${integration.name}.${didYouMean(grouped)}`, { suggestions: grouped, integration });
   let suggestions = closestItems(
     key,
-    integration.actions,
+    ungroupedActions(integration),
     (a) => [a.id, ...(a.aliases ?? [])],
     (a) => a.id,
   );

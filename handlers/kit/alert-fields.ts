@@ -7,14 +7,22 @@ import { compileUserRegex } from './user-regex';
 
 /** A top-level field, or a dotted path (`ExchangeMetaData.From`) when no such top-level key exists. */
 export function fieldValue(event: Record<string, unknown>, name: string): unknown {
-  if (!name) return undefined;
-  if (Object.hasOwn(event, name)) return event[name];
-  let cur: unknown = event;
-  for (const part of name.split('.')) {
-    if (!cur || typeof cur !== 'object' || !Object.hasOwn(cur, part)) return undefined;
-    cur = (cur as Record<string, unknown>)[part];
-  }
-  return cur;
+  return fieldReader(name)(event);
+}
+
+/** fieldValue of one name for many events (the path split once). */
+export function fieldReader(name: string): (event: Record<string, unknown>) => unknown {
+  if (!name) return () => undefined;
+  const parts = name.split('.');
+  return (event) => {
+    if (Object.hasOwn(event, name)) return event[name];
+    let cur: unknown = event;
+    for (const part of parts) {
+      if (!cur || typeof cur !== 'object' || !Object.hasOwn(cur, part)) return undefined;
+      cur = (cur as Record<string, unknown>)[part];
+    }
+    return cur;
+  };
 }
 
 /**
@@ -23,14 +31,27 @@ export function fieldValue(event: Record<string, unknown>, name: string): unknow
  * environment").
  */
 export function environmentLabel(event: Record<string, unknown>, fieldName: unknown, pattern: unknown, fallback: string): string {
+  return environmentLabeler(fieldName, pattern, fallback)(event);
+}
+
+/**
+ * environmentLabel for many events of one connector: the pattern is compiled once, when the
+ * first event needs it (a pattern RE2 refuses fails there, as it did per event).
+ */
+export function environmentLabeler(fieldName: unknown, pattern: unknown, fallback: string): (event: Record<string, unknown>) => string {
   const field = typeof fieldName === 'string' ? fieldName.trim().replace(/^"(.*)"$/, '$1') : '';
-  if (!field) return fallback;
-  const value = fieldValue(event, field);
-  if (value === undefined || value === null || typeof value === 'object') return fallback;
   const source = typeof pattern === 'string' ? pattern : '';
-  if (!source) return fallback;
-  const m = compileUserRegex(source, 'Environment Regex Pattern').exec(String(value));
-  return m?.[0] ? m[0] : fallback;
+  if (!field) return () => fallback;
+  const read = fieldReader(field);
+  let re: ReturnType<typeof compileUserRegex> | undefined;
+  return (event) => {
+    const value = read(event);
+    if (value === undefined || value === null || typeof value === 'object') return fallback;
+    if (!source) return fallback;
+    re ??= compileUserRegex(source, 'Environment Regex Pattern');
+    const m = re.exec(String(value));
+    return m?.[0] ? m[0] : fallback;
+  };
 }
 
 /**

@@ -32,8 +32,8 @@ export interface ActionContext {
   allowList?: string[];
   /** Public base URL (contract.md §2 PUBLIC_URL). */
   publicUrl: string;
-  /** Job metadata: who asked and where. */
-  job: { id: string; requestedBy: string; conversationId: string; dryRun: boolean; timeoutAt: number };
+  /** Job metadata: who asked and where, and who approved it (four-eyes). */
+  job: { id: string; requestedBy: string; conversationId: string; dryRun: boolean; timeoutAt: number; approvedBy?: string };
 }
 
 export interface FileStore {

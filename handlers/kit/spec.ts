@@ -2,7 +2,7 @@
  * The declarative catalogue: one spec per integration, action, connector and job of the seeds.
  * The parser, help, forms, config keys, docs and tests all read these specs.
  */
-import type { ActionContext } from './context';
+import type { ActionContext, FileStore } from './context';
 import type { ActionOutcome, ActionResult } from './outcome';
 import type { ConnectorContext, JobContext, ScheduleRunSummary } from './schedule';
 
@@ -96,6 +96,21 @@ export interface ActionSpec {
   run?: ActionRun;
   /** Async actions: the result when --timeout passes (the seed's timeout message), given the last poll's state. */
   onTimeout?: (ctx: ActionContext, params: Record<string, unknown>) => Promise<ActionResult> | ActionResult;
+  /**
+   * Beyond the seeds: the command word that groups it (`soar campaign find` for `campaign-find`,
+   * contract.md §8). A grouped action is typed and listed only under its word, never as
+   * `soar <integration> <action>`.
+   */
+  group?: 'campaign';
+  /** The parameter a value typed right after the command fills (`soar campaign purge c-1a2b3c4d`). */
+  positional?: string;
+  /** `always`: every request waits for the four-eyes approval, whatever the environment's rule. */
+  fourEyes?: 'always';
+  /**
+   * A one-line refusal given in chat before anything is queued or an approval card is posted
+   * (an unknown campaign, a step it cannot take); null lets the request through. The job checks again.
+   */
+  precheck?: (files: Pick<FileStore, 'resolve'>, params: Record<string, unknown>, environment: string) => Promise<string | null>;
 }
 
 /** Whether a request of this action changes remote state (the four-eyes rule and role checks use it). */

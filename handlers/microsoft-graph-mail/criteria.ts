@@ -77,27 +77,56 @@ export function filterOf(c: MailCriteria, now = Date.now()): string {
   return parts.join(' and ');
 }
 
-/** The messages of one mailbox's folder that match. */
-export async function findMatching(graph: GraphClient, mailbox: string, folder: ResolvedFolder, c: MailCriteria, opts: FindOptions = {}): Promise<Found> {
-  try {
-    if (c.mailIds.length) {
-      const { found, missing } = await findMessages(graph, mailbox, c.mailIds, { folderId: folder.id, select: opts.select });
-      return { messages: opts.max !== undefined ? found.slice(0, opts.max) : found, missingIds: missing };
-    }
-    const q: Array<[string, string]> = [
-      ['$filter', filterOf(c)],
-      ['$orderby', 'receivedDateTime desc'],
-    ];
-    if (opts.select?.length) q.push(['$select', [...new Set(['id', ...opts.select])].join(',')]);
-    const want = opts.max;
-    if (want !== undefined) q.push(['$top', String(Math.min(want, MAX_PAGE))]);
-    else if (opts.allPages) q.push(['$top', String(SWEEP_PAGE)]);
-    const query = q.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
-    const path = `v1.0/users/${encodeURIComponent(mailbox)}/mailFolders/${encodeURIComponent(folder.id)}/messages?${query}`;
-    const messages = await graph.list<Message>(path, { max: want, followNextLink: want !== undefined || opts.allPages === true });
-    return { messages, missingIds: [] };
-  } catch (err) {
+/**
+ * The query of a search without Mail IDs, the same for every mailbox: a search of many mailboxes
+ * works it out once (one `$filter` and one time cut for all of them).
+ */
+export interface MatchQuery {
+  /** `$filter`, `$orderby`, `$select` and `$top`, encoded. */
+  query: string;
+  max?: number;
+  followNextLink: boolean;
+}
+
+export function matchQuery(c: MailCriteria, opts: FindOptions = {}, now = Date.now()): MatchQuery {
+  const q: Array<[string, string]> = [
+    ['$filter', filterOf(c, now)],
+    ['$orderby', 'receivedDateTime desc'],
+  ];
+  if (opts.select?.length) q.push(['$select', [...new Set(['id', ...opts.select])].join(',')]);
+  const want = opts.max;
+  if (want !== undefined) q.push(['$top', String(Math.min(want, MAX_PAGE))]);
+  else if (opts.allPages) q.push(['$top', String(SWEEP_PAGE)]);
+  return { query: q.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&'), max: want, followNextLink: want !== undefined || opts.allPages === true };
+}
+
+/**
+ * The messages of one mailbox's folder that match; `prepared`: matchQuery(c, opts) worked out
+ * before. A chain of promises, not an async function: a search holds one per mailbox in flight.
+ */
+export function findMatching(
+  graph: GraphClient,
+  mailbox: string,
+  folder: ResolvedFolder,
+  c: MailCriteria,
+  opts: FindOptions = {},
+  prepared?: MatchQuery,
+): Promise<Found> {
+  const missingFolder = (err: unknown): never => {
     if (isFolderMissing(err)) throw new FolderNotFoundError(mailbox, folder.path);
     throw err;
+  };
+  try {
+    if (c.mailIds.length) {
+      return findMessages(graph, mailbox, c.mailIds, { folderId: folder.id, select: opts.select }).then(
+        ({ found, missing }) => ({ messages: opts.max !== undefined ? found.slice(0, opts.max) : found, missingIds: missing }),
+        missingFolder,
+      );
+    }
+    const m = prepared ?? matchQuery(c, opts);
+    const path = `v1.0/users/${encodeURIComponent(mailbox)}/mailFolders/${encodeURIComponent(folder.id)}/messages?${m.query}`;
+    return graph.list<Message>(path, { max: m.max, followNextLink: m.followNextLink }).then((messages) => ({ messages, missingIds: [] }), missingFolder);
+  } catch (err) {
+    return Promise.reject(err).catch(missingFolder);
   }
 }

@@ -1,6 +1,7 @@
 /**
  * Sends Graph requests in JSON batches (https://learn.microsoft.com/graph/json-batching):
- * requests made in the same tick are packed into `$batch` envelopes of at most 20, with at most
+ * requests made in the same tick are packed into `$batch` envelopes of at most 20 (a full one goes
+ * out as soon as it is full, the rest when the tick is over), with at most
  * `perMailbox` requests in flight per mailbox (Outlook allows 4 per app and mailbox) and at most
  * `appRequestsPer10s` requests sent in any 10 seconds (Graph's global limit per app,
  * https://learn.microsoft.com/graph/throttling-limits); within those limits every ready request
@@ -137,6 +138,16 @@ export class BatchScheduler {
   private readonly inFlightByMailbox = new Map<string, number>();
   private inFlight = 0;
   private pumpScheduled = false;
+  /** Requests queued since the last pass over the queue: a full envelope of them goes out at once. */
+  private fresh = 0;
+  /**
+   * The last pass left less than an envelope waiting. When requests wait on their mailbox's
+   * limit instead, passing over them again for every 20 new ones would cost more than it brings:
+   * the pump at the end of the tick takes them all.
+   */
+  private eager = true;
+  /** The token of this tick's sends, asked for once; the pump that ends the tick lets it go. */
+  private tickToken: Promise<string> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private fatal: unknown = null;
   private readonly batchSize: number;
@@ -179,8 +190,20 @@ export class BatchScheduler {
     if (this.t.signal?.aborted) return Promise.reject(new Error('The job was cancelled.'));
     return new Promise<SubResponse>((resolve, reject) => {
       this.queue.push({ req, mailbox: mailboxOf(req.url), attempts: 0, renewed: false, notBefore: 0, resolve, reject });
+      // A full envelope need not wait for the end of the tick: Graph starts on it while the rest
+      // of the tick's requests are still being made (thousands of mailboxes searched at once).
+      if (++this.fresh >= this.batchSize && this.eager && this.batching) this.flushFull();
       this.schedulePump();
     });
+  }
+
+  /** Sends the full envelopes the queue holds now; what does not fill one waits for the pump. */
+  private flushFull(): void {
+    this.fresh = 0;
+    if (this.fatal || this.inFlight >= this.maxInFlight) return;
+    const now = Date.now();
+    this.dispatch(this.take(now, this.maxInFlight - this.inFlight, this.budgetLeft(now), true), now);
+    this.eager = this.queue.length < this.batchSize;
   }
 
   private schedulePump(): void {
@@ -207,34 +230,57 @@ export class BatchScheduler {
   }
 
   private pump(): void {
+    this.fresh = 0;
     if (this.fatal) return;
     const now = Date.now();
-    if (this.queue.length && this.inFlight < this.maxInFlight) {
-      for (const chosen of this.take(now, this.maxInFlight - this.inFlight, this.budgetLeft(now))) {
-        this.inFlight++;
-        this.recent.push({ at: now, n: chosen.length });
-        this.recentSum += chosen.length;
-        for (const p of chosen) if (p.mailbox) this.inFlightByMailbox.set(p.mailbox, (this.inFlightByMailbox.get(p.mailbox) ?? 0) + 1);
-        void this.send(chosen).finally(() => {
-          this.inFlight--;
-          for (const p of chosen) {
-            if (!p.mailbox) continue;
-            const n = (this.inFlightByMailbox.get(p.mailbox) ?? 1) - 1;
-            if (n <= 0) this.inFlightByMailbox.delete(p.mailbox);
-            else this.inFlightByMailbox.set(p.mailbox, n);
-          }
-          this.schedulePump();
-        });
-      }
-    }
+    if (this.queue.length && this.inFlight < this.maxInFlight) this.dispatch(this.take(now, this.maxInFlight - this.inFlight, this.budgetLeft(now)), now);
+    this.tickToken = null;
+    this.eager = this.queue.length < this.batchSize;
     this.armTimer(now);
+  }
+
+  /** The token for this tick's sends: asked for once, not once per envelope. */
+  private token(): Promise<string> {
+    if (!this.tickToken) {
+      try {
+        this.tickToken = this.t.token();
+      } catch (err) {
+        this.tickToken = Promise.reject(err);
+      }
+      // Each send handles a failure itself; this only keeps the shared promise from being reported as unhandled.
+      this.tickToken.catch(() => undefined);
+    }
+    return this.tickToken;
+  }
+
+  /** Sends the envelopes taken. */
+  private dispatch(envelopes: Pending[][], now: number): void {
+    if (!envelopes.length) return;
+    const token = this.token();
+    for (const chosen of envelopes) {
+      this.inFlight++;
+      this.recent.push({ at: now, n: chosen.length });
+      this.recentSum += chosen.length;
+      for (const p of chosen) if (p.mailbox) this.inFlightByMailbox.set(p.mailbox, (this.inFlightByMailbox.get(p.mailbox) ?? 0) + 1);
+      void this.send(chosen, token).finally(() => {
+        this.inFlight--;
+        for (const p of chosen) {
+          if (!p.mailbox) continue;
+          const n = (this.inFlightByMailbox.get(p.mailbox) ?? 1) - 1;
+          if (n <= 0) this.inFlightByMailbox.delete(p.mailbox);
+          else this.inFlightByMailbox.set(p.mailbox, n);
+        }
+        this.schedulePump();
+      });
+    }
   }
 
   /**
    * The next envelopes, in one pass over the queue: ready requests in order, one Graph version
-   * per envelope, mailbox limits kept, at most `room` envelopes and `budget` requests.
+   * per envelope, mailbox limits kept, at most `room` envelopes and `budget` requests; with
+   * `fullOnly`, only envelopes that are full (the others stay queued).
    */
-  private take(now: number, room: number, budget: number): Pending[][] {
+  private take(now: number, room: number, budget: number, fullOnly = false): Pending[][] {
     const out: Pending[][] = [];
     const open = new Map<string, Pending[]>();
     const extra = new Map<string, number>();
@@ -262,7 +308,8 @@ export class BatchScheduler {
         open.delete(version);
       }
     }
-    for (const env of open.values()) out.push(env);
+    if (fullOnly) for (const env of open.values()) for (const p of env) taken.delete(p);
+    else for (const env of open.values()) out.push(env);
     if (taken.size) {
       this.queue = this.queue.filter((p) => !taken.has(p));
     }
@@ -300,6 +347,7 @@ export class BatchScheduler {
     if (res.status === 401 && !p.renewed) {
       p.renewed = true;
       this.t.forgetToken();
+      this.tickToken = null;
       this.requeue(p, 0);
       return;
     }
@@ -316,10 +364,10 @@ export class BatchScheduler {
     p.resolve(res);
   }
 
-  private async send(chosen: Pending[]): Promise<void> {
+  private async send(chosen: Pending[], tokenPromise: Promise<string>): Promise<void> {
     let token: string;
     try {
-      token = await this.t.token();
+      token = await tokenPromise;
     } catch (err) {
       // No token, no request: every waiting request fails with the same one-line reason.
       for (const p of chosen) p.reject(err);

@@ -20,6 +20,7 @@ import { spec as sendThreadReply } from './actions/send-thread-reply';
 import { spec as sendVoteEmail } from './actions/send-vote-email';
 import { spec as waitForEmailFromUser } from './actions/wait-for-email-from-user';
 import { spec as waitForVoteEmailResults } from './actions/wait-for-vote-email-results';
+import { campaignActions } from './campaign';
 import { spec as microsoftGraphMailConnector } from './connectors/microsoft-graph-mail-connector';
 
 /**
@@ -95,6 +96,8 @@ export const integration: IntegrationSpec = {
     sendVoteEmail,
     waitForEmailFromUser,
     waitForVoteEmailResults,
+    // Beyond the seed (contract.md §8): typed as `soar campaign <verb>`, never `soar graphmail …`.
+    ...campaignActions,
   ],
   connectors: [microsoftGraphMailConnector],
   jobs: [],

@@ -89,6 +89,10 @@ export async function forEachMailbox<T>(
   let next = 0;
   let done = 0;
   const lane = async (): Promise<void> => {
+    // Each batch is started in a turn of the event loop of its own: the Graph client sends an
+    // envelope as soon as it is full, so Graph is at work on the first batches while later ones
+    // are being started, not only once thousands of mailboxes have been.
+    if (lanes > 1) await new Promise((resolve) => setImmediate(resolve));
     while (next < batches.length) {
       if (ctx.signal.aborted) throw new Error('The job was cancelled.');
       const batch = batches[next++] as number[];

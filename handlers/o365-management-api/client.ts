@@ -93,8 +93,13 @@ export class ManagementClient {
     return url;
   }
 
-  /** One authorised request; a 401 is retried once with a new token (it may have expired). */
-  private async send(method: string, url: string, body?: unknown): Promise<{ status: number; headers: Record<string, string>; json: unknown; text: Buffer }> {
+  /** One authorised request; a 401 is retried once with a new token (it may have expired). `parse`: read the body as JSON. */
+  private async send(
+    method: string,
+    url: string,
+    body?: unknown,
+    parse = true,
+  ): Promise<{ status: number; headers: Record<string, string>; json: unknown; text: Buffer }> {
     for (let attempt = 0; ; attempt++) {
       const token = await this.token(attempt > 0);
       const res = await this.ctx.http.send({
@@ -108,7 +113,7 @@ export class ManagementClient {
       });
       if (res.status === 401 && attempt === 0) continue;
       if (res.status < 200 || res.status >= 300) throw new UpstreamError(remoteReason(res), res.status);
-      return { status: res.status, headers: res.headers, json: res.body.length ? res.json() : undefined, text: res.body };
+      return { status: res.status, headers: res.headers, json: parse && res.body.length ? res.json() : undefined, text: res.body };
     }
   }
 
@@ -140,10 +145,30 @@ export class ManagementClient {
   }
 
   /** The events of one content blob and the JSON text they were read from (null: not an array). */
-  async blobContent(contentUri: string): Promise<{ events: Array<Record<string, unknown>>; json: Buffer | null }> {
-    const res = await this.send('GET', this.checkUnderRoot(contentUri));
-    return Array.isArray(res.json) ? { events: res.json as Array<Record<string, unknown>>, json: res.text } : { events: [], json: null };
+  async blobContent(contentUri: string): Promise<BlobContent> {
+    return blobEvents(await this.blobText(contentUri));
   }
+
+  /**
+   * The JSON text of one content blob, not parsed yet: a cycle reading several blobs at once
+   * parses each when it gets to it (blobEvents), so that the blobs waiting their turn are bytes,
+   * not objects the garbage collector walks.
+   */
+  async blobText(contentUri: string): Promise<Buffer> {
+    return (await this.send('GET', this.checkUnderRoot(contentUri), undefined, false)).text;
+  }
+}
+
+export interface BlobContent {
+  events: Array<Record<string, unknown>>;
+  /** The text the events were read from (null: it is not a JSON array). */
+  json: Buffer | null;
+}
+
+/** A content blob's events (none when its text is not a JSON array; invalid JSON throws). */
+export function blobEvents(text: Buffer): BlobContent {
+  const parsed: unknown = text.length ? JSON.parse(text.toString('utf8')) : undefined;
+  return Array.isArray(parsed) ? { events: parsed as Array<Record<string, unknown>>, json: text } : { events: [], json: null };
 }
 
 /** `YYYY-MM-DDTHH:MM:SS` (UTC), how the Management Activity API takes times. */

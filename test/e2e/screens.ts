@@ -32,12 +32,12 @@ export async function picture(target: Page | Locator, name: string): Promise<voi
 
 /**
  * Every place where a table's text leaves its cell (runs into a neighbour) or its card, or where
- * two cells overlap, found from the rendered boxes (ARIA roles `table` and `row` as the
+ * two cells overlap, or a header word is broken in two, found from the rendered boxes (ARIA roles `table` and `row` as the
  * adaptivecards renderer sets them). Empty when the tables read well. Also returns how many
  * cells it looked at, so a check that found no table cannot pass by accident.
  */
-export async function tableProblems(root: Locator): Promise<{ cells: number; problems: string[] }> {
-  return root.evaluate((el) => {
+export async function tableProblems(root: Locator, opts: { wholeHeaderWords?: boolean } = {}): Promise<{ cells: number; problems: string[] }> {
+  return root.evaluate((el, wholeHeaderWords) => {
     const problems: string[] = [];
     let count = 0;
     const card = el.closest('.card') ?? el;
@@ -67,6 +67,25 @@ export async function tableProblems(root: Locator): Promise<{ cells: number; pro
           }
         }
       });
+      // A header may wrap between its words, never inside one ("Matche" / "s"); on a phone-wide
+      // page a wide table has to give somewhere, and its headers may break.
+      const header = wholeHeaderWords ? table.querySelector('[role="row"]') : null;
+      for (const cell of header ? (Array.from(header.children) as HTMLElement[]) : []) {
+        const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+        for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+          for (const word of (n.textContent ?? '').matchAll(/\S+/g)) {
+            const range = document.createRange();
+            range.setStart(n, word.index ?? 0);
+            range.setEnd(n, (word.index ?? 0) + word[0].length);
+            const lines = new Set(
+              Array.from(range.getClientRects())
+                .filter((r) => r.width > 0 && r.height > 0)
+                .map((r) => Math.round(r.top)),
+            );
+            if (lines.size > 1) problems.push(`header word "${word[0]}" is broken across ${lines.size} lines`);
+          }
+        }
+      }
       for (let i = 0; i < boxes.length; i++) {
         for (let j = i + 1; j < boxes.length; j++) {
           const a = boxes[i];
@@ -78,5 +97,5 @@ export async function tableProblems(root: Locator): Promise<{ cells: number; pro
       }
     }
     return { cells: count, problems };
-  });
+  }, opts.wholeHeaderWords ?? true);
 }

@@ -4,7 +4,8 @@
  * escalates it (a post in the admin channel) and closes it with a reason, and everyone's card says
  * who did what (Slack chat.update, Teams update activity, Teams refresh); a viewer's click and a
  * click from another environment's channel are refused and change nothing; every click is in the
- * environment's audit log. "Search this sender" opens the run form prefilled from the alert.
+ * environment's audit log. "Search this sender" and "Find the campaign" open the run form prefilled
+ * from the alert.
  */
 import type { Worker } from 'bullmq';
 import { startHarness, type Harness } from '../helpers/harness';
@@ -143,6 +144,7 @@ describe('alert triage in Slack', () => {
       'Escalate',
       'Search the mail',
       'Search this sender',
+      'Find the campaign',
       'Delete the mail',
     ]);
     const ack = button(card.message, 'Acknowledge');
@@ -198,7 +200,7 @@ describe('alert triage in Slack', () => {
     });
     expect(res.status).toBe(200);
     const closed = await slackCardWhen('C-TRI1', 'Invoice overdue tri1', /Closed by slack:U1 at [^:]+:\d\d UTC: False positive: the vendor is real/);
-    expect(buttons(closed.message).map((b) => b.text)).toEqual(['Search the mail', 'Search this sender', 'Delete the mail']);
+    expect(buttons(closed.message).map((b) => b.text)).toEqual(['Search the mail', 'Search this sender', 'Find the campaign', 'Delete the mail']);
     expect(closed.text).toMatch(/Acknowledged by slack:U1[\s\S]*Assigned to slack:U1[\s\S]*Escalated[\s\S]*Closed by slack:U1/);
     const [header, status] = closed.message.blocks as Array<{ text?: { text: string }; elements?: Array<{ text: string }> }>;
     expect(header!.text!.text).toBe('✅ Invoice overdue tri1');
@@ -237,6 +239,19 @@ describe('alert triage in Slack', () => {
     expect(inputs['search-in-mailbox']).toBe(mb);
     expect(inputs['sender-filter']).toBe(sender);
     expect(inputs).toHaveProperty('time-frame-minutes');
+
+    // "Find the campaign": the tenant-wide search (contract.md §8), prefilled with the sender and subject.
+    const campaign = button(card.message, 'Find the campaign');
+    expect(JSON.parse(campaign.value)).toMatchObject({ verb: 'prefill-form', command: `campaign find --sender ${sender} --subject "Invoice overdue tri2"` });
+    const beforeCampaign = h.slack.calls.length;
+    await slackClick('U1', 'C-TRI2', campaign, true);
+    const campaignModal = lastModal(beforeCampaign);
+    expect(campaignModal.callback_id).toBe('run-form');
+    const campaignInputs = Object.fromEntries(
+      campaignModal.blocks.filter((b) => b.type === 'input').map((b) => [String(b.block_id), (b.element as { initial_value?: string }).initial_value ?? '']),
+    );
+    expect(campaignInputs).toMatchObject({ sender, subject: 'Invoice overdue tri2' });
+    expect(Object.keys(campaignInputs)).toEqual(expect.arrayContaining(['internet-message-id', 'since', 'mailboxes']));
     const res = await h.interact({
       type: 'view_submission',
       user: { id: 'U1' },

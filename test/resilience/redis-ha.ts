@@ -52,8 +52,14 @@ export interface SentinelSet {
   masterPort(): Promise<number>;
   /** How many failovers the Sentinels made (the master's config epoch). */
   failovers(): Promise<number>;
-  /** SIGKILL the master; resolves with how long the Sentinels took to promote the replica. */
-  killMaster(): Promise<number>;
+  /**
+   * SIGKILL the master; resolves with how long the Sentinels took to promote the replica.
+   * `replicaBehindMs`: the replica is paused (SIGSTOP) that long before the kill, so that the
+   * master's last acknowledged writes never reach it (asynchronous replication at its worst).
+   */
+  killMaster(opts?: { replicaBehindMs?: number }): Promise<number>;
+  /** Starts the killed master again on its port and data; the Sentinels make it a replica of the new master. Resolves once it is in sync. */
+  restartOldMaster(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -117,6 +123,7 @@ export async function startSentinelSet(dir: string, name = 'chatsoar-master'): P
     throw new Error('no Sentinel answers');
   };
 
+  let killed: RedisProc | undefined;
   return {
     name,
     master,
@@ -128,17 +135,37 @@ export async function startSentinelSet(dir: string, name = 'chatsoar-master'): P
       const info = (await once({ port: sentinels[0]!.port }, (c) => c.call('SENTINEL', 'MASTER', name))) as string[];
       return Number(info[info.indexOf('config-epoch') + 1] ?? 0);
     },
-    async killMaster() {
+    async killMaster(opts) {
       const from = await masterPort();
       const victim = from === master.port ? master : replica;
+      const other = victim === master ? replica : master;
+      const behind = opts?.replicaBehindMs ?? 0;
+      if (behind) {
+        other.child.kill('SIGSTOP');
+        await sleep(behind);
+      }
       const at = Date.now();
       await stopChild(victim.child, 'SIGKILL');
+      if (behind) other.child.kill('SIGCONT');
+      killed = victim;
       // Promoted: the Sentinels name the other one, and it answers as a master.
       await until('the failover', 30000, async () => {
         const now = await masterPort();
         return now !== from && /role:master/.test(await once({ port: now }, (c) => c.info('replication')));
       });
       return Date.now() - at;
+    },
+    async restartOldMaster() {
+      const old = killed;
+      if (!old) throw new Error('no master was killed');
+      const again = await startRedis(old.dir, old.port);
+      old.child = again.child;
+      await until('the old master to come back as a replica', 30000, () =>
+        once({ port: old.port }, async (c) => {
+          const info = await c.info('replication');
+          return /role:slave/.test(info) && /master_link_status:up/.test(info);
+        }),
+      );
     },
     async close() {
       await Promise.all([...sentinels.map((s) => stopChild(s.child, 'SIGKILL')), stopChild(master.child, 'SIGKILL'), stopChild(replica.child, 'SIGKILL')]);

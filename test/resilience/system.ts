@@ -136,6 +136,8 @@ export interface System {
   bots: Proc[];
   workers: Proc[];
   prefix: string;
+  /** The files root of the bot and worker processes (FILES_DIR). */
+  filesDir: string;
   /** The proxies in front of the fake Slack and Bot Connector (with chatFaults). */
   chatProxies?: { slack: FlakyProxy; connector: FlakyProxy };
   channels: string[];
@@ -259,6 +261,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
     bots,
     workers,
     prefix,
+    filesDir,
     channels,
     chatProxies,
     startBot: () => start('bot'),

@@ -3,6 +3,7 @@
  * contract.md §5/§6 and behaviour.md 37: who may run what, and a channel of one environment never
  * reaches another's credentials or approvals. Nothing is queued after a refusal.
  */
+import { verbOf } from '../../bot/commands/grouped';
 import { jobIdFor } from '../../lib/ids';
 import { DEMO_CLIENT_ID, DEMO_TENANT } from '../../emulator';
 import { roleAtLeast, type Role } from '../../store/roles';
@@ -73,7 +74,9 @@ describe('security: roles × actions × environments', () => {
           const need: Role = action.adminOnly ? 'admin' : changesState(action, {}) && !needsApproval ? 'approver' : 'analyst';
           await Promise.all(
             ROLES.map(async (role) => {
-              const text = await slash(`${integration.alias} ${action.id}`, USERS[role], 'CMX');
+              // A grouped action (contract.md §8) is typed under its word: `campaign purge`.
+              const command = action.group ? `${action.group} ${verbOf(action)}` : `${integration.alias} ${action.id}`;
+              const text = await slash(command, USERS[role], 'CMX');
               const refusal = refusalOf(text);
               const expected =
                 role === 'none' ? 'You have no role in environment mx.' : roleAtLeast(role, need) ? null : `${action.name} needs the ${need} role.`;

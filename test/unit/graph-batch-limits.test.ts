@@ -77,6 +77,86 @@ describe('BatchScheduler limits', () => {
     await Promise.all(done);
   });
 
+  it('sends a full envelope before the tick ends and the rest when it ends, all with one token', async () => {
+    const http = fakeHttp();
+    let tokens = 0;
+    const s = new BatchScheduler({
+      http,
+      root: 'https://graph.test',
+      verifySsl: true,
+      token: async () => `t${++tokens}`,
+      forgetToken: () => undefined,
+    });
+    const done = Array.from({ length: 45 }, (_, i) => s.submit(get(`m${i}@x`)));
+    // Microtasks only: the tick that made the requests is not over, yet the full envelopes are out.
+    for (let i = 0; i < 10; i++) await Promise.resolve();
+    expect(http.sent.map((e) => e.subRequests.length)).toEqual([20, 20]);
+    await tick();
+    await tick();
+    expect(http.sent.map((e) => e.subRequests.length)).toEqual([20, 20, 5]);
+    expect(tokens).toBe(1);
+    expect(new Set(http.sent.map((e) => e.req.headers?.authorization))).toEqual(new Set(['Bearer t1']));
+    for (const e of http.sent) e.answer();
+    await Promise.all(done);
+  });
+
+  it('requests that wait on their mailbox: none before the tick ends, then 4 in order, the rest as answers come', async () => {
+    const http = fakeHttp();
+    const s = scheduler(http);
+    const done = Array.from({ length: 30 }, (_, i) => s.submit(get('one@x', i)));
+    for (let i = 0; i < 10; i++) await Promise.resolve();
+    expect(http.sent).toHaveLength(0);
+    await tick();
+    await tick();
+    const urls = (sent: Sent[]) => sent.flatMap((e) => e.subRequests.map((r) => r.url));
+    expect(urls(http.sent)).toEqual([0, 1, 2, 3].map((i) => get('one@x', i).url));
+    const order: string[] = [];
+    for (let round = 0; round < 20 && http.sent.length; round++) {
+      order.push(...urls(http.sent));
+      for (const e of http.sent.splice(0)) e.answer();
+      for (let i = 0; i < 5 && http.sent.length === 0; i++) await tick();
+    }
+    expect(order).toEqual(Array.from({ length: 30 }, (_, i) => get('one@x', i).url));
+    expect((await Promise.all(done)).every((r) => r.status === 200)).toBe(true);
+  });
+
+  it('after a 401 forgets the token, asks for a new one and sends the request again, once', async () => {
+    let tokens = 0;
+    let forgotten = 0;
+    const auth: string[] = [];
+    const http: HttpClient = {
+      async send(req: HttpRequest): Promise<HttpResponse> {
+        auth.push(String(req.headers?.authorization));
+        const reqs = (JSON.parse(String(req.body)) as { requests: Array<{ id: string }> }).requests;
+        const status = auth.length === 1 ? 401 : 200;
+        const text = JSON.stringify({
+          responses: reqs.map((r) => ({ id: r.id, status, headers: { 'Content-Type': 'application/json' }, body: { value: [] } })),
+        });
+        return {
+          status: 200,
+          headers: { 'content-type': 'application/json' },
+          body: Buffer.from(text),
+          url: req.url,
+          text: () => text,
+          json: () => JSON.parse(text),
+        };
+      },
+    };
+    const s = new BatchScheduler({
+      http,
+      root: 'https://graph.test',
+      verifySsl: true,
+      token: async () => `t${++tokens}`,
+      forgetToken: () => {
+        forgotten++;
+      },
+    });
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => s.submit(get(`m${i}@x`))));
+    expect(answers.every((a) => a.status === 200)).toBe(true);
+    expect(auth).toEqual(['Bearer t1', 'Bearer t2']);
+    expect(forgotten).toBe(20);
+  });
+
   it("sends no more than the app's requests per 10 seconds, the rest when the window moves on", async () => {
     jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask', 'performance'] });
     try {

@@ -1,5 +1,6 @@
 /** Help at three levels, generated from the catalogue (contract.md §4). */
 import { actionParams } from '../../bot/commands/catalog-lookup';
+import { verbOf } from '../../bot/commands/grouped';
 import {
   actionHelp,
   checkCatalog,
@@ -172,7 +173,9 @@ describe('action help', () => {
 function examplesParse(catalog: IntegrationSpec[]): void {
   for (const i of catalog) {
     for (const a of i.actions) {
-      const all = `soar ${i.alias} ${a.id} ${actionParams(a).map(exampleArg).join(' ')}`;
+      // A grouped action (contract.md §8) is typed under its word: `soar campaign find …`.
+      const command = a.group ? `soar ${a.group} ${verbOf(a)}` : `soar ${i.alias} ${a.id}`;
+      const all = `${command} ${actionParams(a).map(exampleArg).join(' ')}`;
       const cmd = parseCommand(all, catalog);
       if (cmd.kind !== 'action') throw new Error(`${all}: ${cmd.kind === 'error' ? cmd.message : cmd.kind}`);
       expect(cmd.missing).toEqual([]);
@@ -205,7 +208,12 @@ describe('help and parser agree', () => {
     examplesParse(real!);
     for (const i of real!) {
       expect(parseCommand(`soar help ${i.alias}`, real!)).toMatchObject({ kind: 'help', integration: { id: i.id } });
-      for (const a of i.actions) expect(parseCommand(`soar help ${i.id} ${a.id}`, real!)).toMatchObject({ kind: 'help', action: { id: a.id } });
+      for (const a of i.actions) {
+        const asked = a.group ? `soar help ${a.group} ${verbOf(a)}` : `soar help ${i.id} ${a.id}`;
+        expect(parseCommand(asked, real!)).toMatchObject({ kind: 'help', action: { id: a.id } });
+        // Grouped actions are not actions of the integration in chat.
+        if (a.group) expect(parseCommand(`soar help ${i.id} ${a.id}`, real!)).toMatchObject({ kind: 'error' });
+      }
     }
   });
 });

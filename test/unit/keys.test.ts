@@ -28,6 +28,7 @@ describe('Redis key names', () => {
     expect(k.channelJobs('prod', 'slack:C1')).toBe('cs:env:prod:chjobs:slack:C1');
     expect(k.conversation('teams:conv-1')).toBe('cs:conv:teams:conv-1');
     expect(k.message('job:j1')).toBe('cs:msg:job:j1');
+    expect(k.replicaMarker()).toBe('cs:replicated');
     expect(k.messageLock('job:j1')).toBe('cs:msg:job:j1:lock');
     expect(k.rate('slack:C1')).toBe('cs:rate:slack:C1');
     expect(k.threadFiles('prod', 'slack:C1')).toBe('cs:tfiles:["prod","slack:C1"]');

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readSettings } from '../../lib/settings';
-import { redisOptions, redisTarget } from '../../store/redis';
+import { noBarrier, redisOptions, redisTarget, replicaBarrier } from '../../store/redis';
 
 describe('Redis settings', () => {
   it('reads Sentinels as host:port, 26379 when the port is left out', () => {
@@ -43,5 +43,17 @@ describe('Redis settings', () => {
     expect(o).toMatchObject({ sentinels, name: 'prod', password: 'pw', db: 3, tls: {}, enableTLSForSentinelMode: true });
     expect(o.host).toBeUndefined();
     expect(redisOptions({ sentinels })).toMatchObject({ sentinels, name: 'mymaster', enableTLSForSentinelMode: false, db: 0 });
+    // Not ioredis's failoverDetector (it can end a reconnecting connection for good); READONLY reconnects.
+    expect(o.failoverDetector).toBeFalsy();
+    expect((o.reconnectOnError as (err: Error) => unknown)(new Error("READONLY You can't write against a read only replica."))).toBe(2);
+    expect((o.reconnectOnError as (err: Error) => unknown)(new Error('ERR wrong number of arguments'))).toBe(false);
+  });
+
+  it('a single Redis has no replica barrier: no extra round trip before an acknowledgement', async () => {
+    const barrier = replicaBarrier('redis://127.0.0.1:1', 'cs:');
+    expect(barrier).toBe(noBarrier);
+    expect(replicaBarrier({ url: 'rediss://:pw@host:6380' }, 'cs:')).toBe(noBarrier);
+    expect(await barrier.mark()).toBeUndefined();
+    await expect(barrier.sync(undefined)).resolves.toBeUndefined();
   });
 });

@@ -4,11 +4,11 @@ import type { ActionContext } from '../../kit/context';
 import { reasonOf } from '../../kit/errors';
 import { failure, fill, success } from '../../kit/outcome';
 import { GraphClient } from '../client';
-import { criteriaFrom, findMatching, type Found, type MailCriteria } from '../criteria';
-import { resolveFolder } from '../folders';
+import { criteriaFrom, findMatching, type Found, type MailCriteria, type MatchQuery, matchQuery } from '../criteria';
+import { folderParts, type ResolvedFolder, resolveFolder, wellKnownName } from '../folders';
 import type { Message } from '../lookup';
 import { batchSizeParam, failureReasons, forEachMailbox, mailboxCounts, mailboxList } from '../mailboxes';
-import { mailJson, matchingMailsTable, TABLE_FIELDS } from '../mail-table';
+import { mailJson, mailRow, matchingMailsRows, TABLE_FIELDS } from '../mail-table';
 
 export interface SearchRequest {
   folder: string;
@@ -18,10 +18,57 @@ export interface SearchRequest {
   allFields: boolean;
 }
 
+/** What a search of many mailboxes works out once: the query and, for a lone well-known folder, the folder. */
+export interface PreparedSearch {
+  query?: MatchQuery;
+  folder?: ResolvedFolder;
+}
+
 /** Searches one mailbox: resolves the folder, then lists the matches. */
-export async function searchMailbox(graph: GraphClient, mailbox: string, req: SearchRequest): Promise<Found> {
-  const folder = await resolveFolder(graph, mailbox, req.folder);
-  return findMatching(graph, mailbox, folder, req.criteria, { max: req.max, select: req.allFields ? undefined : TABLE_FIELDS });
+export function searchMailbox(graph: GraphClient, mailbox: string, req: SearchRequest, prepared: PreparedSearch = {}): Promise<Found> {
+  // No suspended frame of its own when the folder is known: one of these per mailbox is in flight.
+  if (prepared.folder) return findMatching(graph, mailbox, prepared.folder, req.criteria, findOptions(req), prepared.query);
+  return resolveFolder(graph, mailbox, req.folder).then((folder) => findMatching(graph, mailbox, folder, req.criteria, findOptions(req), prepared.query));
+}
+
+function findOptions(req: SearchRequest) {
+  return { max: req.max, select: req.allFields ? undefined : TABLE_FIELDS };
+}
+
+/**
+ * The parts of every mailbox's search that do not depend on the mailbox. A lone well-known folder
+ * (`Inbox`) costs no request (folders.ts), so it is resolved once; a folder path is resolved in
+ * each mailbox.
+ */
+async function prepare(graph: GraphClient, mailboxes: string[], req: SearchRequest): Promise<PreparedSearch> {
+  const query = req.criteria.mailIds.length ? undefined : matchQuery(req.criteria, findOptions(req));
+  const parts = folderParts(req.folder);
+  const lone = parts.length <= 1 && wellKnownName(parts[0] ?? 'Inbox') !== undefined;
+  return { query, folder: lone ? await resolveFolder(graph, mailboxes[0] as string, req.folder) : undefined };
+}
+
+/**
+ * One mailbox's share of the result, made as soon as its answer is in: the table rows and JSON
+ * items, not the messages they come from (only what the result holds is kept until the end).
+ */
+interface MailboxHits {
+  count: number;
+  rows: string[][];
+  json: Array<Record<string, unknown>>;
+  missingIds: string[];
+}
+
+function mailboxHits(graph: GraphClient, mailbox: string, req: SearchRequest, prepared: PreparedSearch): Promise<MailboxHits> {
+  return searchMailbox(graph, mailbox, req, prepared).then(({ messages, missingIds }) => {
+    const rows = new Array<string[]>(messages.length);
+    const json = new Array<Record<string, unknown>>(messages.length);
+    for (let i = 0; i < messages.length; i++) {
+      const m = messages[i] as Message;
+      rows[i] = mailRow(m);
+      json[i] = mailJson(mailbox, m, req.allFields);
+    }
+    return { count: messages.length, rows, json, missingIds };
+  });
 }
 
 function maxParam(value: unknown): number | undefined {
@@ -105,15 +152,18 @@ async function run(ctx: ActionContext, params: Record<string, unknown>) {
   const mailboxes = mailboxList(params['search-in-mailbox']);
   if (!mailboxes.length) return failure(fill(failed, { ERROR_REASON: 'no mailbox given and the integration has no Default Mailbox.' }));
   const graph = new GraphClient(ctx);
+  const prepared = await prepare(graph, mailboxes, req);
   const outcomes = await forEachMailbox(
     ctx,
     mailboxes,
     batchSizeParam(params['how-many-mailboxes-to-process-in-a-single-batch']),
-    (mb) => searchMailbox(graph, mb, req),
+    (mb) => mailboxHits(graph, mb, req, prepared),
     'Searched',
   );
 
-  const found: Array<{ mailbox: string; mails: Message[] }> = [];
+  const found: Array<{ mailbox: string; count: number }> = [];
+  const rows: string[][] = [];
+  const json: Array<Record<string, unknown>> = [];
   const notFound: string[] = [];
   const lines: string[] = [];
   const unknownIds = new Set(req.criteria.mailIds);
@@ -121,8 +171,13 @@ async function run(ctx: ActionContext, params: Record<string, unknown>) {
   for (const o of outcomes) {
     if (o.kind === 'done') {
       searched++;
-      if (o.value.messages.length) found.push({ mailbox: o.mailbox, mails: o.value.messages });
-      for (const id of req.criteria.mailIds) if (!o.value.missingIds.includes(id)) unknownIds.delete(id);
+      const hits = o.value;
+      if (hits.count) {
+        found.push({ mailbox: o.mailbox, count: hits.count });
+        for (const r of hits.rows) rows.push(r);
+        for (const j of hits.json) json.push(j);
+      }
+      for (const id of req.criteria.mailIds) if (!hits.missingIds.includes(id)) unknownIds.delete(id);
     } else if (o.kind === 'not-found') notFound.push(o.mailbox);
     else if (o.kind === 'folder-missing') lines.push(fill(failed, { ERROR_REASON: `Folder ${o.folder} was not found in mailbox ${o.mailbox}.` }));
   }
@@ -136,11 +191,9 @@ async function run(ctx: ActionContext, params: Record<string, unknown>) {
     const head = searched > 0 ? [noEmails] : [];
     return failure([...head, ...rest].join('\n') || noEmails);
   }
-  const counts = mailboxCounts(found.map((f) => ({ mailbox: f.mailbox, count: f.mails.length })));
-  const first = messages.success.found.replace('MAILBOX: FOUND_EMAILS_NUMBER', counts);
-  const all = found.flatMap((f) => f.mails);
+  const first = messages.success.found.replace('MAILBOX: FOUND_EMAILS_NUMBER', mailboxCounts(found));
   return success([first, ...rest].join('\n'), {
-    tables: [matchingMailsTable(all)],
-    json: found.flatMap((f) => f.mails.map((m) => mailJson(f.mailbox, m, req.allFields))),
+    tables: [matchingMailsRows(rows)],
+    json,
   });
 }

@@ -5,9 +5,9 @@
  * Keys to Create Additional Events turn matching entities of the event's `Data` into additional
  * events, shown in the same card (one source event, one card).
  */
-import { inList, listParam } from '../../kit/alert-fields';
+import { listParam } from '../../kit/alert-fields';
 import type { Alert, AlertButton } from '../../kit/schedule';
-import { arg, commonFields, passesRules } from './event-fields';
+import { arg, commonFieldsOf, listMatcher, rulesFilter } from './event-fields';
 
 type Event = Record<string, unknown>;
 
@@ -40,78 +40,128 @@ function entitiesOf(event: Event): Array<Record<string, unknown>> {
 /** Entities that carry one of the keys (a property name, or their Type), as additional events. */
 export function additionalEvents(event: Event, keys: string[]): Array<Record<string, unknown>> {
   if (!keys.length) return [];
-  const wanted = keys.map((k) => k.toLowerCase());
-  return entitiesOf(event)
+  return additionalOf(
+    event,
+    entitiesOf(event),
+    keys.map((k) => k.toLowerCase()),
+  );
+}
+
+function additionalOf(event: Event, entities: Array<Record<string, unknown>>, wanted: string[]): Array<Record<string, unknown>> {
+  return entities
     .filter((e) => Object.keys(e).some((k) => wanted.includes(k.toLowerCase())) || wanted.includes(String(e.Type ?? '').toLowerCase()))
     .map((e, i) => ({ ...e, Id: `${String(event.Id)}:${i + 1}`, ParentId: event.Id, CreationTime: event.CreationTime, Operation: event.Operation }));
 }
 
+const NOT_COLUMNS = new Set(['Id', 'ParentId', 'CreationTime', 'Operation', '$id']);
+
+/**
+ * An audit event's alert. What only a card shows (name, who, severity, facts, buttons) is read
+ * from the event when a card asks for it: a flood's digest reads the id, time, rule and event of
+ * every alert, and nothing else.
+ */
+class AuditAlert implements Alert {
+  constructor(
+    private readonly source: Event,
+    readonly id: string,
+    readonly time: string | undefined,
+    readonly product: string,
+    readonly eventName: string,
+    readonly environment: string,
+    readonly rule: string,
+    readonly tables: Alert['tables'],
+    readonly event: unknown,
+  ) {}
+
+  get name(): string {
+    const e = this.source;
+    const operation = String(e.Operation ?? '');
+    return typeof e.Name === 'string' && e.Name ? `${e.Name} (${operation})` : `${operation} (${String(e.Workload ?? '')})`;
+  }
+
+  get who(): string | undefined {
+    const e = this.source;
+    const who = [e.UserId, e.AlertEntityId].find((v) => typeof v === 'string' && v.includes('@')) ?? e.UserId;
+    return typeof who === 'string' ? who : undefined;
+  }
+
+  get severity(): string | undefined {
+    return typeof this.source.Severity === 'string' ? this.source.Severity : undefined;
+  }
+
+  get facts(): Array<{ title: string; value: string }> {
+    const e = this.source;
+    return [
+      ...statusOf(e)
+        .slice(0, 1)
+        .map((v) => ({ title: 'Status', value: String(v) })),
+      ...(e.ObjectId ? [{ title: 'Object', value: String(e.ObjectId) }] : []),
+      ...(e.ClientIP ? [{ title: 'Client IP', value: String(e.ClientIP) }] : []),
+    ];
+  }
+
+  get buttons(): AlertButton[] {
+    const mail = entitiesOf(this.source).find((e) => String(e.Type ?? '').toLowerCase() === 'mailmessage' && typeof e.Recipient === 'string');
+    if (!mail || typeof mail.Sender !== 'string') return [];
+    return [
+      {
+        title: 'Search mail from the sender',
+        command: `graphmail search-emails --search-in-mailbox ${arg(String(mail.Recipient))} --sender-filter ${arg(mail.Sender)}`,
+      },
+    ];
+  }
+}
+
+function additionalTable(extra: Array<Record<string, unknown>>): Alert['tables'] {
+  const columns = [...new Set(extra.flatMap((e) => Object.keys(e)).filter((k) => !NOT_COLUMNS.has(k)))].slice(0, 6);
+  return [
+    {
+      title: 'Additional events',
+      columns: ['Id', ...columns],
+      rows: extra.map((e) => [String(e.Id), ...columns.map((c) => (e[c] === undefined ? '' : typeof e[c] === 'object' ? JSON.stringify(e[c]) : String(e[c])))]),
+    },
+  ];
+}
+
+/**
+ * The alert of each event, or null when a filter drops it. Built for floods (a digest reads every
+ * event's alert): the parameters are read and the lists lowered once, and per event only what
+ * the filters and the digest need (AuditAlert).
+ */
 export function auditAlertBuilder(s: AuditSettings): (event: Event) => Alert | null {
   const operations = listParam(s.params['type-of-operation-filter']);
   const statuses = listParam(s.params['status-filter']);
   const asWhitelist = s.params['use-operation-and-status-filters-as-whitelist'] === true;
-  const whitelistAsBlacklist = s.params['use-whitelist-as-a-blacklist'] === true;
-  const entityKeys = listParam(s.params['entity-keys-to-create-additional-events']);
+  const wanted = listParam(s.params['entity-keys-to-create-additional-events']).map((k) => k.toLowerCase());
+  const opListed = listMatcher(operations);
+  const statusListed = listMatcher(statuses);
+  const passesRules = rulesFilter(s.rules, s.params['use-whitelist-as-a-blacklist'] === true);
+  const commonFields = commonFieldsOf(s.params, s.environment);
 
   return (event) => {
     if (typeof event.Id !== 'string' || !event.Id) return null;
-    const opListed = inList(operations, event.Operation);
-    const statusListed = statusOf(event).some((v) => inList(statuses, v));
+    const opIsListed = opListed(event.Operation);
+    const statusIsListed = statuses.length > 0 && (statusListed(event.ResultStatus) || statusListed(event.Status));
     if (asWhitelist) {
-      if (operations.length && !opListed) return null;
-      if (statuses.length && !statusListed) return null;
-    } else if (opListed || statusListed) return null;
-    if (!passesRules(event.Workload, s.rules, whitelistAsBlacklist, inList)) return null;
+      if (operations.length && !opIsListed) return null;
+      if (statuses.length && !statusIsListed) return null;
+    } else if (opIsListed || statusIsListed) return null;
+    if (!passesRules(event.Workload)) return null;
 
-    const common = commonFields(event, s.params, s.environment);
-    const extra = additionalEvents(event, entityKeys);
-    const columns = [...new Set(extra.flatMap((e) => Object.keys(e)).filter((k) => !['Id', 'ParentId', 'CreationTime', 'Operation', '$id'].includes(k)))].slice(
-      0,
-      6,
-    );
+    const common = commonFields(event);
+    const extra = wanted.length ? additionalOf(event, entitiesOf(event), wanted) : [];
     const operation = String(event.Operation ?? '');
     const workload = String(event.Workload ?? '');
-    const named = typeof event.Name === 'string' && event.Name ? event.Name : '';
-    const who = [event.UserId, event.AlertEntityId].find((v) => typeof v === 'string' && v.includes('@')) ?? event.UserId;
-    const buttons: AlertButton[] = [];
-    const mail = entitiesOf(event).find((e) => String(e.Type ?? '').toLowerCase() === 'mailmessage' && typeof e.Recipient === 'string');
-    if (mail && typeof mail.Sender === 'string') {
-      buttons.push({
-        title: 'Search mail from the sender',
-        command: `graphmail search-emails --search-in-mailbox ${arg(String(mail.Recipient))} --sender-filter ${arg(mail.Sender)}`,
-      });
-    }
-    return {
-      id: event.Id,
-      name: named ? `${named} (${operation})` : `${operation} (${workload})`,
-      time: common.time,
-      product: common.product,
-      eventName: common.eventName,
-      rule: [operation, workload].filter(Boolean).join(' · '),
-      who: typeof who === 'string' ? who : undefined,
-      severity: typeof event.Severity === 'string' ? event.Severity : undefined,
-      environment: common.environment,
-      facts: [
-        ...statusOf(event)
-          .slice(0, 1)
-          .map((v) => ({ title: 'Status', value: String(v) })),
-        ...(event.ObjectId ? [{ title: 'Object', value: String(event.ObjectId) }] : []),
-        ...(event.ClientIP ? [{ title: 'Client IP', value: String(event.ClientIP) }] : []),
-      ],
-      tables: extra.length
-        ? [
-            {
-              title: 'Additional events',
-              columns: ['Id', ...columns],
-              rows: extra.map((e) => [
-                String(e.Id),
-                ...columns.map((c) => (e[c] === undefined ? '' : typeof e[c] === 'object' ? JSON.stringify(e[c]) : String(e[c]))),
-              ]),
-            },
-          ]
-        : undefined,
-      event: extra.length ? { ...event, AdditionalEvents: extra } : event,
-      buttons,
-    };
+    return new AuditAlert(
+      event,
+      event.Id,
+      common.time,
+      common.product,
+      common.eventName,
+      common.environment,
+      operation && workload ? `${operation} · ${workload}` : operation || workload,
+      extra.length ? additionalTable(extra) : undefined,
+      extra.length ? { ...event, AdditionalEvents: extra } : event,
+    );
   };
 }

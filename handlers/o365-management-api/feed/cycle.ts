@@ -7,11 +7,13 @@
  */
 import { UpstreamError } from '../../kit/errors';
 import type { Alert, ConnectorContext, ScheduleRunSummary } from '../../kit/schedule';
-import { ManagementClient, type ContentRef } from '../client';
+import { blobEvents, ManagementClient, type BlobContent, type ContentRef } from '../client';
 import { planWindows } from './windows';
 
 /** Blobs downloaded at once (the API throttles per tenant; a few in flight keep the pipe full). */
 export const BLOB_CONCURRENCY = 4;
+/** Blobs read and waiting to be handed over, or being handed over (each holds its events). */
+const DELIVERIES_AHEAD = 2;
 
 export interface FeedCheckpoint {
   /** Start of the first window not yet fully read (epoch ms). */
@@ -24,17 +26,20 @@ export interface FeedOptions {
   toAlert(event: Record<string, unknown>): Alert | null;
 }
 
-type Fetched = { ref: ContentRef; events: Array<Record<string, unknown>>; json: Buffer | null } | { ref: ContentRef; error: unknown };
+type Fetched = ({ ref: ContentRef } & BlobContent) | { ref: ContentRef; error: unknown };
 
-/** Downloads blobs with bounded concurrency and yields them in listing order. */
+/**
+ * Downloads blobs with bounded concurrency and yields them in listing order, each parsed when its
+ * turn comes (the ones waiting stay bytes).
+ */
 async function* blobsInOrder(client: ManagementClient, refs: ContentRef[], signal: AbortSignal): AsyncGenerator<Fetched> {
-  const inflight: Array<Promise<Fetched>> = [];
+  const inflight: Array<Promise<{ ref: ContentRef; text: Buffer } | { ref: ContentRef; error: unknown }>> = [];
   let next = 0;
   const start = (): void => {
     const ref = refs[next++]!;
     inflight.push(
-      client.blobContent(ref.contentUri).then(
-        ({ events, json }) => ({ ref, events, json }),
+      client.blobText(ref.contentUri).then(
+        (text) => ({ ref, text }),
         (error: unknown) => ({ ref, error }),
       ),
     );
@@ -43,8 +48,41 @@ async function* blobsInOrder(client: ManagementClient, refs: ContentRef[], signa
   while (inflight.length) {
     const item = await inflight.shift()!;
     if (next < refs.length && !signal.aborted) start();
-    yield item;
+    if ('error' in item) yield item;
+    else {
+      let content: BlobContent;
+      try {
+        content = blobEvents(item.text);
+      } catch (error) {
+        yield { ref: item.ref, error };
+        continue;
+      }
+      yield { ref: item.ref, ...content };
+    }
   }
+}
+
+/** A blob read: its alerts (filtered events left out) and, when they are its events unchanged, its JSON text. */
+interface ReadBlob {
+  ref: ContentRef;
+  events: number;
+  alerts: Alert[];
+  /** The blob's text when the alerts' events are the blob's, every one, unchanged (a digest copies it). */
+  json: Buffer | null;
+}
+
+function alertsOf(item: { ref: ContentRef; events: Array<Record<string, unknown>>; json: Buffer | null }, toAlert: FeedOptions['toAlert']): ReadBlob {
+  const alerts: Alert[] = [];
+  let asRead = item.json !== null;
+  for (const event of item.events) {
+    const alert = toAlert(event);
+    if (alert) {
+      alerts.push(alert);
+      asRead &&= alert.event === event;
+    }
+  }
+  asRead &&= alerts.length === item.events.length;
+  return { ref: item.ref, events: item.events.length, alerts, json: asRead ? item.json : null };
 }
 
 function isCode(err: unknown, code: string): boolean {
@@ -91,47 +129,76 @@ export async function runFeedCycle(ctx: ConnectorContext, params: Record<string,
       'blob',
     );
     const todo = refs.filter((_, i) => !done[i]);
-    let windowDone = true;
-    for await (const item of blobsInOrder(client, todo, ctx.signal)) {
-      if ('error' in item) {
-        if (isCode(item.error, 'AF20051') || isCode(item.error, 'AF20050')) {
-          // Expired or gone: nothing left to read there.
-          ctx.log.warn({ contentId: item.ref.contentId, err: item.error }, 'content blob skipped');
-          ctx.dedup.add([item.ref.contentId], 'blob');
-          continue;
-        }
-        if (ctx.signal.aborted) return { ...summary, complete: false };
-        throw item.error;
-      }
-      summary.fetched += item.events.length;
-      const alerts: Alert[] = [];
-      // Whether the alerts' events are the blob's, every one, unchanged (a digest copies its text).
-      let asRead = item.json !== null;
-      for (const event of item.events) {
-        const alert = opts.toAlert(event);
-        if (alert) {
-          alerts.push(alert);
-          asRead &&= alert.event === event;
-        } else summary.filtered++;
-      }
-      asRead &&= alerts.length === item.events.length;
+    /**
+     * Hands a blob's alerts to the channel until Max events to fetch, then marks the blob done;
+     * false when the cycle stops there (the limit, or the cycle aborted).
+     */
+    const deliver = async (blob: ReadBlob): Promise<boolean> => {
+      summary.fetched += blob.events;
+      summary.filtered += blob.events - blob.alerts.length;
       let i = 0;
-      while (i < alerts.length && taken < max) {
-        const chunk = alerts.slice(i, i + (max - taken));
-        const whole = asRead && chunk.length === alerts.length && item.json;
+      while (i < blob.alerts.length && taken < max) {
+        const chunk = blob.alerts.slice(i, i + (max - taken));
+        const whole = blob.json && chunk.length === blob.alerts.length ? blob.json : null;
         taken += (await ctx.post(chunk, whole ? { json: whole } : undefined)).accepted;
         i += chunk.length;
       }
-      if (i < alerts.length) {
-        windowDone = false;
-        break;
+      if (i < blob.alerts.length) return false;
+      ctx.dedup.add([blob.ref.contentId], 'blob');
+      return !ctx.signal.aborted;
+    };
+    let windowDone = true;
+    // Blobs are handed over one after the other, in order, while the next ones are parsed and
+    // their alerts built (a blob's dedup round trip to Redis overlaps that work): at most
+    // DELIVERIES_AHEAD handed over or waiting their turn. Each settles either way, so that a
+    // failure waits, handled, until the loop asks for it.
+    const queued: Array<Promise<{ ok: boolean } | { err: unknown }>> = [];
+    let last: Promise<boolean> = Promise.resolve(true);
+    const delivered = async (keep: number): Promise<boolean> => {
+      let ok = true;
+      while (queued.length > keep) {
+        const result = await queued.shift()!;
+        if ('err' in result) throw result.err;
+        ok &&= result.ok;
       }
-      ctx.dedup.add([item.ref.contentId], 'blob');
-      if (ctx.signal.aborted) {
-        windowDone = false;
-        break;
+      return ok;
+    };
+    try {
+      for await (const item of blobsInOrder(client, todo, ctx.signal)) {
+        if ('error' in item) {
+          if (!(await delivered(0))) {
+            windowDone = false;
+            break;
+          }
+          if (isCode(item.error, 'AF20051') || isCode(item.error, 'AF20050')) {
+            // Expired or gone: nothing left to read there.
+            ctx.log.warn({ contentId: item.ref.contentId, err: item.error }, 'content blob skipped');
+            ctx.dedup.add([item.ref.contentId], 'blob');
+            continue;
+          }
+          if (ctx.signal.aborted) return { ...summary, complete: false };
+          throw item.error;
+        }
+        const blob = alertsOf(item, opts.toAlert);
+        if (!(await delivered(DELIVERIES_AHEAD - 1))) {
+          windowDone = false;
+          break;
+        }
+        // After the one before it, and only if that one did not stop the cycle.
+        last = last.then((ok) => (ok ? deliver(blob) : false));
+        queued.push(
+          last.then(
+            (ok) => ({ ok }),
+            (err: unknown) => ({ err }),
+          ),
+        );
       }
+    } catch (err) {
+      // The blobs being handed over finish first: nothing is posted once the cycle has failed.
+      await Promise.all(queued);
+      throw err;
     }
+    if (!(await delivered(0))) windowDone = false;
     if (!windowDone) return { ...summary, complete: false };
     ctx.checkpoint.set<FeedCheckpoint>({ start: w.end });
   }

@@ -4,9 +4,9 @@
  * event's Workload. The card leads with the user, the policy and rule, the severity and what
  * was shared with whom.
  */
-import { inList, listParam } from '../../kit/alert-fields';
+import { listParam } from '../../kit/alert-fields';
 import type { Alert, AlertButton } from '../../kit/schedule';
-import { arg, commonFields, passesRules } from './event-fields';
+import { arg, commonFieldsOf, listMatcher, rulesFilter } from './event-fields';
 import { maskFindings } from './mask';
 
 type Event = Record<string, unknown>;
@@ -32,18 +32,21 @@ export function dlpAlertBuilder(s: DlpSettings): (event: Event) => Alert | null 
   const operationFilter = listParam(s.params['type-of-operation-filter']);
   const policyFilter = listParam(s.params['type-of-policy-filter']);
   const mask = s.params['mask-findings'] === true;
-  const whitelistAsBlacklist = s.params['use-whitelist-as-a-blacklist'] === true;
+  const operationListed = listMatcher(operationFilter);
+  const policyListed = listMatcher(policyFilter);
+  const passesRules = rulesFilter(s.rules, s.params['use-whitelist-as-a-blacklist'] === true);
+  const commonFields = commonFieldsOf(s.params, s.environment);
 
   return (event) => {
     if (typeof event.Id !== 'string' || !event.Id) return null;
-    if (operationFilter.length && inList(operationFilter, event.Operation)) return null;
+    if (operationListed(event.Operation)) return null;
     const pols = policies(event);
-    if (policyFilter.length && pols.some((p) => inList(policyFilter, p.PolicyName))) return null;
-    if (!passesRules(event.Workload, s.rules, whitelistAsBlacklist, inList)) return null;
+    if (policyFilter.length && pols.some((p) => policyListed(p.PolicyName))) return null;
+    if (!passesRules(event.Workload)) return null;
 
     const shown = mask ? (structuredClone(event) as Event) : event;
     if (mask) maskFindings(shown);
-    const common = commonFields(shown, s.params, s.environment);
+    const common = commonFields(shown);
     const rules = pols.flatMap((p) =>
       (p.Rules ?? []).map((r) => ({
         policy: p.PolicyName ?? '',

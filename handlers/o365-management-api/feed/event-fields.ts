@@ -1,5 +1,5 @@
 /** Fields every Office 365 Management API alert shares: product, event name, environment label, time. */
-import { environmentLabel, fieldValue } from '../../kit/alert-fields';
+import { environmentLabeler, fieldReader } from '../../kit/alert-fields';
 
 export const PRODUCT = 'Office 365 Management API';
 
@@ -21,27 +21,41 @@ function text(v: unknown): string | undefined {
   return v === undefined || v === null || typeof v === 'object' ? undefined : String(v);
 }
 
-export function commonFields(event: Record<string, unknown>, params: Record<string, unknown>, environment: string): CommonFields {
-  return {
-    product: text(fieldValue(event, String(params['product-field-name'] ?? ''))) ?? PRODUCT,
-    eventName: text(fieldValue(event, String(params['event-field-name'] ?? ''))) ?? String(event.Operation ?? ''),
-    environment: environmentLabel(event, params['environment-field-name'], params['environment-regex-pattern'], environment),
+/** The common fields of each event of a cycle: the parameters are read (the pattern compiled) once. */
+export function commonFieldsOf(params: Record<string, unknown>, environment: string): (event: Record<string, unknown>) => CommonFields {
+  const product = fieldReader(String(params['product-field-name'] ?? ''));
+  const eventName = fieldReader(String(params['event-field-name'] ?? ''));
+  const label = environmentLabeler(params['environment-field-name'], params['environment-regex-pattern'], environment);
+  return (event) => ({
+    product: text(product(event)) ?? PRODUCT,
+    eventName: text(eventName(event)) ?? String(event.Operation ?? ''),
+    environment: label(event),
     time: eventTime(event),
-  };
+  });
 }
 
-/** Workload rules (behaviour.md 19, 22): whitelist (or, used as a blacklist, its opposite) and blacklist. */
-export function passesRules(
-  workload: unknown,
-  rules: { whitelist: string[]; blacklist: string[] },
-  whitelistAsBlacklist: boolean,
-  inList: (l: string[], v: unknown) => boolean,
-): boolean {
-  if (rules.whitelist.length) {
-    const listed = inList(rules.whitelist, workload);
-    if (whitelistAsBlacklist ? listed : !listed) return false;
-  }
-  return !(rules.blacklist.length && inList(rules.blacklist, workload));
+/**
+ * inList(list, value) for one list and many values (kit/alert-fields: case-insensitive, trimmed):
+ * the list is lowered once into a set, and an empty list answers without looking at the value.
+ */
+export function listMatcher(list: string[]): (value: unknown) => boolean {
+  if (!list.length) return () => false;
+  const set = new Set(list.map((x) => x.trim().toLowerCase()));
+  return (value) => value !== undefined && value !== null && set.has(String(value).trim().toLowerCase());
+}
+
+/** Workload rules (behaviour.md 19, 22): whitelist (or, used as a blacklist, its opposite) and blacklist; the lists lowered once. */
+export function rulesFilter(rules: { whitelist: string[]; blacklist: string[] }, whitelistAsBlacklist: boolean): (workload: unknown) => boolean {
+  const white = listMatcher(rules.whitelist);
+  const black = listMatcher(rules.blacklist);
+  const hasWhite = rules.whitelist.length > 0;
+  return (workload) => {
+    if (hasWhite) {
+      const listed = white(workload);
+      if (whitelistAsBlacklist ? listed : !listed) return false;
+    }
+    return !black(workload);
+  };
 }
 
 /** A chat command argument, quoted when it has to be. */

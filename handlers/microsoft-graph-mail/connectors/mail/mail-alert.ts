@@ -1,7 +1,8 @@
 /**
  * A mail event → an alert (behaviour.md 18, 33): the Alert Name Template's name or the subject,
  * the Case Name Template's `custom_case_name`, the environment label, the sender and subject
- * first, and buttons to search or delete the mail and to search the sender's other mail.
+ * first, and buttons to search or delete the mail, to search the sender's other mail and to find
+ * the campaign it belongs to.
  */
 import { environmentLabel, fieldValue, fillTemplate } from '../../../kit/alert-fields';
 import type { Alert } from '../../../kit/schedule';
@@ -41,6 +42,7 @@ export function mailAlert(i: MailAlertInput): Alert {
   const name = fillTemplate(i.params['alert-name-template'], e) ?? defaultName;
   const urls = str(e[p(i.origPrefix, 'urls')]) ?? str(e[p(i.origPrefix, 'matches')]);
   const sender = ((i.perFile ? attachedFrom : undefined) ?? from).split(',')[0]!.trim();
+  const phishSubject = (i.perFile ? attachedSubject : undefined) ?? subject;
   return {
     id: i.id,
     name,
@@ -71,6 +73,12 @@ export function mailAlert(i: MailAlertInput): Alert {
             {
               title: 'Search this sender',
               command: `graphmail search-emails --search-in-mailbox ${arg(i.mailbox)} --sender-filter ${arg(sender)}`,
+              form: true,
+            },
+            // The same wave in every mailbox of the tenant (contract.md §8), in a form to adjust first.
+            {
+              title: 'Find the campaign',
+              command: `campaign find --sender ${arg(sender)}${phishSubject ? ` --subject ${arg(phishSubject)}` : ''}`,
               form: true,
             },
           ]
