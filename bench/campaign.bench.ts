@@ -40,9 +40,9 @@ import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import type { BenchResult } from './bench';
 import { median, runChild } from './child-run';
+import { emulatorActionContext } from './emulator-action-context';
 import { summaryRow } from './summary';
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT, type Emulator, generateTenant, type GeneratedTenant, startEmulator } from '../emulator';
-import type { ActionContext } from '../handlers/kit/context';
 import { type HttpClient, UndiciHttpClient } from '../handlers/kit/http';
 import { requestToken } from '../handlers/kit/oauth';
 import type { ActionResult } from '../handlers/kit/outcome';
@@ -51,7 +51,6 @@ import { MOVE_CONCURRENCY, runPurge } from '../handlers/microsoft-graph-mail/cam
 import { CampaignFiles, campaignIdFor } from '../handlers/microsoft-graph-mail/campaign/store';
 import { GRAPH_APP_REQUESTS_PER_10S, GRAPH_BATCH_LIMIT, OUTLOOK_MAILBOX_CONCURRENCY } from '../handlers/microsoft-graph-mail/graph-batch';
 import { FilesRoot } from '../lib/files';
-import { createLogger } from '../lib/log';
 
 /** The bench talks only to its own emulator on loopback: the operator trusts it. */
 const http = new UndiciHttpClient({ trusted: () => true });
@@ -87,37 +86,6 @@ function tenantOf(emu: Emulator, n: number): GeneratedTenant {
     seed: 7,
     campaign: { copies: Math.round(n * HIT_SHARE), ...WAVE },
   });
-}
-
-function contextFor(url: string, client: HttpClient, files: FilesRoot, job: string, approvedBy?: string): ActionContext {
-  return {
-    environment: 'bench',
-    instance: {
-      'azure-ad-endpoint': url,
-      'microsoft-graph-endpoint': url,
-      'client-id': DEMO_CLIENT_ID,
-      'secret-id': DEMO_CLIENT_SECRET,
-      tenant: DEMO_TENANT,
-      'default-mailbox': 'soc@demo.onmicrosoft.com',
-      'verify-ssl': true,
-    },
-    http: client,
-    log: createLogger('silent'),
-    progress: async () => undefined,
-    files: files.forJob(job),
-    attempt: 0,
-    signal: new AbortController().signal,
-    saveInstanceParam: async () => undefined,
-    publicUrl: 'http://127.0.0.1',
-    job: {
-      id: job,
-      requestedBy: 'bench-analyst',
-      conversationId: 'bench',
-      dryRun: false,
-      timeoutAt: Date.now() + 3600_000,
-      ...(approvedBy ? { approvedBy } : {}),
-    },
-  };
 }
 
 /** One Graph request as sent (a `$batch` sub-request or a request alone): method, URL under the version, body. */
@@ -198,7 +166,7 @@ async function campaignChild(a: ChildArgs): Promise<ChildFigures> {
   try {
     const files = new FilesRoot(dir, randomBytes(32), 'http://127.0.0.1');
     const client = countingHttp(a.url);
-    const warm = (await runFind(contextFor(a.url, client, files, 'warm'), {
+    const warm = (await runFind(emulatorActionContext(a.url, client, files, 'warm'), {
       'internet-message-id': WAVE.internetMessageId,
       mailboxes: a.warm.join(','),
     })) as ActionResult;
@@ -207,14 +175,18 @@ async function campaignChild(a: ChildArgs): Promise<ChildFigures> {
     const cpu = process.cpuUsage();
     const started = performance.now();
     const found = (await runFind(
-      contextFor(a.url, client, files, 'find-1'),
+      emulatorActionContext(a.url, client, files, 'find-1'),
       { 'internet-message-id': WAVE.internetMessageId, mailboxes: 'all' },
       FIND_CONCURRENCY,
     )) as ActionResult;
     const findMs = performance.now() - started;
     if (!found.isSuccess) throw new Error(`find failed: ${found.message.slice(0, 300)}`);
     const id = campaignIdFor('find-1');
-    const purged = (await runPurge(contextFor(a.url, client, files, 'purge-1', 'bench-approver'), { 'campaign-id': id }, PURGE_CONCURRENCY)) as ActionResult;
+    const purged = (await runPurge(
+      emulatorActionContext(a.url, client, files, 'purge-1', 'bench-approver'),
+      { 'campaign-id': id },
+      PURGE_CONCURRENCY,
+    )) as ActionResult;
     const ms = performance.now() - started;
     const cpuMs = cpuMsSince(cpu);
     const c = await CampaignFiles.of(files.forJob('check'), id).read();
@@ -363,12 +335,12 @@ async function probe(): Promise<Probe> {
   try {
     const files = new FilesRoot(dir, randomBytes(32), 'http://127.0.0.1');
     const findHttp = countingHttp(emu.url, true);
-    const found = (await runFind(contextFor(emu.url, findHttp, files, 'probe'), {
+    const found = (await runFind(emulatorActionContext(emu.url, findHttp, files, 'probe'), {
       'internet-message-id': WAVE.internetMessageId,
       mailboxes: 'all',
     })) as ActionResult;
     const purgeHttp = countingHttp(emu.url, true);
-    const purged = (await runPurge(contextFor(emu.url, purgeHttp, files, 'probe-purge', 'bench-approver'), {
+    const purged = (await runPurge(emulatorActionContext(emu.url, purgeHttp, files, 'probe-purge', 'bench-approver'), {
       'campaign-id': campaignIdFor('probe'),
     })) as ActionResult;
     if (!found.isSuccess || !purged.isSuccess) throw new Error(`probe failed: ${found.message.slice(0, 200)} / ${purged.message.slice(0, 200)}`);
@@ -591,6 +563,14 @@ export async function run(): Promise<BenchResult> {
         large.campaignRssMb,
         small.campaignRssMb,
         '<= 1.2',
+      ),
+      // The bare client holds nothing but the answers in flight: its growth is what the volume of
+      // requests itself brings, so chatsoar's memory is flat when it grows no more than that.
+      summaryRow(
+        `Campaign find + purge peak RSS growth, ${large.mailboxes} vs ${small.mailboxes} mailboxes, beside the bare client's growth in the same run`,
+        large.campaignRssMb / small.campaignRssMb,
+        large.floorRssMb / small.floorRssMb,
+        '<= 1',
       ),
     );
   if (throttledRun) {

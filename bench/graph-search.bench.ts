@@ -28,15 +28,14 @@ import { Agent, request } from 'undici';
 import type { BenchResult } from './bench';
 import { summaryRow } from './summary';
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT, startEmulator } from '../emulator';
-import type { ActionContext } from '../handlers/kit/context';
 import { UndiciHttpClient, type HttpClient } from '../handlers/kit/http';
 import { requestToken } from '../handlers/kit/oauth';
 import type { ActionResult } from '../handlers/kit/outcome';
 import { spec as searchEmails } from '../handlers/microsoft-graph-mail/actions/search-emails';
 import { GRAPH_APP_REQUESTS_PER_10S, GRAPH_BATCH_LIMIT, OUTLOOK_MAILBOX_CONCURRENCY } from '../handlers/microsoft-graph-mail/graph-batch';
 import { FilesRoot } from '../lib/files';
-import { createLogger } from '../lib/log';
 import { median, runChild } from './child-run';
+import { emulatorActionContext } from './emulator-action-context';
 
 /** The bench talks only to its own emulator on loopback: the operator trusts it. */
 const http = new UndiciHttpClient({ trusted: () => true });
@@ -47,31 +46,6 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const WARM_RUNS = Math.max(1, Number(process.env.BENCH_WARM_RUNS ?? 3));
 
 const mailboxName = (i: number): string => `bench-${String(i).padStart(5, '0')}@demo.onmicrosoft.com`;
-
-function contextFor(url: string, client: HttpClient, filesDir: string): ActionContext {
-  const files = new FilesRoot(filesDir, randomBytes(32), 'http://127.0.0.1');
-  return {
-    environment: 'bench',
-    instance: {
-      'azure-ad-endpoint': url,
-      'microsoft-graph-endpoint': url,
-      'client-id': DEMO_CLIENT_ID,
-      'secret-id': DEMO_CLIENT_SECRET,
-      tenant: DEMO_TENANT,
-      'default-mailbox': 'soc@demo.onmicrosoft.com',
-      'verify-ssl': true,
-    },
-    http: client,
-    log: createLogger('silent'),
-    progress: async () => undefined,
-    files: files.forJob('bench'),
-    attempt: 0,
-    signal: new AbortController().signal,
-    saveInstanceParam: async () => undefined,
-    publicUrl: 'http://127.0.0.1',
-    job: { id: 'bench', requestedBy: 'bench', conversationId: 'bench', dryRun: false, timeoutAt: Date.now() + 3600_000 },
-  };
-}
 
 const params = (mailboxes: string[]): Record<string, unknown> => ({
   'search-in-mailbox': mailboxes,
@@ -136,7 +110,10 @@ async function searchChild(url: string, n: number): Promise<ChildFigures> {
   try {
     const once = async () => {
       const client = countingHttp();
-      const result = (await searchEmails.run!(contextFor(url, client, filesDir), params(mailboxes))) as ActionResult;
+      const result = (await searchEmails.run!(
+        emulatorActionContext(url, client, new FilesRoot(filesDir, randomBytes(32), 'http://127.0.0.1'), 'bench'),
+        params(mailboxes),
+      )) as ActionResult;
       check(result, mailboxes);
       return client;
     };
@@ -233,7 +210,13 @@ async function measureSize(n: number): Promise<SizeFigures> {
     // The sub-request chatsoar sends for one mailbox (the floor sends the same).
     const probe = countingHttp(true);
     const filesDir = mkdtempSync(join(tmpdir(), 'chatsoar-bench-files-'));
-    check((await searchEmails.run!(contextFor(emu.url, probe, filesDir), params(mailboxes.slice(0, 2)))) as ActionResult, mailboxes.slice(0, 2));
+    check(
+      (await searchEmails.run!(
+        emulatorActionContext(emu.url, probe, new FilesRoot(filesDir, randomBytes(32), 'http://127.0.0.1'), 'bench'),
+        params(mailboxes.slice(0, 2)),
+      )) as ActionResult,
+      mailboxes.slice(0, 2),
+    );
     rmSync(filesDir, { recursive: true, force: true });
     if (probe.subRequests !== 2) throw new Error(`expected one request per mailbox, saw ${probe.subRequests} for 2`);
     const template = probe.urls[0]!.replace(encodeURIComponent(mailboxes[0]!), '{mailbox}');

@@ -7,9 +7,9 @@
  * is recorded as moved, never moved again.
  */
 import { reasonOf, UpstreamError } from '../../kit/errors';
-import type { GraphClient, GraphClientOptions } from '../client';
-import { graphReason } from '../client';
-import { type MoveOp, type MoveRecord, type MoveState, moveKey, type MovesLedger } from './ledger';
+import type { ActionContext } from '../../kit/context';
+import { GraphClient, type GraphClientOptions, graphReason } from '../client';
+import { latestByKey, type MoveOp, type MoveRecord, type MoveState, moveKey, MovesLedger } from './ledger';
 
 /**
  * The Graph client options of a campaign job: a long job under Graph's throttling keeps sending
@@ -163,4 +163,12 @@ export class MoveEngine {
       return { state: 'failed', reason };
     }
   }
+}
+
+/** What a purge or restore moves with: Graph (with the campaign's retries), the moves ledger at `ledgerPath`, and the engine over both. */
+export async function openMoves(ctx: ActionContext, ledgerPath: string, op: MoveOp): Promise<{ graph: GraphClient; ledger: MovesLedger; engine: MoveEngine }> {
+  const graph = new GraphClient(ctx, undefined, CAMPAIGN_GRAPH);
+  const prior = await latestByKey(ledgerPath, op);
+  const ledger = await MovesLedger.open(ledgerPath);
+  return { graph, ledger, engine: new MoveEngine(op, graphMoveApi(graph), ledger, prior, ctx.job.id) };
 }

@@ -1,9 +1,7 @@
 import type { ActionContext } from '../../kit/context';
 import { failure, fill, success } from '../../kit/outcome';
 import { type ActionSpec, type OutputMessages, param } from '../../kit/spec';
-import { GraphClient } from '../client';
-import { latestByKey, MovesLedger } from './ledger';
-import { CAMPAIGN_GRAPH, graphMoveApi, MoveEngine, type MoveOutcome } from './moves';
+import { type MoveOutcome, openMoves } from './moves';
 import {
   addCounts,
   criteriaLine,
@@ -100,11 +98,7 @@ export async function runPurge(ctx: ActionContext, params: Record<string, unknow
   if (ctx.job.dryRun) return success(await preview(loaded));
 
   const c = await beginStep(ctx, loaded, 'purge');
-  const graph = new GraphClient(ctx, undefined, CAMPAIGN_GRAPH);
-  const ledgerPath = loaded.files.path('moves.jsonl');
-  const prior = await latestByKey(ledgerPath, 'purge');
-  const ledger = await MovesLedger.open(ledgerPath);
-  const engine = new MoveEngine('purge', graphMoveApi(graph), ledger, prior, ctx.job.id);
+  const { graph, ledger, engine } = await openMoves(ctx, loaded.files.path('moves.jsonl'), 'purge');
   const totals: MoveCounts = { moved: 0, skipped: 0, gone: 0, failed: 0 };
   const rows: MailboxTally[] = [];
   const failures: string[] = [];

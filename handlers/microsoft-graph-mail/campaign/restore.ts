@@ -1,9 +1,8 @@
 import type { ActionContext } from '../../kit/context';
 import { failure, fill, success } from '../../kit/outcome';
 import type { ActionSpec, OutputMessages } from '../../kit/spec';
-import { GraphClient } from '../client';
-import { latestByKey, type MoveRecord, MovesLedger } from './ledger';
-import { CAMPAIGN_GRAPH, graphMoveApi, MoveEngine } from './moves';
+import { latestByKey, type MoveRecord } from './ledger';
+import { openMoves } from './moves';
 import { campaignIdParam, MOVE_CONCURRENCY } from './purge';
 import { addCounts, emptyTally, LISTED_FAILURES, mailboxTable, type MailboxTally, n, PREVIEW_MAILBOXES, reportFile, writeMovesReport } from './report';
 import { beginStep, endStep, type Loaded, loadCampaign, precheckFor, stepRefusal } from './steps';
@@ -73,11 +72,7 @@ export async function runRestore(ctx: ActionContext, params: Record<string, unkn
   }
 
   await beginStep(ctx, loaded, 'restore');
-  const graph = new GraphClient(ctx, undefined, CAMPAIGN_GRAPH);
-  const ledgerPath = loaded.files.path('moves.jsonl');
-  const prior = await latestByKey(ledgerPath, 'restore');
-  const ledger = await MovesLedger.open(ledgerPath);
-  const engine = new MoveEngine('restore', graphMoveApi(graph), ledger, prior, ctx.job.id);
+  const { ledger, engine } = await openMoves(ctx, loaded.files.path('moves.jsonl'), 'restore');
   const totals: MoveCounts = { moved: 0, skipped: 0, gone: 0, failed: 0 };
   const rows: MailboxTally[] = [];
   const failures: string[] = [];
