@@ -270,6 +270,27 @@ describe('security: environments are tenants', () => {
     expect(await say('U1', 'CA-JOBS', `cancel ${jobId}`)).toContain(`Cancelling job ${jobId}`);
   });
 
+  it("B can neither see, purge nor restore A's campaign, by its id or by a path (campaigns live in each environment's own files root)", async () => {
+    const sender = 'wave@ti-campaign.example';
+    h.emulator.state.addMessage(MAILBOX, 'Inbox', { subject: 'TI campaign wave', from: sender, body: 'click here' });
+    const found = await run('U1', 'CA-SHARED', `campaign find --sender ${sender} --mailboxes ${MAILBOX}`);
+    expectOk(found, '1 matching mail(s) in 1 mailbox(es)');
+    const id = /Campaign (c-[a-z2-7]{8})/.exec(found.text)![1]!;
+
+    // B's approver and admin, in B's channel: A's id names nothing there; a path is no id at all.
+    expectFail(await run('UB', 'CB', `campaign show ${id}`), `No campaign ${id} in environment beta`);
+    expect(await say('UB', 'CB', `campaign purge ${id}`)).toContain(`No campaign ${id} in environment beta`);
+    expect(await say('UB-ADMIN', 'CB', `campaign restore ${id}`)).toContain(`No campaign ${id} in environment beta`);
+    expectFail(await run('UB', 'CB', `campaign show ../prod/campaigns/${id}`), 'is not a campaign id');
+    expect(await say('UB', 'CB', `campaign purge ../prod/campaigns/${id}`)).toContain('is not a campaign id');
+    expectOk(await run('UB', 'CB', 'campaign list'), 'No campaigns in environment beta yet');
+    // Nothing moved, and no approval card was posted for B's requests.
+    expect(h.emulator.ledger.filter((e) => /\/move$/.test(e.path))).toEqual([]);
+    expect([...h.slack.messages.values()].filter((m) => m.channel === 'CB' && JSON.stringify(m).includes('Approval needed'))).toEqual([]);
+    // A still sees it.
+    expectOk(await run('U1', 'CA-SHARED', `campaign show ${id}`), `Campaign ${id}: found.`);
+  });
+
   it("an environment created again under a deleted one's name inherits neither its files nor its audit; a rename keeps them (before: the new admin had both)", async () => {
     const env = h.runtime.environments;
     const graph = await env.getInstance('prod', 'microsoft-graph-mail');
