@@ -124,6 +124,11 @@ function describeParams(action: ActionSpec, params: Record<string, unknown>): Ar
     }));
 }
 
+/** The job was written, but Redis failed over before a replica confirmed it: it may run, or be gone. */
+function notReplicated(jobId: string): string {
+  return `Redis failed over while job ${jobId} was being queued: it may or may not run. soar jobs shows it if it will; if it is not there, ask again.`;
+}
+
 function quote(value: string): string {
   return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
@@ -333,7 +338,7 @@ export class Dispatcher {
           { jobId: previewId },
         );
       }
-      await this.deps.barrier?.sync(since);
+      if (!(await this.replicated(since, jobId))) return error(notReplicated(jobId));
       return { kind: 'queued', jobId, duplicate: false };
     }
     // Three round trips before the ack: the read above; the job's entry and its message's content;
@@ -356,9 +361,20 @@ export class Dispatcher {
     ]);
     await Promise.all([deliverQueued(), this.deps.queues.actions.add(action.id, data, { jobId })]);
     // Acknowledged only once a replica has it too (Sentinel mode; a single Redis has no barrier).
-    await this.deps.barrier?.sync(since);
+    if (!(await this.replicated(since, jobId))) return error(notReplicated(jobId));
     this.deps.log.info({ job: jobId, action: `${integration.id}/${action.id}`, user: incoming.user, channel: incoming.channel }, 'queued');
     return { kind: 'queued', jobId, duplicate: false };
+  }
+
+  /** Sentinel mode: whether what this request wrote reached a replica (a failover may have taken it back, or not). */
+  private async replicated(since: string | undefined, jobId: string): Promise<boolean> {
+    try {
+      await this.deps.barrier?.sync(since);
+      return true;
+    } catch (err) {
+      this.deps.log.warn({ err, job: jobId }, 'queued job not confirmed on a Redis replica');
+      return false;
+    }
   }
 
   private async startVote(incoming: Incoming, cmd: Extract<ParsedCommand, { kind: 'vote' }>): Promise<Reply> {
