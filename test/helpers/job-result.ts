@@ -21,6 +21,37 @@ export async function finalMessage(slack: FakeSlack, jobId: string, what: string
   }
 }
 
+/** The Slack message whose JSON mentions `key` (a job or approval id), once its text as read matches `pattern`. */
+export async function slackMessageWhen(slack: FakeSlack, key: string, pattern: RegExp, timeoutMs = 20000): Promise<Record<string, unknown>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const mine = [...slack.messages.values()].filter((x) => JSON.stringify(x).includes(key));
+    const m = mine.find((x) => pattern.test(unescapeSlack(x.text)));
+    if (m) return m;
+    if (Date.now() > deadline) throw new Error(`${key}: ${pattern} not seen; last: ${mine.map((x) => unescapeSlack(x.text)).join(' | ')}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export interface SlackButton {
+  text: string;
+  action_id: string;
+  value: string;
+}
+
+/** The buttons of a Slack message's actions blocks, in order. */
+export function slackButtons(message: Record<string, unknown>): SlackButton[] {
+  const out: SlackButton[] = [];
+  for (const b of (message.blocks ?? []) as Array<{
+    type: string;
+    elements?: Array<{ type: string; text?: { text: string }; action_id?: string; value?: string }>;
+  }>) {
+    if (b.type !== 'actions') continue;
+    for (const e of b.elements ?? []) if (e.type === 'button') out.push({ text: e.text?.text ?? '', action_id: e.action_id ?? '', value: e.value ?? '' });
+  }
+  return out;
+}
+
 export function expectOk(r: { text: string }, message: string): void {
   expect(r.text).toContain(message);
   expect(r.text).toContain('is_success: true');

@@ -9,6 +9,7 @@
  */
 import type { Worker } from 'bullmq';
 import { startHarness, type Harness } from '../helpers/harness';
+import { slackButtons, type SlackButton } from '../helpers/job-result';
 import { addSchedule, settled, startSchedules, stopSchedules, unescape, until } from './connector-helpers';
 
 let h: Harness;
@@ -65,27 +66,9 @@ async function alertFrom(name: string, channel: string): Promise<{ mailbox: stri
 // ---------------------------------------------------------------------------------------------
 // Slack
 
-interface Button {
-  text: string;
-  action_id: string;
-  value: string;
-}
-
-function buttons(message: Record<string, unknown>): Button[] {
-  const out: Button[] = [];
-  for (const b of (message.blocks ?? []) as Array<{
-    type: string;
-    elements?: Array<{ type: string; text?: { text: string }; action_id?: string; value?: string }>;
-  }>) {
-    if (b.type !== 'actions') continue;
-    for (const e of b.elements ?? []) if (e.type === 'button') out.push({ text: e.text?.text ?? '', action_id: e.action_id ?? '', value: e.value ?? '' });
-  }
-  return out;
-}
-
-function button(message: Record<string, unknown>, title: string): Button {
-  const found = buttons(message).find((b) => b.text === title);
-  if (!found) throw new Error(`no button ${title}: ${buttons(message).map((b) => b.text)}`);
+function button(message: Record<string, unknown>, title: string): SlackButton {
+  const found = slackButtons(message).find((b) => b.text === title);
+  if (!found) throw new Error(`no button ${title}: ${slackButtons(message).map((b) => b.text)}`);
   return found;
 }
 
@@ -105,7 +88,7 @@ async function slackCardWhen(channel: string, subject: string, pattern: RegExp):
 let trigger = 0;
 
 /** Clicks `b` as `user` in `channel`; the answer shown to the clicker (ephemeral), if any. */
-async function slackClick(user: string, channel: string, b: Button, opensModal = false): Promise<string> {
+async function slackClick(user: string, channel: string, b: SlackButton, opensModal = false): Promise<string> {
   const before = h.slack.calls.length;
   await h.interact({
     type: 'block_actions',
@@ -137,7 +120,7 @@ describe('alert triage in Slack', () => {
   it('acknowledge, assign, escalate and close with a reason; refused clicks change nothing; every click audited', async () => {
     await alertFrom('tri1', 'slack:C-TRI1');
     const card = await slackCardWhen('C-TRI1', 'Invoice overdue tri1', /Event ID/);
-    expect(buttons(card.message).map((b) => b.text)).toEqual([
+    expect(slackButtons(card.message).map((b) => b.text)).toEqual([
       'Acknowledge',
       'Assign to me',
       'Close…',
@@ -165,7 +148,7 @@ describe('alert triage in Slack', () => {
     // Acknowledge: the card says who, for everyone, and offers it no more.
     expect(await slackClick('U1', 'C-TRI1', ack)).toContain('You acknowledged this alert.');
     const acked = await slackCardWhen('C-TRI1', 'Invoice overdue tri1', /Acknowledged by slack:U1/);
-    expect(buttons(acked.message).map((b) => b.text)).not.toContain('Acknowledge');
+    expect(slackButtons(acked.message).map((b) => b.text)).not.toContain('Acknowledge');
     expect(await slackClick('U2', 'C-TRI1', ack)).toContain('This alert was already acknowledged by slack:U1.');
 
     // Assign to me.
@@ -179,7 +162,7 @@ describe('alert triage in Slack', () => {
     const post = h.slack.calls.find((c) => c.method === 'chat.postMessage' && c.body.channel === ADMIN_CHANNEL)!;
     expect(unescape(post.body.text)).toMatch(/^Escalated by slack:U2: alert "Invoice overdue tri1" \(event \S+\) in slack:C-TRI1\.$/);
     expect(unescape(JSON.stringify(post.body.blocks))).toMatch(/\/files\/[^|]+\|event\.json>/);
-    expect(buttons(escalated.message).map((b) => b.text)).not.toContain('Escalate');
+    expect(slackButtons(escalated.message).map((b) => b.text)).not.toContain('Escalate');
 
     // Close with a reason: a modal asks for it; the card shows it and keeps no triage button.
     const since = h.slack.calls.length;
@@ -200,7 +183,7 @@ describe('alert triage in Slack', () => {
     });
     expect(res.status).toBe(200);
     const closed = await slackCardWhen('C-TRI1', 'Invoice overdue tri1', /Closed by slack:U1 at [^:]+:\d\d UTC: False positive: the vendor is real/);
-    expect(buttons(closed.message).map((b) => b.text)).toEqual(['Search the mail', 'Search this sender', 'Find the campaign', 'Delete the mail']);
+    expect(slackButtons(closed.message).map((b) => b.text)).toEqual(['Search the mail', 'Search this sender', 'Find the campaign', 'Delete the mail']);
     expect(closed.text).toMatch(/Acknowledged by slack:U1[\s\S]*Assigned to slack:U1[\s\S]*Escalated[\s\S]*Closed by slack:U1/);
     const [header, status] = closed.message.blocks as Array<{ text?: { text: string }; elements?: Array<{ text: string }> }>;
     expect(header!.text!.text).toBe('✅ Invoice overdue tri1');

@@ -8,6 +8,7 @@ import { success } from '../../handlers/kit/outcome';
 import type { ActionSpec, IntegrationSpec } from '../../handlers/kit/spec';
 import { jobIdFor } from '../../lib/ids';
 import { startHarness, type Harness } from '../helpers/harness';
+import { slackButtons, slackMessageWhen } from '../helpers/job-result';
 
 let runs = 0;
 const changeFixture: ActionSpec = {
@@ -42,27 +43,6 @@ afterAll(async () => {
   await h?.close();
 });
 
-/** The Slack message whose JSON mentions `key`, once its text matches. */
-async function slackMessage(key: string, pattern: RegExp, timeoutMs = 10000): Promise<Record<string, unknown>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const mine = [...h.slack.messages.values()].filter((x) => JSON.stringify(x).includes(key));
-    const m = mine.find((x) => pattern.test(unescape(x.text)));
-    if (m) return m;
-    if (Date.now() > deadline) throw new Error(`${key}: ${pattern} not seen; last: ${mine.map((x) => unescape(x.text)).join(' | ')}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-function buttons(message: Record<string, unknown>): Array<{ text: string; value: string }> {
-  const out: Array<{ text: string; value: string }> = [];
-  for (const b of (message.blocks ?? []) as Array<{ type: string; elements?: Array<{ type: string; text?: { text: string }; value?: string }> }>) {
-    if (b.type !== 'actions') continue;
-    for (const e of b.elements ?? []) if (e.type === 'button') out.push({ text: e.text?.text ?? '', value: e.value ?? '' });
-  }
-  return out;
-}
-
 async function click(user: string, value: string, triggerId = `t-${Math.random()}`): Promise<string> {
   const before = h.slack.calls.length;
   await h.interact({
@@ -81,8 +61,8 @@ async function click(user: string, value: string, triggerId = `t-${Math.random()
 async function request(trigger: string, extra = ''): Promise<{ card: Record<string, unknown>; approve: string; reject: string }> {
   await h.slash(`graphmail change-fixture ${extra}`.trim(), { triggerId: trigger });
   const jobId = jobIdFor(`slack:${trigger}`);
-  const card = await slackMessage(jobId, /Approval needed/);
-  const [approve, reject] = buttons(card);
+  const card = await slackMessageWhen(h.slack, jobId, /Approval needed/);
+  const [approve, reject] = slackButtons(card);
   expect(approve!.text).toBe('Approve');
   expect(reject!.text).toBe('Reject');
   return { card, approve: approve!.value, reject: reject!.value };
@@ -104,7 +84,7 @@ describe('four-eyes approvals', () => {
     expect(await click('U-NOBODY', approve)).toContain('You have no role in environment prod.');
     expect(runs).toBe(0);
     expect(await click('U2', approve, 't-replayed')).toContain('Your vote (Approve) was recorded.');
-    await slackMessage(jobIdFor('slack:t-appr-1'), /Changed\.[\s\S]*is_success: true/);
+    await slackMessageWhen(h.slack, jobIdFor('slack:t-appr-1'), /Changed\.[\s\S]*is_success: true/);
     // Double click, replayed submit, and a click on the closed card change nothing.
     expect(await click('U2', approve)).toMatch(/closed \(approved\)/);
     expect(await click('U2', approve, 't-replayed')).toMatch(/closed \(approved\)/);
@@ -112,8 +92,8 @@ describe('four-eyes approvals', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(runs).toBe(1);
     // The result took the card's place (behaviour.md 43): one message, closed, naming the approver.
-    const closed = await slackMessage(jobIdFor('slack:t-appr-1'), /Changed\./);
-    expect(buttons(closed)).toHaveLength(0);
+    const closed = await slackMessageWhen(h.slack, jobIdFor('slack:t-appr-1'), /Changed\./);
+    expect(slackButtons(closed)).toHaveLength(0);
     expect(JSON.stringify(closed)).toContain('approved by slack:U2');
     expect([...h.slack.messages.values()].filter((x) => JSON.stringify(x).includes(jobIdFor('slack:t-appr-1')))).toHaveLength(1);
     const audit = await h.runtime.audit.since(0, 'prod');
@@ -124,7 +104,7 @@ describe('four-eyes approvals', () => {
     runs = 0;
     const { reject } = await request('t-appr-2');
     expect(await click('U2', reject)).toContain('Your vote (Reject) was recorded.');
-    await slackMessage(jobIdFor('slack:t-appr-2'), /Rejected by slack:U2/);
+    await slackMessageWhen(h.slack, jobIdFor('slack:t-appr-2'), /Rejected by slack:U2/);
     expect(runs).toBe(0);
     expect(await h.runtime.queues.actions.getJob(jobIdFor('slack:t-appr-2'))).toBeUndefined();
   });
@@ -133,7 +113,7 @@ describe('four-eyes approvals', () => {
     runs = 0;
     // A 1 s timeout may close the card before Slack's pacing lets its first version out: wait for the outcome only.
     await h.slash('graphmail change-fixture --timeout 1s', { triggerId: 't-appr-3' });
-    await slackMessage(jobIdFor('slack:t-appr-3'), /Expired: no decision before the timeout/, 8000);
+    await slackMessageWhen(h.slack, jobIdFor('slack:t-appr-3'), /Expired: no decision before the timeout/, 8000);
     expect(runs).toBe(0);
   });
 
@@ -145,7 +125,7 @@ describe('four-eyes approvals', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(runs).toBe(0);
     await click('U4', approve);
-    await slackMessage(jobIdFor('slack:t-appr-4'), /Changed\./);
+    await slackMessageWhen(h.slack, jobIdFor('slack:t-appr-4'), /Changed\./);
     expect(runs).toBe(1);
     await h.runtime.environments.setMeta('prod', { ...(await h.runtime.environments.getMeta('prod')), approvals: undefined });
   });
@@ -153,7 +133,7 @@ describe('four-eyes approvals', () => {
   it('--dry-run is not queued for approval and changes nothing', async () => {
     runs = 0;
     await h.slash('graphmail change-fixture --dry-run', { triggerId: 't-dry' });
-    const m = await slackMessage(jobIdFor('slack:t-dry'), /is_success: true/);
+    const m = await slackMessageWhen(h.slack, jobIdFor('slack:t-dry'), /is_success: true/);
     expect(unescape(m.text)).toContain('Dry run: would change 1 thing.');
     expect(runs).toBe(0);
   });
@@ -185,13 +165,13 @@ describe('four-eyes approvals', () => {
 describe('soar vote', () => {
   it('posts a Yes/No card for the listed voters and reports the result when all have voted', async () => {
     await h.slash('vote "Block the sender domain?" --options Yes/No --voters slack:U2,slack:U3 --timeout 30m', { triggerId: 't-vote-1' });
-    const card = await slackMessage('Block the sender domain?', /Vote: Block the sender domain\?/);
-    const [yes, no] = buttons(card);
+    const card = await slackMessageWhen(h.slack, 'Block the sender domain?', /Vote: Block the sender domain\?/);
+    const [yes, no] = slackButtons(card);
     expect([yes!.text, no!.text]).toEqual(['Yes', 'No']);
     expect(await click('U1', yes!.value)).toContain('You are not one of the voters of this vote.');
     await click('U2', yes!.value);
     await click('U3', no!.value);
-    const done = await slackMessage('Block the sender domain?', /Result: tie \(Yes 1, No 1\)\./);
-    expect(buttons(done)).toHaveLength(0);
+    const done = await slackMessageWhen(h.slack, 'Block the sender domain?', /Result: tie \(Yes 1, No 1\)\./);
+    expect(slackButtons(done)).toHaveLength(0);
   });
 });

@@ -6,6 +6,7 @@
  */
 import { jobIdFor } from '../../lib/ids';
 import { startHarness, type Harness } from '../helpers/harness';
+import { slackButtons, slackMessageWhen } from '../helpers/job-result';
 import { unescape } from './graph-mail-chat';
 
 const D = '@demo.onmicrosoft.com';
@@ -84,27 +85,6 @@ function moves(): string[] {
     .map((e) => e.path);
 }
 
-/** The Slack message of a job once its text matches. */
-async function slackMessage(key: string, pattern: RegExp, timeoutMs = 20000): Promise<Record<string, unknown>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const mine = [...h.slack.messages.values()].filter((x) => JSON.stringify(x).includes(key));
-    const m = mine.find((x) => pattern.test(unescape(x.text)));
-    if (m) return m;
-    if (Date.now() > deadline) throw new Error(`${key}: ${pattern} not seen; last: ${mine.map((x) => unescape(x.text)).join(' | ')}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-function buttons(message: Record<string, unknown>): Array<{ text: string; value: string }> {
-  const out: Array<{ text: string; value: string }> = [];
-  for (const b of (message.blocks ?? []) as Array<{ type: string; elements?: Array<{ type: string; text?: { text: string }; value?: string }> }>) {
-    if (b.type !== 'actions') continue;
-    for (const e of b.elements ?? []) if (e.type === 'button') out.push({ text: e.text?.text ?? '', value: e.value ?? '' });
-  }
-  return out;
-}
-
 async function click(user: string, value: string, channel = 'C1'): Promise<string> {
   const before = h.slack.calls.length;
   await h.interact({
@@ -133,7 +113,7 @@ async function reply(text: string, user = 'U1'): Promise<string> {
 
 async function run(text: string, trigger: string, channel = 'C1'): Promise<{ text: string; message: Record<string, unknown> }> {
   await h.slash(text, { triggerId: trigger, channel });
-  const m = await slackMessage(jobIdFor(`slack:${trigger}`), /is_success: (true|false)/);
+  const m = await slackMessageWhen(h.slack, jobIdFor(`slack:${trigger}`), /is_success: (true|false)/);
   return { text: unescape(m.text), message: m };
 }
 
@@ -174,9 +154,9 @@ describe('soar campaign', () => {
     const before = moves().length;
     await h.slash(`campaign purge ${id}`, { triggerId: 'camp-purge' });
     const jobId = jobIdFor('slack:camp-purge');
-    const card = await slackMessage(jobId, /Approval needed/);
+    const card = await slackMessageWhen(h.slack, jobId, /Approval needed/);
     // The approvers see the count, the mailboxes, a sample and the criteria before anything moves.
-    const withPreview = await slackMessage(jobId, /Approval needed/);
+    const withPreview = await slackMessageWhen(h.slack, jobId, /Approval needed/);
     await h.slack.waitFor(() =>
       JSON.stringify([...h.slack.messages.values()].filter((x) => JSON.stringify(x).includes(jobId))).includes('would move 26 mail(s) in 20 mailbox(es)'),
     );
@@ -185,13 +165,13 @@ describe('soar campaign', () => {
     expect(cardText).toContain(`sender = ${SENDER}`);
     expect(cardText).toContain('Sample:');
     expect(moves().length).toBe(before);
-    const [approve] = buttons(card);
+    const [approve] = slackButtons(card);
     expect(await click('U1', approve!.value)).toContain('You cannot approve your own request.');
     // A 429 storm on the moves: Graph refuses before moving, the client waits and sends again.
     h.emulator.faults.setSeed(20);
     h.emulator.faults.set({ prefix: '/v1.0/users', methods: ['POST'], rate429: 0.3, retryAfterSeconds: 0 });
     expect(await click('U2', approve!.value)).toContain('Your vote (Approve) was recorded.');
-    const done = await slackMessage(jobId, /is_success: true/);
+    const done = await slackMessageWhen(h.slack, jobId, /is_success: true/);
     h.emulator.faults.clear();
     expect(h.emulator.ledger.filter((e) => e.status === 429 && /\/move$/.test(e.path)).length).toBeGreaterThan(0);
     expect(unescape(done.text)).toContain(`Campaign ${id} purged: 25 mail(s) moved to Deleted Items in 20 mailbox(es).`);

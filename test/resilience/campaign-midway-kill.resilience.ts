@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import Redis from 'ioredis';
 import type { MoveRecord } from '../../handlers/microsoft-graph-mail/campaign/ledger';
 import { slackSignature } from '../helpers/fake-slack';
+import { slackButtons } from '../helpers/job-result';
 import { SLACK_SECRET, startSystem, stopChild, type Proc, type System } from './system';
 import { isFinal, send, type Tally, tally, unescape } from './tally';
 
@@ -88,15 +89,6 @@ async function until<T>(what: string | (() => string), fn: () => Promise<T | und
 
 function messagesOf(sys: System, jobId: string): Record<string, unknown>[] {
   return [...sys.slack.messages.values()].filter((m) => JSON.stringify(m).includes(jobId));
-}
-
-function buttons(message: Record<string, unknown>): Array<{ text: string; value: string }> {
-  const out: Array<{ text: string; value: string }> = [];
-  for (const b of (message.blocks ?? []) as Array<{ type: string; elements?: Array<{ type: string; text?: { text: string }; value?: string }> }>) {
-    if (b.type !== 'actions') continue;
-    for (const e of b.elements ?? []) if (e.type === 'button') out.push({ text: e.text?.text ?? '', value: e.value ?? '' });
-  }
-  return out;
 }
 
 /** A signed click on an approval card's button; the one line Slack's response_url got back. */
@@ -248,10 +240,10 @@ describe('resilience: a worker SIGKILLed mid-purge and mid-restore of a campaign
         `${step} approval card with its preview; messages: ${messagesOf(sys, s.jobId)
           .map((x) => /Dry run[^"]*/.exec(JSON.stringify(x))?.[0] ?? unescape(x.text).slice(0, 300))
           .join(' | ')}`,
-      () => messagesOf(sys, s.jobId).find((m) => JSON.stringify(m).includes(preview) && buttons(m).length > 0),
+      () => messagesOf(sys, s.jobId).find((m) => JSON.stringify(m).includes(preview) && slackButtons(m).length > 0),
       30000,
     );
-    const approve = buttons(card).find((b) => /approve/i.test(b.text)) ?? buttons(card)[0]!;
+    const approve = slackButtons(card).find((b) => /approve/i.test(b.text)) ?? slackButtons(card)[0]!;
     expect(await click(sys, REQUESTER, channel, approve.value)).toContain('You cannot approve your own request.');
     expect(moved((await sys.emulator('moves')) as Move[])).toBe(0);
     expect(await click(sys, APPROVER, channel, approve.value)).toContain('was recorded');
