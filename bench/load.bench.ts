@@ -11,6 +11,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Queue, Worker } from 'bullmq';
+import IORedis from 'ioredis';
 import type { BenchResult } from './bench';
 import { summaryRow } from './summary';
 import { jobIdFor } from '../lib/ids';
@@ -26,6 +27,8 @@ const RAW_JOBS = Number(process.env.BENCH_RAW_JOBS ?? 10000);
 const CHANNELS = 400;
 /** Worker process counts of the chatsoar phases (e.g. BENCH_LOAD_WORKERS=1 for the summary's phase alone). */
 const WORKER_COUNTS = (process.env.BENCH_LOAD_WORKERS ?? '1,2,4').split(',').map(Number);
+/** BENCH_CPU_PROF_DIR=<dir>: every bot and worker process writes a V8 CPU profile there when it stops. */
+const PROFILE_ARGS = process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`] : [];
 
 function percentile(sorted: number[], p: number): number {
   if (!sorted.length) return NaN;
@@ -63,6 +66,13 @@ interface Phase {
   workers: number;
   /** CPU time of the bot and worker processes per completed command. */
   cpuMsPerCommand: number;
+  /** The same, of the bot process alone (the rest is the workers'). */
+  botCpuMsPerCommand: number;
+  /** Redis commands run per completed command (scripts' own calls included), and script calls among them. */
+  redisPerCommand: number;
+  scriptsPerCommand: number;
+  /** The commands behind redisPerCommand, per completed command. */
+  redisByCommand: Record<string, number>;
   commands: number;
   perSecond: number;
   ackP50: number;
@@ -122,6 +132,24 @@ function cpuMs(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
+/** Redis's command counts so far (INFO commandstats): by command, scripts' own calls included. */
+async function redisCalls(url: string): Promise<Map<string, number>> {
+  const redis = new IORedis(url, { lazyConnect: false });
+  try {
+    const info = await redis.info('commandstats');
+    return new Map([...info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)].map((m) => [m[1]!, Number(m[2])]));
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Calls between two commandstats readings, by command, divided by `per`. */
+function callsBetween(before: Map<string, number>, after: Map<string, number>, per: number): Record<string, number> {
+  const byCommand: Record<string, number> = {};
+  for (const [cmd, n] of after) if (n > (before.get(cmd) ?? 0)) byCommand[cmd] = Math.round((100 * (n - (before.get(cmd) ?? 0))) / per) / 100;
+  return byCommand;
+}
+
 let seq = 0;
 /** A signed `/soar <text>` to a bot; accepted when acknowledged with an empty 200 (queued). */
 async function send(port: number, text: string, channel: string): Promise<{ jobId: string; accepted: boolean; sentAt: number; ackAt: number }> {
@@ -171,16 +199,23 @@ async function phase(sys: System, target: Target, workers: number): Promise<Phas
   };
   const started = Date.now();
   const cpuBefore = target.pids.map(cpuMs);
+  const callsBefore = await redisCalls(sys.redis.url);
   await Promise.all(Array.from({ length: SENDERS }, sender));
   const elapsed = (Date.now() - started) / 1000;
-  const cpu = target.pids.map((pid, i) => cpuMs(pid) - cpuBefore[i]!).reduce((a, b) => a + b, 0);
+  const cpuEach = target.pids.map((pid, i) => cpuMs(pid) - cpuBefore[i]!);
+  const cpu = cpuEach.reduce((a, b) => a + b, 0);
   finals.stop();
+  const redisByCommand = callsBetween(callsBefore, await redisCalls(sys.redis.url), e2e.length || 1);
   e2e.sort((a, b) => a - b);
   acks.sort((a, b) => a - b);
   return {
     pipeline: target.pipeline,
     workers,
     cpuMsPerCommand: e2e.length ? cpu / e2e.length : NaN,
+    botCpuMsPerCommand: e2e.length ? cpuEach[0]! / e2e.length : NaN,
+    redisPerCommand: Object.values(redisByCommand).reduce((a, b) => a + b, 0),
+    scriptsPerCommand: (redisByCommand.evalsha ?? 0) + (redisByCommand.eval ?? 0),
+    redisByCommand,
     commands,
     perSecond: e2e.length / elapsed,
     ackP50: percentile(acks, 50),
@@ -210,7 +245,10 @@ async function startBare(sys: System): Promise<{ target: Target; children: Child
   };
   const start = (role: 'bot' | 'worker'): Promise<ChildProcess> =>
     new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, ['--no-deprecation', join(__dirname, 'bare-pipeline.js'), role], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, ['--no-deprecation', ...PROFILE_ARGS, join(__dirname, 'bare-pipeline.js'), role], {
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let out = '';
       const onData = (c: Buffer): void => {
         out += c.toString();
@@ -225,13 +263,13 @@ async function startBare(sys: System): Promise<{ target: Target; children: Child
 }
 
 export async function run(): Promise<BenchResult> {
-  const sys = await startSystem({ channels: CHANNELS });
+  const sys = await startSystem({ channels: CHANNELS, nodeArgs: PROFILE_ARGS });
   try {
     await Promise.all([sys.startBot(), sys.startWorker()]);
     const raw = await rawBullmq(sys.redis.url);
     const bare = await startBare(sys);
     const floor = await phase(sys, bare.target, 1);
-    for (const c of bare.children) await stopChild(c, 'SIGKILL');
+    for (const c of bare.children) await stopChild(c, process.env.BENCH_CPU_PROF_DIR ? 'SIGTERM' : 'SIGKILL');
     const phases: Phase[] = [];
     for (const workers of WORKER_COUNTS) {
       while (sys.workers.length < workers) await sys.startWorker();
@@ -241,12 +279,12 @@ export async function run(): Promise<BenchResult> {
     const r = (x: number): number => Math.round(x * 10) / 10;
     const one = phases[0]!;
     const row = (p: Phase): string =>
-      `| ${p.pipeline} | ${p.workers} | ${p.commands} | ${r(p.perSecond)} | ${r(p.cpuMsPerCommand)} | ${p.ackP50} / ${p.ackP99} | ${p.e2eP50} / ${p.e2eP99} | ${r((100 * p.perSecond) / floor.perSecond)} % | ${p.lost} |`;
+      `| ${p.pipeline} | ${p.workers} | ${p.commands} | ${r(p.perSecond)} | ${r(p.cpuMsPerCommand)} (bot ${r(p.botCpuMsPerCommand)}) | ${r(p.redisPerCommand)} (${r(p.scriptsPerCommand)} scripts) | ${p.ackP50} / ${p.ackP99} | ${p.e2eP50} / ${p.e2eP99} | ${r((100 * p.perSecond) / floor.perSecond)} % | ${p.lost} |`;
     const table = [
       `Raw BullMQ, no-op jobs, 1 worker (concurrency 16), same Redis: ${r(raw)} jobs/s (reference)`,
       '',
-      '| pipeline | worker processes | commands | sustained cmd/s | CPU ms / command | ack p50 / p99 (ms) | end-to-end p50 / p99 (ms) | vs bare pipeline | lost |',
-      '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+      '| pipeline | worker processes | commands | sustained cmd/s | CPU ms / command | Redis calls / command | ack p50 / p99 (ms) | end-to-end p50 / p99 (ms) | vs bare pipeline | lost |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
       row(floor),
       ...phases.map(row),
     ];
@@ -277,6 +315,8 @@ export async function run(): Promise<BenchResult> {
       ],
     };
   } finally {
+    // A profiled process writes its profile on an orderly exit only.
+    if (PROFILE_ARGS.length) await Promise.all([...sys.bots, ...sys.workers].map((p) => stopChild(p.child, 'SIGTERM')));
     await sys.close();
   }
 }

@@ -81,11 +81,23 @@ export interface DispatchDeps {
   alerts?: AlertActions;
   /** Sentinel mode: a queued job is on a replica before the command is acknowledged (docs/reliability.md). */
   barrier?: ReplicaBarrier;
+  /**
+   * Set when `jobs`, `outbox` and `queues` write on one Redis connection (lib/runtime.ts, a process
+   * without workers): writes issued one after the other reach Redis in that order, so a command's
+   * job entry, message and job go out together instead of one round trip after the other. It runs
+   * `write` and sends what it issues on that connection in one go.
+   */
+  orderedWrites?: <T>(write: () => Promise<T>) => Promise<T>;
 }
 
 const DEFAULT_TIMEOUT_MS = 3600_000;
 /** An approval waits at most this long (or the job's --timeout when shorter). */
 const APPROVAL_TIMEOUT_MS = 3600_000;
+/**
+ * The "Queued" message waits this long before it is posted (behaviour.md 43): a job done by then
+ * is posted once, with its result, instead of a post and an update a pacing interval later.
+ */
+const QUEUED_HOLD_MS = 1000;
 
 function error(message: string, extra: Partial<ChatMessage> = {}): Reply {
   return { kind: 'reply', private: true, message: { text: message, status: 'error', lines: [message], ...extra } };
@@ -341,28 +353,46 @@ export class Dispatcher {
       if (!(await this.replicated(since, jobId))) return error(notReplicated(jobId));
       return { kind: 'queued', jobId, duplicate: false };
     }
-    // Three round trips before the ack: the read above; the job's entry and its message's content;
-    // then the message's delivery and the job itself. The job comes after both (it updates them).
-    const [, deliverQueued] = await Promise.all([
-      this.deps.jobs.add({
-        jobId,
-        actionName: action.name,
-        requestedBy: incoming.user,
-        environment: access.environment,
-        channel: incoming.channel,
-        state: 'queued',
-        createdAt: now,
-      }),
-      this.deps.outbox.stage(
-        messageKey,
-        conversation,
-        queuedMessage({ jobId, actionName: action.name, integrationName: integration.name, requestedBy: incoming.user, environment: access.environment }),
-      ),
-    ]);
-    await Promise.all([deliverQueued(), this.deps.queues.actions.add(action.id, data, { jobId })]);
+    const entry = {
+      jobId,
+      actionName: action.name,
+      requestedBy: incoming.user,
+      environment: access.environment,
+      channel: incoming.channel,
+      state: 'queued' as const,
+      createdAt: now,
+    };
+    const queued = queuedMessage({
+      jobId,
+      actionName: action.name,
+      integrationName: integration.name,
+      requestedBy: incoming.user,
+      environment: access.environment,
+    });
+    if (this.deps.orderedWrites) {
+      // Two round trips before the ack: the read above, then the job's entry, its message's content
+      // and the job itself, sent in that order on one connection (the job updates both). The
+      // message's delivery is queued once the ack is on its way: the job's own updates deliver
+      // that one message too (behaviour.md 43), should this process stop in between.
+      const [deliverQueued] = await this.deps.orderedWrites(() => {
+        const staged = this.deps.outbox.stageHeld(messageKey, conversation, queued, QUEUED_HOLD_MS);
+        return Promise.all([staged, this.deps.jobs.add(entry), this.deps.queues.actions.add(action.id, data, { jobId })]);
+      });
+      setImmediate(
+        () => void deliverQueued().catch((err: Error) => this.deps.log.warn({ err, job: jobId }, 'queued message not delivered; the result will be')),
+      );
+    } else {
+      // Three round trips before the ack: the read above; the job's entry and its message's content;
+      // then the message's delivery and the job itself. The job comes after both (it updates them).
+      const [, deliverQueued] = await Promise.all([this.deps.jobs.add(entry), this.deps.outbox.stageHeld(messageKey, conversation, queued, QUEUED_HOLD_MS)]);
+      await Promise.all([deliverQueued(), this.deps.queues.actions.add(action.id, data, { jobId })]);
+    }
     // Acknowledged only once a replica has it too (Sentinel mode; a single Redis has no barrier).
     if (!(await this.replicated(since, jobId))) return error(notReplicated(jobId));
-    this.deps.log.info({ job: jobId, action: `${integration.id}/${action.id}`, user: incoming.user, channel: incoming.channel }, 'queued');
+    const logged = () => this.deps.log.info({ job: jobId, action: `${integration.id}/${action.id}`, user: incoming.user, channel: incoming.channel }, 'queued');
+    // Its log line too once the ack is on its way (a synchronous write to stdout).
+    if (this.deps.orderedWrites) setImmediate(logged);
+    else logged();
     return { kind: 'queued', jobId, duplicate: false };
   }
 

@@ -165,6 +165,8 @@ async function main(): Promise<void> {
     allowUnauthenticatedTeams: demo,
     listenHost,
     holdUntilReady: true,
+    // `npm start`: the workers on their own thread, so that their CPU never delays an acknowledgement.
+    workersInThread: role === 'main',
   });
   // A bot behind a load balancer drains before its port closes (SHUTDOWN_GRACE_MS); `npm start` alone has no one to wait for.
   const graceMs = role === 'worker' ? 0 : (settings.shutdownGraceMs ?? (role === 'bot' ? DEFAULT_GRACE_MS : 0));

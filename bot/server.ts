@@ -4,7 +4,7 @@ import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { registry, metrics } from '../lib/metrics';
+import { registry, metrics, metricsText } from '../lib/metrics';
 import type { FilesRoot } from '../lib/files';
 import type { Queues } from '../queue/queues';
 import { limitRequestBody, MAX_REQUEST_BODY_BYTES } from './request-body-limit';
@@ -25,6 +25,8 @@ export interface ServerDeps {
   ready?: () => boolean;
   /** True once the process is stopping: /readyz says 503 while every other route is still served (a graceful drain). */
   draining?: () => boolean;
+  /** False while the workers' thread of `main` is not up (lib/runtime.ts `workersInThread`): /readyz says 503. */
+  workersUp?: () => boolean;
   /** Extra routes (web chat, OAuth callback) mounted by their own modules. */
   mount?: Array<(server: Server) => void>;
 }
@@ -130,6 +132,11 @@ export function createServer(deps: ServerDeps): Server {
       res.send(503, { status: 'draining: stopping, requests still served for a moment' });
       return;
     }
+    if (deps.workersUp?.() === false) {
+      res.setHeader('Retry-After', '1');
+      res.send(503, { status: 'workers not up: jobs wait until they are' });
+      return;
+    }
     try {
       const pong = await Promise.race([deps.redis.ping(), new Promise<string>((_, reject) => setTimeout(() => reject(new Error('timeout')), 1000))]);
       res.send(pong === 'PONG' ? 200 : 503, { status: pong === 'PONG' ? 'ready' : 'redis not ready' });
@@ -140,7 +147,7 @@ export function createServer(deps: ServerDeps): Server {
 
   server.get('/metrics', async (_req, res) => {
     await refreshQueueDepths(deps.queues).catch(() => undefined);
-    const body = await registry.metrics();
+    const body = await metricsText();
     res.setHeader('Content-Type', registry.contentType);
     res.writeHead(200);
     res.end(body);

@@ -208,7 +208,9 @@ function table(t: ResultTable, b: Budget, cellsLeft: number, tableIndex: number)
     ),
   }));
   const notes: string[] = [];
-  if (rawRows.length > shown.length) notes.push(`${ELLIPSIS} ${rawRows.length - shown.length} more rows, see the attached file`);
+  // The whole table's rows: `rows` may hold only its first ones (the rest in the attached file).
+  const allRows = Math.max(rawRows.length, typeof t?.totalRows === 'number' ? t.totalRows : 0);
+  if (allRows > shown.length) notes.push(`${ELLIPSIS} ${allRows - shown.length} more rows, see the attached file`);
   if (width > ncol) notes.push(`${ELLIPSIS} ${width - ncol} more columns, see the attached file`);
   if (rawRows.length === 0) notes.push('(no rows)');
   if (idColumn.some(Boolean) && body.some((r) => r.cells.some((c) => c.hasFull)))
@@ -240,16 +242,17 @@ function json(msg: ChatMessage, b: Budget): Record<string, unknown> {
   if (!j || typeof j !== 'object') return { show: false };
   const title = singleLine(run(j.title || 'JSON', b.actionTitle - 5)) || 'JSON';
   const raw = typeof j.content === 'string' ? j.content : sanitizeText(j.content);
-  const total = raw.length;
+  // The whole JSON's length: `content` may be only its start (the rest in the attached file).
+  const total = Math.max(raw.length, typeof j.totalChars === 'number' ? j.totalChars : 0);
   const content = neutraliseAdaptiveText(sanitizeText(cutAt(raw, b.json))) || ' ';
-  const cut = total > b.json;
+  const cut = total > b.json || total > raw.length;
   return {
     show: true,
     id: JSON_ID,
     toggleTitle: `Show ${title}`,
     content: cut ? content + '\n' + ELLIPSIS : content,
     hasNote: cut,
-    note: cut ? `${ELLIPSIS} truncated (${total - b.json} more characters); the full JSON is attached as a file` : '',
+    note: cut ? `${ELLIPSIS} truncated (${total - Math.min(raw.length, b.json)} more characters); the full JSON is attached as a file` : '',
   };
 }
 

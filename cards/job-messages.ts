@@ -39,10 +39,17 @@ export function resultMessage(h: JobHeader, result: ActionResult, files: Array<{
     lines,
     facts: [{ title: 'is_success', value: String(result.isSuccess) }],
     tables: result.tables,
-    json: result.json !== undefined ? { title: 'JSON result', content: JSON.stringify(result.json, null, 2) } : undefined,
+    json: jsonShown(result),
     files: files.length ? files : undefined,
     footer: footer(h),
   };
+}
+
+/** The JSON result as the message shows it: all of it, or the start of its file's text. */
+function jsonShown(result: ActionResult): ChatMessage['json'] {
+  if (result.json !== undefined) return { title: 'JSON result', content: JSON.stringify(result.json, null, 2) };
+  const f = result.jsonFile;
+  return f ? { title: 'JSON result', content: f.head, totalChars: f.totalChars } : undefined;
 }
 
 export function cancelledMessage(h: JobHeader, by: string): ChatMessage {

@@ -44,7 +44,12 @@ export interface ChatMessage {
   facts?: Array<{ title: string; value: string }>;
   tables?: ResultTable[];
   /** Shown collapsed (a toggle in Adaptive Cards, a code block in Slack). */
-  json?: { title: string; content: string };
+  json?: {
+    title: string;
+    content: string;
+    /** Characters in the whole JSON when `content` is only its start (the rest is in the attached file). */
+    totalChars?: number;
+  };
   files?: Array<{ name: string; url: string }>;
   actions?: CardActionButton[];
   /** A form: inputs plus `actions` as its submit buttons. */

@@ -215,6 +215,8 @@ function tableBlock(t: ResultTable): SectionBlock {
 
   const notes: string[] = [];
   if (total > ncol) notes.push(`${ELLIPSIS} ${total - ncol} more columns, see the attached file`);
+  // The whole table's rows: `rows` may hold only its first ones (the rest in the attached file).
+  const allRows = Math.max(rawRows.length, typeof t?.totalRows === 'number' ? t.totalRows : 0);
   const note = (hidden: number): string => {
     const parts = [...(hidden > 0 ? [`${ELLIPSIS} ${hidden} more rows, see the attached file`] : []), ...notes];
     if (!rawRows.length) parts.push('(no rows)');
@@ -226,11 +228,11 @@ function tableBlock(t: ResultTable): SectionBlock {
   let shown = 0;
   for (const row of sample) {
     const next = body + '\n' + escapeSlackCode(line(row));
-    if ((prefix + next + suffix + note(rawRows.length - shown - 1)).length > SLACK_MAX_SECTION_TEXT) break;
+    if ((prefix + next + suffix + note(allRows - shown - 1)).length > SLACK_MAX_SECTION_TEXT) break;
     body = next;
     shown++;
   }
-  return section(prefix + body + suffix + note(rawRows.length - shown));
+  return section(prefix + body + suffix + note(allRows - shown));
 }
 
 function tableBlocks(msg: ChatMessage): SlackBlock[] {
@@ -248,14 +250,14 @@ function jsonBlock(msg: ChatMessage): SlackBlock[] {
   const suffix = '\n```';
   const content = typeof j.content === 'string' ? j.content : sanitizeText(j.content);
   const budget = SLACK_MAX_SECTION_TEXT - prefix.length - suffix.length;
+  // The whole JSON's length: `content` may be only its start (the rest in the attached file).
+  const total = Math.max(content.length, typeof j.totalChars === 'number' ? j.totalChars : 0);
   const whole = escapeSlackCode(cutAt(content, budget + 1));
-  if (content.length <= budget && whole.length <= budget) return [section(prefix + (whole || ' ') + suffix)];
+  if (total <= budget && whole.length <= budget) return [section(prefix + (whole || ' ') + suffix)];
   const noteBudget = 120;
   const body = fitEscaped(content, budget - noteBudget, escapeSlackCode);
   const shownChars = body.length; // approximate: escaped characters shown
-  const note = escapeSlackMrkdwn(
-    `${ELLIPSIS} truncated (about ${Math.max(1, content.length - shownChars)} more characters); the full JSON is attached as a file`,
-  );
+  const note = escapeSlackMrkdwn(`${ELLIPSIS} truncated (about ${Math.max(1, total - shownChars)} more characters); the full JSON is attached as a file`);
   return [section(prefix + body + suffix + '\n' + note)];
 }
 

@@ -3,7 +3,7 @@
  * outbox retries and failures, connector cycles and lag per environment, token renewals.
  * ops/grafana/chatsoar.json and ops/prometheus/alerts.yml use these names.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry, prefix: 'chatsoar_process_' });
@@ -75,3 +75,25 @@ export const metrics = {
     registers: [registry],
   }),
 };
+
+type MetricsJson = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
+
+/** Other threads of this process (the workers' thread of `main`, lib/runtime.ts): their metrics join /metrics. */
+const sources = new Set<() => Promise<unknown[]>>();
+
+export function addMetricsSource(source: () => Promise<unknown[]>): () => void {
+  sources.add(source);
+  return () => void sources.delete(source);
+}
+
+/** What a thread sends for /metrics: its own series, less the process ones (the main thread's cover the process). */
+export async function threadMetrics(): Promise<MetricsJson> {
+  return (await registry.getMetricsAsJSON()).filter((m) => !m.name.startsWith('chatsoar_process_'));
+}
+
+/** The /metrics text: this thread's series, summed with those of the other threads of the process. */
+export async function metricsText(): Promise<string> {
+  if (!sources.size) return registry.metrics();
+  const parts = await Promise.all([registry.getMetricsAsJSON(), ...[...sources].map((s) => s().catch(() => []))]);
+  return AggregatorRegistry.aggregate(parts as MetricsJson[]).metrics();
+}

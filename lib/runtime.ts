@@ -1,10 +1,15 @@
 /**
  * Wires one process: the bot role (HTTP server, parsing, queuing), the worker role (actions and
  * outbox workers), or both (`main`). Workers are stateless; any number run against one Redis.
+ * `main` may run its workers in a worker thread (`workersInThread`, what `npm start` does), so that
+ * job and outbox CPU never holds up the event loop that acknowledges chat requests.
  */
 import type { Server } from 'restify';
 import type { Worker } from 'bullmq';
+import { Redis as IORedis } from 'ioredis';
 import { hkdfSync } from 'node:crypto';
+import { extname, join } from 'node:path';
+import { Worker as Thread } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { ApprovalFlow } from '../bot/approvals';
 import { Dispatcher } from '../bot/dispatch';
@@ -40,6 +45,7 @@ import { connectRedis, redisOptions, replicaBarrier, type Redis, type RedisTarge
 import { ThreadFiles } from '../store/thread-files';
 import { FilesRoot } from './files';
 import { registerSecret } from './log';
+import { addMetricsSource } from './metrics';
 import type { Settings } from './settings';
 
 export type Role = 'main' | 'bot' | 'worker';
@@ -63,7 +69,29 @@ export interface RuntimeOptions {
   listenHost?: string;
   /** Not ready (503 but for /healthz, /readyz, /metrics) until the caller sets `ready` after its start-up work. */
   holdUntilReady?: boolean;
+  /**
+   * `main` only: the workers (actions, outbox, schedules, approval expiry) run in a worker thread
+   * (bot/worker-thread.ts) with the same settings, restarted when it dies; /readyz says 503 while
+   * it is not up. Default: in this thread (tests). Not with `catalog` (a catalogue cannot be sent to a thread).
+   */
+  workersInThread?: boolean;
 }
+
+/** What bot/worker-thread.ts receives (structured-cloned): a worker role's runtime options. */
+export interface WorkerThreadData {
+  settings: Settings;
+  redisUrl: string | RedisTarget;
+  secretsKey: string;
+  cycleLockMs?: number;
+}
+
+/** Messages between the main thread and the workers' thread. */
+export type ToWorkerThread = { type: 'close' } | { type: 'metrics'; id: number };
+export type FromWorkerThread =
+  | { type: 'ready' }
+  | { type: 'closed' }
+  | { type: 'failed'; message: string }
+  | { type: 'metrics'; id: number; metrics: unknown[] };
 
 export interface Runtime {
   settings: Settings;
@@ -84,6 +112,8 @@ export interface Runtime {
   server?: Server;
   slack?: MountedSlack;
   workers: Worker[];
+  /** `workersInThread`: whether the workers' thread is up (always true otherwise). */
+  workersUp(): boolean;
   /** The HTTP layer of every integration call (SSRF-guarded; reaches the operator's trusted origins). */
   http: HttpClient;
   /** Whether commands are judged yet (configuration applied). */
@@ -124,7 +154,18 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     (moved) => moved && log.info({ moved }, 'audit entries moved into per-environment logs'),
     (err: Error) => log.warn({ err }, 'legacy audit log not migrated'),
   );
-  const queues = createQueues(connection, prefix);
+  // A process without workers (a bot; `main` with its workers' thread) adds its jobs on one
+  // connection of its own, where the dispatcher also reads a command's access facts and writes its
+  // job entry and message before the job: one socket keeps them in order, so the writes go out
+  // together (one round trip). No auto-pipelining there (a command would wait for the next turn of
+  // the event loop, and each pipeline would copy BullMQ's scripts); like the stores' connection, a
+  // command fails after 3 reconnection attempts rather than wait for Redis.
+  const botOnly = opts.role === 'bot' || (opts.role === 'main' && !!opts.workersInThread);
+  const queueRedis = botOnly
+    ? new IORedis({ ...redisOptions(opts.redisUrl), maxRetriesPerRequest: 3, retryStrategy: (times) => Math.min(times * 200, 2000) })
+    : undefined;
+  queueRedis?.on('error', (err: Error) => log.warn({ err }, 'redis connection error'));
+  const queues = createQueues(queueRedis ?? connection, prefix);
   const outbox = new Outbox(queues, messages);
   const signingKey = Buffer.from(hkdfSync('sha256', Buffer.from(opts.secretsKey, 'base64'), 'chatsoar', 'files-links', 32));
   const files = new FilesRoot(settings.filesDir, signingKey, settings.publicUrl);
@@ -144,10 +185,15 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     log: log.child({ part: 'approvals' }),
   });
   const dispatcher = new Dispatcher({
-    environments,
-    jobs,
+    ...(queueRedis
+      ? {
+          environments: new EnvironmentStore(queueRedis, box, prefix, { trustedOrigins: settings.trustedOrigins }),
+          jobs: new JobIndex(queueRedis, prefix),
+          outbox: new Outbox(queues, new MessageStore(queueRedis, prefix)),
+          orderedWrites: corked(queueRedis),
+        }
+      : { environments, jobs, outbox }),
     queues,
-    outbox,
     approvals,
     log: log.child({ part: 'dispatch' }),
     catalog: opts.catalog,
@@ -173,11 +219,15 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     log,
     http,
     workers: [],
+    workersUp: () => true,
     ready: !opts.holdUntilReady,
     draining: false,
     close: async () => undefined,
   };
 
+  // The workers' thread loads its modules while this one starts its server.
+  const threadStarting = opts.role === 'main' && opts.workersInThread ? startWorkerThread(opts, log) : undefined;
+  threadStarting?.catch(() => undefined);
   if (opts.role !== 'worker') {
     if (!settings.botFramework.MicrosoftAppId) {
       if (settings.allowUnauthenticatedTeams)
@@ -199,6 +249,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       slack,
       ready: () => runtime.ready,
       draining: () => runtime.draining,
+      workersUp: () => runtime.workersUp(),
       mount: [mountOAuthCallback, ...(opts.mount ?? [])].map((m) => (s: Server) => m(s, runtime)),
     });
     await new Promise<void>((resolve, reject) => {
@@ -210,7 +261,9 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     runtime.slack = slack;
   }
 
-  if (opts.role !== 'bot') {
+  const thread = await threadStarting;
+  if (thread) runtime.workersUp = () => thread.up();
+  if (opts.role !== 'bot' && !thread) {
     const senders: Partial<Record<Platform, ChatSender>> = {
       teams: new BotFrameworkSender(adapter, conversations, settings.botFramework.MicrosoftAppId ?? '', 'teams'),
       webchat: new BotFrameworkSender(adapter, conversations, settings.botFramework.MicrosoftAppId ?? '', 'webchat'),
@@ -273,11 +326,142 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       }
       await new Promise<void>((resolve) => runtime.server!.close(() => resolve()));
     }
-    await Promise.all(runtime.workers.map((w) => w.close()));
+    await Promise.all([thread?.close(), ...runtime.workers.map((w) => w.close())]);
     await queues.close();
+    queueRedis?.disconnect();
     await http.close();
     barrier.close();
     redis.disconnect();
   };
   return runtime;
+}
+
+/**
+ * Runs `write` with `client`'s socket corked until the event loop's next turn: the commands it
+ * issues (BullMQ's after a few promise turns) leave in one write, so Redis is woken once.
+ */
+function corked(client: IORedis): <T>(write: () => Promise<T>) => Promise<T> {
+  return (write) => {
+    const stream = (client as unknown as { stream?: { cork?(): void; uncork?(): void } }).stream;
+    if (client.status === 'ready' && stream?.cork && stream.uncork) {
+      stream.cork();
+      setImmediate(() => stream.uncork!());
+    }
+    return write();
+  };
+}
+
+/** How long a stopping workers' thread may take to drain before it is terminated (bot/main.ts gives a stop 30 s in all). */
+const THREAD_CLOSE_MS = 25_000;
+/** Restarts of a dead workers' thread: the wait doubles from 0.5 s up to 30 s, and is 0.5 s again after a thread that ran 30 s. */
+const THREAD_RESTART_MS = [500, 30_000];
+
+interface WorkerThreadHandle {
+  up(): boolean;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the workers' thread and resolves once its runtime is up (rejects when it fails to start,
+ * so that a start-up failure stops the process with its line). A thread that dies later is
+ * logged and started again, /readyz saying 503 meanwhile; its metrics are merged into /metrics.
+ */
+async function startWorkerThread(opts: RuntimeOptions, log: Logger): Promise<WorkerThreadHandle> {
+  if (opts.catalog) throw new Error('workersInThread cannot be used with a catalog option');
+  const data: WorkerThreadData = { settings: opts.settings, redisUrl: opts.redisUrl, secretsKey: opts.secretsKey, cycleLockMs: opts.cycleLockMs };
+  // The entry beside bot/main: .js when built, .ts under test/helpers/register-ts.js (a thread inherits the parent's -r).
+  const entry = join(__dirname, '..', 'bot', `worker-thread${extname(__filename)}`);
+  let current: Thread | undefined;
+  let up = false;
+  let closing = false;
+  let delay = THREAD_RESTART_MS[0]!;
+  let upSince = 0;
+  let restartTimer: NodeJS.Timeout | undefined;
+  let nextId = 0;
+  const pendingMetrics = new Map<number, (metrics: unknown[]) => void>();
+  let closed: (() => void) | undefined;
+
+  const restartLater = (): void => {
+    log.error({ restartInMs: delay }, 'the workers thread is down: jobs and chat messages wait until it is started again');
+    restartTimer = setTimeout(() => {
+      restartTimer = undefined;
+      if (closing) return;
+      spawn(true).then(
+        () => log.info('the workers thread was started again'),
+        (err: Error) => log.error({ err }, 'the workers thread did not start again'),
+      );
+    }, delay);
+    delay = Math.min(delay * 2, THREAD_RESTART_MS[1]!);
+  };
+
+  const spawn = (again: boolean): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      let started = false;
+      const thread = new Thread(`require(${JSON.stringify(entry)})`, { eval: true, workerData: data });
+      current = thread;
+      thread.on('message', (m: FromWorkerThread) => {
+        if (m.type === 'ready') {
+          started = true;
+          up = true;
+          upSince = Date.now();
+          resolve();
+        } else if (m.type === 'failed' && !started) reject(new Error(m.message));
+        else if (m.type === 'metrics') pendingMetrics.get(m.id)?.(m.metrics);
+      });
+      thread.on('error', (err) => {
+        if (!started) reject(err);
+        log.error({ err }, 'the workers thread failed');
+      });
+      thread.on('exit', (code) => {
+        up = false;
+        if (current === thread) current = undefined;
+        for (const answer of pendingMetrics.values()) answer([]);
+        pendingMetrics.clear();
+        if (closing) return closed?.();
+        if (!started) reject(new Error(`the workers thread exited (${code}) before it was up`));
+        else log.error({ code }, 'the workers thread stopped');
+        // A thread that ran a while is started again soon; one that keeps dying, less and less often.
+        if (started && Date.now() - upSince > THREAD_RESTART_MS[1]!) delay = THREAD_RESTART_MS[0]!;
+        // The first start's failure stops the process (its caller); a later one is tried again.
+        if (started || again) restartLater();
+      });
+    });
+
+  await spawn(false);
+  const removeSource = addMetricsSource(
+    () =>
+      new Promise<unknown[]>((resolve) => {
+        if (!current || !up) return resolve([]);
+        const id = nextId++;
+        const timer = setTimeout(() => {
+          pendingMetrics.delete(id);
+          resolve([]);
+        }, 1000);
+        pendingMetrics.set(id, (metrics) => {
+          clearTimeout(timer);
+          pendingMetrics.delete(id);
+          resolve(metrics);
+        });
+        current.postMessage({ type: 'metrics', id } satisfies ToWorkerThread);
+      }),
+  );
+  return {
+    up: () => up,
+    close: async () => {
+      closing = true;
+      removeSource();
+      clearTimeout(restartTimer);
+      const thread = current;
+      if (!thread) return;
+      // Like runtime.close: running jobs finish or go back to the queue; then the thread ends.
+      const ended = new Promise<void>((resolve) => (closed = resolve));
+      thread.postMessage({ type: 'close' } satisfies ToWorkerThread);
+      const timer = setTimeout(() => {
+        log.warn('the workers thread did not stop in time; terminated');
+        void thread.terminate();
+      }, THREAD_CLOSE_MS);
+      await ended;
+      clearTimeout(timer);
+    },
+  };
 }

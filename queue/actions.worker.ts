@@ -55,6 +55,11 @@ export interface ActionWorkerDeps {
 
 /** Progress updates go out at most every 2 s per message (behaviour.md 40). */
 const PROGRESS_INTERVAL_MS = 2000;
+/**
+ * "Running" is shown once a job has run this long: a faster job goes from queued straight to its
+ * result (behaviour.md 43), which is also not held up by the conversation's pacing behind "Running".
+ */
+const RUNNING_SHOWN_AFTER_MS = 500;
 
 /**
  * Whether an outcome is the abort's doing: a failure after the signal aborted, or a poll still
@@ -90,7 +95,30 @@ export function startActionWorker(deps: ActionWorkerDeps): Worker<ActionJobData>
    */
   async function show(data: ActionJobData, message: ChatMessage): Promise<void> {
     if (data.previewFor) return;
+    await runningShown(data.jobId);
     await outbox.upsert(data.messageKey, data.conversation, message);
+  }
+
+  /** Jobs whose "Running" is still to be shown (a timer), or being shown. */
+  const running = new Map<string, { timer: NodeJS.Timeout; shown?: Promise<void> }>();
+  function showRunningSoon(data: ActionJobData, jobLog: Logger): void {
+    if (data.previewFor) return;
+    const entry: { timer: NodeJS.Timeout; shown?: Promise<void> } = {
+      timer: setTimeout(() => {
+        entry.shown = outbox
+          .upsert(data.messageKey, data.conversation, runningMessage(header(data)))
+          .catch((err: Error) => jobLog.warn({ err }, '"Running" not shown'));
+      }, RUNNING_SHOWN_AFTER_MS),
+    };
+    running.set(data.jobId, entry);
+  }
+  /** No "Running" from now on; one on its way is out before anything that follows it. */
+  async function runningShown(jobId: string): Promise<void> {
+    const entry = running.get(jobId);
+    if (!entry) return;
+    running.delete(jobId);
+    clearTimeout(entry.timer);
+    await entry.shown;
   }
 
   const audit = new AuditLog(environments.redis, environments.keys.prefix);
@@ -110,6 +138,7 @@ export function startActionWorker(deps: ActionWorkerDeps): Worker<ActionJobData>
 
   async function finish(data: ActionJobData, result: ActionResult): Promise<void> {
     if (data.previewFor) return deps.onPreview?.(data.previewFor, result);
+    await runningShown(data.jobId);
     await auditStep(data, result.isSuccess ? 'succeeded' : 'failed', result.message.split('\n')[0]);
     const root = deps.files.forEnvironment(data.environment);
     const files = (result.files ?? []).map((f) => ({ name: f.name, url: root.signedUrl(f.path) }));
@@ -153,15 +182,16 @@ export function startActionWorker(deps: ActionWorkerDeps): Worker<ActionJobData>
     throw new DelayedError();
   }
 
-  const running = new RunningJobs(jobs, log);
+  const runningJobs = new RunningJobs(jobs, log);
 
   async function process(job: Job<ActionJobData>, token?: string): Promise<void> {
     const since = await deps.barrier?.mark();
-    const { signal, done } = running.start(job.data.jobId);
+    const { signal, done } = runningJobs.start(job.data.jobId);
     try {
       await runJob(job, token, signal);
     } finally {
       done();
+      await runningShown(job.data.jobId);
     }
     await replicated(job, token, since);
   }
@@ -199,12 +229,11 @@ export function startActionWorker(deps: ActionWorkerDeps): Worker<ActionJobData>
     if (!spec) return finish(data, failure(`Unknown action ${data.integration} ${data.action}.`));
     if (!spec.run) return finish(data, failure(`${spec.name} is not available yet in chatsoar.`));
 
-    // "Running" is shown while the instance and the allow-list are read; both are waited for
-    // before anything else, so no later message can overtake "Running".
+    // The job's state is written while the instance and the allow-list are read; any later
+    // message waits for a "Running" on its way, so none can overtake it.
+    if (data.attempt === 0) showRunningSoon(data, jobLog);
     const [shown, read] = await Promise.allSettled([
-      data.attempt === 0
-        ? Promise.all([jobs.update(data.jobId, { state: 'running' }), show(data, runningMessage(header(data)))]).then(() => auditStep(data, 'started'))
-        : undefined,
+      data.attempt === 0 ? jobs.update(data.jobId, { state: 'running' }).then(() => auditStep(data, 'started')) : undefined,
       reads,
     ]);
     if (shown.status === 'rejected') throw shown.reason;
@@ -276,7 +305,8 @@ export function startActionWorker(deps: ActionWorkerDeps): Worker<ActionJobData>
     }
     await job.updateData({ ...data, state: outcome.state, attempt: data.attempt + 1 });
     await jobs.update(data.jobId, { state: 'waiting', progress: outcome.status });
-    if (outcome.status) await show(data, runningMessage(header(data), outcome.status));
+    // A job that waits is shown running (behaviour.md 40), whether or not its first run was short.
+    if (outcome.status || data.attempt === 0) await show(data, runningMessage(header(data), outcome.status));
     await job.moveToDelayed(nextAt, token);
     throw new DelayedError();
   }
@@ -289,7 +319,7 @@ export function startActionWorker(deps: ActionWorkerDeps): Worker<ActionJobData>
     // only a job that keeps killing workers is given up.
     maxStalledCount: MAX_STALLED,
   });
-  worker.on('closing', () => running.stopAll());
+  worker.on('closing', () => runningJobs.stopAll());
   worker.on('failed', async (job, err) => {
     // BullMQ gives up a job that stalled too often with an UnrecoverableError whatever attempts are left.
     if (!job || (job.attemptsMade < (job.opts.attempts ?? 1) && !(err instanceof UnrecoverableError || err.name === 'UnrecoverableError'))) return;

@@ -138,7 +138,7 @@ export class AlertSink {
     if (this.digest) {
       // One round trip: ids neither committed by an earlier cycle nor staged in this one are staged.
       const isNew = await this.deps.state.stageNew(this.digest.staging, ids);
-      toDigest = fresh.filter((_, i) => isNew[i]);
+      toDigest = isNew.every(Boolean) ? fresh : fresh.filter((_, i) => isNew[i]);
       staged = true;
     } else {
       const seen = await this.deps.state.has('alert', ids);
@@ -189,7 +189,8 @@ export class AlertSink {
         if (!d.to || alert.time > d.to) d.to = alert.time;
       }
       const rule = alert.rule ?? alert.eventName ?? alert.name;
-      if (d.byRule.has(rule) || d.byRule.size < 1000) d.byRule.set(rule, (d.byRule.get(rule) ?? 0) + 1);
+      const n = d.byRule.get(rule);
+      if (n !== undefined || d.byRule.size < 1000) d.byRule.set(rule, (n ?? 0) + 1);
     }
     if (!alerts.length) return;
     const separator = d.count ? ',\n' : '';

@@ -1,5 +1,5 @@
 /** Producer side of the outbox: every message to a chat platform goes through here. */
-import type { JobsOptions } from 'bullmq';
+import { Job, type JobsOptions } from 'bullmq';
 import { randomBytes } from 'node:crypto';
 import type { ChatMessage } from '../cards/message';
 import type { MessageStore } from '../store/messages';
@@ -15,6 +15,15 @@ function deliveryOpts(messageKey: string, version: number, delayMs = 0): JobsOpt
   return { jobId: `upsert_${messageKey.replace(/:/g, '_')}_${version}_${randomBytes(4).toString('hex')}`, delay: delayMs };
 }
 
+/**
+ * How long before a held delivery is due content is still left to it. A delivery that starts
+ * early (clocks differ) and misses the content sends it after all: it sees the newer version
+ * when it marks what it sent.
+ */
+const HELD_MARGIN_MS = 100;
+/** States a job's message passes through; any other is where it ends, and is not held back. */
+const IN_PROGRESS = new Set(['queued', 'running', 'waiting']);
+
 export class Outbox {
   constructor(
     private readonly queues: Queues,
@@ -23,10 +32,10 @@ export class Outbox {
 
   /**
    * Sets a message's content and queues its delivery: a post the first time, an update in
-   * place afterwards. Intermediate versions are coalesced; `delayMs` paces progress updates.
+   * place afterwards. Intermediate versions are coalesced.
    */
-  async upsert(messageKey: string, conversation: ConversationRef, message: ChatMessage, delayMs = 0): Promise<void> {
-    await (await this.stage(messageKey, conversation, message, delayMs))();
+  async upsert(messageKey: string, conversation: ConversationRef, message: ChatMessage): Promise<void> {
+    await (await this.stage(messageKey, conversation, message))();
   }
 
   /**
@@ -34,10 +43,38 @@ export class Outbox {
    * queues the delivery. A caller may then start what must come after the content (the job that
    * updates the message) side by side with the delivery.
    */
-  async stage(messageKey: string, conversation: ConversationRef, message: ChatMessage, delayMs = 0): Promise<() => Promise<void>> {
-    const version = await this.messages.setLatest(messageKey, conversation, message);
+  async stage(messageKey: string, conversation: ConversationRef, message: ChatMessage): Promise<() => Promise<void>> {
+    const { version, held } = await this.messages.setLatest(messageKey, conversation, message);
+    const deliver = async (): Promise<void> => {
+      await this.queues.outbox.add('upsert', { op: 'upsert', messageKey, version, conversation }, deliveryOpts(messageKey, version));
+    };
+    // A held first delivery still to come sends this content: no delivery of its own. A final
+    // state is not held back: that delivery goes now.
+    if (!held || held.until - Date.now() <= HELD_MARGIN_MS) return deliver;
+    if (IN_PROGRESS.has(message.status ?? '')) return async () => undefined;
     return async () => {
-      await this.queues.outbox.add('upsert', { op: 'upsert', messageKey, version, conversation }, deliveryOpts(messageKey, version, delayMs));
+      const job = await Job.fromId(this.queues.outbox, held.job);
+      const promoted = job
+        ? await job.promote().then(
+            () => true,
+            () => false,
+          )
+        : false;
+      // Gone or already running: it may have missed this content, so it gets a delivery of its own.
+      if (!promoted) await deliver();
+    };
+  }
+
+  /**
+   * stage for a message whose first post waits `holdMs` (behaviour.md 43): content set in the
+   * meantime (a fast job's result) goes out in that first post, and needs no delivery of its own.
+   */
+  async stageHeld(messageKey: string, conversation: ConversationRef, message: ChatMessage, holdMs: number): Promise<() => Promise<void>> {
+    // The version is the first (a message is staged held once, before anything else).
+    const opts = deliveryOpts(messageKey, 1, holdMs);
+    const { version } = await this.messages.setLatest(messageKey, conversation, message, { until: Date.now() + holdMs, job: opts.jobId! });
+    return async () => {
+      await this.queues.outbox.add('upsert', { op: 'upsert', messageKey, version, conversation }, opts);
     };
   }
 

@@ -30,6 +30,8 @@ export interface OutboxDeps {
 }
 
 const LOCK_MS = 30_000;
+/** How long a post or file waits for the message it goes under to be posted. */
+const THREAD_WAIT_MS = 60_000;
 
 export function startOutboxWorker(deps: OutboxDeps): Worker<OutboxJobData> {
   const { messages, log } = deps;
@@ -44,7 +46,7 @@ export function startOutboxWorker(deps: OutboxDeps): Worker<OutboxJobData> {
    * a second time. So a Redis outage right after the post is waited out here (up to 2 minutes).
    * The message's lock is released with it.
    */
-  async function recordPosted(key: string, version: number, ref: PlatformMessageRef): Promise<void> {
+  async function recordPosted(key: string, version: number, ref: PlatformMessageRef): Promise<number> {
     const deadline = Date.now() + 120_000;
     for (;;) {
       try {
@@ -62,9 +64,15 @@ export function startOutboxWorker(deps: OutboxDeps): Worker<OutboxJobData> {
     return sender;
   }
 
-  async function threadRef(key: string | undefined): Promise<PlatformMessageRef | undefined> {
+  /**
+   * The posted message a post or file goes under. One whose first post is still to come (held,
+   * behaviour.md 43) is waited for, up to THREAD_WAIT_MS: then the post goes to the conversation.
+   */
+  async function threadRef(job: Job<OutboxJobData>, token: string | undefined, key: string | undefined): Promise<PlatformMessageRef | undefined> {
     if (!key) return undefined;
-    return (await messages.get(key))?.ref;
+    const parent = await messages.get(key);
+    if (parent && !parent.ref && parent.content && Date.now() - job.timestamp < THREAD_WAIT_MS) return delay(job, token, 250);
+    return parent?.ref;
   }
 
   /**
@@ -112,10 +120,14 @@ export function startOutboxWorker(deps: OutboxDeps): Worker<OutboxJobData> {
         if (nextSendAt > now) return await delay(job, token, nextSendAt - now);
         const slot = messages.takeSlot(data.conversation.channel, sender.intervalMs, now);
         const version = current.version;
+        // Content set while this was being sent (the version moved on) goes out in this job's next run.
+        const rest = async (latest: number): Promise<void> => {
+          unlocked = true;
+          if (latest > version) await delay(job, token, sender.intervalMs);
+        };
         const post = async (): Promise<void> => {
           await replicated();
-          await recordPosted(data.messageKey, version, await sender.post(data.conversation, current.content!, undefined, data.messageKey));
-          unlocked = true;
+          await rest(await recordPosted(data.messageKey, version, await sender.post(data.conversation, current.content!, undefined, data.messageKey)));
         };
         if (!current.ref && !current.postingAt) {
           // A first post: the slot and the note that posting began go out together.
@@ -128,9 +140,7 @@ export function startOutboxWorker(deps: OutboxDeps): Worker<OutboxJobData> {
         if (ref) {
           await replicated();
           await sender.update(data.conversation, ref, current.content);
-          if (current.ref) await messages.markSentAndUnlock(data.messageKey, version);
-          else await recordPosted(data.messageKey, version, ref);
-          unlocked = true;
+          await rest(current.ref ? await messages.markSentAndUnlock(data.messageKey, version) : await recordPosted(data.messageKey, version, ref));
         } else {
           await messages.markPosting(data.messageKey, Date.now());
           await post();
@@ -140,15 +150,15 @@ export function startOutboxWorker(deps: OutboxDeps): Worker<OutboxJobData> {
       }
       return;
     }
+    const thread = await threadRef(job, token, data.threadOf);
     await paced();
     await replicated();
     if (data.op === 'post') {
-      await sender.post(data.conversation, data.message, await threadRef(data.threadOf));
+      await sender.post(data.conversation, data.message, thread);
       return;
     }
     const source = deps.fileSource(data.file.path, data.environment);
     const bytes = await readFile(source.absolute);
-    const thread = await threadRef(data.threadOf);
     await recordFile(data, thread);
     await sender.uploadFile(data.conversation, { name: data.file.name, data: bytes, title: data.file.title, url: source.url }, thread);
   }

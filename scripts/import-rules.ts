@@ -69,7 +69,7 @@ export const RULES: Rule[] = [
     why: 'product code does not reach into tests, benchmarks or the emulator (bot/main.ts, the entry point, excepted)',
   },
   {
-    from: /^(?!bot\/main\.ts$|lib\/runtime\.ts$|test\/|bench\/|scripts\/)/,
+    from: /^(?!bot\/main\.ts$|bot\/worker-thread\.ts$|lib\/runtime\.ts$|test\/|bench\/|scripts\/)/,
     forbidden: /^lib\/runtime\.ts$/,
     why: 'lib/runtime.ts is the composition root: only entry points start it; the parts it wires get what they need passed in',
   },

@@ -22,6 +22,25 @@ export interface JobInfo {
 const TTL_SECONDS = 7 * 86400;
 const FINISHED: JobState[] = ['succeeded', 'failed', 'cancelled'];
 
+/**
+ * update in one round trip: KEYS[1] the entry; ARGV the patch (JSON, null removes a field), the
+ * TTL, the channel index's key prefix, and the finished states (JSON). A finished job leaves its
+ * channel's index.
+ */
+const UPDATE = `local raw = redis.call('GET', KEYS[1])
+if not raw then return 0 end
+local info = cjson.decode(raw)
+for k, v in pairs(cjson.decode(ARGV[1])) do
+  if v == cjson.null then info[k] = nil else info[k] = v end
+end
+redis.call('SET', KEYS[1], cjson.encode(info), 'EX', ARGV[2])
+for _, s in ipairs(cjson.decode(ARGV[4])) do
+  if info.state == s and info.environment then
+    redis.call('ZREM', ARGV[3] .. info.environment .. ':chjobs:' .. info.channel, info.jobId)
+  end
+end
+return 1`;
+
 export class JobIndex {
   private readonly keys: Keys;
 
@@ -52,11 +71,17 @@ export class JobIndex {
   }
 
   async update(jobId: string, patch: Partial<JobInfo>): Promise<void> {
-    const info = await this.get(jobId);
-    if (!info) return;
-    const next = { ...info, ...patch };
-    await this.redis.set(this.keys.jobInfo(jobId), JSON.stringify(next), 'EX', TTL_SECONDS);
-    if (FINISHED.includes(next.state) && info.environment) await this.redis.zrem(this.keys.channelJobs(info.environment, info.channel), jobId);
+    // A field set to undefined is removed (JSON null, which the script drops).
+    const json = JSON.stringify(patch, (_k, v: unknown) => (v === undefined ? null : v));
+    await this.redis.eval(
+      UPDATE,
+      1,
+      this.keys.jobInfo(jobId),
+      json,
+      TTL_SECONDS,
+      this.keys.channelJobs('', '').replace(/:chjobs:$/, ''),
+      JSON.stringify(FINISHED),
+    );
   }
 
   /** The job, if it was started from `channel` in `environment` (what `soar cancel` there may act on). */

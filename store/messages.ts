@@ -16,6 +16,12 @@ redis.call('HSET', KEYS[1], 'content', ARGV[1], 'conversation', ARGV[2])
 redis.call('EXPIRE', KEYS[1], ARGV[3])
 return version`;
 
+/** A message's first delivery, held until `until` (ms) as BullMQ job `job`. */
+export interface HeldDelivery {
+  until: number;
+  job: string;
+}
+
 export interface PlatformMessageRef {
   /** Slack ts or Teams/web activity id. */
   id: string;
@@ -33,20 +39,31 @@ export class MessageStore {
     this.keys = new Keys(prefix);
   }
 
-  /** Stores new content for a message and returns its version. */
-  async setLatest(messageKey: string, conversation: ConversationRef, message: ChatMessage): Promise<number> {
+  /**
+   * Stores new content for a message: its version, and the held first delivery still to come
+   * (`held`: its job id and when it is due; see Outbox.stageHeld). `hold` holds the message's
+   * first delivery.
+   */
+  async setLatest(
+    messageKey: string,
+    conversation: ConversationRef,
+    message: ChatMessage,
+    hold?: HeldDelivery,
+  ): Promise<{ version: number; held: HeldDelivery | undefined }> {
     const key = this.keys.message(messageKey);
     // One transaction: a delivery reading between a new version and its content would mark the
     // new version sent with the old content, and the new content would never be delivered.
     const replies = await this.redis
       .multi()
       .hincrby(key, 'version', 1)
-      .hset(key, 'content', JSON.stringify(message), 'conversation', JSON.stringify(conversation))
+      .hset(key, 'content', JSON.stringify(message), 'conversation', JSON.stringify(conversation), ...(hold ? ['held', `${hold.until} ${hold.job}`] : []))
       .expire(key, TTL_SECONDS)
+      .hget(key, 'held')
       .exec();
-    const [err, version] = replies?.[0] ?? [new Error('no reply from Redis')];
-    if (err) throw err;
-    return Number(version);
+    const failed = (replies ?? [[new Error('no reply from Redis')]]).find(([err]) => err)?.[0];
+    if (failed) throw failed;
+    const [until, job] = String(replies![3]![1] ?? '').split(' ');
+    return { version: Number(replies![0]![1]), held: job ? { until: Number(until), job } : undefined };
   }
 
   /**
@@ -87,15 +104,23 @@ export class MessageStore {
     await this.redis.hset(this.keys.message(messageKey), ...sentFields(version, ref));
   }
 
-  /** markSent, then unlock, in one transaction (one round trip): the lock is never released before `sent` says what went out. */
-  async markSentAndUnlock(messageKey: string, version: number, ref?: PlatformMessageRef): Promise<void> {
+  /**
+   * markSent, then unlock, in one transaction (one round trip): the lock is never released before
+   * `sent` says what went out. A held first delivery is over once anything went out. Returns the
+   * message's latest version: newer than `version` when content came while it was being sent.
+   */
+  async markSentAndUnlock(messageKey: string, version: number, ref?: PlatformMessageRef): Promise<number> {
+    const key = this.keys.message(messageKey);
     const replies = await this.redis
       .multi()
-      .hset(this.keys.message(messageKey), ...sentFields(version, ref))
+      .hset(key, ...sentFields(version, ref))
+      .hdel(key, 'held')
       .del(this.keys.messageLock(messageKey))
+      .hget(key, 'version')
       .exec();
     const failed = (replies ?? [[new Error('no reply from Redis')]]).find(([err]) => err)?.[0];
     if (failed) throw failed;
+    return Number(replies![3]![1] ?? version);
   }
 
   /** Notes that a first post of the message began (a retry then looks for it before posting). */

@@ -176,6 +176,8 @@ export function mountSlack(settings: SlackSettings, dispatcher: Dispatcher, log:
     clientOptions,
     logger,
     ignoreSelf: true,
+    // No conversation state is kept: bolt's in-memory store would build an Error ("Conversation not found") per request.
+    convoStore: false,
   });
   // Listeners get a client with the token from authorize; app.client (used when a payload names no team) needs it too.
   app.client = new webApi.WebClient(settings.botToken, clientOptions);

@@ -4,6 +4,25 @@ export interface ResultTable {
   title: string;
   columns: string[];
   rows: string[][];
+  /**
+   * Rows of the whole table when `rows` holds only its first ones (a result too large to hold: every
+   * row is in the result's attached file); undefined when `rows` is the whole table.
+   */
+  totalRows?: number;
+}
+
+/**
+ * A JSON result kept in a file instead of memory (a result as large as thousands of mailboxes'):
+ * the message shows the start of its text, and the file (also among the result's `files`) holds it
+ * all (contract.md §7.4).
+ */
+export interface JsonResultFile {
+  /** Path relative to the files root; the same file is posted as one of the result's `files`. */
+  path: string;
+  /** The start of the file's text, as the message shows it. */
+  head: string;
+  /** Characters in the whole text (`head` is all of it when they are as many). */
+  totalChars: number;
 }
 
 export interface ResultFile {
@@ -20,6 +39,8 @@ export interface ActionResult {
   /** The seed's output message(s), placeholders filled; several lines joined by "\n" (behaviour.md 3). */
   message: string;
   json?: unknown;
+  /** The JSON result as a file, when it is too large to hold (in place of `json`). */
+  jsonFile?: JsonResultFile;
   tables?: ResultTable[];
   files?: ResultFile[];
 }

@@ -81,37 +81,83 @@ export async function forEachMailbox<T>(
   work: (mailbox: string) => Promise<T>,
   verb = 'Processed',
 ): Promise<MailboxOutcome<T>[]> {
+  const outcomes: MailboxOutcome<T>[] = new Array(mailboxes.length);
+  await eachMailbox(
+    ctx,
+    mailboxes,
+    batchSize,
+    work,
+    (o, i) => {
+      outcomes[i] = o;
+    },
+    verb,
+  );
+  return outcomes;
+}
+
+/**
+ * forEachMailbox that keeps no outcome: each is handed to `onOutcome` (with the mailbox's index)
+ * as soon as it is in, in whatever order they come, so that what an action keeps of a mailbox is
+ * only what its result needs (a search of thousands of mailboxes streams its matches to a file).
+ */
+export async function eachMailbox<T>(
+  ctx: ActionContext,
+  mailboxes: string[],
+  batchSize: number,
+  work: (mailbox: string, index: number) => Promise<T>,
+  onOutcome: (outcome: MailboxOutcome<T>, index: number) => void,
+  verb = 'Processed',
+): Promise<void> {
   const total = mailboxes.length;
-  const outcomes: MailboxOutcome<T>[] = new Array(total);
-  const batches: number[][] = [];
-  for (let i = 0; i < total; i += batchSize) batches.push(Array.from({ length: Math.min(batchSize, total - i) }, (_, k) => i + k));
-  const lanes = Math.max(1, batches.length);
+  const batches = Math.ceil(total / batchSize);
+  const lanes = Math.max(1, batches);
   let next = 0;
   let done = 0;
+  // One promise per batch, not one per mailbox and a Promise.all over them: a search of thousands
+  // of mailboxes holds every mailbox's share in flight at once, and each promise costs memory.
+  const batch = (first: number, end: number): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      let left = end - first;
+      let failed: { err: unknown } | undefined;
+      const settle = (outcome: MailboxOutcome<T>, i: number): void => {
+        try {
+          onOutcome(outcome, i);
+        } catch (err) {
+          failed ??= { err };
+        }
+        if (--left > 0) return;
+        if (failed) reject(failed.err);
+        else resolve();
+      };
+      for (let i = first; i < end; i++) {
+        const mailbox = mailboxes[i] as string;
+        let started: Promise<T>;
+        try {
+          started = work(mailbox, i);
+        } catch (err) {
+          started = Promise.reject(err);
+        }
+        started.then(
+          (value) => settle({ mailbox, kind: 'done', value }, i),
+          (err: unknown) => settle(outcomeOf<T>(mailbox, err), i),
+        );
+      }
+    });
   const lane = async (): Promise<void> => {
     // Each batch is started in a turn of the event loop of its own: the Graph client sends an
     // envelope as soon as it is full, so Graph is at work on the first batches while later ones
     // are being started, not only once thousands of mailboxes have been.
     if (lanes > 1) await new Promise((resolve) => setImmediate(resolve));
-    while (next < batches.length) {
+    while (next < batches) {
       if (ctx.signal.aborted) throw new Error('The job was cancelled.');
-      const batch = batches[next++] as number[];
-      await Promise.all(
-        batch.map(async (i) => {
-          const mailbox = mailboxes[i] as string;
-          try {
-            outcomes[i] = { mailbox, kind: 'done', value: await work(mailbox) };
-          } catch (err) {
-            outcomes[i] = outcomeOf<T>(mailbox, err);
-          }
-        }),
-      );
-      done += batch.length;
+      const first = next++ * batchSize;
+      const end = Math.min(first + batchSize, total);
+      await batch(first, end);
+      done += end - first;
       if (total > 1) await ctx.progress(done, total, `${verb} ${done} of ${total} mailboxes`).catch(() => undefined);
     }
   };
   await Promise.all(Array.from({ length: lanes }, lane));
-  return outcomes;
 }
 
 /** `a@x: 3, b@x: 1` (behaviour.md 3). */
@@ -121,11 +167,12 @@ export function mailboxCounts(items: Array<{ mailbox: string; count: number }>):
 
 /**
  * One line per distinct failure reason; the mailboxes are named unless every mailbox failed
- * alike (a bad secret fails them all with one reason).
+ * alike (a bad secret fails them all with one reason). `total`: the mailboxes of the run, when
+ * `outcomes` holds only some of them (the failed ones, in order).
  */
-export function failureReasons(outcomes: MailboxOutcome<unknown>[]): string[] {
+export function failureReasons(outcomes: MailboxOutcome<unknown>[], total = outcomes.length): string[] {
   const failed = outcomes.filter((o): o is Extract<MailboxOutcome<unknown>, { kind: 'failed' }> => o.kind === 'failed');
   const byReason = new Map<string, string[]>();
   for (const f of failed) byReason.set(f.reason, [...(byReason.get(f.reason) ?? []), f.mailbox]);
-  return [...byReason.entries()].map(([reason, boxes]) => (boxes.length === outcomes.length ? reason : `${reason} (mailbox(es): ${boxes.join(', ')})`));
+  return [...byReason.entries()].map(([reason, boxes]) => (boxes.length === total ? reason : `${reason} (mailbox(es): ${boxes.join(', ')})`));
 }

@@ -157,6 +157,16 @@ describe('production-shaped start (CONFIG_FILE, Slack, no MicrosoftAppId)', () =
       });
     expect(connector.calls).toHaveLength(0);
 
+    // `npm start` runs its workers on a thread of their own: what they record (the job) is on the same /metrics as the ack.
+    const metricsDeadline = Date.now() + 10000;
+    let metricsText = '';
+    while (!/^chatsoar_job_duration_seconds_count\{[^}]*action="ping"[^}]*\} [1-9]/m.test(metricsText)) {
+      if (Date.now() > metricsDeadline) throw new Error(`no job duration of the ping on /metrics:\n${metricsText.slice(0, 3000)}`);
+      await new Promise((r) => setTimeout(r, 200));
+      metricsText = await (await fetch(`${url}/metrics`)).text();
+    }
+    expect(metricsText).toMatch(/^chatsoar_ack_latency_seconds_count\{platform="slack"\} [1-9]/m);
+
     const exited = new Promise<number | null>((r) => child!.once('exit', (code) => r(code)));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);

@@ -41,6 +41,8 @@ describeBrowser('web chat end to end (runtime + emulator + headless Chromium)', 
 
   test('graphmail ping: the queued message is updated in place with the result', async () => {
     const before = await botActivities().count();
+    // Slower than the acknowledgement's hold (behaviour.md 43), so that it is posted before the result.
+    sys.emulator.faults.set({ prefix: '/v1.0/users', latencyMs: 2000 });
     await send('graphmail ping');
 
     // The outbox posts the queued message, then updates that same activity with the result.
@@ -55,6 +57,7 @@ describeBrowser('web chat end to end (runtime + emulator + headless Chromium)', 
       const shown = (await botActivities().allTextContents()).map((t) => t.replace(/\s+/g, ' ').trim()).join('\n  ');
       throw new Error(`the ping result did not appear in activity ${id}; the bot said:\n  ${shown}\n${(err as Error).message}`);
     }
+    sys.emulator.faults.clear('/v1.0/users');
     await expect(result.locator('.edited').count()).resolves.toBe(1);
 
     // The store agrees: one activity, created before its last change (PUT through the connector).

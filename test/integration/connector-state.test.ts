@@ -75,6 +75,67 @@ describe('ConnectorState staging and commit', () => {
     expect(await state.getCheckpoint()).toBeUndefined();
   });
 
+  it("batches staged at different times: each goes in at the end, all of them are the staging's own until committed", async () => {
+    const state = new ConnectorState(redis, prefix, 'prod', 'connector', 'm');
+    await state.add('alert', ['old']);
+    const staging = state.newStaging();
+    expect(await state.stageNew(staging, ['m1', 'm2'])).toEqual([true, true]);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(await state.stageNew(staging, ['m1', 'm3', 'old'])).toEqual([false, true, false]);
+    const [s1, s3] = [Number(await redis.zscore(alertSet('m'), 'm1')), Number(await redis.zscore(alertSet('m'), 'm3'))];
+    expect(s3).toBeGreaterThan(s1);
+    // Two batches, two scores listed open; neither a whole millisecond.
+    const open = await redis.zrange(`${prefix}sched:prod:connector:m:staging:open`, 0, -1, 'WITHSCORES');
+    expect(open.length).toBe(4);
+    expect(Number.isInteger(s1) || Number.isInteger(s3)).toBe(false);
+    expect(await state.has('alert', ['m1', 'm3', 'old'])).toEqual([false, false, true]);
+    await state.commit({}, null, staging);
+    expect(await redis.zcard(`${prefix}sched:prod:connector:m:staging:open`)).toBe(0);
+    expect(await state.has('alert', ['m1', 'm2', 'm3', 'old'])).toEqual([true, true, true, true]);
+  });
+
+  it('a dead cycle of several batches: all its ids are new to the next one, and its scores stay listed until trimmed', async () => {
+    const dead = new ConnectorState(redis, prefix, 'prod', 'connector', 'n');
+    const lost = dead.newStaging();
+    expect(await dead.stageNew(lost, ['d1'])).toEqual([true]);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(await dead.stageNew(lost, ['d2'])).toEqual([true]);
+    const next = new ConnectorState(redis, prefix, 'prod', 'connector', 'n');
+    expect(await next.has('alert', ['d1', 'd2'])).toEqual([false, false]);
+    const staging = next.newStaging();
+    expect(await next.stageNew(staging, ['d2', 'd1', 'd2'])).toEqual([true, true, false]);
+    await next.commit({}, null, staging);
+    expect(await next.has('alert', ['d1', 'd2'])).toEqual([true, true]);
+    expect(await redis.zcard(`${prefix}sched:prod:connector:n:staging:open`)).toBe(2);
+  });
+
+  it('ids holding the separators, and empty ones, are staged one by one as given', async () => {
+    const state = new ConnectorState(redis, prefix, 'prod', 'connector', 'p');
+    const staging = state.newStaging();
+    expect(await state.stageNew(staging, ['a\nb', 'a', '', 'b', 'a\nb'])).toEqual([true, true, true, true, false]);
+    expect(await state.stageNew(staging, ['x\n\u0000\u0001y', 'x', '', 'y'])).toEqual([true, true, false, true]);
+    await state.commit({}, null, staging);
+    expect(await state.has('alert', ['a\nb', 'a', 'b', '', 'x\n\u0000\u0001y', 'x', 'y', 'z'])).toEqual([true, true, true, true, true, true, true, false]);
+  });
+
+  it('a staging an earlier version left open (listed under its name, its ids scored alike) counts as new; one it left pending is closed by the commit', async () => {
+    const state = new ConnectorState(redis, prefix, 'prod', 'connector', 'q');
+    const openKey = `${prefix}sched:prod:connector:q:staging:open`;
+    const oldScore = Date.now() - 60_000 + 7 / 4096;
+    const oldStaging = `${prefix}sched:prod:connector:q:staging:old0`;
+    await redis.zadd(openKey, oldScore, oldStaging);
+    await redis.zadd(alertSet('q'), oldScore, 'o1', oldScore, 'o2');
+    expect(await state.has('alert', ['o1'])).toEqual([false]);
+    const staging = state.newStaging();
+    expect(await state.stageNew(staging, ['o1'])).toEqual([true]);
+    await state.commit({}, null, staging);
+    expect(await state.has('alert', ['o1', 'o2'])).toEqual([true, false]);
+    // A pending commit of that version names its staging: committing it takes it off the list.
+    await state.commit({}, null, oldStaging);
+    expect(await redis.zcard(openKey)).toBe(0);
+    expect(await state.has('alert', ['o2'])).toEqual([true]);
+  });
+
   it("folds an earlier version's staging set (a sorted set), keeping the later time of an id", async () => {
     const state = new ConnectorState(redis, prefix, 'prod', 'connector', 'c');
     const staging = state.newStaging();

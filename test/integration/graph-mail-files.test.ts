@@ -123,6 +123,18 @@ async function uploadedNames(count: number): Promise<string[]> {
   return names();
 }
 
+/**
+ * The names uploaded since `before` among `expected`, once all of them are there (or 15 s went
+ * by). Files go out at the channel's pace after the job's result: an earlier test's may still be
+ * arriving, so only these names count (each must be there once).
+ */
+async function uploadedOf(before: number, expected: string[]): Promise<string[]> {
+  const mine = async () => (await uploadedNames(0)).slice(before).filter((n) => expected.includes(n));
+  const deadline = Date.now() + 15000;
+  while ((await mine()).length < expected.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  return (await mine()).sort();
+}
+
 function filesIn(dir: string): string[] {
   return existsSync(dir) ? readdirSync(dir).sort() : [];
 }
@@ -160,8 +172,8 @@ describe('Download Attachments From Email', () => {
     // The JSON keeps the names as the mail gave them.
     expect(r.blocks).toContain('"attachment_name\\": \\"../../x\\"');
     expect(r.blocks).toContain('"downloaded_path\\": \\"cases/7/_.._x\\"');
-    const uploads = (await uploadedNames(uploadsBefore + 6)).slice(uploadsBefore);
-    expect(uploads.sort()).toEqual(['_.._x', 'a_b_c.txt', 'gpj.exe', 'inner.txt', 'invoice.pdf', 'reported.eml']);
+    const posted = ['_.._x', 'a_b_c.txt', 'gpj.exe', 'inner.txt', 'invoice.pdf', 'reported.eml'];
+    expect(await uploadedOf(uploadsBefore, posted)).toEqual(posted);
   });
 
   it('reports missing ids and mails without attachments, uses a unique path, and says when GCP Bucket falls back', async () => {
@@ -360,8 +372,7 @@ describe('Save Email To The Case', () => {
     const shown = r.blocks.replace(/\\"/g, '"');
     expect(shown).toContain(`JSON result*\\n\`\`\`\\n[\\n  {\\n    "id": "${hostile.id}",`);
     expect(shown).toContain(`"eml_info": "jobs/${r.jobId}/_.._etc_passwd fdp.exe.eml"`);
-    const uploads = (await uploadedNames(uploadsBefore + 2)).slice(uploadsBefore);
-    expect(uploads.sort()).toEqual(files);
+    expect(await uploadedOf(uploadsBefore, files)).toEqual(files);
   });
 
   it('saves only the named attachments and names the ones not found', async () => {

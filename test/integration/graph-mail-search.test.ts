@@ -4,6 +4,8 @@
  * Every success and failure message of the seed, many mailboxes (unknown ones included), folders
  * nested / case-insensitive / well-known / unknown, paging, throttling and progress.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { DEMO_CLIENT_SECRET, type Message } from '../../emulator';
 import { startHarness, type Harness } from '../helpers/harness';
 import { chat, jsonOf, tableText } from './graph-mail-chat';
@@ -69,6 +71,11 @@ describe('Search Emails', () => {
     // Without Select All Fields For Return, the JSON holds the table's fields only.
     expect(Object.keys(json[0]!).sort()).toEqual(['from', 'id', 'mailbox', 'receivedDateTime', 'subject', 'toRecipients']);
     expect(json[0]!.id).toBe(mail.invoice1!.id);
+    // behaviour.md 9: the found mails are attached as a JSON file, posted in the thread and linked.
+    const file = join(h.settings.filesDir, 'prod', 'jobs', r.jobId, 'matching-mails.json');
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(json);
+    expect(JSON.stringify(r.message.blocks)).toContain('matching-mails.json');
+    await h.slack.waitFor((calls) => calls.some((c) => c.method === 'files.getUploadURLExternal' && c.body.filename === 'matching-mails.json'));
   });
 
   it('Select All Fields For Return puts every field in the JSON', async () => {
@@ -173,6 +180,21 @@ describe('Search Emails', () => {
     expect(r.lines).toEqual(['Successfully found emails in the following mailboxes: soc@demo.onmicrosoft.com: 1']);
   });
 
+  it('a result too large to show: the message shows its start and counts it all, the file holds every mail', async () => {
+    const big = `big${D}`;
+    h.emulator.state.addUser({ userPrincipalName: big });
+    for (let i = 0; i < 120; i++)
+      h.emulator.state.addMessage(big, 'inbox', { subject: `phish wave ${i} ${'x'.repeat(60)}`, from: 'attacker@evil.example', to: [big] });
+    const r = await c.run(`graphmail search-emails --search-in-mailbox ${big} --subject-filter "phish wave" --max-emails-to-return 500`);
+    expect(r.lines).toEqual([`Successfully found emails in the following mailboxes: ${big}: 120`]);
+    const blocks = JSON.stringify(r.message.blocks);
+    expect(blocks).toMatch(/truncated \(about \d+ more characters\); the full JSON is attached as a file/);
+    expect(blocks).toMatch(/\d+ more rows, see the attached file/);
+    const items = JSON.parse(readFileSync(join(h.settings.filesDir, 'prod', 'jobs', r.jobId, 'matching-mails.json'), 'utf8')) as Array<{ subject: string }>;
+    expect(items).toHaveLength(120);
+    expect(new Set(items.map((m) => m.subject)).size).toBe(120);
+  });
+
   it('45 mailboxes go out in $batch envelopes of at most 20 requests', async () => {
     const boxes = Array.from({ length: 45 }, (_, i) => `many${i}${D}`);
     for (const b of boxes) {
@@ -196,8 +218,11 @@ describe('Search Emails', () => {
     );
     expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
     expect(r.lines).toEqual([`Successfully found emails in the following mailboxes: ${S1}: 2, ${S2}: 1`]);
-    const updates = h.slack.calls.filter((call) => call.method === 'chat.update' && call.body.channel === r.channel).map((call) => JSON.stringify(call.body));
-    expect(updates.some((u) => /Searched [12] of 3 mailboxes/.test(u))).toBe(true);
+    // The job's message (first posted after the Queued hold, then updated in place) showed progress.
+    const shown = h.slack.calls
+      .filter((call) => /^chat\.(postMessage|update)$/.test(call.method) && call.body.channel === r.channel)
+      .map((call) => JSON.stringify(call.body));
+    expect(shown.some((u) => /Searched [12] of 3 mailboxes/.test(u))).toBe(true);
   });
 });
 

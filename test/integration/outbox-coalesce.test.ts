@@ -1,7 +1,8 @@
 /**
  * The outbox coalesces a message's versions (behaviour.md 40, 43): a delivery sends the latest
  * content when it runs, and the last version always goes out, in the one message (real
- * redis-server, real outbox, fake Slack).
+ * redis-server, real outbox, fake Slack). A held first post carries what came during the hold,
+ * and a final state does not wait for the hold.
  */
 import type { ChatMessage } from '../../cards/message';
 import type { ConversationRef } from '../../queue/types';
@@ -79,5 +80,30 @@ describe('outbox coalescing', () => {
     await h.runtime.queues.outbox.add('upsert', { op: 'upsert', messageKey: key, version: 2, conversation }, { jobId: 'older-job-v2' });
     await outboxIdle();
     expect(seen(key)).toEqual({ posts: 1, shown: [`${key} version 3`] });
+  });
+
+  it('a held first post carries what came during the hold; in-progress states queue nothing more', async () => {
+    const key = 'test:held';
+    const conversation: ConversationRef = { platform: 'slack', channel: 'slack:C904' };
+    await (await h.runtime.outbox.stageHeld(key, conversation, version(key, 1, 9), 1500))();
+    for (let v = 2; v <= 4; v++) await h.runtime.outbox.upsert(key, conversation, version(key, v, 9));
+    const counts = await h.runtime.queues.outbox.getJobCounts('waiting', 'delayed', 'active', 'prioritized');
+    expect(counts).toMatchObject({ waiting: 0, delayed: 1, active: 0, prioritized: 0 });
+    await new Promise((r) => setTimeout(r, 900));
+    expect(seen(key).posts).toBe(0);
+    await outboxIdle();
+    expect(seen(key)).toEqual({ posts: 1, shown: [`${key} version 4`] });
+  });
+
+  it('a final state during the hold is posted at once, in the one message', async () => {
+    const key = 'test:held-final';
+    const conversation: ConversationRef = { platform: 'slack', channel: 'slack:C905' };
+    const started = Date.now();
+    await (await h.runtime.outbox.stageHeld(key, conversation, version(key, 1, 2), 5000))();
+    await h.runtime.outbox.upsert(key, conversation, version(key, 2, 2));
+    await h.slack.waitFor(() => seen(key).shown.length === 1, 4000);
+    expect(Date.now() - started).toBeLessThan(4000);
+    await outboxIdle();
+    expect(seen(key)).toEqual({ posts: 1, shown: [`${key} version 2`] });
   });
 });

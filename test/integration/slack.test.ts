@@ -46,18 +46,39 @@ async function resultOf(jobId: string): Promise<string> {
 
 describe('Slack /soar', () => {
   it('acks at once, posts "Queued Ping as job …", then updates it in place with the seed message', async () => {
-    const started = Date.now();
-    const res = await h.slash('graphmail ping', { triggerId: 'trig-ping-1' });
-    expect(res.status).toBe(200);
-    expect(Date.now() - started).toBeLessThan(3000);
-    const jobId = jobIdFor('slack:trig-ping-1');
-    const text = await resultOf(jobId);
-    const first = h.slack.calls.find((c) => c.method === 'chat.postMessage' && JSON.stringify(c.body).includes(jobId))!;
-    // The visible acknowledgement names the action and its job (coalesced with the result when the job is faster).
-    expect(JSON.stringify(first.body)).toMatch(new RegExp(`(Queued Ping as job ${jobId}|job ${jobId})`));
-    expect(text).toContain('Successfully connected to the Microsoft Graph mail service with the provided connection parameters!');
-    expect(text).toContain('is_success: true');
-    expect(h.slack.calls.some((c) => c.method === 'chat.update')).toBe(true);
+    // A ping slower than the Queued message's hold (behaviour.md 43): queued first, the result in place.
+    h.emulator.faults.set({ prefix: '/v1.0/users', latencyMs: 1200 });
+    try {
+      const started = Date.now();
+      const res = await h.slash('graphmail ping', { triggerId: 'trig-ping-1' });
+      expect(res.status).toBe(200);
+      expect(Date.now() - started).toBeLessThan(3000);
+      const jobId = jobIdFor('slack:trig-ping-1');
+      const text = await resultOf(jobId);
+      const posts = h.slack.calls.filter((c) => c.method === 'chat.postMessage' && JSON.stringify(c.body).includes(jobId));
+      expect(posts).toHaveLength(1);
+      // Named action and job: queued, or already running when the hold ended.
+      expect(JSON.stringify(posts[0]!.body)).toMatch(new RegExp(`(Queued Ping as job|Running Ping \\(job) ${jobId}`));
+      expect(text).toContain('Successfully connected to the Microsoft Graph mail service with the provided connection parameters!');
+      expect(text).toContain('is_success: true');
+      expect(
+        h.slack.calls.some((c) => c.method === 'chat.update' && /is_success: true/.test(String(c.body.text)) && JSON.stringify(c.body).includes(jobId)),
+      ).toBe(true);
+      // One message: the Queued post, updated in place.
+      expect([...h.slack.messages.values()].filter((m) => JSON.stringify(m).includes(jobId))).toHaveLength(1);
+    } finally {
+      h.emulator.faults.clear('/v1.0/users');
+    }
+  });
+
+  it('a job done before its Queued message went out is posted once, with its result', async () => {
+    const jobId = jobIdFor('slack:trig-ping-fast');
+    const before = h.slack.calls.length;
+    await h.slash('graphmail ping', { triggerId: 'trig-ping-fast' });
+    expect(await resultOf(jobId)).toContain('is_success: true');
+    const mine = h.slack.calls.slice(before).filter((c) => JSON.stringify(c.body).includes(jobId));
+    expect(mine.map((c) => c.method)).toEqual(['chat.postMessage']);
+    expect(JSON.stringify(mine[0]!.body)).not.toContain('Queued');
   });
 
   it('runs the Azure API and O365 Management API pings with their seed messages', async () => {
@@ -163,9 +184,11 @@ describe('Slack /soar', () => {
     const before = h.slack.calls.length;
     await h.slash('graphmail ping', { triggerId: 'trig-lost-answer', channel: 'C8' });
     expect(await resultOf(jobId)).toContain('Successfully connected to the Microsoft Graph mail service');
+    // The retry looks the post up before anything else goes out.
+    await h.slack.waitFor((calls) => calls.some((c) => c.method === 'conversations.history' && c.body.channel === 'C8'));
+    await new Promise((r) => setTimeout(r, 300));
     const calls = h.slack.calls.slice(before);
     expect(calls.filter((c) => c.method === 'chat.postMessage' && JSON.stringify(c.body).includes(jobId))).toHaveLength(1);
-    expect(calls.some((c) => c.method === 'conversations.history' && c.body.channel === 'C8')).toBe(true);
     expect([...h.slack.messages.values()].filter((m) => JSON.stringify(m).includes(jobId))).toHaveLength(1);
   }, 30000);
 

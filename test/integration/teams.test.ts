@@ -12,12 +12,15 @@ describe('Teams without MicrosoftAppId (emulator convention)', () => {
   });
 
   it('strips the @mention, posts the queued message to serviceUrl and updates it in place with the result', async () => {
+    // A ping slower than the Queued message's hold (behaviour.md 43).
+    h.emulator.faults.set({ prefix: '/v1.0/users', latencyMs: 1200 });
     const res = await h.teamsMessage('<at>chatsoar</at> soar graphmail ping', { id: 'teams-ping-1' });
     expect(res.status).toBeLessThan(300);
     await h.connector.waitFor((calls) =>
       calls.some((c) => c.method === 'PUT' && /Successfully connected to the Microsoft Graph mail service/.test(String(c.activity.text))),
     );
-    const post = h.connector.calls.find((c) => c.method === 'POST' && /Queued Ping as job j-\d{4}/.test(String(c.activity.text)))!;
+    h.emulator.faults.clear('/v1.0/users');
+    const post = h.connector.calls.find((c) => c.method === 'POST' && /(Queued Ping as job|Running Ping \(job) j-\d{4}/.test(String(c.activity.text)))!;
     expect(post.conversationId).toBe('conv-1');
     const update = h.connector.calls.find((c) => c.method === 'PUT' && /Successfully connected/.test(String(c.activity.text)))!;
     expect(update.activityId).toBe(post.id);

@@ -126,6 +126,8 @@ export interface SystemOptions {
   chatFaults?: number;
   /** Extra environment of the bot and worker processes (e.g. REDIS_SENTINELS, SHUTDOWN_GRACE_MS); overrides the defaults. */
   env?: NodeJS.ProcessEnv;
+  /** Extra node options of the bot and worker processes (e.g. --cpu-prof, which NODE_OPTIONS refuses). */
+  nodeArgs?: string[];
 }
 
 export interface System {
@@ -243,7 +245,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
 
   const start = async (role: 'bot' | 'worker'): Promise<Proc> => {
     const port = await freePort();
-    const proc = spawnProc(role, [join(root, 'bot/main.ts'), role], envFor(port), port);
+    const proc = spawnProc(role, [...(opts.nodeArgs ?? []), join(root, 'bot/main.ts'), role], envFor(port), port);
     await waitForLine(proc, role === 'bot' ? /listening on port/ : /worker is running/, 60000);
     (role === 'bot' ? bots : workers).push(proc);
     return proc;

@@ -721,6 +721,34 @@ describe('cards: hostile input on every platform', () => {
     expect(JSON.stringify(slack.blocks)).toContain('the full JSON is attached as a file');
   });
 
+  it('a result kept in its file: the first rows and the start of the JSON, counted against the whole', () => {
+    // As Search Emails over thousands of mailboxes gives it: 200 of 20,000 rows, 16,384 of 3,000,000 characters.
+    const content = `[\n${Array.from({ length: 400 }, (_, i) => JSON.stringify({ mailbox: `m${i}@x`, id: `AAMk_${i}` })).join(',\n')}`.slice(0, 16_384);
+    const msg: ChatMessage = {
+      text: 'x',
+      tables: [
+        { title: 'Matching Mails', columns: ['Mail ID', 'Subject'], rows: Array.from({ length: 200 }, (_, i) => [`AAMk_${i}`, `s${i}`]), totalRows: 20_000 },
+      ],
+      json: { title: 'JSON result', content, totalChars: 3_000_000 },
+    };
+    const card = toAdaptiveCard(msg, { universal: true });
+    expectValidCard(card);
+    const runs = textRuns(card);
+    const rowsNote = runs.find((r) => /more rows, see the attached file/.test(r));
+    expect(rowsNote).toMatch(/^… (\d+) more rows/);
+    const shownRows = 20_000 - Number(/^… (\d+)/.exec(rowsNote!)![1]);
+    expect(shownRows).toBeGreaterThan(0);
+    expect(shownRows).toBeLessThanOrEqual(200);
+    const jsonNote = runs.find((r) => r.includes('the full JSON is attached as a file'));
+    expect(Number(/truncated \((\d+) more characters\)/.exec(jsonNote ?? '')?.[1])).toBeGreaterThanOrEqual(3_000_000 - 16_384);
+    const slack = toBlockKit(msg);
+    expectSlackLimits(slack);
+    const text = JSON.stringify(slack.blocks);
+    const hidden = Number(/… (\d+) more rows, see the attached file/.exec(text)?.[1]);
+    expect(hidden).toBeGreaterThanOrEqual(20_000 - 200);
+    expect(Number(/truncated \(about (\d+) more characters\)/.exec(text)?.[1])).toBeGreaterThan(3_000_000 - 3000);
+  });
+
   it('many lines, facts, files and buttons stay within the limits', () => {
     const msg: ChatMessage = {
       text: 'x',

@@ -2,13 +2,17 @@ import { type ActionSpec, type OutputMessages, param } from '../../kit/spec';
 import { mailboxBatchSize, onlyUnread, searchInMailboxes, senderFilter, subjectFilter, timeFrame } from './params/selection';
 import type { ActionContext } from '../../kit/context';
 import { reasonOf } from '../../kit/errors';
-import { failure, fill, success } from '../../kit/outcome';
+import { failure, fill, type JsonResultFile, success } from '../../kit/outcome';
 import { GraphClient } from '../client';
 import { criteriaFrom, findMatching, type Found, type MailCriteria, type MatchQuery, matchQuery } from '../criteria';
 import { folderParts, type ResolvedFolder, resolveFolder, wellKnownName } from '../folders';
-import type { Message } from '../lookup';
-import { batchSizeParam, failureReasons, forEachMailbox, mailboxCounts, mailboxList } from '../mailboxes';
-import { mailJson, mailRow, matchingMailsRows, TABLE_FIELDS } from '../mail-table';
+import { batchSizeParam, eachMailbox, failureReasons, type MailboxOutcome, mailboxCounts, mailboxList } from '../mailboxes';
+import { JSON_HEAD_CHARS, MatchingMailsFile, matchingMailsRows, TABLE_FIELDS } from '../mail-table';
+
+/** The JSON result's file in the job's folder (behaviour.md 9), posted in the thread. */
+const RESULT_FILE = 'matching-mails.json';
+/** A mailbox's outcome, as kept for the message (0: not in yet). */
+const KIND = { done: 1, 'not-found': 2, 'folder-missing': 3, failed: 4 } as const;
 
 export interface SearchRequest {
   folder: string;
@@ -45,30 +49,6 @@ async function prepare(graph: GraphClient, mailboxes: string[], req: SearchReque
   const parts = folderParts(req.folder);
   const lone = parts.length <= 1 && wellKnownName(parts[0] ?? 'Inbox') !== undefined;
   return { query, folder: lone ? await resolveFolder(graph, mailboxes[0] as string, req.folder) : undefined };
-}
-
-/**
- * One mailbox's share of the result, made as soon as its answer is in: the table rows and JSON
- * items, not the messages they come from (only what the result holds is kept until the end).
- */
-interface MailboxHits {
-  count: number;
-  rows: string[][];
-  json: Array<Record<string, unknown>>;
-  missingIds: string[];
-}
-
-function mailboxHits(graph: GraphClient, mailbox: string, req: SearchRequest, prepared: PreparedSearch): Promise<MailboxHits> {
-  return searchMailbox(graph, mailbox, req, prepared).then(({ messages, missingIds }) => {
-    const rows = new Array<string[]>(messages.length);
-    const json = new Array<Record<string, unknown>>(messages.length);
-    for (let i = 0; i < messages.length; i++) {
-      const m = messages[i] as Message;
-      rows[i] = mailRow(m);
-      json[i] = mailJson(mailbox, m, req.allFields);
-    }
-    return { count: messages.length, rows, json, missingIds };
-  });
 }
 
 function maxParam(value: unknown): number | undefined {
@@ -153,36 +133,64 @@ async function run(ctx: ActionContext, params: Record<string, unknown>) {
   if (!mailboxes.length) return failure(fill(failed, { ERROR_REASON: 'no mailbox given and the integration has no Default Mailbox.' }));
   const graph = new GraphClient(ctx);
   const prepared = await prepare(graph, mailboxes, req);
-  const outcomes = await forEachMailbox(
-    ctx,
-    mailboxes,
-    batchSizeParam(params['how-many-mailboxes-to-process-in-a-single-batch']),
-    (mb) => mailboxHits(graph, mb, req, prepared),
-    'Searched',
-  );
+  let out: MatchingMailsFile;
+  try {
+    out = await MatchingMailsFile.create(ctx.files, RESULT_FILE);
+  } catch (err) {
+    return failure(fill(failed, { ERROR_REASON: reasonOf(err) }));
+  }
+  // What is kept of each mailbox: its outcome and count (the message names them all); its mails
+  // go to the result file as they come.
+  const kinds = new Uint8Array(mailboxes.length);
+  const counts = new Uint32Array(mailboxes.length);
+  const folderMissing = new Map<number, string>();
+  const failedOutcomes: Array<{ index: number; outcome: MailboxOutcome<unknown> }> = [];
+  const unknownIds = new Set(req.criteria.mailIds);
+  try {
+    await eachMailbox(
+      ctx,
+      mailboxes,
+      batchSizeParam(params['how-many-mailboxes-to-process-in-a-single-batch']),
+      (mb) => searchMailbox(graph, mb, req, prepared),
+      (o, i) => {
+        kinds[i] = KIND[o.kind];
+        if (o.kind === 'done') {
+          const { messages: mails, missingIds } = o.value;
+          counts[i] = mails.length;
+          out.add(i, o.mailbox, mails, req.allFields);
+          if (unknownIds.size) for (const id of req.criteria.mailIds) if (!missingIds.includes(id)) unknownIds.delete(id);
+          return;
+        }
+        out.skip(i);
+        if (o.kind === 'folder-missing') folderMissing.set(i, fill(failed, { ERROR_REASON: `Folder ${o.folder} was not found in mailbox ${o.mailbox}.` }));
+        else if (o.kind === 'failed') failedOutcomes.push({ index: i, outcome: o });
+      },
+      'Searched',
+    );
+  } catch (err) {
+    await out.abort();
+    throw err;
+  }
 
   const found: Array<{ mailbox: string; count: number }> = [];
-  const rows: string[][] = [];
-  const json: Array<Record<string, unknown>> = [];
   const notFound: string[] = [];
   const lines: string[] = [];
-  const unknownIds = new Set(req.criteria.mailIds);
   let searched = 0;
-  for (const o of outcomes) {
-    if (o.kind === 'done') {
+  for (let i = 0; i < mailboxes.length; i++) {
+    const kind = kinds[i];
+    if (kind === KIND.done) {
       searched++;
-      const hits = o.value;
-      if (hits.count) {
-        found.push({ mailbox: o.mailbox, count: hits.count });
-        for (const r of hits.rows) rows.push(r);
-        for (const j of hits.json) json.push(j);
-      }
-      for (const id of req.criteria.mailIds) if (!hits.missingIds.includes(id)) unknownIds.delete(id);
-    } else if (o.kind === 'not-found') notFound.push(o.mailbox);
-    else if (o.kind === 'folder-missing') lines.push(fill(failed, { ERROR_REASON: `Folder ${o.folder} was not found in mailbox ${o.mailbox}.` }));
+      if (counts[i]) found.push({ mailbox: mailboxes[i] as string, count: counts[i] as number });
+    } else if (kind === KIND['not-found']) notFound.push(mailboxes[i] as string);
+    else if (kind === KIND['folder-missing']) lines.push(folderMissing.get(i) as string);
   }
-  const errors = failureReasons(outcomes).map((r) => fill(failed, { ERROR_REASON: r }));
+  failedOutcomes.sort((a, b) => a.index - b.index);
+  const errors = failureReasons(
+    failedOutcomes.map((f) => f.outcome),
+    mailboxes.length,
+  ).map((r) => fill(failed, { ERROR_REASON: r }));
   const notFoundLines = notFound.map((m) => fill(mailboxMissing, { MAILBOX: m }));
+  if (notFound.length === mailboxes.length || !found.length) await out.abort();
   if (notFound.length === mailboxes.length) return failure(fill(noMailboxes, { MAILBOX_LIST: notFound.join(', ') }));
   // behaviour.md 38: ids that matched nothing anywhere, one line each.
   const idLines = found.length ? [...unknownIds].map((id) => `Failed to find email with ID ${id}`) : [];
@@ -192,8 +200,20 @@ async function run(ctx: ActionContext, params: Record<string, unknown>) {
     return failure([...head, ...rest].join('\n') || noEmails);
   }
   const first = messages.success.found.replace('MAILBOX: FOUND_EMAILS_NUMBER', mailboxCounts(found));
+  let file: JsonResultFile | null;
+  try {
+    file = await out.finish();
+  } catch (err) {
+    await out.abort();
+    return failure([fill(failed, { ERROR_REASON: `the result file could not be written: ${reasonOf(err)}` }), ...rest].join('\n'));
+  }
+  if (!file) throw new Error('a search with matches wrote no result file');
+  const table = matchingMailsRows(out.rows);
+  if (out.totalRows > out.rows.length) table.totalRows = out.totalRows;
   return success([first, ...rest].join('\n'), {
-    tables: [matchingMailsRows(rows)],
-    json,
+    tables: [table],
+    // A JSON result the message can show whole is also held as the value; a larger one only as its file.
+    ...(file.totalChars <= JSON_HEAD_CHARS ? { json: JSON.parse(file.head) as unknown } : { jsonFile: file }),
+    files: [{ name: RESULT_FILE, path: file.path, title: 'Matching Mails (JSON)' }],
   });
 }

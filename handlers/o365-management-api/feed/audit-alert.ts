@@ -137,6 +137,24 @@ export function auditAlertBuilder(s: AuditSettings): (event: Event) => Alert | n
   const statusListed = listMatcher(statuses);
   const passesRules = rulesFilter(s.rules, s.params['use-whitelist-as-a-blacklist'] === true);
   const commonFields = commonFieldsOf(s.params, s.environment);
+  // The rule text of each Operation and Workload seen, made once (the first 1,000 pairs): a flood
+  // has a few of them, and the digest counts its events by this text (a string made per event
+  // would be hashed per event there too).
+  const ruleTexts = new Map<string, Map<string, string>>();
+  let ruleTextCount = 0;
+  const ruleOf = (operation: string, workload: string): string => {
+    let text = ruleTexts.get(operation)?.get(workload);
+    if (text === undefined) {
+      text = operation && workload ? `${operation} · ${workload}` : operation || workload;
+      if (ruleTextCount < 1000) {
+        let byWorkload = ruleTexts.get(operation);
+        if (!byWorkload) ruleTexts.set(operation, (byWorkload = new Map()));
+        byWorkload.set(workload, text);
+        ruleTextCount++;
+      }
+    }
+    return text;
+  };
 
   return (event) => {
     if (typeof event.Id !== 'string' || !event.Id) return null;
@@ -159,7 +177,7 @@ export function auditAlertBuilder(s: AuditSettings): (event: Event) => Alert | n
       common.product,
       common.eventName,
       common.environment,
-      operation && workload ? `${operation} · ${workload}` : operation || workload,
+      ruleOf(operation, workload),
       extra.length ? additionalTable(extra) : undefined,
       extra.length ? { ...event, AdditionalEvents: extra } : event,
     );

@@ -12,8 +12,12 @@ import { planWindows } from './windows';
 
 /** Blobs downloaded at once (the API throttles per tenant; a few in flight keep the pipe full). */
 export const BLOB_CONCURRENCY = 4;
-/** Blobs read and waiting to be handed over, or being handed over (each holds its events). */
-const DELIVERIES_AHEAD = 2;
+/**
+ * Blobs read and waiting to be handed over, or being handed over (each holds its events). Each
+ * hand-over waits for its round trip to Redis (the ids staged or checked): a few read ahead keep
+ * the parsing going meanwhile.
+ */
+const DELIVERIES_AHEAD = 4;
 
 export interface FeedCheckpoint {
   /** Start of the first window not yet fully read (epoch ms). */
