@@ -1,5 +1,6 @@
 /** One measured run in a child process of the bench file itself, so each run's peak RSS is its own. */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 /**
  * Runs `file --child ...args` and returns the JSON of its last stdout line.
@@ -24,4 +25,15 @@ export async function runChild<T>(file: string, args: string[], nodeOptions: str
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)] ?? NaN;
+}
+
+/** CPU (user + system) ms a process has used so far, from /proc (Linux; NaN elsewhere). */
+export function processCpuMs(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // utime and stime, in clock ticks of 10 ms.
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN;
+  }
 }

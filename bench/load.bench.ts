@@ -8,11 +8,11 @@
  * chat.update, same fakes, one worker process), and raw BullMQ no-op jobs for reference.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Queue, Worker } from 'bullmq';
 import IORedis from 'ioredis';
 import type { BenchResult } from './bench';
+import { processCpuMs } from './child-run';
 import { summaryRow } from './summary';
 import { jobIdFor } from '../lib/ids';
 import { slackSignature } from '../test/helpers/fake-slack';
@@ -124,14 +124,6 @@ interface Target {
   pids: number[];
 }
 
-/** User + system CPU milliseconds a process has used so far (/proc/<pid>/stat). */
-function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // Fields 14 and 15 (utime, stime) in clock ticks; ticks are 10 ms on Linux.
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
 /** Redis's command counts so far (INFO commandstats): by command, scripts' own calls included. */
 async function redisCalls(url: string): Promise<Map<string, number>> {
   const redis = new IORedis(url, { lazyConnect: false });
@@ -198,11 +190,11 @@ async function phase(sys: System, target: Target, workers: number): Promise<Phas
     }
   };
   const started = Date.now();
-  const cpuBefore = target.pids.map(cpuMs);
+  const cpuBefore = target.pids.map(processCpuMs);
   const callsBefore = await redisCalls(sys.redis.url);
   await Promise.all(Array.from({ length: SENDERS }, sender));
   const elapsed = (Date.now() - started) / 1000;
-  const cpuEach = target.pids.map((pid, i) => cpuMs(pid) - cpuBefore[i]!);
+  const cpuEach = target.pids.map((pid, i) => processCpuMs(pid) - cpuBefore[i]!);
   const cpu = cpuEach.reduce((a, b) => a + b, 0);
   finals.stop();
   const redisByCommand = callsBetween(callsBefore, await redisCalls(sys.redis.url), e2e.length || 1);

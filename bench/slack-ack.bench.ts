@@ -13,7 +13,7 @@ import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
 import { Queue } from 'bullmq';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -22,6 +22,7 @@ import { createInterface } from 'node:readline';
 import { stringify } from 'yaml';
 import { slackSignature, startFakeSlack } from '../test/helpers/fake-slack';
 import type { BenchResult } from './bench';
+import { processCpuMs } from './child-run';
 import { summaryRow } from './summary';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
@@ -46,16 +47,6 @@ function percentile(sorted: number[], p: number): number {
 function summary(samples: number[]): { n: number; p50: number; p99: number; max: number } {
   const s = [...samples].sort((a, b) => a - b);
   return { n: s.length, p50: percentile(s, 50), p99: percentile(s, 99), max: s[s.length - 1] ?? NaN };
-}
-
-/** CPU (user + system) a process has used so far, from /proc (NaN where there is none). */
-function processCpuMs(pid: number | undefined): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-  } catch {
-    return NaN;
-  }
 }
 
 interface Server {
@@ -151,8 +142,9 @@ async function boltChild(slackApiUrl: string, durableOn?: string): Promise<void>
  */
 async function startChatsoar(redisUrl: string, emulatorUrl: string, slackApiUrl: string, channels: string[]): Promise<Server> {
   // Here, not at the top: the bolt children load nothing of chatsoar or the emulator.
-  const { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT } = await import('../emulator');
+  const { DEMO_CLIENT_SECRET } = await import('../emulator');
   const { freePort } = await import('../test/helpers/harness');
+  const { graphMailInstance } = await import('../test/helpers/graph-mail-config');
   const dir = mkdtempSync(join(tmpdir(), 'chatsoar-bench-ack-'));
   const configFile = join(dir, 'chatsoar.yaml');
   writeFileSync(
@@ -161,16 +153,7 @@ async function startChatsoar(redisUrl: string, emulatorUrl: string, slackApiUrl:
       environments: {
         prod: {
           integrations: {
-            'microsoft-graph-mail': {
-              'azure-ad-endpoint': emulatorUrl,
-              'microsoft-graph-endpoint': emulatorUrl,
-              'client-id': DEMO_CLIENT_ID,
-              // biome-ignore lint/suspicious/noTemplateCurlyInString: CONFIG_FILE's own placeholder, not a template
-              'secret-id': '${env:GRAPH_SECRET}',
-              tenant: DEMO_TENANT,
-              'default-mailbox': MAILBOX,
-              'verify-ssl': true,
-            },
+            'microsoft-graph-mail': graphMailInstance(emulatorUrl, MAILBOX),
           },
           channels: channels.map((c) => `slack:${c}`),
           roles: { analyst: ['slack:U1'] },

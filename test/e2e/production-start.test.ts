@@ -11,11 +11,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
-import { startEmulator, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT, type Emulator } from '../../emulator';
+import { startEmulator, DEMO_CLIENT_SECRET, type Emulator } from '../../emulator';
 import { createQueues, type Queues } from '../../queue/queues';
 import { redisOptions } from '../../store/redis';
 import { startFakeConnector, type FakeConnector } from '../helpers/fake-connector';
 import { slackSignature, startFakeSlack, type FakeSlack } from '../helpers/fake-slack';
+import { graphMailInstance } from '../helpers/graph-mail-config';
 import { waitForLine } from '../helpers/wait-for-line';
 import { freePort, MAILBOX, SLACK_SECRET, SLACK_TOKEN } from '../helpers/harness';
 import { unescapeSlack } from '../helpers/job-result';
@@ -54,15 +55,7 @@ describe('production-shaped start (CONFIG_FILE, Slack, no MicrosoftAppId)', () =
         environments: {
           prod: {
             integrations: {
-              'microsoft-graph-mail': {
-                'azure-ad-endpoint': emulator.url,
-                'microsoft-graph-endpoint': emulator.url,
-                'client-id': DEMO_CLIENT_ID,
-                'secret-id': '${env:GRAPH_SECRET}',
-                tenant: DEMO_TENANT,
-                'default-mailbox': MAILBOX,
-                'verify-ssl': true,
-              },
+              'microsoft-graph-mail': graphMailInstance(emulator.url, MAILBOX),
             },
             channels: ['slack:C1', 'teams:conv-1'],
             roles: { admin: ['slack:U1', `teams:${ADMIN_AAD}`] },

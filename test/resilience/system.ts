@@ -14,6 +14,7 @@ import { waitForRedis } from '../../lib/redis-server';
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT } from '../../emulator';
 import { startFakeConnector, type FakeConnector } from '../helpers/fake-connector';
 import { slackSignature, startFakeSlack, type FakeSlack } from '../helpers/fake-slack';
+import { graphMailInstance } from '../helpers/graph-mail-config';
 import { freePort } from '../helpers/harness';
 import { startFlakyProxy, type FlakyProxy } from './flaky-proxy';
 
@@ -183,15 +184,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
     environments: {
       prod: {
         integrations: {
-          'microsoft-graph-mail': {
-            'azure-ad-endpoint': emulatorUrl,
-            'microsoft-graph-endpoint': emulatorUrl,
-            'client-id': DEMO_CLIENT_ID,
-            'secret-id': '${env:GRAPH_SECRET}',
-            tenant: DEMO_TENANT,
-            'default-mailbox': MAILBOX,
-            'verify-ssl': true,
-          },
+          'microsoft-graph-mail': graphMailInstance(emulatorUrl, MAILBOX),
           'o365-management-api': {
             'api-root': emulatorUrl,
             'azure-active-directory-id': DEMO_TENANT,
