@@ -16,7 +16,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -35,7 +35,7 @@ import { SecretBox } from '../store/crypto';
 import { EnvironmentStore } from '../store/environments';
 import { MessageStore } from '../store/messages';
 import { connectRedis, redisOptions } from '../store/redis';
-import { median, runChild } from './child-run';
+import { median, processCpuMs, runChild } from './child-run';
 
 /** The bench talks only to its own emulator on loopback: the operator trusts it. */
 const http = new UndiciHttpClient({ trusted: () => true });
@@ -170,16 +170,6 @@ async function redisCpuMs(redis: ReturnType<typeof connectRedis>): Promise<numbe
   return (field('used_cpu_user') + field('used_cpu_sys')) * 1000;
 }
 
-/** CPU ms a process has used so far (Linux /proc; NaN elsewhere). */
-function processCpuMs(pid: number | undefined): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-  } catch {
-    return NaN;
-  }
-}
-
 /** The baseline: list the same windows, download and parse every blob, 4 at a time. */
 async function downloadOnly(client: ManagementClient, start: Date, end: Date): Promise<number> {
   const refs: ContentRef[] = [];
@@ -240,13 +230,15 @@ async function cycleChild(url: string, expected: number): Promise<ChildFigures> 
     await environments.create('bench');
     await environments.setInstance('bench', 'o365-management-api', instanceFor(url));
     await environments.bind('slack:CBENCH', 'bench');
-    await environments.setSchedule('bench', 'connectors', {
-      name: 'audit-bench',
-      type: 'office-365-management-api-audit-general-events-connector',
-      channel: 'slack:CBENCH',
-      every: '60s',
-      params: { 'max-events-to-fetch': expected, 'script-timeout-seconds': 1200 },
-    });
+    const audit = (name: string, events: number) =>
+      environments.setSchedule('bench', 'connectors', {
+        name,
+        type: 'office-365-management-api-audit-general-events-connector',
+        channel: 'slack:CBENCH',
+        every: '60s',
+        params: { 'max-events-to-fetch': events, 'script-timeout-seconds': 1200 },
+      });
+    await audit('audit-bench', expected);
     // Warmed like the baseline (token, connection) on the listing only, the workers ready.
     const client = new ManagementClient({ environment: 'bench', instance: { ...instanceFor(url), 'verify-ssl': true }, http, files: { resolve: (p) => p } });
     await client.listContent('Audit.General', new Date(Date.now() - 3_600_000), new Date());
@@ -270,13 +262,7 @@ async function cycleChild(url: string, expected: number): Promise<ChildFigures> 
         runScheduleNow(queues, 'connectors', 'bench', name).catch(failed.bind(null, null));
       });
     if (WARM_EVENTS > 0) {
-      await environments.setSchedule('bench', 'connectors', {
-        name: 'audit-warm',
-        type: 'office-365-management-api-audit-general-events-connector',
-        channel: 'slack:CBENCH',
-        every: '60s',
-        params: { 'max-events-to-fetch': WARM_EVENTS, 'script-timeout-seconds': 1200 },
-      });
+      await audit('audit-warm', WARM_EVENTS);
       await cycle('audit-warm');
     }
     const queuedBefore = new Set((await queues.outbox.getJobs(['wait', 'delayed'])).map((j) => j.id));

@@ -44,7 +44,8 @@ export interface PendingCommit {
  * committed nor staged by this staging already (nor earlier in the batch); an id staged by a
  * staging that never committed is staged again. Returns one character per id: 1 staged now, 0
  * known. The ids come as one argument (see encodeJoined). Only an id already in the alert set
- * costs a look-up of its score among the open ones (memoised per score).
+ * costs a look-up of its score among the open ones (memoised per score); a batch with none there
+ * (a flood's, as a rule) is added as it is, one ZADD, its repeats found only if ZADD added fewer.
  */
 const STAGE_NEW = `
 local staging, score, sep = ARGV[1], ARGV[2], ARGV[3]
@@ -66,6 +67,31 @@ else
   end
 end
 local scores = redis.call('zmscore', KEYS[1], unpack(ids))
+local n, known = #ids, false
+for i = 1, n do
+  if scores[i] then
+    known = true
+    break
+  end
+end
+if not known then
+  -- None known (a flood's batches): each staged, unless it comes twice in the batch.
+  local add = {}
+  for i = 1, n do
+    add[2 * i - 1] = score
+    add[2 * i] = ids[i]
+  end
+  local added = redis.call('zadd', KEYS[1], unpack(add))
+  redis.call('pexpire', KEYS[1], ${DEDUP_TTL_MS})
+  if added == n then return string.rep('1', n) end
+  local out, seen = {}, {}
+  for i = 1, n do
+    local id = ids[i]
+    out[i] = seen[id] and '0' or '1'
+    seen[id] = true
+  end
+  return table.concat(out)
+end
 local own = staging .. '|'
 local out, add, seen, known = {}, {}, {}, {}
 for i = 1, #ids do

@@ -39,6 +39,26 @@ describe('ConnectorState staging and commit', () => {
     expect(await redis.pttl(alertSet('a'))).toBeGreaterThan(DEDUP_TTL_MS - 60_000);
   });
 
+  it('a batch with none of its ids known (a flood): each staged once, a repeat in it not; calls sent together keep their order', async () => {
+    const state = new ConnectorState(redis, prefix, 'prod', 'connector', 'f');
+    const staging = state.newStaging();
+    expect(await state.stageNew(staging, ['f1', 'f2', 'f1', 'f3', 'f2'])).toEqual([true, true, false, true, false]);
+    // Sent before the first returns (one connection: Redis runs them in the order sent).
+    const [first, second, third] = await Promise.all([
+      state.stageNew(staging, ['g1', 'g2']),
+      state.stageNew(staging, ['g2', 'g3', 'f1']),
+      state.stageNew(staging, ['g3', 'g4']),
+    ]);
+    expect([first, second, third]).toEqual([
+      [true, true],
+      [false, true, false],
+      [false, true],
+    ]);
+    expect(await state.has('alert', ['f1', 'g4'])).toEqual([false, false]);
+    await state.commit({}, null, staging);
+    expect(await state.has('alert', ['f1', 'f2', 'f3', 'g1', 'g2', 'g3', 'g4'])).toEqual(Array(7).fill(true));
+  });
+
   it('a cycle that died before its commit: its ids are new to the next cycle, staged and committed once', async () => {
     const dead = new ConnectorState(redis, prefix, 'prod', 'connector', 'd');
     await dead.add('alert', ['old']);

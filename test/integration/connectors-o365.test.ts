@@ -167,9 +167,40 @@ describe('O365 Management API connectors', () => {
     )?.[1];
     expect(link).toBeDefined();
     const file = (await (await fetch(link!)).json()) as Array<Record<string, unknown>>;
-    expect(file.map((e) => e.Id).sort()).toEqual(events.map((e) => String(e.Id)).sort());
+    // In the order the blobs were listed and their events came.
+    expect(file.map((e) => e.Id)).toEqual(events.map((e) => String(e.Id)));
     // Each event as the API gave it.
     expect(file.find((e) => e.Id === events[7]!.Id)).toEqual(JSON.parse(JSON.stringify(events[7])));
+  });
+
+  it('an Audit.General flood past Max events to fetch: the blob that does not fit is cut at the limit, the rest comes next cycle, in order', async () => {
+    const t = newTenant(h.emulator, 'auditmax');
+    const events = Array.from({ length: 40 }, (_, i) => auditEvent({ at: minutesAgo(100 - i), operation: i % 2 ? 'TeamCreated' : 'MemberAdded' }));
+    publish(h.emulator, t, 'Audit.General', events.slice(0, 20), minutesAgo(60));
+    publish(h.emulator, t, 'Audit.General', events.slice(20, 35), minutesAgo(45));
+    publish(h.emulator, t, 'Audit.General', [...events.slice(35), events[3]!, events[25]!], minutesAgo(30));
+    await addSchedule(h.runtime, 'connectors', {
+      name: 'audit-max',
+      type: AUDIT,
+      channel: 'slack:C23',
+      every: '10s',
+      params: { ...t.params, 'max-events-to-fetch': 30 },
+    });
+    const digestFile = async (n: number): Promise<string[]> => {
+      const post = postsIn(h, 'C23')[n]!;
+      const link = /<(http[^|>]+\/files\/[^|>]+)\|audit-max-\d+-events\.json>/.exec(unescape(JSON.stringify(post.body.blocks)).replace(/\\u0026/g, '&'))?.[1];
+      expect(link).toBeDefined();
+      return ((await (await fetch(link!)).json()) as Array<{ Id: string }>).map((e) => e.Id);
+    };
+    await until('the first digest', () => postsIn(h, 'C23').length >= 1);
+    await settled(h.runtime);
+    expect(postsIn(h, 'C23')[0]!.text).toContain('30 alerts from connector audit-max in one digest');
+    expect(await digestFile(0)).toEqual(events.slice(0, 30).map((e) => String(e.Id)));
+    await runNow(h.runtime, 'audit-max');
+    await until('the second digest', () => postsIn(h, 'C23').length >= 2);
+    await settled(h.runtime);
+    expect(postsIn(h, 'C23')[1]!.text).toContain('10 alerts from connector audit-max in one digest');
+    expect(await digestFile(1)).toEqual(events.slice(30).map((e) => String(e.Id)));
   });
 
   it('filters as the seed says: operation and policy blacklists, the whitelist used as a blacklist; masks findings', async () => {
