@@ -7,6 +7,11 @@ import type { ResultTable } from '../handlers/kit/outcome';
 
 export type MessageStatus = 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled' | 'info' | 'error' | 'approval' | 'alert' | 'closed';
 
+/** Whether a message shows a job still under way (queued, running, waiting): any other status is where it ends. */
+export function inProgress(message: { status?: MessageStatus }): boolean {
+  return message.status === 'queued' || message.status === 'running' || message.status === 'waiting';
+}
+
 export interface CardActionButton {
   /** Button title, shown verbatim (votes: exactly the options, contract.md §7.5). */
   title: string;

@@ -1,7 +1,7 @@
 /** Producer side of the outbox: every message to a chat platform goes through here. */
 import { Job, type JobsOptions } from 'bullmq';
 import { randomBytes } from 'node:crypto';
-import type { ChatMessage } from '../cards/message';
+import { inProgress, type ChatMessage } from '../cards/message';
 import type { MessageStore } from '../store/messages';
 import type { Queues } from './queues';
 import type { ConversationRef } from './types';
@@ -21,8 +21,6 @@ function deliveryOpts(messageKey: string, version: number, delayMs = 0): JobsOpt
  * when it marks what it sent.
  */
 const HELD_MARGIN_MS = 100;
-/** States a job's message passes through; any other is where it ends, and is not held back. */
-const IN_PROGRESS = new Set(['queued', 'running', 'waiting']);
 
 export class Outbox {
   constructor(
@@ -51,7 +49,7 @@ export class Outbox {
     // A held first delivery still to come sends this content: no delivery of its own. A final
     // state is not held back: that delivery goes now.
     if (!held || held.until - Date.now() <= HELD_MARGIN_MS) return deliver;
-    if (IN_PROGRESS.has(message.status ?? '')) return async () => undefined;
+    if (inProgress(message)) return async () => undefined;
     return async () => {
       const job = await Job.fromId(this.queues.outbox, held.job);
       const promoted = job

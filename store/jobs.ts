@@ -24,8 +24,9 @@ const FINISHED: JobState[] = ['succeeded', 'failed', 'cancelled'];
 
 /**
  * update in one round trip: KEYS[1] the entry; ARGV the patch (JSON, null removes a field), the
- * TTL, the channel index's key prefix, and the finished states (JSON). A finished job leaves its
- * channel's index.
+ * TTL, the finished states (JSON), then the channel index's key around its environment and
+ * channel (Keys.channelJobs cut at both: the key is known once the entry is read). A finished job
+ * leaves its channel's index.
  */
 const UPDATE = `local raw = redis.call('GET', KEYS[1])
 if not raw then return 0 end
@@ -34,21 +35,24 @@ for k, v in pairs(cjson.decode(ARGV[1])) do
   if v == cjson.null then info[k] = nil else info[k] = v end
 end
 redis.call('SET', KEYS[1], cjson.encode(info), 'EX', ARGV[2])
-for _, s in ipairs(cjson.decode(ARGV[4])) do
+for _, s in ipairs(cjson.decode(ARGV[3])) do
   if info.state == s and info.environment then
-    redis.call('ZREM', ARGV[3] .. info.environment .. ':chjobs:' .. info.channel, info.jobId)
+    redis.call('ZREM', ARGV[4] .. info.environment .. ARGV[5] .. info.channel .. ARGV[6], info.jobId)
   end
 end
 return 1`;
 
 export class JobIndex {
   private readonly keys: Keys;
+  /** Keys.channelJobs as the text before, between and after its environment and channel (for UPDATE). */
+  private readonly channelJobsParts: string[];
 
   constructor(
     private readonly redis: Redis,
     prefix: string,
   ) {
     this.keys = new Keys(prefix);
+    this.channelJobsParts = this.keys.channelJobs('\n', '\n').split('\n');
   }
 
   async add(info: JobInfo): Promise<void> {
@@ -73,15 +77,7 @@ export class JobIndex {
   async update(jobId: string, patch: Partial<JobInfo>): Promise<void> {
     // A field set to undefined is removed (JSON null, which the script drops).
     const json = JSON.stringify(patch, (_k, v: unknown) => (v === undefined ? null : v));
-    await this.redis.eval(
-      UPDATE,
-      1,
-      this.keys.jobInfo(jobId),
-      json,
-      TTL_SECONDS,
-      this.keys.channelJobs('', '').replace(/:chjobs:$/, ''),
-      JSON.stringify(FINISHED),
-    );
+    await this.redis.eval(UPDATE, 1, this.keys.jobInfo(jobId), json, TTL_SECONDS, JSON.stringify(FINISHED), ...this.channelJobsParts);
   }
 
   /** The job, if it was started from `channel` in `environment` (what `soar cancel` there may act on). */

@@ -1,7 +1,7 @@
 /** Slack Web API calls of the outbox: chat.postMessage, chat.update, files upload v2. */
 import { webApi } from '@slack/bolt';
 import { render } from '../../cards/render';
-import type { ChatMessage } from '../../cards/message';
+import { inProgress, type ChatMessage } from '../../cards/message';
 import type { PlatformMessageRef } from '../../store/messages';
 import type { ConversationRef } from '../../queue/types';
 import { PermanentSendError, RateLimitedError, type ChatSender } from '../../queue/chat-sender';
@@ -34,9 +34,6 @@ function channelId(conversation: ConversationRef): string {
   return conversation.channel.replace(/^slack:/, '');
 }
 
-/** States a private message skips: an ephemeral message cannot be updated, so only its outcome is shown. */
-const IN_PROGRESS = new Set(['queued', 'running', 'waiting']);
-
 async function call<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
@@ -64,8 +61,8 @@ export class SlackSender implements ChatSender {
   }
 
   async post(conversation: ConversationRef, message: ChatMessage, threadOf?: PlatformMessageRef, key?: string): Promise<PlatformMessageRef> {
-    if (conversation.privateTo)
-      return IN_PROGRESS.has(message.status ?? '') ? { id: 'ephemeral:', channel: channelId(conversation) } : this.ephemeral(conversation, message);
+    // An ephemeral message cannot be updated: a private one skips the in-progress states and shows its outcome.
+    if (conversation.privateTo) return inProgress(message) ? { id: 'ephemeral:', channel: channelId(conversation) } : this.ephemeral(conversation, message);
     const { text, blocks } = render(message, 'slack');
     const channel = channelId(conversation);
     const metadata = key ? { event_type: METADATA_TYPE, event_payload: { key } } : undefined;
@@ -109,7 +106,7 @@ export class SlackSender implements ChatSender {
 
   async update(conversation: ConversationRef, ref: PlatformMessageRef, message: ChatMessage): Promise<void> {
     if (conversation.privateTo) {
-      if (!IN_PROGRESS.has(message.status ?? '')) await this.ephemeral(conversation, message);
+      if (!inProgress(message)) await this.ephemeral(conversation, message);
       return;
     }
     const { text, blocks } = render(message, 'slack');
