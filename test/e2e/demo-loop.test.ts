@@ -62,9 +62,10 @@ describeBrowser('the demo loop: first screen, search, extract, delete with appro
     return page.locator('[data-testid="activity"].from-bot').filter({ hasText: UNFINISHED }).allTextContents();
   }
 
-  async function botText(page: Page, index: number, pattern: RegExp, timeout = 20_000): Promise<string> {
-    const a = page.locator('[data-testid="activity"].from-bot').nth(index);
-    await a.filter({ hasText: pattern }).waitFor({ timeout });
+  /** The first bot message showing `pattern` (files a job posts in its thread arrive beside the next command's answer). */
+  async function botText(page: Page, pattern: RegExp, timeout = 20_000): Promise<string> {
+    const a = page.locator('[data-testid="activity"].from-bot').filter({ hasText: pattern }).first();
+    await a.waitFor({ timeout });
     return (await a.textContent()) ?? '';
   }
 
@@ -89,13 +90,13 @@ describeBrowser('the demo loop: first screen, search, extract, delete with appro
     await steps.first().click();
     await page.locator('[data-testid="activity"].from-me').filter({ hasText: search! }).waitFor();
     expect(await welcome.isHidden()).toBe(true);
-    const found = await botText(page, 0, /is_success|Successfully|found/i);
-    await botText(page, 0, new RegExp(DEMO_PHISH.subject.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+    const found = await botText(page, /is_success|Successfully|found/i);
+    await botText(page, new RegExp(DEMO_PHISH.subject.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
     expect(found).not.toMatch(/Failed to find any of the provided mailboxes/);
 
     // 2. The extraction, typed: the report's attachment and the one inside the attached original.
     await sys.send(extract!);
-    const extracted = await botText(page, 1, /Downloaded \d+ attachments/);
+    const extracted = await botText(page, /Downloaded \d+ attachments/);
     expect(extracted).toContain('Mailbox_Quota_Notice.html');
 
     // 3. The delete, typed: one approval card, the dry run on it, nothing else left "Running".
