@@ -4,7 +4,7 @@
  */
 import { UpstreamError } from '../../handlers/kit/errors';
 import { FolderNotFoundError } from '../../handlers/microsoft-graph-mail/folders';
-import { eachMailbox, failureReasons, forEachMailbox, type MailboxOutcome } from '../../handlers/microsoft-graph-mail/mailboxes';
+import { eachMailbox, failureReasons, forEachMailbox, MAILBOXES_IN_FLIGHT, type MailboxOutcome } from '../../handlers/microsoft-graph-mail/mailboxes';
 import { fakeActionContext } from '../helpers/fake-action-context';
 
 const later = <T>(ms: number, value: T): Promise<T> => new Promise((resolve) => setTimeout(() => resolve(value), ms));
@@ -57,21 +57,55 @@ describe('eachMailbox', () => {
     expect(failureReasons(failed)).toEqual(['ErrorAccessDenied: Access is denied.']);
   });
 
-  it('rejects when handing an outcome over fails, once the batch is done', async () => {
+  it('rejects when handing an outcome over fails, once what was in flight has settled, and hands over nothing after', async () => {
     const ctx = fakeActionContext();
     let handed = 0;
+    let settled = 0;
     await expect(
       eachMailbox(
         ctx,
         ['a@x', 'b@x', 'c@x'],
         25,
-        async () => 1,
+        async (mb) => {
+          await new Promise((r) => setTimeout(r, mb === 'a@x' ? 0 : 20));
+          settled++;
+          return 1;
+        },
         () => {
           handed++;
-          if (handed === 1) throw new Error('disk full');
+          throw new Error('disk full');
         },
       ),
     ).rejects.toThrow('disk full');
-    expect(handed).toBe(3);
+    expect(handed).toBe(1);
+    expect(settled).toBe(3);
+  });
+
+  it('keeps at most MAILBOXES_IN_FLIGHT mailboxes at work, and reports progress every batch in order', async () => {
+    const ctx = fakeActionContext();
+    const lines: string[] = [];
+    ctx.progress = async (_done, _total, text) => {
+      lines.push(text ?? '');
+    };
+    const mailboxes = Array.from({ length: MAILBOXES_IN_FLIGHT * 2 + 10 }, (_, i) => `m${i}@x`);
+    let atWork = 0;
+    let most = 0;
+    const seen: number[] = [];
+    await eachMailbox(
+      ctx,
+      mailboxes,
+      500,
+      async () => {
+        most = Math.max(most, ++atWork);
+        await new Promise((r) => setTimeout(r, Math.random() * 5));
+        atWork--;
+        return 1;
+      },
+      (_o, i) => seen.push(i),
+    );
+    expect(most).toBe(MAILBOXES_IN_FLIGHT);
+    expect(seen.sort((a, b) => a - b)).toEqual(mailboxes.map((_, i) => i));
+    const n = mailboxes.length;
+    expect(lines).toEqual([500, 1000, 1500, 2000, n].map((d) => `Processed ${d} of ${n} mailboxes`));
   });
 });

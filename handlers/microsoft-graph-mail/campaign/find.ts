@@ -5,7 +5,7 @@ import { type ActionSpec, type OutputMessages, param } from '../../kit/spec';
 import { GraphClient, graphReason } from '../client';
 import { senderOf } from '../mail-table';
 import type { Message } from '../lookup';
-import { mailboxList } from '../mailboxes';
+import { MAILBOXES_IN_FLIGHT, mailboxList } from '../mailboxes';
 import { criteriaOf, DEFAULT_SINCE, filterOf, type CampaignCriteria } from './criteria';
 import { criteriaLine, firstMatchesTable, n, reportFile, SAMPLE_SIZE, unreachableLine, writeFindReport } from './report';
 import { type Campaign, CampaignFiles, campaignIdFor, type FindCounts, type Match, settleAll } from './store';
@@ -13,7 +13,7 @@ import { CAMPAIGN_GRAPH } from './moves';
 import { tenantMailboxes } from './tenant';
 
 /** Mailboxes searched at once: memory is bounded by this, not by the tenant; Graph's limits (graph-batch.ts) decide what is in flight. */
-export const FIND_CONCURRENCY = 1000;
+export const FIND_CONCURRENCY = MAILBOXES_IN_FLIGHT;
 const PAGE = 250;
 const SELECT = 'id,internetMessageId,subject,from,sender,receivedDateTime,parentFolderId';
 
