@@ -11,6 +11,7 @@ import { registerSecret } from '../lib/log';
 import { OperatorTrust, targetOrigins } from './allow-list';
 import { SecretBox } from './crypto';
 import { Keys } from './keys';
+import { defineScript, type Script } from './scripts';
 import { bindAfterOperatorWrite, withholdUnbound } from './secret-endpoints';
 import { highestRole, type Role, isRole } from './roles';
 
@@ -98,6 +99,7 @@ export class EnvironmentStore {
 
   /** Origins the operator trusts with non-public addresses (TRUSTED_ORIGINS, CONFIG_FILE, set-up). */
   readonly trust: OperatorTrust;
+  private readonly commandReadScript: Script;
 
   constructor(
     readonly redis: Redis,
@@ -107,6 +109,7 @@ export class EnvironmentStore {
   ) {
     this.keys = new Keys(prefix);
     this.trust = new OperatorTrust(redis, this.keys, opts.trustedOrigins);
+    this.commandReadScript = defineScript(redis, 'chatsoarCommandRead', COMMAND_READ);
   }
 
   async create(name: string): Promise<boolean> {
@@ -305,8 +308,7 @@ export class EnvironmentStore {
    * acknowledged (the reads of environmentOf, getMeta, roleOf and hasInstance together).
    */
   async commandRead(channel: string, user: string, integration: IntegrationId, keys: string[] = []): Promise<CommandRead> {
-    const [env, meta, roles, instance, seen] = (await this.redis.eval(
-      COMMAND_READ,
+    const [env, meta, roles, instance, seen] = (await this.commandReadScript(
       1 + keys.length,
       this.keys.binding(channel),
       ...keys,

@@ -4,6 +4,7 @@
  */
 import type { Redis } from 'ioredis';
 import { Keys } from './keys';
+import { defineScript, type Script } from './scripts';
 
 export type JobState = 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled' | 'awaiting-approval';
 
@@ -42,10 +43,18 @@ for _, s in ipairs(cjson.decode(ARGV[3])) do
 end
 return 1`;
 
+/** add in one command: KEYS the entry and its channel's index; ARGV the entry (JSON), the TTL, its time and id. */
+const ADD = `redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
+redis.call('EXPIRE', KEYS[2], ARGV[2])
+return 1`;
+
 export class JobIndex {
   private readonly keys: Keys;
   /** Keys.channelJobs as the text before, between and after its environment and channel (for UPDATE). */
   private readonly channelJobsParts: string[];
+  private readonly addScript: Script;
+  private readonly updateScript: Script;
 
   constructor(
     private readonly redis: Redis,
@@ -53,15 +62,19 @@ export class JobIndex {
   ) {
     this.keys = new Keys(prefix);
     this.channelJobsParts = this.keys.channelJobs('\n', '\n').split('\n');
+    this.addScript = defineScript(redis, 'chatsoarJobAdd', ADD, 2);
+    this.updateScript = defineScript(redis, 'chatsoarJobUpdate', UPDATE, 1);
   }
 
   async add(info: JobInfo): Promise<void> {
-    await this.redis
-      .multi()
-      .set(this.keys.jobInfo(info.jobId), JSON.stringify(info), 'EX', TTL_SECONDS)
-      .zadd(this.keys.channelJobs(info.environment, info.channel), info.createdAt, info.jobId)
-      .expire(this.keys.channelJobs(info.environment, info.channel), TTL_SECONDS)
-      .exec();
+    await this.addScript(
+      this.keys.jobInfo(info.jobId),
+      this.keys.channelJobs(info.environment, info.channel),
+      JSON.stringify(info),
+      TTL_SECONDS,
+      info.createdAt,
+      info.jobId,
+    );
   }
 
   /** The Redis key of a job's entry (a command checks it exists in its one read before the ack). */
@@ -77,7 +90,7 @@ export class JobIndex {
   async update(jobId: string, patch: Partial<JobInfo>): Promise<void> {
     // A field set to undefined is removed (JSON null, which the script drops).
     const json = JSON.stringify(patch, (_k, v: unknown) => (v === undefined ? null : v));
-    await this.redis.eval(UPDATE, 1, this.keys.jobInfo(jobId), json, TTL_SECONDS, JSON.stringify(FINISHED), ...this.channelJobsParts);
+    await this.updateScript(this.keys.jobInfo(jobId), json, TTL_SECONDS, JSON.stringify(FINISHED), ...this.channelJobsParts);
   }
 
   /** The job, if it was started from `channel` in `environment` (what `soar cancel` there may act on). */

@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import type { ChatMessage } from '../cards/message';
 import type { ConversationRef } from '../queue/types';
 import { Keys } from './keys';
+import { defineScript, type Script } from './scripts';
 
 const TTL_SECONDS = 14 * 86400;
 
@@ -15,6 +16,35 @@ local version = redis.call('HINCRBY', KEYS[1], 'version', 1)
 redis.call('HSET', KEYS[1], 'content', ARGV[1], 'conversation', ARGV[2])
 redis.call('EXPIRE', KEYS[1], ARGV[3])
 return version`;
+
+/**
+ * setLatest: KEYS[1] the message; ARGV content, conversation, TTL (s), held (`until job`, or '').
+ * Returns the new version and the held delivery still to come ('' when none). One script: a
+ * delivery reading between a new version and its content would mark the new version sent with
+ * the old content, and the new content would never be delivered.
+ */
+const SET_LATEST = `local version = redis.call('HINCRBY', KEYS[1], 'version', 1)
+redis.call('HSET', KEYS[1], 'content', ARGV[1], 'conversation', ARGV[2])
+if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'held', ARGV[4]) end
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+return {version, redis.call('HGET', KEYS[1], 'held') or ''}`;
+
+/**
+ * lockAndGet: KEYS the lock, the message, the conversation's pacing key; ARGV the lock's time (ms).
+ * Returns {0} when the lock is held elsewhere, else {1, the message's fields, the pacing time or ''}.
+ */
+const LOCK_AND_GET = `if not redis.call('SET', KEYS[1], '1', 'PX', ARGV[1], 'NX') then return {0} end
+return {1, redis.call('HGETALL', KEYS[2]), redis.call('GET', KEYS[3]) or ''}`;
+
+/**
+ * markSentAndUnlock: KEYS the message and its lock; ARGV the version sent, its reference (JSON, or '').
+ * Returns the message's latest version.
+ */
+const MARK_SENT_AND_UNLOCK = `if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'sent', ARGV[1], 'ref', ARGV[2])
+else redis.call('HSET', KEYS[1], 'sent', ARGV[1]) end
+redis.call('HDEL', KEYS[1], 'held')
+redis.call('DEL', KEYS[2])
+return redis.call('HGET', KEYS[1], 'version') or ''`;
 
 /** A message's first delivery, held until `until` (ms) as BullMQ job `job`. */
 export interface HeldDelivery {
@@ -31,12 +61,19 @@ export interface PlatformMessageRef {
 
 export class MessageStore {
   private readonly keys: Keys;
+  private readonly scripts: Record<'setLatest' | 'setLatestUnless' | 'lockAndGet' | 'markSentAndUnlock', Script>;
 
   constructor(
     private readonly redis: Redis,
     prefix: string,
   ) {
     this.keys = new Keys(prefix);
+    this.scripts = {
+      setLatest: defineScript(redis, 'chatsoarSetLatest', SET_LATEST, 1),
+      setLatestUnless: defineScript(redis, 'chatsoarSetLatestUnless', SET_LATEST_UNLESS, 2),
+      lockAndGet: defineScript(redis, 'chatsoarLockAndGet', LOCK_AND_GET, 3),
+      markSentAndUnlock: defineScript(redis, 'chatsoarMarkSentAndUnlock', MARK_SENT_AND_UNLOCK, 2),
+    };
   }
 
   /**
@@ -50,20 +87,15 @@ export class MessageStore {
     message: ChatMessage,
     hold?: HeldDelivery,
   ): Promise<{ version: number; held: HeldDelivery | undefined }> {
-    const key = this.keys.message(messageKey);
-    // One transaction: a delivery reading between a new version and its content would mark the
-    // new version sent with the old content, and the new content would never be delivered.
-    const replies = await this.redis
-      .multi()
-      .hincrby(key, 'version', 1)
-      .hset(key, 'content', JSON.stringify(message), 'conversation', JSON.stringify(conversation), ...(hold ? ['held', `${hold.until} ${hold.job}`] : []))
-      .expire(key, TTL_SECONDS)
-      .hget(key, 'held')
-      .exec();
-    const failed = (replies ?? [[new Error('no reply from Redis')]]).find(([err]) => err)?.[0];
-    if (failed) throw failed;
-    const [until, job] = String(replies![3]![1] ?? '').split(' ');
-    return { version: Number(replies![0]![1]), held: job ? { until: Number(until), job } : undefined };
+    const [version, held] = (await this.scripts.setLatest(
+      this.keys.message(messageKey),
+      JSON.stringify(message),
+      JSON.stringify(conversation),
+      TTL_SECONDS,
+      hold ? `${hold.until} ${hold.job}` : '',
+    )) as [number, string];
+    const [until, job] = held.split(' ');
+    return { version: Number(version), held: job ? { until: Number(until), job } : undefined };
   }
 
   /**
@@ -73,7 +105,7 @@ export class MessageStore {
    */
   async setLatestUnless(messageKey: string, conversation: ConversationRef, message: ChatMessage, guardKey: string): Promise<number | null> {
     const version = Number(
-      await this.redis.eval(SET_LATEST_UNLESS, 2, this.keys.message(messageKey), guardKey, JSON.stringify(message), JSON.stringify(conversation), TTL_SECONDS),
+      await this.scripts.setLatestUnless(this.keys.message(messageKey), guardKey, JSON.stringify(message), JSON.stringify(conversation), TTL_SECONDS),
     );
     return version > 0 ? version : null;
   }
@@ -83,21 +115,22 @@ export class MessageStore {
   }
 
   /**
-   * lock, then get, in one round trip (one transaction): the content read is the content under
+   * lock, then get, in one script: the content read is the content under
    * the lock. `current` is only read when `locked`. With `rateOf` (a conversation), the time its
    * pacing allows the next send (`nextSendAt`, 0 when none is set) comes in the same round trip:
    * read as reserveSlot reads it, and taken with takeSlot.
    */
   async lockAndGet(messageKey: string, ms: number, rateOf?: string): Promise<{ locked: boolean; current: StoredMessage | null; nextSendAt: number }> {
-    const multi = this.redis.multi().set(this.keys.messageLock(messageKey), '1', 'PX', ms, 'NX').hgetall(this.keys.message(messageKey));
-    if (rateOf !== undefined) multi.get(this.keys.rate(rateOf));
-    const replies = (await multi.exec()) ?? [[new Error('no reply from Redis'), null]];
-    const [[lockErr, lock], [readErr, raw] = [null, null], [rateErr, rate] = [null, null]] = replies as Array<[Error | null, unknown]>;
-    if (lockErr) throw lockErr;
-    if (lock !== 'OK') return { locked: false, current: null, nextSendAt: 0 };
-    if (readErr) throw readErr;
-    if (rateErr) throw rateErr;
-    return { locked: true, current: parseMessage(raw as Record<string, string>), nextSendAt: Number(rate ?? 0) };
+    const [locked, fields, rate] = (await this.scripts.lockAndGet(
+      this.keys.messageLock(messageKey),
+      this.keys.message(messageKey),
+      this.keys.rate(rateOf ?? ''),
+      ms,
+    )) as [number, string[]?, string?];
+    if (locked !== 1) return { locked: false, current: null, nextSendAt: 0 };
+    const raw: Record<string, string> = {};
+    for (let i = 0; i + 1 < (fields?.length ?? 0); i += 2) raw[fields![i]!] = fields![i + 1]!;
+    return { locked: true, current: parseMessage(raw), nextSendAt: rateOf === undefined ? 0 : Number(rate || 0) };
   }
 
   async markSent(messageKey: string, version: number, ref?: PlatformMessageRef): Promise<void> {
@@ -105,22 +138,18 @@ export class MessageStore {
   }
 
   /**
-   * markSent, then unlock, in one transaction (one round trip): the lock is never released before
+   * markSent, then unlock, in one script: the lock is never released before
    * `sent` says what went out. A held first delivery is over once anything went out. Returns the
    * message's latest version: newer than `version` when content came while it was being sent.
    */
   async markSentAndUnlock(messageKey: string, version: number, ref?: PlatformMessageRef): Promise<number> {
-    const key = this.keys.message(messageKey);
-    const replies = await this.redis
-      .multi()
-      .hset(key, ...sentFields(version, ref))
-      .hdel(key, 'held')
-      .del(this.keys.messageLock(messageKey))
-      .hget(key, 'version')
-      .exec();
-    const failed = (replies ?? [[new Error('no reply from Redis')]]).find(([err]) => err)?.[0];
-    if (failed) throw failed;
-    return Number(replies![3]![1] ?? version);
+    const latest = await this.scripts.markSentAndUnlock(
+      this.keys.message(messageKey),
+      this.keys.messageLock(messageKey),
+      version,
+      ref ? JSON.stringify(ref) : '',
+    );
+    return Number(latest || version);
   }
 
   /** Notes that a first post of the message began (a retry then looks for it before posting). */
