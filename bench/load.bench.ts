@@ -34,7 +34,7 @@ const CHANNELS = 400;
 /** Worker process counts of the chatsoar phases (e.g. BENCH_LOAD_WORKERS=1 for the summary's phase alone). */
 const WORKER_COUNTS = (process.env.BENCH_LOAD_WORKERS ?? '1,2,4').split(',').map(Number);
 /** Pairs of 1-worker phases (bare pipeline, then chatsoar) whose medians make the summary: one phase moves a lot on a shared machine. */
-const PAIRS = Number(process.env.BENCH_RUNS ?? 3);
+const PAIRS = Number(process.env.BENCH_RUNS ?? 5);
 /** BENCH_CPU_PROF_DIR=<dir>: every bot and worker process writes a V8 CPU profile there when it stops. */
 const PROFILE_ARGS = process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`] : [];
 

@@ -3,7 +3,7 @@
  * Received Date) and its JSON result (behaviour.md 9: every field, or the table's).
  */
 import { closeSync, constants, openSync, readSync, rmSync, writeSync } from 'node:fs';
-import { type FileHandle, open, unlink } from 'node:fs/promises';
+import { unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { FileStore } from '../kit/context';
 import type { JsonResultFile, ResultTable } from '../kit/outcome';
@@ -54,7 +54,11 @@ export const TABLE_ROWS_KEPT = 200;
 export const JSON_HEAD_CHARS = 16_384;
 /** Text of mailboxes that finished before an earlier one, held in memory before it goes to a spool file. */
 const WAITING_MAX_CHARS = 4_000_000;
-/** Text gathered before a write to the file. */
+/**
+ * Text gathered before a write to the file. Writes are synchronous, like the spool's: a 64 KB
+ * append to the page cache takes tens of microseconds, and queued asynchronous writes would hold
+ * every chunk not yet written whenever mailboxes answer faster than the disk takes them.
+ */
 const WRITE_CHARS = 1 << 16;
 
 /** A mailbox's matches in the JSON text, one mail a line, waiting for the mailboxes before it. */
@@ -83,7 +87,6 @@ export class MatchingMailsFile {
   private readonly spilled = new Map<number, { at: number; bytes: number; count: number }>();
   private spool: { fd: number; path: string; size: number } | null = null;
   private buffer = '';
-  private writing: Promise<void> = Promise.resolve();
   private failed: unknown = null;
   /** Finished or aborted: mailboxes that answer after a cancel add nothing. */
   private ended = false;
@@ -92,7 +95,8 @@ export class MatchingMailsFile {
     /** Path relative to the files root. */
     readonly path: string,
     private readonly absolute: string,
-    private readonly out: FileHandle,
+    /** The file's descriptor, open for appending; -1 once closed. */
+    private out: number,
   ) {}
 
   /** Creates the file `name` in the job's folder. */
@@ -100,7 +104,7 @@ export class MatchingMailsFile {
     const path = await files.write(name, '');
     const absolute = files.resolve(path);
     // Appended to by this job only; never through a symlink planted where the file is.
-    const out = await open(absolute, constants.O_WRONLY | constants.O_APPEND | constants.O_NOFOLLOW);
+    const out = openSync(absolute, constants.O_WRONLY | constants.O_APPEND | constants.O_NOFOLLOW);
     return new MatchingMailsFile(path, absolute, out);
   }
 
@@ -150,8 +154,7 @@ export class MatchingMailsFile {
     this.put('\n]\n');
     this.ended = true;
     this.flush();
-    await this.writing;
-    await this.out.close();
+    this.close();
     this.closeSpool();
     if (this.failed) throw this.failed;
     return { path: this.path, head: this.head, totalChars: this.chars };
@@ -161,10 +164,19 @@ export class MatchingMailsFile {
   async abort(): Promise<void> {
     this.ended = true;
     this.buffer = '';
-    await this.writing;
-    await this.out.close().catch(() => undefined);
+    this.close();
     await unlink(this.absolute).catch(() => undefined);
     this.closeSpool();
+  }
+
+  private close(): void {
+    if (this.out < 0) return;
+    try {
+      closeSync(this.out);
+    } catch (err) {
+      this.failed ??= err;
+    }
+    this.out = -1;
   }
 
   /** Writes the mailboxes that were waiting for the one just written. */
@@ -215,13 +227,14 @@ export class MatchingMailsFile {
 
   private flush(): void {
     if (!this.buffer) return;
-    const data = this.buffer;
+    const data = Buffer.from(this.buffer, 'utf8');
     this.buffer = '';
-    this.writing = this.writing
-      .then(() => (this.failed ? undefined : this.out.appendFile(data)))
-      .catch((err: unknown) => {
-        this.failed ??= err;
-      });
+    if (this.failed) return;
+    try {
+      for (let at = 0; at < data.length; ) at += writeSync(this.out, data, at);
+    } catch (err) {
+      this.failed = err;
+    }
   }
 
   /** Moves the waiting mailboxes' text to the spool file (a mailbox far behind the others: a long Retry-After). */
