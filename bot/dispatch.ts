@@ -370,22 +370,19 @@ export class Dispatcher {
       environment: access.environment,
     });
     if (this.deps.orderedWrites) {
-      // Two round trips before the ack: the read above, then the job's entry, its message's content
-      // and the job itself, sent in that order on one connection (the job updates both). The
-      // message's delivery is queued once the ack is on its way: the job's own updates deliver
-      // that one message too (behaviour.md 43), should this process stop in between.
-      const [deliverQueued] = await this.deps.orderedWrites(() => {
-        const staged = this.deps.outbox.stageHeld(messageKey, conversation, queued, QUEUED_HOLD_MS);
-        return Promise.all([staged, this.deps.jobs.add(entry), this.deps.queues.actions.add(action.id, data, { jobId })]);
+      // Two round trips before the ack: the read above, then the job's message's content, its
+      // entry, the job itself and the message's held delivery, sent in that order in one write on
+      // one connection (the job updates the entry and the message).
+      await this.deps.orderedWrites(() => {
+        const held = this.deps.outbox.stageHeld(messageKey, conversation, queued, QUEUED_HOLD_MS);
+        return Promise.all([held.staged, this.deps.jobs.add(entry), this.deps.queues.actions.add(action.id, data, { jobId }), held.deliver()]);
       });
-      setImmediate(
-        () => void deliverQueued().catch((err: Error) => this.deps.log.warn({ err, job: jobId }, 'queued message not delivered; the result will be')),
-      );
     } else {
+      const held = this.deps.outbox.stageHeld(messageKey, conversation, queued, QUEUED_HOLD_MS);
       // Three round trips before the ack: the read above; the job's entry and its message's content;
       // then the message's delivery and the job itself. The job comes after both (it updates them).
-      const [, deliverQueued] = await Promise.all([this.deps.jobs.add(entry), this.deps.outbox.stageHeld(messageKey, conversation, queued, QUEUED_HOLD_MS)]);
-      await Promise.all([deliverQueued(), this.deps.queues.actions.add(action.id, data, { jobId })]);
+      await Promise.all([this.deps.jobs.add(entry), held.staged]);
+      await Promise.all([held.deliver(), this.deps.queues.actions.add(action.id, data, { jobId })]);
     }
     // Acknowledged only once a replica has it too (Sentinel mode; a single Redis has no barrier).
     if (!(await this.replicated(since, jobId))) return error(notReplicated(jobId));

@@ -66,13 +66,19 @@ export class Outbox {
   /**
    * stage for a message whose first post waits `holdMs` (behaviour.md 43): content set in the
    * meantime (a fast job's result) goes out in that first post, and needs no delivery of its own.
+   * The content is stored when `staged` resolves; `deliver` queues the held delivery and may be
+   * called at once (it is due only once the hold is over), so that both go out in one write.
    */
-  async stageHeld(messageKey: string, conversation: ConversationRef, message: ChatMessage, holdMs: number): Promise<() => Promise<void>> {
-    // The version is the first (a message is staged held once, before anything else).
+  stageHeld(messageKey: string, conversation: ConversationRef, message: ChatMessage, holdMs: number): { staged: Promise<void>; deliver(): Promise<void> } {
+    // The version is the first (a message is staged held once, before anything else); a delivery
+    // sends the latest content whatever its version says.
     const opts = deliveryOpts(messageKey, 1, holdMs);
-    const { version } = await this.messages.setLatest(messageKey, conversation, message, { until: Date.now() + holdMs, job: opts.jobId! });
-    return async () => {
-      await this.queues.outbox.add('upsert', { op: 'upsert', messageKey, version, conversation }, opts);
+    const staged = this.messages.setLatest(messageKey, conversation, message, { until: Date.now() + holdMs, job: opts.jobId! });
+    return {
+      staged: staged.then(() => undefined),
+      deliver: async () => {
+        await this.queues.outbox.add('upsert', { op: 'upsert', messageKey, version: 1, conversation }, opts);
+      },
     };
   }
 

@@ -87,6 +87,15 @@ export class OperatorTrust {
     if (this.fromSettings.has(o)) return true;
     return (await this.redis.sismember(this.keys.trustedOrigins(env), o)) === 1;
   }
+
+  /** has() for many origins of `env`, in one read (the few origins an operator named). */
+  async forEnvironment(env: string): Promise<(origin: string) => boolean> {
+    const recorded = new Set(await this.redis.smembers(this.keys.trustedOrigins(env)));
+    return (origin) => {
+      const o = normalizeOrigin(origin);
+      return !!o && (this.fromSettings.has(o) || recorded.has(o));
+    };
+  }
 }
 
 const shippedOrigins = new WeakMap<IntegrationSpec[], Set<string>>();
@@ -109,9 +118,11 @@ function defaultOrigins(catalog: IntegrationSpec[]): Set<string> {
  * addresses, so only those the operator trusts (or the seeds' defaults) are on it.
  */
 export async function environmentAllowList(store: EnvironmentStore, environment: string, catalog: IntegrationSpec[], publicUrl: string): Promise<string[]> {
-  // The meta and every integration's instance read side by side (one round trip), used in
-  // catalogue order; a Redis hash is never empty, so an empty answer is an instance that does not exist.
-  const [meta, stored] = await Promise.all([
+  // The meta, every integration's instance and the origins the operator trusts read side by side
+  // (one round trip), used in catalogue order; a Redis hash is never empty, so an empty answer is
+  // an instance that does not exist.
+  const [trusts, meta, stored] = await Promise.all([
+    store.trust.forEnvironment(environment),
     store.getMeta(environment),
     Promise.all(
       catalog.map(async (integration) => {
@@ -135,7 +146,5 @@ export async function environmentAllowList(store: EnvironmentStore, environment:
     }
   });
   const shipped = defaultOrigins(catalog);
-  const entries = [...candidates];
-  const trusted = await Promise.all(entries.map(([origin]) => shipped.has(origin) || store.trust.has(origin, environment)));
-  return entries.filter((_, i) => trusted[i]).map(([, shown]) => shown);
+  return [...candidates].filter(([origin]) => shipped.has(origin) || trusts(origin)).map(([, shown]) => shown);
 }

@@ -12,7 +12,7 @@ import { OperatorTrust, targetOrigins } from './allow-list';
 import { SecretBox } from './crypto';
 import { Keys } from './keys';
 import { defineScript, type Script } from './scripts';
-import { bindAfterOperatorWrite, withholdUnbound } from './secret-endpoints';
+import { bindAfterOperatorWrite, secretBindings, withholdUnbound } from './secret-endpoints';
 import { highestRole, type Role, isRole } from './roles';
 
 export interface EnvironmentMeta {
@@ -162,7 +162,8 @@ export class EnvironmentStore {
   /** Reads an instance with secrets opened (in memory only, for a worker's run). */
   async getInstance(env: string, integration: IntegrationId): Promise<Record<string, unknown>> {
     const key = this.keys.instance(env, integration);
-    const raw = await this.redis.hgetall(key);
+    // The secrets' endpoint bindings read with the values (one round trip).
+    const [raw, bindings] = await Promise.all([this.redis.hgetall(key), secretBindings(this, env, integration)]);
     const out: Record<string, unknown> = {};
     for (const [id, stored] of Object.entries(raw)) {
       const context = instanceSecretContext(env, integration, id);
@@ -174,7 +175,7 @@ export class EnvironmentStore {
       if (SecretBox.isLegacy(stored)) await this.redis.eval(SET_IF_UNCHANGED, 1, key, id, stored, this.box.seal(json, context));
     }
     // A secret is handed out only with the endpoints it was saved with.
-    return withholdUnbound(this, env, integration, out);
+    return withholdUnbound(this, env, integration, out, bindings);
   }
 
   /** One line naming the parameter when a sealed value does not open here (another key, or copied from another place). */

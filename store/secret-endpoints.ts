@@ -77,22 +77,30 @@ export async function unboundSecrets(
   integration: IntegrationId,
   values: Record<string, unknown>,
   typed: readonly string[] = [],
+  /** The stored bindings, when read already (secretBindings). */
+  read?: Record<string, string>,
 ): Promise<string[]> {
-  const bindings = await store.redis.hgetall(store.keys.secretEndpoints(env, integration));
+  const bindings = read ?? (await secretBindings(store, env, integration));
   const present = Object.keys(values).filter((id) => values[id] !== undefined && values[id] !== '' && isSecretParam(integration, id) && !typed.includes(id));
   if (!present.some((id) => bindings[id])) return [];
   const fingerprint = endpointFingerprint(paramsOf(integration), values);
   return present.filter((id) => bindings[id] && bindings[id] !== fingerprint);
 }
 
-/** Drops from an opened instance every secret its endpoints no longer match. */
+/** Each stored secret's endpoints (a fingerprint) as saved with it. */
+export function secretBindings(store: EnvironmentStore, env: string, integration: IntegrationId): Promise<Record<string, string>> {
+  return store.redis.hgetall(store.keys.secretEndpoints(env, integration));
+}
+
+/** Drops from an opened instance every secret its endpoints no longer match (`bindings`: read with it, secretBindings). */
 export async function withholdUnbound(
   store: EnvironmentStore,
   env: string,
   integration: IntegrationId,
   instance: Record<string, unknown>,
+  bindings?: Record<string, string>,
 ): Promise<Record<string, unknown>> {
-  for (const id of await unboundSecrets(store, env, integration, instance)) delete instance[id];
+  for (const id of await unboundSecrets(store, env, integration, instance, [], bindings)) delete instance[id];
   return instance;
 }
 

@@ -85,7 +85,9 @@ describe('outbox coalescing', () => {
   it('a held first post carries what came during the hold; in-progress states queue nothing more', async () => {
     const key = 'test:held';
     const conversation: ConversationRef = { platform: 'slack', channel: 'slack:C904' };
-    await (await h.runtime.outbox.stageHeld(key, conversation, version(key, 1, 9), 1500))();
+    const held = h.runtime.outbox.stageHeld(key, conversation, version(key, 1, 9), 1500);
+    await held.staged;
+    await held.deliver();
     for (let v = 2; v <= 4; v++) await h.runtime.outbox.upsert(key, conversation, version(key, v, 9));
     const counts = await h.runtime.queues.outbox.getJobCounts('waiting', 'delayed', 'active', 'prioritized');
     expect(counts).toMatchObject({ waiting: 0, delayed: 1, active: 0, prioritized: 0 });
@@ -99,7 +101,9 @@ describe('outbox coalescing', () => {
     const key = 'test:held-final';
     const conversation: ConversationRef = { platform: 'slack', channel: 'slack:C905' };
     const started = Date.now();
-    await (await h.runtime.outbox.stageHeld(key, conversation, version(key, 1, 2), 5000))();
+    const held = h.runtime.outbox.stageHeld(key, conversation, version(key, 1, 2), 5000);
+    await held.staged;
+    await held.deliver();
     await h.runtime.outbox.upsert(key, conversation, version(key, 2, 2));
     await h.slack.waitFor(() => seen(key).shown.length === 1, 4000);
     expect(Date.now() - started).toBeLessThan(4000);
