@@ -16,13 +16,15 @@
  * them.
  */
 import { randomBytes, randomInt } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import { Command, type Redis } from 'ioredis';
 import { Keys, type ScheduleStateKeys } from '../store/keys';
 
 export const DEDUP_TTL_MS = 8 * 86_400_000;
 const BATCH = 1000;
 /** Room for a batch of ids of about 60 bytes each; grown for longer ones. */
 const BATCH_BUFFER = 64 * 1024;
+/** Batch buffers kept for reuse (about as many as a connector has batches in flight). */
+const MAX_BATCH_BUFFERS = 8;
 /** The staging "name" of the list of open stagings (names of real ones begin with a time). */
 const OPEN = 'open';
 
@@ -43,89 +45,81 @@ export interface PendingCommit {
  * ('': the ids are the next arguments), the ids joined by it. Stages each id that is neither
  * committed nor staged by this staging already (nor earlier in the batch); an id staged by a
  * staging that never committed is staged again. Returns one character per id: 1 staged now, 0
- * known. The ids come as one argument (see encodeJoined). Only an id already in the alert set
- * costs a look-up of its score among the open ones (memoised per score); a batch with none there
- * (a flood's, as a rule) is added as it is, one ZADD, its repeats found only if ZADD added fewer.
+ * known. The ids come as one argument (see encodeJoined). They are added at once (ZADD NX: one
+ * there already keeps its score); when ZADD added them all (a flood's batch, as a rule) that is
+ * all. Otherwise their scores tell: this batch's score (no other batch has it, see stageNew) is
+ * an id added now, the first time it comes in the batch; another is an id known before, whose
+ * score is looked up among the open ones (memoised per score): one an open staging not this one
+ * holds is staged again.
  */
 const STAGE_NEW = `
 local staging, score, sep = ARGV[1], ARGV[2], ARGV[3]
 redis.call('zadd', KEYS[2], score, staging .. '|' .. score)
 redis.call('pexpire', KEYS[2], ${DEDUP_TTL_MS})
-local ids = {}
+-- ZADD's arguments: this batch's score before each id.
+local add, n = {}, 0
 if sep == '' then
-  for i = 4, #ARGV do ids[#ids + 1] = ARGV[i] end
+  for i = 4, #ARGV do
+    add[2 * n + 1] = score
+    add[2 * n + 2] = ARGV[i]
+    n = n + 1
+  end
 else
   local text, pos = ARGV[4], 1
   while true do
     local at = string.find(text, sep, pos, true)
+    n = n + 1
+    add[2 * n - 1] = score
     if not at then
-      ids[#ids + 1] = string.sub(text, pos)
+      add[2 * n] = string.sub(text, pos)
       break
     end
-    ids[#ids + 1] = string.sub(text, pos, at - 1)
+    add[2 * n] = string.sub(text, pos, at - 1)
     pos = at + 1
   end
 end
-local scores = redis.call('zmscore', KEYS[1], unpack(ids))
-local n, known = #ids, false
-for i = 1, n do
-  if scores[i] then
-    known = true
-    break
-  end
-end
-if not known then
-  -- None known (a flood's batches): each staged, unless it comes twice in the batch.
-  local add = {}
-  for i = 1, n do
-    add[2 * i - 1] = score
-    add[2 * i] = ids[i]
-  end
-  local added = redis.call('zadd', KEYS[1], unpack(add))
-  redis.call('pexpire', KEYS[1], ${DEDUP_TTL_MS})
-  if added == n then return string.rep('1', n) end
-  local out, seen = {}, {}
-  for i = 1, n do
-    local id = ids[i]
-    out[i] = seen[id] and '0' or '1'
-    seen[id] = true
-  end
-  return table.concat(out)
-end
-local own = staging .. '|'
-local out, add, seen, known = {}, {}, {}, {}
-for i = 1, #ids do
-  local id, s = ids[i], scores[i]
-  local new = not seen[id]
-  if new and s then
-    local state = known[s]
-    if state == nil then
-      -- Committed: a whole millisecond, or a staging's score no longer open.
-      state = 'committed'
-      if tonumber(s) % 1 ~= 0 then
-        for _, m in ipairs(redis.call('zrangebyscore', KEYS[2], s, s)) do
-          if m == staging or string.sub(m, 1, #own) == own then
-            state = 'own'
-            break
-          end
-          state = 'open'
-        end
-      end
-      known[s] = state
-    end
-    new = state == 'open'
-  end
-  if new then
-    seen[id] = true
-    add[#add + 1] = score
-    add[#add + 1] = id
-    out[i] = '1'
-  else
-    out[i] = '0'
-  end
-end
-if #add > 0 then redis.call('zadd', KEYS[1], unpack(add)) end
+local added = redis.call('zadd', KEYS[1], 'NX', unpack(add))
 redis.call('pexpire', KEYS[1], ${DEDUP_TTL_MS})
+if added == n then return string.rep('1', n) end
+local ids = {}
+for i = 1, n do ids[i] = add[2 * i] end
+local scores = redis.call('zmscore', KEYS[1], unpack(ids))
+local now = tonumber(score)
+local own = staging .. '|'
+local out, again, seen, known = {}, {}, {}, {}
+for i = 1, n do
+  local id, s = ids[i], scores[i]
+  local new = false
+  if not seen[id] then
+    seen[id] = true
+    if tonumber(s) == now then
+      new = true
+    else
+      local state = known[s]
+      if state == nil then
+        -- Committed: a whole millisecond, or a staging's score no longer open.
+        state = 'committed'
+        if tonumber(s) % 1 ~= 0 then
+          for _, m in ipairs(redis.call('zrangebyscore', KEYS[2], s, s)) do
+            if m == staging or string.sub(m, 1, #own) == own then
+              state = 'own'
+              break
+            end
+            state = 'open'
+          end
+        end
+        known[s] = state
+      end
+      if state == 'open' then
+        new = true
+        again[#again + 1] = score
+        again[#again + 1] = id
+      end
+    end
+  end
+  out[i] = new and '1' or '0'
+end
+if #again > 0 then redis.call('zadd', KEYS[1], unpack(again)) end
 return table.concat(out)`;
 
 /**
@@ -145,27 +139,18 @@ return #gone`;
 const SEPARATORS = ['\n', '\u0000', '\u0001'];
 
 /**
- * `list.join(sep)` as UTF-8, written into `into` (grown when short) rather than into a new string.
- * A batch's ids as strings for the Redis client (one argument each, or joined: the client and the
- * join make one long string of them) end up in the old generation, where they stay until a full
- * collection however soon they are garbage: a flood's memory grew with every batch it staged
- * (measured: +40 MB over 1,000,000 events). Written into one reused buffer they cost nothing there.
+ * `list.join(sep)` as UTF-8, written into `into` (grown when short). A batch's ids as strings for
+ * the Redis client (one argument each, or joined) are held until Redis answers and end up in the
+ * old generation, where they stay until a full collection however soon they are garbage: a
+ * flood's memory grew with every batch it staged (measured: +40 MB over 1,000,000 events). The
+ * joined text here is garbage as soon as it is written (one write: a write per id cost twice the
+ * time), and the buffer is reused.
  */
 function encodeJoined(list: string[], sep: string, into: Buffer): { buffer: Buffer; length: number } {
-  let buffer = into;
-  let length = 0;
-  for (let i = 0; i < list.length; i++) {
-    const id = list[i]!;
-    // A UTF-16 code unit takes at most 3 bytes in UTF-8.
-    if (length + 3 * (id.length + 1) > buffer.length) {
-      const bigger = Buffer.allocUnsafe(Math.max(2 * buffer.length, length + 3 * (id.length + 1)));
-      buffer.copy(bigger, 0, 0, length);
-      buffer = bigger;
-    }
-    if (i) length += buffer.write(sep, length, 'utf8');
-    length += buffer.write(id, length, 'utf8');
-  }
-  return { buffer, length };
+  const text = list.join(sep);
+  // A UTF-16 code unit takes at most 3 bytes in UTF-8.
+  const buffer = 3 * text.length > into.length ? Buffer.allocUnsafe(Math.max(2 * into.length, 3 * text.length)) : into;
+  return { buffer, length: buffer.write(text, 0, 'utf8') };
 }
 
 /**
@@ -207,8 +192,8 @@ export class ConnectorState {
    * (a batch is scored no earlier, so that its ids go in at the end of the alert set).
    */
   private readonly stagings = new Map<string, { fraction: number; last: number }>();
-  /** The buffer a batch's ids are written into (taken while a batch is sent). */
-  private batchBuffer: Buffer | undefined;
+  /** Buffers a batch's ids are written into (each taken while its batch is sent: batches of overlapping calls are in flight together). */
+  private readonly batchBuffers: Buffer[] = [];
 
   constructor(
     private readonly redis: Redis,
@@ -259,17 +244,25 @@ export class ConnectorState {
     const out: boolean[] = [];
     for (let i = 0; i < keys.length; i += BATCH) {
       const part = keys.slice(i, i + BATCH);
-      own.last = Math.max(own.last, Date.now());
+      // Each batch a score of its own (the script tells the ids it added by it), later than the last.
+      own.last = Math.max(own.last + 1, Date.now());
       const sep = SEPARATORS.find((c) => !part.some((k) => k.includes(c))) ?? '';
-      // One buffer for the batches, unless one is still being sent.
-      const text = sep ? encodeJoined(part, sep, this.batchBuffer ?? Buffer.allocUnsafe(BATCH_BUFFER)) : undefined;
-      this.batchBuffer = undefined;
+      // Buffers reused from batch to batch: one per batch in flight.
+      const text = sep ? encodeJoined(part, sep, this.batchBuffers.pop() ?? Buffer.allocUnsafe(BATCH_BUFFER)) : undefined;
       const args = text ? [text.buffer.subarray(0, text.length)] : part;
       let flags: string;
       try {
-        flags = String(await this.redis.eval(STAGE_NEW, 2, this.keys.seen('alert'), this.keys.staging(OPEN), staging, own.last + own.fraction, sep, ...args));
+        // Written at once, not when the event loop's turn ends as the client's automatic
+        // pipelining would: a cycle parses its next blobs meanwhile (without waiting on I/O, so
+        // the turn may not end before it waits for this answer), and Redis stages these in the
+        // meantime. Redis still runs a connection's commands in the order they are written.
+        const command = new Command('eval', [STAGE_NEW, 2, this.keys.seen('alert'), this.keys.staging(OPEN), staging, own.last + own.fraction, sep, ...args], {
+          replyEncoding: 'utf8',
+          keyPrefix: this.redis.options.keyPrefix,
+        });
+        flags = String(await (this.redis.sendCommand(command) as Promise<unknown>));
       } finally {
-        if (text) this.batchBuffer = text.buffer;
+        if (text && this.batchBuffers.length < MAX_BATCH_BUFFERS) this.batchBuffers.push(text.buffer);
       }
       for (let j = 0; j < flags.length; j++) out.push(flags.charCodeAt(j) === 49);
     }

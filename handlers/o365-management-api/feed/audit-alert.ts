@@ -7,7 +7,7 @@
  */
 import { listParam } from '../../kit/alert-fields';
 import type { Alert, AlertButton } from '../../kit/schedule';
-import { arg, commonFieldsOf, listMatcher, rulesFilter } from './event-fields';
+import { arg, commonFieldReaders, listMatcher, rulesFilter, type CommonFieldReaders } from './event-fields';
 
 type Event = Record<string, unknown>;
 
@@ -56,22 +56,29 @@ function additionalOf(event: Event, entities: Array<Record<string, unknown>>, wa
 const NOT_COLUMNS = new Set(['Id', 'ParentId', 'CreationTime', 'Operation', '$id']);
 
 /**
- * An audit event's alert. What only a card shows (name, who, severity, facts, buttons) is read
- * from the event when a card asks for it: a flood's digest reads the id, time, rule and event of
- * every alert, and nothing else.
+ * An audit event's alert. What only a card shows (product, event name, name, who, severity,
+ * facts, buttons) is read from the event when a card asks for it: a flood's digest reads the id,
+ * time, rule and event of every alert, and nothing else.
  */
 class AuditAlert implements Alert {
   constructor(
     private readonly source: Event,
+    private readonly fields: CommonFieldReaders,
     readonly id: string,
     readonly time: string | undefined,
-    readonly product: string,
-    readonly eventName: string,
     readonly environment: string,
     readonly rule: string,
     readonly tables: Alert['tables'],
     readonly event: unknown,
   ) {}
+
+  get product(): string {
+    return this.fields.product(this.source);
+  }
+
+  get eventName(): string {
+    return this.fields.eventName(this.source);
+  }
 
   get name(): string {
     const e = this.source;
@@ -136,7 +143,7 @@ export function auditAlertBuilder(s: AuditSettings): (event: Event) => Alert | n
   const opListed = listMatcher(operations);
   const statusListed = listMatcher(statuses);
   const passesRules = rulesFilter(s.rules, s.params['use-whitelist-as-a-blacklist'] === true);
-  const commonFields = commonFieldsOf(s.params, s.environment);
+  const fields = commonFieldReaders(s.params, s.environment);
   // The rule text of each Operation and Workload seen, made once (the first 1,000 pairs): a flood
   // has a few of them, and the digest counts its events by this text (a string made per event
   // would be hashed per event there too).
@@ -166,17 +173,15 @@ export function auditAlertBuilder(s: AuditSettings): (event: Event) => Alert | n
     } else if (opIsListed || statusIsListed) return null;
     if (!passesRules(event.Workload)) return null;
 
-    const common = commonFields(event);
     const extra = wanted.length ? additionalOf(event, entitiesOf(event), wanted) : [];
     const operation = String(event.Operation ?? '');
     const workload = String(event.Workload ?? '');
     return new AuditAlert(
       event,
+      fields,
       event.Id,
-      common.time,
-      common.product,
-      common.eventName,
-      common.environment,
+      fields.time(event),
+      fields.environment(event),
       ruleOf(operation, workload),
       extra.length ? additionalTable(extra) : undefined,
       extra.length ? { ...event, AdditionalEvents: extra } : event,

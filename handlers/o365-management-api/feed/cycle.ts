@@ -6,7 +6,7 @@
  * over is marked done, a window whose blobs are all done moves the checkpoint past it.
  */
 import { UpstreamError } from '../../kit/errors';
-import type { Alert, ConnectorContext, ScheduleRunSummary } from '../../kit/schedule';
+import type { Alert, ConnectorContext, PostResult, ScheduleRunSummary } from '../../kit/schedule';
 import { blobEvents, ManagementClient, type BlobContent, type ContentRef } from '../client';
 import { planWindows } from './windows';
 
@@ -134,28 +134,45 @@ export async function runFeedCycle(ctx: ConnectorContext, params: Record<string,
     );
     const todo = refs.filter((_, i) => !done[i]);
     /**
-     * Hands a blob's alerts to the channel until Max events to fetch, then marks the blob done;
-     * false when the cycle stops there (the limit, or the cycle aborted).
+     * Alerts of the blobs queued for hand-over whose hand-over has not ended (each takes at most
+     * its alerts.length: duplicates are not taken), and how many of those blobs post in their turn.
      */
-    const deliver = async (blob: ReadBlob): Promise<boolean> => {
+    let reserved = 0;
+    let inTurn = 0;
+    /**
+     * Hands a blob's alerts to the channel until Max events to fetch, then marks the blob done;
+     * false when the cycle stops there (the limit, or the cycle aborted). `posting`: the blob's
+     * alerts posted whole already.
+     */
+    const deliver = async (blob: ReadBlob, posting?: Promise<PostResult>): Promise<boolean> => {
       summary.fetched += blob.events;
       summary.filtered += blob.events - blob.alerts.length;
       let i = 0;
+      if (posting) {
+        taken += (await posting).accepted;
+        i = blob.alerts.length;
+      }
       while (i < blob.alerts.length && taken < max) {
         const chunk = blob.alerts.slice(i, i + (max - taken));
         const whole = blob.json && chunk.length === blob.alerts.length ? blob.json : null;
         taken += (await ctx.post(chunk, whole ? { json: whole } : undefined)).accepted;
         i += chunk.length;
       }
+      // Only now (a failure leaves them counted: nothing more is posted ahead).
+      reserved -= blob.alerts.length;
+      if (!posting) inTurn--;
       if (i < blob.alerts.length) return false;
       ctx.dedup.add([blob.ref.contentId], 'blob');
       return !ctx.signal.aborted;
     };
     let windowDone = true;
     // Blobs are handed over one after the other, in order, while the next ones are parsed and
-    // their alerts built (a blob's dedup round trip to Redis overlaps that work): at most
-    // DELIVERIES_AHEAD handed over or waiting their turn. Each settles either way, so that a
-    // failure waits, handled, until the loop asks for it.
+    // their alerts built: at most DELIVERIES_AHEAD handed over or waiting their turn. A blob is
+    // posted at once, before the ones before it return (the channel keeps posts in the order
+    // called; their Redis round trips overlap), when every blob before it has posted already and
+    // it fits under Max events to fetch even if all their alerts are taken; otherwise it posts in
+    // its turn, after them, cut at the limit. Each settles either way, so that a failure waits,
+    // handled, until the loop asks for it.
     const queued: Array<Promise<{ ok: boolean } | { err: unknown }>> = [];
     let last: Promise<boolean> = Promise.resolve(true);
     const delivered = async (keep: number): Promise<boolean> => {
@@ -188,13 +205,26 @@ export async function runFeedCycle(ctx: ConnectorContext, params: Record<string,
           windowDone = false;
           break;
         }
-        // After the one before it, and only if that one did not stop the cycle.
-        last = last.then((ok) => (ok ? deliver(blob) : false));
+        const ahead = inTurn === 0 && taken + reserved + blob.alerts.length <= max && !ctx.signal.aborted;
+        const posting = ahead ? ctx.post(blob.alerts, blob.json ? { json: blob.json } : undefined) : undefined;
+        reserved += blob.alerts.length;
+        if (!ahead) inTurn++;
+        // After the one before it, and only if that one did not stop the cycle (a blob posted
+        // already is then left for the next cycle to read again: its alerts are taken, and
+        // recognised there as taken).
+        last = last.then((ok) => (ok ? deliver(blob, posting) : false));
+        const settled = last.then(
+          (ok) => ({ ok }),
+          (err: unknown) => ({ err }),
+        );
+        // A blob posted already has finished posting, whatever came of the ones before it.
         queued.push(
-          last.then(
-            (ok) => ({ ok }),
-            (err: unknown) => ({ err }),
-          ),
+          posting
+            ? posting.then(
+                () => settled,
+                () => settled,
+              )
+            : settled,
         );
       }
     } catch (err) {

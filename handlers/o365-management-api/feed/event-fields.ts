@@ -21,17 +21,41 @@ function text(v: unknown): string | undefined {
   return v === undefined || v === null || typeof v === 'object' ? undefined : String(v);
 }
 
-/** The common fields of each event of a cycle: the parameters are read (the pattern compiled) once. */
-export function commonFieldsOf(params: Record<string, unknown>, environment: string): (event: Record<string, unknown>) => CommonFields {
+/** Each common field of an event, read on its own (a digest reads the time only). */
+export interface CommonFieldReaders {
+  product(event: Record<string, unknown>): string;
+  eventName(event: Record<string, unknown>): string;
+  environment(event: Record<string, unknown>): string;
+  time(event: Record<string, unknown>): string | undefined;
+}
+
+/** The common fields' readers of a cycle: the parameters are read (the pattern compiled) once. */
+export function commonFieldReaders(params: Record<string, unknown>, environment: string): CommonFieldReaders {
   const product = fieldReader(String(params['product-field-name'] ?? ''));
   const eventName = fieldReader(String(params['event-field-name'] ?? ''));
   const label = environmentLabeler(params['environment-field-name'], params['environment-regex-pattern'], environment);
-  return (event) => ({
-    product: text(product(event)) ?? PRODUCT,
-    eventName: text(eventName(event)) ?? String(event.Operation ?? ''),
-    environment: label(event),
-    time: eventTime(event),
-  });
+  // The time of the last CreationTime seen, kept: a flood's events come many to a second (the
+  // audit schema's precision), and one string for them all is compared at once by the digest.
+  let lastCreation: unknown;
+  let lastTime: string | undefined;
+  return {
+    product: (event) => text(product(event)) ?? PRODUCT,
+    eventName: (event) => text(eventName(event)) ?? String(event.Operation ?? ''),
+    environment: label,
+    time: (event) => {
+      if (event.CreationTime !== lastCreation) {
+        lastCreation = event.CreationTime;
+        lastTime = eventTime(event);
+      }
+      return lastTime;
+    },
+  };
+}
+
+/** The common fields of each event of a cycle (see commonFieldReaders). */
+export function commonFieldsOf(params: Record<string, unknown>, environment: string): (event: Record<string, unknown>) => CommonFields {
+  const read = commonFieldReaders(params, environment);
+  return (event) => ({ product: read.product(event), eventName: read.eventName(event), environment: read.environment(event), time: read.time(event) });
 }
 
 /**
