@@ -13,13 +13,12 @@ import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
 import { Queue } from 'bullmq';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { stringify } from 'yaml';
 import { slackSignature, startFakeSlack } from '../test/helpers/fake-slack';
 import type { BenchResult } from './bench';
 import { median, processCpuMs } from './child-run';
@@ -146,22 +145,14 @@ async function startChatsoar(redisUrl: string, emulatorUrl: string, slackApiUrl:
   // Here, not at the top: the bolt children load nothing of chatsoar or the emulator.
   const { DEMO_CLIENT_SECRET } = await import('../emulator');
   const { freePort } = await import('../test/helpers/harness');
-  const { graphMailInstance } = await import('../test/helpers/graph-mail-config');
+  const { writeGraphMailConfig } = await import('../test/helpers/graph-mail-config');
   const dir = mkdtempSync(join(tmpdir(), 'chatsoar-bench-ack-'));
-  const configFile = join(dir, 'chatsoar.yaml');
-  writeFileSync(
-    configFile,
-    stringify({
-      environments: {
-        prod: {
-          integrations: {
-            'microsoft-graph-mail': graphMailInstance(emulatorUrl, MAILBOX),
-          },
-          channels: channels.map((c) => `slack:${c}`),
-          roles: { analyst: ['slack:U1'] },
-        },
-      },
-    }),
+  const configFile = writeGraphMailConfig(
+    dir,
+    emulatorUrl,
+    MAILBOX,
+    channels.map((c) => `slack:${c}`),
+    { analyst: ['slack:U1'] },
   );
   const port = await freePort();
   const extra = (process.env.BENCH_BOT_NODE_OPTIONS ?? '').split(' ').filter(Boolean);

@@ -7,16 +7,15 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { stringify } from 'yaml';
 import { startEmulator, DEMO_CLIENT_SECRET, type Emulator } from '../../emulator';
 import { createQueues, type Queues } from '../../queue/queues';
 import { redisOptions } from '../../store/redis';
 import { startFakeConnector, type FakeConnector } from '../helpers/fake-connector';
 import { slackSignature, startFakeSlack, type FakeSlack } from '../helpers/fake-slack';
-import { graphMailInstance } from '../helpers/graph-mail-config';
+import { writeGraphMailConfig } from '../helpers/graph-mail-config';
 import { waitForLine } from '../helpers/wait-for-line';
 import { freePort, MAILBOX, SLACK_SECRET, SLACK_TOKEN } from '../helpers/harness';
 import { unescapeSlack } from '../helpers/job-result';
@@ -48,21 +47,7 @@ describe('production-shaped start (CONFIG_FILE, Slack, no MicrosoftAppId)', () =
     [emulator, slack, connector] = await Promise.all([startEmulator({ seed: true }), startFakeSlack(), startFakeConnector()]);
     const port = await freePort();
     const dir = mkdtempSync(join(tmpdir(), 'chatsoar-prod-start-'));
-    const configFile = join(dir, 'chatsoar.yaml');
-    writeFileSync(
-      configFile,
-      stringify({
-        environments: {
-          prod: {
-            integrations: {
-              'microsoft-graph-mail': graphMailInstance(emulator.url, MAILBOX),
-            },
-            channels: ['slack:C1', 'teams:conv-1'],
-            roles: { admin: ['slack:U1', `teams:${ADMIN_AAD}`] },
-          },
-        },
-      }),
-    );
+    const configFile = writeGraphMailConfig(dir, emulator.url, MAILBOX, ['slack:C1', 'teams:conv-1'], { admin: ['slack:U1', `teams:${ADMIN_AAD}`] });
     const prefix = `prod-start-${randomBytes(4).toString('hex')}:`;
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
