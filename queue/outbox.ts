@@ -51,13 +51,12 @@ export class Outbox {
     if (!held || held.until - Date.now() <= HELD_MARGIN_MS) return deliver;
     if (inProgress(message)) return async () => undefined;
     return async () => {
-      const job = await Job.fromId(this.queues.outbox, held.job);
-      const promoted = job
-        ? await job.promote().then(
-            () => true,
-            () => false,
-          )
-        : false;
+      // Promoted by its id alone (no read of the job first): BullMQ refuses a job that is gone or
+      // no longer waiting out its delay.
+      const promoted = await new Job(this.queues.outbox, 'upsert', undefined, {}, held.job).promote().then(
+        () => true,
+        () => false,
+      );
       // Gone or already running: it may have missed this content, so it gets a delivery of its own.
       if (!promoted) await deliver();
     };
