@@ -32,6 +32,23 @@ afterAll(async () => {
 const DLP = 'office-365-management-api-dlp-events-connector';
 const AUDIT = 'office-365-management-api-audit-general-events-connector';
 
+/** The link of the digest file `name` (a pattern) in a Slack post's blocks; fails when there is none. */
+function digestLink(post: { body: { blocks?: unknown } }, name: string): string {
+  const link = new RegExp(`<(http[^|>]+/files/[^|>]+)\\|${name}>`).exec(unescape(JSON.stringify(post.body.blocks)).replace(/\\u0026/g, '&'))?.[1];
+  expect(link).toBeDefined();
+  return link!;
+}
+
+/** 40 Audit.General events in three blobs, 20, 15 and 5 (the last with two events of the others again). */
+function publishAuditFlood(t: ReturnType<typeof newTenant>): Array<ReturnType<typeof auditEvent>> {
+  const events = Array.from({ length: 40 }, (_, i) => auditEvent({ at: minutesAgo(100 - i), operation: i % 2 ? 'TeamCreated' : 'MemberAdded' }));
+  publish(h.emulator, t, 'Audit.General', events.slice(0, 20), minutesAgo(60));
+  publish(h.emulator, t, 'Audit.General', events.slice(20, 35), minutesAgo(45));
+  // The API may deliver an event again in a later blob: it is in the digest once.
+  publish(h.emulator, t, 'Audit.General', [...events.slice(35), events[3]!, events[25]!], minutesAgo(30));
+  return events;
+}
+
 describe('O365 Management API connectors', () => {
   it('posts events from several windows and pages once each, across cycles and overlapping windows', async () => {
     const t = newTenant(h.emulator, 'pages');
@@ -134,19 +151,13 @@ describe('O365 Management API connectors', () => {
     expect(JSON.stringify(upload.body.files)).toContain('40 events');
     expect(h.slack.calls.some((c) => c.method === 'files.getUploadURLExternal' && c.body.filename === 'dlp-flood-40-events.json')).toBe(true);
     // The card links the file too; the link serves every event once.
-    const link = /<(http[^|>]+\/files\/[^|>]+)\|dlp-flood-40-events\.json>/.exec(unescape(JSON.stringify(posts[0]!.body.blocks)).replace(/\\u0026/g, '&'))?.[1];
-    expect(link).toBeDefined();
-    const file = (await (await fetch(link!)).json()) as Array<{ Id: string }>;
+    const file = (await (await fetch(digestLink(posts[0]!, 'dlp-flood-40-events\\.json'))).json()) as Array<{ Id: string }>;
     expect(file.map((e) => e.Id).sort()).toEqual(events.map((e) => String(e.Id)).sort());
   });
 
   it('an Audit.General flood: the digest file holds every event once, blobs copied as they came, an event in two blobs once', async () => {
     const t = newTenant(h.emulator, 'auditflood');
-    const events = Array.from({ length: 40 }, (_, i) => auditEvent({ at: minutesAgo(100 - i), operation: i % 2 ? 'TeamCreated' : 'MemberAdded' }));
-    publish(h.emulator, t, 'Audit.General', events.slice(0, 20), minutesAgo(60));
-    publish(h.emulator, t, 'Audit.General', events.slice(20, 35), minutesAgo(45));
-    // The API may deliver an event again in a later blob: it is in the digest once.
-    publish(h.emulator, t, 'Audit.General', [...events.slice(35), events[3]!, events[25]!], minutesAgo(30));
+    const events = publishAuditFlood(t);
     await addSchedule(h.runtime, 'connectors', {
       name: 'audit-flood',
       type: AUDIT,
@@ -162,11 +173,7 @@ describe('O365 Management API connectors', () => {
     const posts = postsIn(h, 'C22');
     expect(posts).toHaveLength(1);
     expect(posts[0]!.text).toContain('40 alerts from connector audit-flood in one digest');
-    const link = /<(http[^|>]+\/files\/[^|>]+)\|audit-flood-40-events\.json>/.exec(
-      unescape(JSON.stringify(posts[0]!.body.blocks)).replace(/\\u0026/g, '&'),
-    )?.[1];
-    expect(link).toBeDefined();
-    const file = (await (await fetch(link!)).json()) as Array<Record<string, unknown>>;
+    const file = (await (await fetch(digestLink(posts[0]!, 'audit-flood-40-events\\.json'))).json()) as Array<Record<string, unknown>>;
     // In the order the blobs were listed and their events came.
     expect(file.map((e) => e.Id)).toEqual(events.map((e) => String(e.Id)));
     // Each event as the API gave it.
@@ -175,10 +182,7 @@ describe('O365 Management API connectors', () => {
 
   it('an Audit.General flood past Max events to fetch: the blob that does not fit is cut at the limit, the rest comes next cycle, in order', async () => {
     const t = newTenant(h.emulator, 'auditmax');
-    const events = Array.from({ length: 40 }, (_, i) => auditEvent({ at: minutesAgo(100 - i), operation: i % 2 ? 'TeamCreated' : 'MemberAdded' }));
-    publish(h.emulator, t, 'Audit.General', events.slice(0, 20), minutesAgo(60));
-    publish(h.emulator, t, 'Audit.General', events.slice(20, 35), minutesAgo(45));
-    publish(h.emulator, t, 'Audit.General', [...events.slice(35), events[3]!, events[25]!], minutesAgo(30));
+    const events = publishAuditFlood(t);
     await addSchedule(h.runtime, 'connectors', {
       name: 'audit-max',
       type: AUDIT,
@@ -187,10 +191,7 @@ describe('O365 Management API connectors', () => {
       params: { ...t.params, 'max-events-to-fetch': 30 },
     });
     const digestFile = async (n: number): Promise<string[]> => {
-      const post = postsIn(h, 'C23')[n]!;
-      const link = /<(http[^|>]+\/files\/[^|>]+)\|audit-max-\d+-events\.json>/.exec(unescape(JSON.stringify(post.body.blocks)).replace(/\\u0026/g, '&'))?.[1];
-      expect(link).toBeDefined();
-      return ((await (await fetch(link!)).json()) as Array<{ Id: string }>).map((e) => e.Id);
+      return ((await (await fetch(digestLink(postsIn(h, 'C23')[n]!, 'audit-max-\\d+-events\\.json'))).json()) as Array<{ Id: string }>).map((e) => e.Id);
     };
     await until('the first digest', () => postsIn(h, 'C23').length >= 1);
     await settled(h.runtime);
