@@ -378,9 +378,9 @@ export class Dispatcher {
         return Promise.all([held.staged, this.deps.jobs.add(entry), this.deps.queues.actions.add(action.id, data, { jobId }), held.deliver()]);
       });
     } else {
-      const held = this.deps.outbox.stageHeld(messageKey, conversation, queued, QUEUED_HOLD_MS);
       // Three round trips before the ack: the read above; the job's entry and its message's content;
       // then the message's delivery and the job itself. The job comes after both (it updates them).
+      const held = this.deps.outbox.stageHeld(messageKey, conversation, queued, QUEUED_HOLD_MS);
       await Promise.all([this.deps.jobs.add(entry), held.staged]);
       await Promise.all([held.deliver(), this.deps.queues.actions.add(action.id, data, { jobId })]);
     }
