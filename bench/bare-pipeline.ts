@@ -1,15 +1,16 @@
 /**
  * The load benchmark's floor: the same outside I/O as one `/soar graphmail ping` with nothing
  * else. `bot`: a bare @slack/bolt app that checks the signature, adds one BullMQ job and acks.
- * `worker`: a BullMQ worker (chatsoar's action worker concurrency) that posts the queued message
- * (chat.postMessage), makes one Graph GET with a cached token and updates the message with the
- * result (chat.update). Run as `node -r test/helpers/register-ts.js bench/bare-pipeline.ts <role>`
+ * `worker`: a BullMQ worker (chatsoar's action worker concurrency, ACTION_CONCURRENCY) that posts
+ * the queued message (chat.postMessage), makes one Graph GET with a cached token and updates the
+ * message with the result (chat.update). Run as `node -r test/helpers/register-ts.js bench/bare-pipeline.ts <role>`
  * with the environment below; it prints one line when ready.
  */
 import { createServer } from 'node:http';
 import { App, HTTPReceiver, LogLevel, webApi } from '@slack/bolt';
 import { Queue, Worker } from 'bullmq';
 import { jobIdFor } from '../lib/ids';
+import { ACTION_CONCURRENCY } from '../queue/queues';
 
 const env = (name: string): string => {
   const v = process.env[name];
@@ -82,7 +83,7 @@ async function worker(): Promise<void> {
       await res.arrayBuffer();
       await slack.chat.update({ channel, ts: String(posted.ts), text: `Job ${jobId} done, is_success: ${res.ok}` });
     },
-    { connection: connection(), prefix: env('BARE_PREFIX'), concurrency: Number(process.env.CONCURRENCY ?? 16) },
+    { connection: connection(), prefix: env('BARE_PREFIX'), concurrency: ACTION_CONCURRENCY },
   );
   console.log('bare worker is running');
 }

@@ -82,6 +82,8 @@ interface Phase {
   cpuMsPerCommand: number;
   /** The same, of the bot process alone (the rest is the workers'). */
   botCpuMsPerCommand: number;
+  /** redis-server's CPU time per completed command (shared by both pipelines' Redis; not in cpuMsPerCommand). */
+  redisCpuMsPerCommand: number;
   /** Redis commands run per completed command (scripts' own calls included), and script calls among them. */
   redisPerCommand: number;
   scriptsPerCommand: number;
@@ -138,12 +140,16 @@ interface Target {
   pids: number[];
 }
 
-/** Redis's command counts so far (INFO commandstats): by command, scripts' own calls included. */
-async function redisCalls(url: string): Promise<Map<string, number>> {
+/** Redis's command counts so far (INFO commandstats: by command, scripts' own calls included) and its CPU milliseconds. */
+async function redisCalls(url: string): Promise<{ calls: Map<string, number>; cpuMs: number }> {
   const redis = new IORedis(url, { lazyConnect: false });
   try {
-    const info = await redis.info('commandstats');
-    return new Map([...info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)].map((m) => [m[1]!, Number(m[2])]));
+    const [stats, cpu] = [await redis.info('commandstats'), await redis.info('cpu')];
+    const seconds = (field: string): number => Number(new RegExp(`^${field}:([\\d.]+)`, 'm').exec(cpu)?.[1] ?? NaN);
+    return {
+      calls: new Map([...stats.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)].map((m) => [m[1]!, Number(m[2])])),
+      cpuMs: (seconds('used_cpu_sys') + seconds('used_cpu_user')) * 1000,
+    };
   } finally {
     redis.disconnect();
   }
@@ -211,7 +217,8 @@ async function phase(sys: System, target: Target, workers: number, seconds = SEC
   const cpuEach = target.pids.map((pid, i) => processCpuMs(pid) - cpuBefore[i]!);
   const cpu = cpuEach.reduce((a, b) => a + b, 0);
   finals.stop();
-  const redisByCommand = callsBetween(callsBefore, await redisCalls(sys.redis.url), e2e.length || 1);
+  const redisAfter = await redisCalls(sys.redis.url);
+  const redisByCommand = callsBetween(callsBefore.calls, redisAfter.calls, e2e.length || 1);
   e2e.sort((a, b) => a - b);
   acks.sort((a, b) => a - b);
   return {
@@ -219,6 +226,7 @@ async function phase(sys: System, target: Target, workers: number, seconds = SEC
     workers,
     cpuMsPerCommand: e2e.length ? cpu / e2e.length : NaN,
     botCpuMsPerCommand: e2e.length ? cpuEach[0]! / e2e.length : NaN,
+    redisCpuMsPerCommand: e2e.length ? (redisAfter.cpuMs - callsBefore.cpuMs) / e2e.length : NaN,
     redisPerCommand: Object.values(redisByCommand).reduce((a, b) => a + b, 0),
     scriptsPerCommand: (redisByCommand.evalsha ?? 0) + (redisByCommand.eval ?? 0),
     redisByCommand,
@@ -293,12 +301,12 @@ export async function run(): Promise<BenchResult> {
     const floorPerSecond = mid(floors, (p) => p.perSecond);
     const r = (x: number): number => Math.round(x * 10) / 10;
     const row = (p: Phase): string =>
-      `| ${p.pipeline} | ${p.workers} | ${p.commands} | ${r(p.perSecond)} | ${r(p.cpuMsPerCommand)} (bot ${r(p.botCpuMsPerCommand)}) | ${r(p.redisPerCommand)} (${r(p.scriptsPerCommand)} scripts) | ${p.ackP50} / ${p.ackP99} | ${p.e2eP50} / ${p.e2eP99} | ${r((100 * p.perSecond) / floorPerSecond)} % | ${p.lost} |`;
+      `| ${p.pipeline} | ${p.workers} | ${p.commands} | ${r(p.perSecond)} | ${r(p.cpuMsPerCommand)} (bot ${r(p.botCpuMsPerCommand)}) | ${r(p.redisPerCommand)} (${r(p.scriptsPerCommand)} scripts) | ${r(p.redisCpuMsPerCommand)} | ${p.ackP50} / ${p.ackP99} | ${p.e2eP50} / ${p.e2eP99} | ${r((100 * p.perSecond) / floorPerSecond)} % | ${p.lost} |`;
     const table = [
       `Raw BullMQ, no-op jobs, 1 worker (concurrency 16), same Redis: ${r(raw)} jobs/s (reference)`,
       '',
-      '| pipeline | worker processes | commands | sustained cmd/s | CPU ms / command | Redis calls / command | ack p50 / p99 (ms) | end-to-end p50 / p99 (ms) | vs bare pipeline (median) | lost |',
-      '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+      '| pipeline | worker processes | commands | sustained cmd/s | CPU ms / command | Redis calls / command | Redis CPU ms / command | ack p50 / p99 (ms) | end-to-end p50 / p99 (ms) | vs bare pipeline (median) | lost |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
       ...floors.map(row),
       ...phases.map(row),
       '',

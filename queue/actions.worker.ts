@@ -27,7 +27,7 @@ import type { FilesRoot, PostedFiles } from '../lib/files';
 import { metrics } from '../lib/metrics';
 import type { Outbox } from './outbox';
 import { JobCancelled, RunningJobs } from './running-jobs';
-import { MAX_STALLED, QUEUE_NAMES } from './queues';
+import { ACTION_CONCURRENCY, MAX_STALLED, QUEUE_NAMES } from './queues';
 import type { ActionJobData } from './types';
 
 export interface ActionWorkerDeps {
@@ -314,7 +314,7 @@ export function startActionWorker(deps: ActionWorkerDeps): Worker<ActionJobData>
   const worker = new Worker<ActionJobData>(QUEUE_NAMES.actions, process, {
     connection: deps.connection,
     prefix: new Keys(deps.prefix).bull(),
-    concurrency: deps.concurrency ?? 16,
+    concurrency: deps.concurrency ?? ACTION_CONCURRENCY,
     // A job taken back from a dead worker runs again (its steps are idempotent or send-once);
     // only a job that keeps killing workers is given up.
     maxStalledCount: MAX_STALLED,

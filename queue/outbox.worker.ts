@@ -11,7 +11,7 @@ import { PermanentSendError, RateLimitedError, type ChatSender } from './chat-se
 import { metrics } from '../lib/metrics';
 import { Keys } from '../store/keys';
 import type { ReplicaBarrier } from '../store/redis';
-import { MAX_STALLED, QUEUE_NAMES } from './queues';
+import { MAX_STALLED, OUTBOX_CONCURRENCY, QUEUE_NAMES } from './queues';
 import type { OutboxJobData, Platform } from './types';
 
 export interface OutboxDeps {
@@ -196,7 +196,7 @@ export function startOutboxWorker(deps: OutboxDeps): Worker<OutboxJobData> {
         throw err;
       }
     },
-    { connection: deps.connection, prefix: new Keys(deps.prefix).bull(), concurrency: deps.concurrency ?? 8, maxStalledCount: MAX_STALLED },
+    { connection: deps.connection, prefix: new Keys(deps.prefix).bull(), concurrency: deps.concurrency ?? OUTBOX_CONCURRENCY, maxStalledCount: MAX_STALLED },
   );
   worker.on('failed', (job, err) => {
     // BullMQ reports every failed attempt: only the last one (or a refusal for good) is given up.
