@@ -28,6 +28,12 @@ describe('resilience: Microsoft 365 failing 30 % of requests', () => {
         });
       }
     }
+    // One that no command removes: the last searches can come after the last deletes and moves
+    // (a search retried through a few 429s outlasts the next commands).
+    await sys.emulator('deliver', {
+      method: 'POST',
+      body: JSON.stringify({ mailbox: MAILBOX, folder: 'inbox', subject: 'flt-kept notice', from: 'attacker@evil.example' }),
+    });
     await sys.emulator('ledger', { method: 'DELETE' });
     await sys.emulator('faults', {
       method: 'POST',
