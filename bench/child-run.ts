@@ -27,6 +27,16 @@ export function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)] ?? NaN;
 }
 
+/**
+ * The pair of runs (chatsoar's `values[i]` beside its floor's `floors[i]`, run back to back) whose
+ * ratio is the median: a pair's two runs see about the same moment of a shared machine, whose speed
+ * drifts between pairs, so the median of each side on its own may set a fast moment beside a slow one.
+ */
+export function medianPairAt(values: number[], floors: number[]): number {
+  const ratios = values.map((v, i) => v / floors[i]!);
+  return ratios.indexOf(median(ratios));
+}
+
 /** CPU (user + system) ms a process has used so far, from /proc (Linux; NaN elsewhere). */
 export function processCpuMs(pid: number | undefined): number {
   try {

@@ -35,7 +35,7 @@ import { SecretBox } from '../store/crypto';
 import { EnvironmentStore } from '../store/environments';
 import { MessageStore } from '../store/messages';
 import { connectRedis, redisOptions } from '../store/redis';
-import { median, processCpuMs, runChild } from './child-run';
+import { median, medianPairAt, processCpuMs, runChild } from './child-run';
 
 /** The bench talks only to its own emulator on loopback: the operator trusts it. */
 const http = new UndiciHttpClient({ trusted: () => true });
@@ -304,12 +304,6 @@ async function inChild(mode: 'cycle' | 'baseline', emulator: Emulator, events: n
   return { ...figures, emulatorCpuMs: processCpuMs(emulator.child.pid) - before };
 }
 
-/** The run whose wall time is the median of the runs. */
-function medianRun(runs: ChildFigures[]): ChildFigures {
-  const m = median(runs.map((r) => r.seconds));
-  return runs.find((r) => r.seconds === m)!;
-}
-
 async function withEmulator<T>(events: number, blobs: number, work: (emulator: Emulator) => Promise<T>): Promise<T> {
   const emu = await startEmulatorProcess();
   try {
@@ -321,7 +315,7 @@ async function withEmulator<T>(events: number, blobs: number, work: (emulator: E
 }
 
 export async function run(): Promise<BenchResult> {
-  // Baseline and cycle alternate (the machine may be shared): medians of RUNS each.
+  // Baseline and cycle alternate (the machine may be shared): the pair of median ratio is shown.
   const { cycles, bases } = await withEmulator(EVENTS, BLOBS, async (emu) => {
     const cycles: ChildFigures[] = [];
     const bases: ChildFigures[] = [];
@@ -334,8 +328,12 @@ export async function run(): Promise<BenchResult> {
   const bigBlobs = Math.round((BIG_EVENTS / EVENTS) * BLOBS);
   const big = BIG_EVENTS > 0 ? await withEmulator(BIG_EVENTS, bigBlobs, (emu) => inChild('cycle', emu, BIG_EVENTS)) : null;
 
-  const cycle = medianRun(cycles);
-  const base = medianRun(bases);
+  const at = medianPairAt(
+    cycles.map((r) => r.seconds),
+    bases.map((r) => r.seconds),
+  );
+  const cycle = cycles[at]!;
+  const base = bases[at]!;
   const eps = (r: ChildFigures) => Math.round(r.events / r.seconds);
   const cpuPerK = (r: ChildFigures) => r.cpuMs / (r.events / 1000);
   const peak100k = median(cycles.map((r) => r.maxRssMb));
@@ -376,7 +374,7 @@ export async function run(): Promise<BenchResult> {
       big: big ? { events: BIG_EVENTS, blobs: bigBlobs, ...pick(big), digestFileMb: big.digestFileMb, peakRssOver100k: big.maxRssMb / peak100k } : null,
     },
     table: [
-      `Each run in a child process of its own (peak RSS: its maxRSS); medians of ${RUNS} runs, baseline and cycle alternating.`,
+      `Each run in a child process of its own (peak RSS: its maxRSS); ${RUNS} pairs of runs, baseline then cycle; shown: the pair with the median ratio.`,
       '',
       '| run | seconds | events/s | CPU ms per 1,000 events | emulator CPU ms per 1,000 | redis-server CPU ms per 1,000 | peak RSS MB |',
       '|---|---|---|---|---|---|---|',
