@@ -27,7 +27,7 @@ import { summaryRow } from './summary';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
 const RATE = Number(process.env.BENCH_RATE ?? 15);
 /** Rounds of the steady load; the summary takes the medians of their percentiles (one round's p99 is its 5th slowest ack). */
-const ROUNDS = Number(process.env.BENCH_RUNS ?? 3);
+const ROUNDS = Number(process.env.BENCH_RUNS ?? 5);
 const E2E_PINGS = Number(process.env.BENCH_E2E_PINGS ?? 200);
 /**
  * The steady load's commands go round this many channels: each channel then gets what Slack lets
