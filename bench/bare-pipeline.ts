@@ -3,8 +3,9 @@
  * else. `bot`: a bare @slack/bolt app that checks the signature, adds one BullMQ job and acks.
  * `worker`: a BullMQ worker (chatsoar's action worker concurrency, ACTION_CONCURRENCY) that posts
  * the queued message (chat.postMessage), makes one Graph GET with a cached token and updates the
- * message with the result (chat.update). Run as `node -r test/helpers/register-ts.js bench/bare-pipeline.ts <role>`
- * with the environment below; it prints one line when ready.
+ * message with the result (chat.update). Run as
+ * `node -r test/helpers/register-ts.js bench/bare-pipeline.ts <role>` with the environment below;
+ * it prints one line when ready.
  */
 import { createServer } from 'node:http';
 import { App, HTTPReceiver, LogLevel, webApi } from '@slack/bolt';

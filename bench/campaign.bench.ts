@@ -39,7 +39,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import type { BenchResult } from './bench';
-import { median, medianPairAt, runChild } from './child-run';
+import { median, medianPair, runChild } from './child-run';
 import { emulatorActionContext } from './emulator-action-context';
 import { summaryRow } from './summary';
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT, type Emulator, generateTenant, type GeneratedTenant, startEmulator } from '../emulator';
@@ -497,8 +497,7 @@ async function measureSize(n: number, p: Probe): Promise<SizeFigures> {
     campaigns.push(await oneRun('campaign', n, p));
     if (i % 2 === 1) floors.push(await oneRun('floor', n, p));
   }
-  const ratios = campaigns.map((c, i) => c.figures.ms / (floors[i] as Run).figures.ms);
-  const at = medianPairAt(
+  const { at, ratios } = medianPair(
     campaigns.map((c) => c.figures.ms),
     floors.map((f) => f.figures.ms),
   );

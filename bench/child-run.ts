@@ -32,9 +32,9 @@ export function median(xs: number[]): number {
  * ratio is the median: a pair's two runs see about the same moment of a shared machine, whose speed
  * drifts between pairs, so the median of each side on its own may set a fast moment beside a slow one.
  */
-export function medianPairAt(values: number[], floors: number[]): number {
+export function medianPair(values: number[], floors: number[]): { at: number; ratios: number[] } {
   const ratios = values.map((v, i) => v / floors[i]!);
-  return ratios.indexOf(median(ratios));
+  return { at: ratios.indexOf(median(ratios)), ratios };
 }
 
 /** CPU (user + system) ms a process has used so far, from /proc (Linux; NaN elsewhere). */

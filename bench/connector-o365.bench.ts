@@ -35,7 +35,7 @@ import { SecretBox } from '../store/crypto';
 import { EnvironmentStore } from '../store/environments';
 import { MessageStore } from '../store/messages';
 import { connectRedis, redisOptions } from '../store/redis';
-import { median, medianPairAt, processCpuMs, runChild } from './child-run';
+import { median, medianPair, processCpuMs, runChild } from './child-run';
 
 /** The bench talks only to its own emulator on loopback: the operator trusts it. */
 const http = new UndiciHttpClient({ trusted: () => true });
@@ -328,7 +328,7 @@ export async function run(): Promise<BenchResult> {
   const bigBlobs = Math.round((BIG_EVENTS / EVENTS) * BLOBS);
   const big = BIG_EVENTS > 0 ? await withEmulator(BIG_EVENTS, bigBlobs, (emu) => inChild('cycle', emu, BIG_EVENTS)) : null;
 
-  const at = medianPairAt(
+  const { at } = medianPair(
     cycles.map((r) => r.seconds),
     bases.map((r) => r.seconds),
   );

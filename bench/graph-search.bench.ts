@@ -40,7 +40,7 @@ import type { ActionResult } from '../handlers/kit/outcome';
 import { spec as searchEmails } from '../handlers/microsoft-graph-mail/actions/search-emails';
 import { GRAPH_APP_REQUESTS_PER_10S, GRAPH_BATCH_LIMIT, OUTLOOK_MAILBOX_CONCURRENCY } from '../handlers/microsoft-graph-mail/graph-batch';
 import { FilesRoot } from '../lib/files';
-import { median, medianPairAt, runChild } from './child-run';
+import { median, medianPair, runChild } from './child-run';
 import { emulatorActionContext } from './emulator-action-context';
 
 /** The bench talks only to its own emulator on loopback: the operator trusts it. */
@@ -305,7 +305,7 @@ async function measureSize(n: number): Promise<SizeFigures> {
       searches.push(await inChild('search', emu.url, n));
     }
     const throttled = emu.ledger.slice(ledgerBefore).filter((e) => e.status === 429).length;
-    const at = medianPairAt(
+    const { at } = medianPair(
       searches.map((r) => r.ms),
       floors.map((r) => r.ms),
     );

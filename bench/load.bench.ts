@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { Queue, Worker } from 'bullmq';
 import IORedis from 'ioredis';
 import type { BenchResult } from './bench';
-import { median, medianPairAt, processCpuMs } from './child-run';
+import { median, medianPair, processCpuMs } from './child-run';
 import { summaryRow } from './summary';
 import { jobIdFor } from '../lib/ids';
 import { slackSignature } from '../test/helpers/fake-slack';
@@ -297,12 +297,12 @@ export async function run(): Promise<BenchResult> {
       while (sys.workers.length < workers) await sys.startWorker();
       phases.push(await phase(sys, chatsoarTarget(), workers));
     }
-    const medianPair = (of: (p: Phase) => number): [chatsoar: number, bare: number] => {
-      const i = medianPairAt(ones.map(of), floors.map(of));
-      return [of(ones[i]!), of(floors[i]!)];
+    const ofMedianPair = (of: (p: Phase) => number): [chatsoar: number, bare: number] => {
+      const { at } = medianPair(ones.map(of), floors.map(of));
+      return [of(ones[at]!), of(floors[at]!)];
     };
-    const [pairPerSecond, pairFloorPerSecond] = medianPair((p) => p.perSecond);
-    const [pairCpu, pairFloorCpu] = medianPair((p) => p.cpuMsPerCommand);
+    const [pairPerSecond, pairFloorPerSecond] = ofMedianPair((p) => p.perSecond);
+    const [pairCpu, pairFloorCpu] = ofMedianPair((p) => p.cpuMsPerCommand);
     const floorPerSecond = median(floors.map((p) => p.perSecond));
     const r = (x: number): number => Math.round(x * 10) / 10;
     const row = (p: Phase): string =>
