@@ -98,7 +98,7 @@ export async function withholdUnbound(
   env: string,
   integration: IntegrationId,
   instance: Record<string, unknown>,
-  bindings?: Record<string, string>,
+  bindings: Record<string, string>,
 ): Promise<Record<string, unknown>> {
   for (const id of await unboundSecrets(store, env, integration, instance, [], bindings)) delete instance[id];
   return instance;
