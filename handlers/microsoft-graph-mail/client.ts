@@ -40,6 +40,18 @@ export interface ListOptions {
   followNextLink?: boolean;
 }
 
+/** One page of a collection. */
+interface Page<T> {
+  value?: T[];
+  '@odata.nextLink'?: string;
+}
+
+/** An answer's body; a non-2xx answer throws UpstreamError. */
+function bodyOf(res: SubResponse): unknown {
+  if (res.status < 200 || res.status >= 300) throw new UpstreamError(graphReason(res.status, res.body), res.status);
+  return res.body;
+}
+
 /** Graph's own one-line reason from an error body (`code: message`), else the status. */
 export function graphReason(status: number, body: unknown): string {
   const err = (body as { error?: unknown } | undefined)?.error;
@@ -128,21 +140,24 @@ export class GraphClient {
 
   /** `path` is relative to the Graph root, e.g. `v1.0/users/x/mailFolders/inbox`. A non-2xx answer throws UpstreamError. */
   call<T = unknown>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<T> {
-    return this.request(method, path, body, headers).then((res) => {
-      if (res.status < 200 || res.status >= 300) throw new UpstreamError(graphReason(res.status, res.body), res.status);
-      return res.body as T;
-    });
+    return this.request(method, path, body, headers).then(bodyOf) as Promise<T>;
   }
 
   /** A collection's items, following `@odata.nextLink` (https://learn.microsoft.com/graph/paging). */
   list<T = unknown>(path: string, opts: ListOptions = {}): Promise<T[]> {
-    const out: T[] = [];
-    const page = (p: { value?: T[]; '@odata.nextLink'?: string } | undefined): T[] | Promise<T[]> => {
-      out.push(...(p?.value ?? []));
-      if (opts.max !== undefined && out.length >= opts.max) return out.slice(0, opts.max);
-      const next = opts.followNextLink === false ? undefined : p?.['@odata.nextLink'];
-      return next ? this.call<typeof p>('GET', next).then(page) : out;
-    };
-    return this.call<{ value?: T[]; '@odata.nextLink'?: string }>('GET', path).then(page);
+    return this.call<Page<T>>('GET', path).then((p) => this.pages(p, opts, []));
+  }
+
+  /** `out` and the items of page `p`, and those of the pages after it while more are wanted. */
+  private pages<T>(p: Page<T> | undefined, opts: ListOptions, out: T[]): T[] | Promise<T[]> {
+    const items = Array.isArray(p?.value) ? p.value : [];
+    let all = items;
+    if (out.length) {
+      for (const item of items) out.push(item);
+      all = out;
+    }
+    if (opts.max !== undefined && all.length >= opts.max) return all.length > opts.max ? all.slice(0, opts.max) : all;
+    const next = opts.followNextLink === false ? undefined : p?.['@odata.nextLink'];
+    return next ? this.call<Page<T>>('GET', next).then((q) => this.pages(q, opts, all)) : all;
   }
 }

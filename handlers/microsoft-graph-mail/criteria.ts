@@ -100,6 +100,10 @@ export function matchQuery(c: MailCriteria, opts: FindOptions = {}, now = Date.n
   return { query: q.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&'), max: want, followNextLink: want !== undefined || opts.allPages === true };
 }
 
+function foundAll(messages: Message[]): Found {
+  return { messages, missingIds: [] };
+}
+
 /**
  * The messages of one mailbox's folder that match; `prepared`: matchQuery(c, opts) worked out
  * before. A chain of promises, not an async function: a search holds one per mailbox in flight.
@@ -125,7 +129,7 @@ export function findMatching(
     }
     const m = prepared ?? matchQuery(c, opts);
     const path = `v1.0/users/${encodeURIComponent(mailbox)}/mailFolders/${encodeURIComponent(folder.id)}/messages?${m.query}`;
-    return graph.list<Message>(path, { max: m.max, followNextLink: m.followNextLink }).then((messages) => ({ messages, missingIds: [] }), missingFolder);
+    return graph.list<Message>(path, { max: m.max, followNextLink: m.followNextLink }).then(foundAll, missingFolder);
   } catch (err) {
     return Promise.reject(err).catch(missingFolder);
   }

@@ -92,7 +92,7 @@ export function mailboxOf(url: string): string | null {
 
 function lowerHeaders(h: unknown): Record<string, string> {
   const out: Record<string, string> = {};
-  if (h && typeof h === 'object') for (const [k, v] of Object.entries(h as Record<string, unknown>)) out[k.toLowerCase()] = String(v);
+  if (h && typeof h === 'object') for (const k in h) if (Object.hasOwn(h, k)) out[k.toLowerCase()] = String((h as Record<string, unknown>)[k]);
   return out;
 }
 
@@ -408,12 +408,10 @@ export class BatchScheduler {
   private async sendBatch(chosen: Pending[], token: string): Promise<void> {
     const requests = chosen.map((p, i) => {
       const r: Record<string, unknown> = { id: String(i + 1), method: p.req.method, url: p.req.url };
-      const headers: Record<string, string> = { ...p.req.headers };
       if (p.req.body !== undefined) {
-        headers['Content-Type'] = headers['Content-Type'] ?? 'application/json';
         r.body = p.req.body;
-      }
-      if (Object.keys(headers).length) r.headers = headers;
+        r.headers = { 'Content-Type': 'application/json', ...p.req.headers };
+      } else if (p.req.headers && Object.keys(p.req.headers).length) r.headers = p.req.headers;
       return r;
     });
     const version = chosen[0]?.req.version ?? 'v1.0';

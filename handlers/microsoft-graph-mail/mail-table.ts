@@ -53,7 +53,7 @@ export const TABLE_ROWS_KEPT = 200;
 /** Characters of the JSON text kept for the message: more than a chat shows (an Adaptive Card 15,000). */
 export const JSON_HEAD_CHARS = 16_384;
 /** Text of mailboxes that finished before an earlier one, held in memory before it goes to a spool file. */
-const WAITING_MAX_CHARS = 4_000_000;
+const WAITING_MAX_CHARS = 1_000_000;
 /**
  * Text gathered before a write to the file. Writes are synchronous, like the spool's: a 64 KB
  * append to the page cache takes tens of microseconds, and queued asynchronous writes would hold
@@ -227,11 +227,17 @@ export class MatchingMailsFile {
 
   private flush(): void {
     if (!this.buffer) return;
-    const data = Buffer.from(this.buffer, 'utf8');
+    const text = this.buffer;
     this.buffer = '';
     if (this.failed) return;
     try {
-      for (let at = 0; at < data.length; ) at += writeSync(this.out, data, at);
+      // The string as is: Node encodes it outside the JS heap. A short write (a full disk) is
+      // finished from its bytes.
+      const written = writeSync(this.out, text);
+      if (written < Buffer.byteLength(text)) {
+        const data = Buffer.from(text, 'utf8');
+        for (let at = written; at < data.length; ) at += writeSync(this.out, data, at);
+      }
     } catch (err) {
       this.failed = err;
     }

@@ -8,17 +8,25 @@
 import type { ActionContext } from '../kit/context';
 import { reasonOf, UpstreamError } from '../kit/errors';
 import { FolderNotFoundError } from './folders';
+import { GRAPH_APP_REQUESTS_PER_10S } from './graph-batch';
 
 export const DEFAULT_MAILBOX_BATCH = 25;
 
 /**
- * Mailboxes worked on at once. Not a Graph limit: it bounds memory (every mailbox in flight holds
- * its requests, sockets and answers), so that a run over 10,000 mailboxes peaks where one over
- * 1,000 does. It does not bound speed: a thousand mailboxes answer in one round trip, faster than
- * one worker turns answers into rows (bench/graph-search measures the wall time over 10,000
- * mailboxes against a floor with every mailbox in flight).
+ * The round trip of a mail query at Graph that the in-flight bound is sized for. Measured ones
+ * run 100–500 ms; at the low end the bound below lets the app's whole budget through.
  */
-export const MAILBOXES_IN_FLIGHT = 1000;
+const GRAPH_ROUND_TRIP_S = 0.2;
+
+/**
+ * Mailboxes worked on at once: what Graph's request budget per app (130,000 per 10 seconds, 13,000
+ * a second) lets through in one round trip, 2,600. More in flight would only wait in the
+ * scheduler for budget while holding memory (every mailbox in flight holds its request, a share of
+ * a socket and its answer: 2–4 KB); fewer costs a round trip more per window (at 1,000, a search
+ * of 10,000 mailboxes ran 1.2–1.4× of its floor with every mailbox in flight). Past it, memory is
+ * flat in the mailbox count (bench/graph-search: 20,000 vs 10,000 mailboxes).
+ */
+export const MAILBOXES_IN_FLIGHT = Math.round((GRAPH_APP_REQUESTS_PER_10S / 10) * GRAPH_ROUND_TRIP_S);
 
 export type MailboxOutcome<T> =
   | { mailbox: string; kind: 'done'; value: T }
