@@ -13,8 +13,9 @@ import { GRAPH_APP_REQUESTS_PER_10S } from './graph-batch';
 export const DEFAULT_MAILBOX_BATCH = 25;
 
 /**
- * The round trip of a mail query at Graph that the in-flight bound is sized for. Measured ones
- * run 100–500 ms; at the low end the bound below lets the app's whole budget through.
+ * The round trip of a filtered mail query at Graph that the in-flight bound is sized for: when
+ * Graph answers faster, the app's budget is what paces a search, not the bound; slower, the
+ * bound lets through less than the budget would.
  */
 const GRAPH_ROUND_TRIP_S = 0.2;
 
