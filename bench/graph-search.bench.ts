@@ -13,8 +13,9 @@
  * requests without latency of their own, so both sides see one round trip per envelope; the
  * computed floor (request rounds × one measured round trip) is shown beside the measured one.
  *
- * Each measured run is a child process of its own (this file, `--child`), the emulator staying in
- * this process: its figures are its own wall time, CPU and peak RSS (`resourceUsage().maxRSS`).
+ * Each side's runs are a child process of its own (this file, `--child`), the emulator staying in
+ * this process: its figures are the medians of its timed runs' wall time and CPU, and its peak RSS
+ * (`resourceUsage().maxRSS`). Pairs of children, floor and search, each going first in turn.
  * The search's run includes writing its JSON result file (every match, streamed as mailboxes
  * answer); after the figures are taken the file is read back and checked complete and in order.
  * Memory: once more at twice the largest size (one pair, not timed against a goal), both sizes
@@ -23,10 +24,12 @@
  * peak RSS, which also follows V8's heap sizing, beside the bare client's at the largest size and
  * beside its growth, which is what having every mailbox in flight at once costs (sockets,
  * envelopes and answers in flight).
- * Before the measured run, both sides run `BENCH_WARM_RUNS` times (default 3) to warm the token,
- * the connections and the JIT: after one run of 1,000 mailboxes the optimising compiler is still
- * at work on chatsoar's code path (with `--no-opt` the measured run's CPU falls by half), which a
- * long-running worker has done once; the floor's few lines are warm after one.
+ * Before the timed runs (`BENCH_TIMED_RUNS`, default 3), both sides warm the token, the connections
+ * and the JIT: `BENCH_WARM_RUNS` runs (default 3), and as many more as it takes to have searched
+ * `BENCH_WARM_MAILBOXES` (default 20,000). V8 optimises by calls, not by runs: a search of 1,000
+ * mailboxes spends ~80 ms of CPU in its 4th run, ~40 ms from its 10th on (the optimising compiler
+ * at work on chatsoar's code path, which a long-running worker has done once); the floor's few
+ * lines are warm after one.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -53,6 +56,11 @@ const SIZES = (process.env.BENCH_MAILBOXES ?? '1000,10000').split(',').map(Numbe
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 20);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const WARM_RUNS = Math.max(1, Number(process.env.BENCH_WARM_RUNS ?? 3));
+const WARM_MAILBOXES = Number(process.env.BENCH_WARM_MAILBOXES ?? 20_000);
+/** Warm-up runs of a child searching `n` mailboxes. */
+const warmRuns = (n: number): number => Math.max(WARM_RUNS, Math.ceil(WARM_MAILBOXES / n));
+/** Timed runs per child after the warm-up; the child's figures are their medians (one run swings ±25 % with the host). */
+const TIMED_RUNS = Math.max(1, Number(process.env.BENCH_TIMED_RUNS ?? 3));
 /** Sizes up to this many mailboxes run twice the pairs: their runs last a tenth of a second, where the host's jitter weighs more. */
 const SHORT_RUN_MAILBOXES = 1000;
 
@@ -137,13 +145,19 @@ async function peakLiveHeapMb(work: () => Promise<unknown>): Promise<number> {
   return peak / 1e6;
 }
 
-async function timedRun(work: () => Promise<void>): Promise<{ ms: number; cpuMs: number }> {
-  const cpu = process.cpuUsage();
-  const started = performance.now();
-  await work();
-  const ms = performance.now() - started;
-  const used = process.cpuUsage(cpu);
-  return { ms, cpuMs: (used.user + used.system) / 1000 };
+/** TIMED_RUNS runs of `work`, one after the other: the median wall time and the median CPU. */
+async function timedRuns(work: () => Promise<void>): Promise<{ ms: number; cpuMs: number }> {
+  const ms: number[] = [];
+  const cpuMs: number[] = [];
+  for (let i = 0; i < TIMED_RUNS; i++) {
+    const cpu = process.cpuUsage();
+    const started = performance.now();
+    await work();
+    ms.push(performance.now() - started);
+    const used = process.cpuUsage(cpu);
+    cpuMs.push((used.user + used.system) / 1000);
+  }
+  return { ms: median(ms), cpuMs: median(cpuMs) };
 }
 
 /**
@@ -163,7 +177,7 @@ function checkResultFile(result: ActionResult, filesDir: string, mailboxes: stri
   if (rows !== expected.length) throw new Error(`the table counts ${rows} rows, expected ${expected.length}`);
 }
 
-/** chatsoar: the action, WARM_RUNS times to warm (token, connections, JIT), once measured. */
+/** chatsoar: the action, warmRuns(n) times to warm (token, connections, JIT), then TIMED_RUNS measured. */
 async function searchChild(url: string, n: number): Promise<ChildFigures> {
   const mailboxes = Array.from({ length: n }, (_, i) => mailboxName(i));
   const filesDir = mkdtempSync(join(tmpdir(), 'chatsoar-bench-files-'));
@@ -180,9 +194,9 @@ async function searchChild(url: string, n: number): Promise<ChildFigures> {
       last = result;
       return client;
     };
-    for (let i = 0; i < WARM_RUNS; i++) await once();
+    for (let i = 0; i < warmRuns(n); i++) await once();
     let client = countingHttp();
-    const t = await timedRun(async () => {
+    const t = await timedRuns(async () => {
       client = await once();
     });
     const figures = { ...t, maxRssMb: maxRssMb(), httpRequests: client.count, subRequests: n };
@@ -239,8 +253,8 @@ async function floorChild(url: string, n: number, template: string): Promise<Chi
     );
     if (found !== 2 * n) throw new Error(`floor found ${found} mails, expected ${2 * n}`);
   };
-  for (let i = 0; i < WARM_RUNS; i++) await once();
-  const t = await timedRun(once);
+  for (let i = 0; i < warmRuns(n); i++) await once();
+  const t = await timedRuns(once);
   const figures = { ...t, maxRssMb: maxRssMb(), httpRequests, subRequests: n };
   const liveHeapMb = await peakLiveHeapMb(once);
   await dispatcher.close();
@@ -312,8 +326,10 @@ async function measureSize(n: number, runs = RUNS): Promise<SizeFigures> {
     const searches: ChildFigures[] = [];
     const floors: ChildFigures[] = [];
     for (let i = 0; i < runs; i++) {
-      floors.push(await inChild('floor', emu.url, n, template));
+      // Each side goes first in every other pair: a host that slows or speeds up over a pair weighs on both alike.
+      if (i % 2 === 0) floors.push(await inChild('floor', emu.url, n, template));
       searches.push(await inChild('search', emu.url, n));
+      if (i % 2 === 1) floors.push(await inChild('floor', emu.url, n, template));
     }
     const throttled = emu.ledger.slice(ledgerBefore).filter((e) => e.status === 429).length;
     const { at } = medianPair(
@@ -395,6 +411,8 @@ export async function run(): Promise<BenchResult> {
       mailboxConcurrencyLimit: OUTLOOK_MAILBOX_CONCURRENCY,
       runs: RUNS,
       warmRuns: WARM_RUNS,
+      warmMailboxes: WARM_MAILBOXES,
+      timedRunsPerChild: TIMED_RUNS,
       mailboxesInFlight: MAILBOXES_IN_FLIGHT,
       sizes: sizes.map((s) => ({
         mailboxes: s.mailboxes,
@@ -427,7 +445,7 @@ export async function run(): Promise<BenchResult> {
       })),
     },
     table: [
-      `Search Emails, ${LATENCY_MS} ms latency per HTTP request, ${OUTLOOK_MAILBOX_CONCURRENCY} concurrent requests per mailbox, $batch ≤ ${GRAPH_BATCH_LIMIT}, one request per mailbox, ${MAILBOXES_IN_FLIGHT} mailboxes in flight; ${RUNS} pairs of runs (floor, then search; twice as many up to ${SHORT_RUN_MAILBOXES} mailboxes), each in a child process after ${WARM_RUNS} warm-up run(s); shown: the pair with the median ratio${flat ? `; ${flat.mailboxes} mailboxes: one pair, for memory` : ''}`,
+      `Search Emails, ${LATENCY_MS} ms latency per HTTP request, ${OUTLOOK_MAILBOX_CONCURRENCY} concurrent requests per mailbox, $batch ≤ ${GRAPH_BATCH_LIMIT}, one request per mailbox, ${MAILBOXES_IN_FLIGHT} mailboxes in flight; ${RUNS} pairs of children (floor and search, each first in turn; twice as many up to ${SHORT_RUN_MAILBOXES} mailboxes), each timing the median of ${TIMED_RUNS} runs after ${WARM_RUNS} warm-up runs or more, up to ${WARM_MAILBOXES} mailboxes searched; shown: the pair with the median ratio${flat ? `; ${flat.mailboxes} mailboxes: one pair, for memory` : ''}`,
       '',
       '| mailboxes | run | wall ms | CPU ms | peak RSS MB (median of runs) | peak live heap MB | HTTP requests | wall / floor |',
       '|---|---|---|---|---|---|---|---|',

@@ -60,23 +60,34 @@ function flattenHeaders(h: Dispatcher.ResponseData['headers']): Record<string, s
 }
 
 /** The body, refused as soon as it is known to be over `limit` (declared length, or bytes as they arrive). */
-async function readCapped(res: Dispatcher.ResponseData, limit: number, url: string): Promise<Buffer> {
-  // Destroying the body early makes undici emit an abort error nobody else listens for.
-  res.body.on('error', () => undefined);
+function readCapped(res: Dispatcher.ResponseData, limit: number, url: string): Promise<Buffer> {
+  const body = res.body;
   const declared = Number(res.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) {
-    res.body.destroy();
-    throw new ResponseTooLargeError(limit, url);
+  if (Number.isFinite(declared)) {
+    if (declared > limit) {
+      // Destroying the body makes undici emit an abort error nobody else listens for.
+      body.on('error', () => undefined).destroy();
+      return Promise.reject(new ResponseTooLargeError(limit, url));
+    }
+    // HTTP's framing holds the body to its declared length: read at once, by undici's own consumer.
+    return body.arrayBuffer().then((data) => Buffer.from(data));
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of res.body) {
-    size += (chunk as Buffer).length;
-    // Leaving the loop destroys the body: the connection is closed, nothing more is read.
-    if (size > limit) throw new ResponseTooLargeError(limit, url);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks, size);
+  return new Promise<Buffer>((resolve, reject) => {
+    body.on('error', reject);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    body.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      // Destroying the body closes the connection: nothing more is read.
+      if (size > limit) {
+        reject(new ResponseTooLargeError(limit, url));
+        body.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    body.on('end', () => resolve(Buffer.concat(chunks, size)));
+  });
 }
 
 export interface GuardOptions {
@@ -108,8 +119,14 @@ export class UndiciHttpClient implements HttpClient {
     return '';
   }
 
-  /** Runs before each request; a client whose connections do not go to the target itself checks the target here. */
-  protected async beforeSend(_url: string): Promise<void> {}
+  /**
+   * Runs before each request; a client whose connections do not go to the target itself checks the
+   * target here. Nothing to wait for (undefined): the request is handed to undici in the caller's
+   * tick, so that a batch of requests made together starts going out while the rest are made.
+   */
+  protected beforeSend(_url: string): Promise<void> | undefined {
+    return undefined;
+  }
 
   private dispatcherFor(verifySsl: boolean): Dispatcher {
     let d = this.dispatchers.get(verifySsl);
@@ -140,7 +157,8 @@ export class UndiciHttpClient implements HttpClient {
   private async once(req: HttpRequest): Promise<HttpResponse> {
     const timeout = req.timeoutMs ?? 60_000;
     try {
-      await this.beforeSend(req.url);
+      const checked = this.beforeSend(req.url);
+      if (checked) await checked;
       const res = await undiciRequest(req.url, {
         method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
         headers: req.headers,

@@ -56,8 +56,13 @@ export function aadReason(status: number, body: string): string {
   return `HTTP ${status}`;
 }
 
-export async function requestToken(http: HttpClient, req: TokenRequest): Promise<TokenResponse> {
-  const key = JSON.stringify([
+/** Still usable for a minute at least (a request made with it is not refused on its way). */
+export function isFresh(token: TokenResponse, now = Date.now()): boolean {
+  return token.expiresAt - 60_000 > now;
+}
+
+function cacheKey(req: TokenRequest): string {
+  return JSON.stringify([
     req.environment,
     tokenUrl(req),
     req.clientId,
@@ -68,8 +73,18 @@ export async function requestToken(http: HttpClient, req: TokenRequest): Promise
       .update(req.clientSecret ?? req.clientAssertion ?? '')
       .digest('hex'),
   ]);
-  const hit = cache.get(key);
-  if (hit && hit.expiresAt - 60_000 > Date.now() && !req.refreshToken) return hit;
+}
+
+/** The cached token for these credentials while it is fresh, without waiting (undefined: ask with requestToken). */
+export function cachedToken(req: TokenRequest): TokenResponse | undefined {
+  if (req.refreshToken) return undefined;
+  const hit = cache.get(cacheKey(req));
+  return hit && isFresh(hit) ? hit : undefined;
+}
+
+export async function requestToken(http: HttpClient, req: TokenRequest): Promise<TokenResponse> {
+  const hit = cachedToken(req);
+  if (hit) return hit;
 
   const form = new URLSearchParams({ client_id: req.clientId });
   if (req.refreshToken) {
@@ -103,7 +118,7 @@ export async function requestToken(http: HttpClient, req: TokenRequest): Promise
     expiresAt: Date.now() + Number(body.expires_in ?? 3600) * 1000,
     refreshToken: body.refresh_token,
   };
-  if (!req.refreshToken) cache.set(key, token);
+  if (!req.refreshToken) cache.set(cacheKey(req), token);
   return token;
 }
 

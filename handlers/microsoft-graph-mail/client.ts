@@ -6,7 +6,7 @@
  */
 import type { ActionContext } from '../kit/context';
 import { UpstreamError } from '../kit/errors';
-import { forgetTokens, requestToken } from '../kit/oauth';
+import { cachedToken, forgetTokens, isFresh, requestToken, type TokenRequest, type TokenResponse } from '../kit/oauth';
 import { BatchScheduler, type SchedulerOptions, type SubResponse } from './graph-batch';
 
 export interface GraphInstance {
@@ -68,6 +68,8 @@ export class GraphClient {
   readonly inst: GraphInstance;
   private readonly scheduler: BatchScheduler;
   private readonly root: string;
+  /** This client's token while it is fresh: asked for again only when it is not (no cache look-up per send). */
+  private held: TokenResponse | null = null;
 
   constructor(
     private readonly ctx: ActionContext,
@@ -83,7 +85,10 @@ export class GraphClient {
         verifySsl: this.inst.verifySsl,
         signal: ctx.signal,
         token: () => this.token(),
-        forgetToken: () => forgetTokens(),
+        forgetToken: () => {
+          this.held = null;
+          forgetTokens();
+        },
       },
       opts,
     );
@@ -94,8 +99,9 @@ export class GraphClient {
     return { envelopes: this.scheduler.envelopes, requests: this.scheduler.sent };
   }
 
-  private async token(): Promise<string> {
-    const t = await requestToken(this.ctx.http, {
+  private token(): string | Promise<string> {
+    if (this.held && isFresh(this.held)) return this.held.accessToken;
+    const req: TokenRequest = {
       environment: this.ctx.environment,
       loginRoot: this.inst.loginRoot,
       tenant: this.inst.tenant,
@@ -104,8 +110,13 @@ export class GraphClient {
       scope: `${this.root}/.default`,
       verifySsl: this.inst.verifySsl,
       signal: this.ctx.signal,
+    };
+    this.held = cachedToken(req) ?? null;
+    if (this.held) return this.held.accessToken;
+    return requestToken(this.ctx.http, req).then((t) => {
+      this.held = t;
+      return t.accessToken;
     });
-    return t.accessToken;
   }
 
   /** `v1.0/users/x?…`, `/beta/…` or an absolute URL under the Graph root → version and relative URL. */
@@ -145,7 +156,7 @@ export class GraphClient {
 
   /** A collection's items, following `@odata.nextLink` (https://learn.microsoft.com/graph/paging). */
   list<T = unknown>(path: string, opts: ListOptions = {}): Promise<T[]> {
-    return this.call<Page<T>>('GET', path).then((p) => this.pages(p, opts, []));
+    return this.request('GET', path).then((res) => this.pages(bodyOf(res) as Page<T> | undefined, opts, []));
   }
 
   /** `out` and the items of page `p`, and those of the pages after it while more are wanted. */

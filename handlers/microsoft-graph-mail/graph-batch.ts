@@ -57,7 +57,8 @@ export interface Transport {
   root: string;
   verifySsl: boolean;
   signal?: AbortSignal;
-  token(): Promise<string>;
+  /** The token: as is when it is at hand (requests go out in the caller's tick), else its promise. */
+  token(): string | Promise<string>;
   /** Called after a 401 so that the next `token()` asks for a new one. */
   forgetToken(): void;
 }
@@ -147,7 +148,7 @@ export class BatchScheduler {
    */
   private eager = true;
   /** The token of this tick's sends, asked for once; the pump that ends the tick lets it go. */
-  private tickToken: Promise<string> | null = null;
+  private tickToken: string | Promise<string> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private fatal: unknown = null;
   private readonly batchSize: number;
@@ -240,7 +241,7 @@ export class BatchScheduler {
   }
 
   /** The token for this tick's sends: asked for once, not once per envelope. */
-  private token(): Promise<string> {
+  private token(): string | Promise<string> {
     if (!this.tickToken) {
       try {
         this.tickToken = this.t.token();
@@ -248,7 +249,7 @@ export class BatchScheduler {
         this.tickToken = Promise.reject(err);
       }
       // Each send handles a failure itself; this only keeps the shared promise from being reported as unhandled.
-      this.tickToken.catch(() => undefined);
+      if (typeof this.tickToken !== 'string') this.tickToken.catch(() => undefined);
     }
     return this.tickToken;
   }
@@ -364,16 +365,20 @@ export class BatchScheduler {
     p.resolve(res);
   }
 
-  private async send(chosen: Pending[], tokenPromise: Promise<string>): Promise<void> {
-    let token: string;
-    try {
-      token = await tokenPromise;
-    } catch (err) {
-      // No token, no request: every waiting request fails with the same one-line reason.
-      for (const p of chosen) p.reject(err);
-      this.failAll(err);
-      return;
-    }
+  /** Sends one envelope: at once when the token is at hand, else once it is. */
+  private send(chosen: Pending[], token: string | Promise<string>): Promise<void> {
+    if (typeof token === 'string') return this.sendWith(chosen, token);
+    return token.then(
+      (t) => this.sendWith(chosen, t),
+      (err: unknown) => {
+        // No token, no request: every waiting request fails with the same one-line reason.
+        for (const p of chosen) p.reject(err);
+        this.failAll(err);
+      },
+    );
+  }
+
+  private sendWith(chosen: Pending[], token: string): Promise<void> {
     this.envelopes++;
     this.sent += chosen.length;
     if (chosen.length === 1) return this.sendOne(chosen[0] as Pending, token);
@@ -455,9 +460,14 @@ export class BatchScheduler {
     const responses = Array.isArray((body as { responses?: unknown })?.responses)
       ? ((body as { responses: unknown[] }).responses as Array<Record<string, unknown>>)
       : [];
-    const byId = new Map(responses.map((r) => [String(r.id), r]));
+    // Sub-request i has id i + 1; Graph may answer them in any order.
+    const byIndex: Array<Record<string, unknown> | undefined> = new Array(chosen.length);
+    for (const r of responses) {
+      const i = Number(r.id) - 1;
+      if (i >= 0 && i < chosen.length) byIndex[i] = r;
+    }
     chosen.forEach((p, i) => {
-      const r = byId.get(String(i + 1));
+      const r = byIndex[i];
       if (!r) {
         p.reject(new UnreachableError('Microsoft Graph answered a batch without a response for one of its requests.'));
         return;

@@ -100,6 +100,35 @@ describe('BatchScheduler limits', () => {
     await Promise.all(done);
   });
 
+  it('with the token at hand, a full envelope is handed to HTTP by the submit that fills it, before any microtask', () => {
+    const http = fakeHttp();
+    const s = new BatchScheduler({ http, root: 'https://graph.test', verifySsl: true, token: () => 't', forgetToken: () => undefined });
+    const done = Array.from({ length: 19 }, (_, i) => s.submit(get(`m${i}@x`)));
+    expect(http.sent).toHaveLength(0);
+    done.push(s.submit(get('m19@x')));
+    // Still in the same synchronous code: Graph starts on it while the caller makes the next requests.
+    expect(http.sent.map((e) => e.subRequests.length)).toEqual([20]);
+    expect(http.sent[0]?.req.headers?.authorization).toBe('Bearer t');
+    http.sent[0]?.answer();
+    return Promise.all(done);
+  });
+
+  it('matches each answer of a batch to its request by id, whatever order Graph answers in', async () => {
+    const http: HttpClient = {
+      async send(req: HttpRequest): Promise<HttpResponse> {
+        const reqs = (JSON.parse(String(req.body)) as { requests: Array<{ id: string; url: string }> }).requests;
+        const text = JSON.stringify({
+          responses: reqs.reverse().map((r) => ({ id: r.id, status: 200, headers: { 'Content-Type': 'application/json' }, body: { url: r.url } })),
+        });
+        return { status: 200, headers: { 'content-type': 'application/json' }, body: Buffer.from(text), url: req.url, text: () => text, json: () => JSON.parse(text) };
+      },
+    };
+    const s = scheduler(http);
+    const reqs = Array.from({ length: 20 }, (_, i) => get(`m${i}@x`));
+    const answers = await Promise.all(reqs.map((r) => s.submit(r)));
+    expect(answers.map((a) => (a.body as { url: string }).url)).toEqual(reqs.map((r) => r.url));
+  });
+
   it('requests that wait on their mailbox: none before the tick ends, then 4 in order, the rest as answers come', async () => {
     const http = fakeHttp();
     const s = scheduler(http);
