@@ -1,6 +1,7 @@
 /** One measured run in a child process of the bench file itself, so each run's peak RSS is its own. */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { onClientCores } from './server-core';
 
 /**
  * Runs `file --child ...args` and returns the JSON of its last stdout line.
@@ -8,7 +9,8 @@ import { readFileSync } from 'node:fs';
  */
 export async function runChild<T>(file: string, args: string[], nodeOptions: string[] = []): Promise<T> {
   const extra = (process.env.BENCH_CHILD_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, ['--no-deprecation', ...nodeOptions, ...extra, file, '--child', ...args], {
+  const [command, commandArgs] = onClientCores(process.execPath, ['--no-deprecation', ...nodeOptions, ...extra, file, '--child', ...args]);
+  const child = spawn(command, commandArgs, {
     env: process.env,
     stdio: ['ignore', 'pipe', 'inherit'],
   });

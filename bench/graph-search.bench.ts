@@ -21,9 +21,8 @@
  * Memory: once more at twice the largest size (one pair, not timed against a goal), both sizes
  * past the mailboxes the search keeps in flight: its peak live heap there (what the search holds:
  * flat, at most 1.2× for twice the mailboxes, where the floor with every mailbox in flight grows);
- * peak RSS, which also follows V8's heap sizing, beside the bare client's at the largest size and
- * beside its growth, which is what having every mailbox in flight at once costs (sockets,
- * envelopes and answers in flight).
+ * peak RSS, which also follows V8's heap sizing, beside the bare client's at the largest size, and
+ * its growth to twice the largest size (at most 1.1×).
  * Before the timed runs (`BENCH_TIMED_RUNS`, default 3), both sides warm the token, the connections
  * and the JIT: `BENCH_WARM_RUNS` runs (default 3), and as many more as it takes to have searched
  * `BENCH_WARM_MAILBOXES` (default 20,000). V8 optimises by calls, not by runs: a search of 1,000
@@ -47,6 +46,7 @@ import { GRAPH_APP_REQUESTS_PER_10S, GRAPH_BATCH_LIMIT, OUTLOOK_MAILBOX_CONCURRE
 import { MAILBOXES_IN_FLIGHT } from '../handlers/microsoft-graph-mail/mailboxes';
 import { FilesRoot } from '../lib/files';
 import { median, medianPair, runChild } from './child-run';
+import { withServerCore } from './server-core';
 import { emulatorActionContext } from './emulator-action-context';
 
 /** The bench talks only to its own emulator on loopback: the operator trusts it. */
@@ -362,13 +362,19 @@ async function measureSize(n: number, runs = RUNS): Promise<SizeFigures> {
 }
 
 export async function run(): Promise<BenchResult> {
-  const timed: SizeFigures[] = [];
-  for (const n of SIZES) timed.push(await measureSize(n, n <= SHORT_RUN_MAILBOXES ? 2 * RUNS : RUNS));
+  const {
+    value: { timed, flat },
+    pinned,
+  } = await withServerCore(async () => {
+    const timed: SizeFigures[] = [];
+    for (const n of SIZES) timed.push(await measureSize(n, n <= SHORT_RUN_MAILBOXES ? 2 * RUNS : RUNS));
+    const largest = timed[timed.length - 1]!.mailboxes;
+    // Memory only (one pair): twice the largest size, both past the mailboxes in flight.
+    return { timed, flat: largest >= MAILBOXES_IN_FLIGHT ? await measureSize(2 * largest, 1) : undefined };
+  });
   const f = (n: number) => n.toFixed(0);
   const x = (n: number) => `${n.toFixed(2)}×`;
   const large = timed[timed.length - 1]!;
-  // Memory only (one pair): twice the largest size, both past the mailboxes in flight.
-  const flat = large.mailboxes >= MAILBOXES_IN_FLIGHT ? await measureSize(2 * large.mailboxes, 1) : undefined;
   const sizes = flat ? [...timed, flat] : timed;
   const summary = timed.map((s) =>
     summaryRow(
@@ -390,18 +396,21 @@ export async function run(): Promise<BenchResult> {
       ),
       // Peak RSS also follows V8's sizing of its heap, which grows with a run's length and
       // allocation rate even for the bare client, which keeps nothing: so RSS is set beside the
-      // floor's, at the same size and in its growth.
+      // floor's at the same size.
       summaryRow(
         `Search Emails peak RSS (MB, median of the runs), ${large.mailboxes} mailboxes, vs the bare client's`,
         large.searchRssMb,
         large.floorRssMb,
         '<= 1.2',
       ),
+      // Flat: twice the mailboxes, at most a tenth more RSS. The bare client's growth is shown
+      // beside it: near 1 as well (V8's heap sizing outweighs what either holds), so a ratio of
+      // the two growths, the goal before, compared noise (0.96–1.04 for the same code).
       summaryRow(
-        `Search Emails peak RSS growth, ${flat.mailboxes} vs ${large.mailboxes} mailboxes, beside the bare client's growth in the same run`,
-        flat.searchRssMb / large.searchRssMb,
-        flat.floorRssMb / large.floorRssMb,
-        '<= 1',
+        `Search Emails peak RSS (MB, median of the runs), ${flat.mailboxes} vs ${large.mailboxes} mailboxes (the bare client's growth in the same run: ${x(flat.floorRssMb / large.floorRssMb)})`,
+        flat.searchRssMb,
+        large.searchRssMb,
+        '<= 1.1',
       ),
     );
   return {
@@ -413,6 +422,7 @@ export async function run(): Promise<BenchResult> {
       warmRuns: WARM_RUNS,
       warmMailboxes: WARM_MAILBOXES,
       timedRunsPerChild: TIMED_RUNS,
+      emulatorOnACoreOfItsOwn: pinned,
       mailboxesInFlight: MAILBOXES_IN_FLIGHT,
       sizes: sizes.map((s) => ({
         mailboxes: s.mailboxes,
@@ -445,7 +455,7 @@ export async function run(): Promise<BenchResult> {
       })),
     },
     table: [
-      `Search Emails, ${LATENCY_MS} ms latency per HTTP request, ${OUTLOOK_MAILBOX_CONCURRENCY} concurrent requests per mailbox, $batch ≤ ${GRAPH_BATCH_LIMIT}, one request per mailbox, ${MAILBOXES_IN_FLIGHT} mailboxes in flight; ${RUNS} pairs of children (floor and search, each first in turn; twice as many up to ${SHORT_RUN_MAILBOXES} mailboxes), each timing the median of ${TIMED_RUNS} runs after ${WARM_RUNS} warm-up runs or more, up to ${WARM_MAILBOXES} mailboxes searched; shown: the pair with the median ratio${flat ? `; ${flat.mailboxes} mailboxes: one pair, for memory` : ''}`,
+      `Search Emails, ${LATENCY_MS} ms latency per HTTP request, ${OUTLOOK_MAILBOX_CONCURRENCY} concurrent requests per mailbox, $batch ≤ ${GRAPH_BATCH_LIMIT}, one request per mailbox, ${MAILBOXES_IN_FLIGHT} mailboxes in flight; ${RUNS} pairs of children (floor and search, each first in turn; twice as many up to ${SHORT_RUN_MAILBOXES} mailboxes), each timing the median of ${TIMED_RUNS} runs after ${WARM_RUNS} warm-up runs or more, up to ${WARM_MAILBOXES} mailboxes searched; ${pinned ? 'the emulator on a core of its own, the runs on the others' : 'the emulator and the runs on the same cores'}; shown: the pair with the median ratio${flat ? `; ${flat.mailboxes} mailboxes: one pair, for memory` : ''}`,
       '',
       '| mailboxes | run | wall ms | CPU ms | peak RSS MB (median of runs) | peak live heap MB | HTTP requests | wall / floor |',
       '|---|---|---|---|---|---|---|---|',

@@ -120,7 +120,14 @@ describe('BatchScheduler limits', () => {
         const text = JSON.stringify({
           responses: reqs.reverse().map((r) => ({ id: r.id, status: 200, headers: { 'Content-Type': 'application/json' }, body: { url: r.url } })),
         });
-        return { status: 200, headers: { 'content-type': 'application/json' }, body: Buffer.from(text), url: req.url, text: () => text, json: () => JSON.parse(text) };
+        return {
+          status: 200,
+          headers: { 'content-type': 'application/json' },
+          body: Buffer.from(text),
+          url: req.url,
+          text: () => text,
+          json: () => JSON.parse(text),
+        };
       },
     };
     const s = scheduler(http);
