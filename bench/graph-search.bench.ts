@@ -45,6 +45,7 @@ import { spec as searchEmails } from '../handlers/microsoft-graph-mail/actions/s
 import { GRAPH_APP_REQUESTS_PER_10S, GRAPH_BATCH_LIMIT, OUTLOOK_MAILBOX_CONCURRENCY } from '../handlers/microsoft-graph-mail/graph-batch';
 import { MAILBOXES_IN_FLIGHT } from '../handlers/microsoft-graph-mail/mailboxes';
 import { FilesRoot } from '../lib/files';
+import { WORKERS_NODE_OPTION } from '../lib/workers-heap';
 import { median, medianPair, runChild } from './child-run';
 import { withServerCore } from './server-core';
 import { emulatorActionContext } from './emulator-action-context';
@@ -117,8 +118,8 @@ interface ChildFigures {
 
 const maxRssMb = (): number => (process.resourceUsage().maxRSS * 1024) / 1e6;
 
-/** Node options of the measuring children: `gc()` for peakLiveHeapMb. */
-const CHILD_NODE_OPTIONS = ['--expose-gc'];
+/** Node options of the measuring children: `gc()` for peakLiveHeapMb; both sides with the young generation a worker runs the search with. */
+const CHILD_NODE_OPTIONS = ['--expose-gc', WORKERS_NODE_OPTION];
 
 /**
  * What a run holds, apart from how V8 sizes its heap: the heap in use right after a full
