@@ -15,7 +15,9 @@
  *
  * Each side's runs are a child process of its own (this file, `--child`), the emulator staying in
  * this process: its figures are the medians of its timed runs' wall time and CPU, and its peak RSS
- * (`resourceUsage().maxRSS`). Pairs of children, floor and search, each going first in turn.
+ * (`resourceUsage().maxRSS`). Pairs of children, floor and search, each going first in turn. The
+ * emulator has a core of its own while they run on the others (bench/server-core: it stands for
+ * Graph, which no client's CPU slows).
  * The search's run includes writing its JSON result file (every match, streamed as mailboxes
  * answer); after the figures are taken the file is read back and checked complete and in order.
  * Memory: once more at twice the largest size (one pair, not timed against a goal), both sizes
@@ -45,7 +47,6 @@ import { spec as searchEmails } from '../handlers/microsoft-graph-mail/actions/s
 import { GRAPH_APP_REQUESTS_PER_10S, GRAPH_BATCH_LIMIT, OUTLOOK_MAILBOX_CONCURRENCY } from '../handlers/microsoft-graph-mail/graph-batch';
 import { MAILBOXES_IN_FLIGHT } from '../handlers/microsoft-graph-mail/mailboxes';
 import { FilesRoot } from '../lib/files';
-import { WORKERS_NODE_OPTION } from '../lib/workers-heap';
 import { median, medianPair, runChild } from './child-run';
 import { withServerCore } from './server-core';
 import { emulatorActionContext } from './emulator-action-context';
@@ -118,8 +119,8 @@ interface ChildFigures {
 
 const maxRssMb = (): number => (process.resourceUsage().maxRSS * 1024) / 1e6;
 
-/** Node options of the measuring children: `gc()` for peakLiveHeapMb; both sides with the young generation a worker runs the search with. */
-const CHILD_NODE_OPTIONS = ['--expose-gc', WORKERS_NODE_OPTION];
+/** Node options of the measuring children: `gc()` for peakLiveHeapMb. */
+const CHILD_NODE_OPTIONS = ['--expose-gc'];
 
 /**
  * What a run holds, apart from how V8 sizes its heap: the heap in use right after a full

@@ -24,7 +24,6 @@ import { createAdapter } from '../bot/teams/adapter';
 import { TeamsBot } from '../bot/teams/bot';
 import { BotFrameworkSender } from '../bot/teams/sender';
 import type { ChatSender } from '../queue/chat-sender';
-import { WORKERS_YOUNG_GENERATION_MB } from './workers-heap';
 import { UndiciHttpClient, type HttpClient } from '../handlers/kit/http';
 import type { IntegrationSpec } from '../handlers/kit/spec';
 import { startActionWorker } from '../queue/actions.worker';
@@ -398,11 +397,7 @@ async function startWorkerThread(opts: RuntimeOptions, log: Logger): Promise<Wor
   const spawn = (again: boolean): Promise<void> =>
     new Promise<void>((resolve, reject) => {
       let started = false;
-      const thread = new Thread(`require(${JSON.stringify(entry)})`, {
-        eval: true,
-        workerData: data,
-        resourceLimits: { maxYoungGenerationSizeMb: WORKERS_YOUNG_GENERATION_MB },
-      });
+      const thread = new Thread(`require(${JSON.stringify(entry)})`, { eval: true, workerData: data });
       current = thread;
       thread.on('message', (m: FromWorkerThread) => {
         if (m.type === 'ready') {

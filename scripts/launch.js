@@ -103,13 +103,7 @@ switch (task) {
   case 'bot':
   case 'worker':
     ensureBuild();
-    // A worker process gets the young generation the workers thread of \`main\` has (lib/workers-heap.ts).
-    runForwardingSignals('node', [
-      '--no-deprecation',
-      ...(task === 'worker' ? [require(join(root, 'dist', 'lib', 'workers-heap.js')).WORKERS_NODE_OPTION] : []),
-      join(root, 'dist', 'bot', 'main.js'),
-      task,
-    ]);
+    runForwardingSignals('node', ['--no-deprecation', join(root, 'dist', 'bot', 'main.js'), task]);
     break;
   case 'test':
     ensureDebianPackages([
