@@ -75,15 +75,19 @@ function cacheKey(req: TokenRequest): string {
   ]);
 }
 
-/** The cached token for these credentials while it is fresh, without waiting (undefined: ask with requestToken). */
-export function cachedToken(req: TokenRequest): TokenResponse | undefined {
-  if (req.refreshToken) return undefined;
-  const hit = cache.get(cacheKey(req));
+function freshHit(req: TokenRequest, key: string): TokenResponse | undefined {
+  const hit = req.refreshToken ? undefined : cache.get(key);
   return hit && isFresh(hit) ? hit : undefined;
 }
 
+/** The cached token for these credentials while it is fresh, without waiting (undefined: ask with requestToken). */
+export function cachedToken(req: TokenRequest): TokenResponse | undefined {
+  return freshHit(req, cacheKey(req));
+}
+
 export async function requestToken(http: HttpClient, req: TokenRequest): Promise<TokenResponse> {
-  const hit = cachedToken(req);
+  const key = cacheKey(req);
+  const hit = freshHit(req, key);
   if (hit) return hit;
 
   const form = new URLSearchParams({ client_id: req.clientId });
@@ -118,7 +122,7 @@ export async function requestToken(http: HttpClient, req: TokenRequest): Promise
     expiresAt: Date.now() + Number(body.expires_in ?? 3600) * 1000,
     refreshToken: body.refresh_token,
   };
-  if (!req.refreshToken) cache.set(cacheKey(req), token);
+  if (!req.refreshToken) cache.set(key, token);
   return token;
 }
 

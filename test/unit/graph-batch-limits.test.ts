@@ -3,7 +3,7 @@
  * of at most 20, and the app's requests per 10 seconds; within them every ready request goes out
  * at once. A fake transport records what is sent and answers when told.
  */
-import type { HttpClient, HttpRequest, HttpResponse } from '../../handlers/kit/http';
+import { makeResponse, type HttpClient, type HttpRequest, type HttpResponse } from '../../handlers/kit/http';
 import { BatchScheduler, type SubRequest } from '../../handlers/microsoft-graph-mail/graph-batch';
 
 interface Sent {
@@ -27,15 +27,7 @@ function fakeHttp(): HttpClient & { sent: Sent[] } {
           req,
           subRequests,
           answer: () => {
-            const text = JSON.stringify(body);
-            resolve({
-              status: 200,
-              headers: { 'content-type': 'application/json' },
-              body: Buffer.from(text),
-              url: req.url,
-              text: () => text,
-              json: () => body as never,
-            });
+            resolve(makeResponse(200, { 'content-type': 'application/json' }, Buffer.from(JSON.stringify(body)), req.url));
           },
         });
       });
@@ -120,14 +112,7 @@ describe('BatchScheduler limits', () => {
         const text = JSON.stringify({
           responses: reqs.reverse().map((r) => ({ id: r.id, status: 200, headers: { 'Content-Type': 'application/json' }, body: { url: r.url } })),
         });
-        return {
-          status: 200,
-          headers: { 'content-type': 'application/json' },
-          body: Buffer.from(text),
-          url: req.url,
-          text: () => text,
-          json: () => JSON.parse(text),
-        };
+        return makeResponse(200, { 'content-type': 'application/json' }, Buffer.from(text), req.url);
       },
     };
     const s = scheduler(http);
@@ -168,14 +153,7 @@ describe('BatchScheduler limits', () => {
         const text = JSON.stringify({
           responses: reqs.map((r) => ({ id: r.id, status, headers: { 'Content-Type': 'application/json' }, body: { value: [] } })),
         });
-        return {
-          status: 200,
-          headers: { 'content-type': 'application/json' },
-          body: Buffer.from(text),
-          url: req.url,
-          text: () => text,
-          json: () => JSON.parse(text),
-        };
+        return makeResponse(200, { 'content-type': 'application/json' }, Buffer.from(text), req.url);
       },
     };
     const s = new BatchScheduler({
