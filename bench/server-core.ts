@@ -26,17 +26,25 @@ export function coreList(list: string): number[] {
   });
 }
 
+/** The cores process `pid` may run on ([]: unknown, e.g. no taskset). */
+export function affinityOf(pid: number): number[] {
+  const list = taskset(['-cp', String(pid)])
+    ?.split(':')
+    .pop()
+    ?.trim();
+  return list ? coreList(list) : [];
+}
+
 export async function withServerCore<T>(work: () => Promise<T>): Promise<{ value: T; pinned: boolean }> {
   const pid = String(process.pid);
-  const current = taskset(['-cp', pid])?.split(':').pop()?.trim();
-  const cores = current ? coreList(current) : [];
+  const cores = affinityOf(process.pid);
   if (cores.length < 2 || taskset(['-a', '-cp', String(cores[0]), pid]) === null) return { value: await work(), pinned: false };
   clientCores = cores.slice(1).join(',');
   try {
     return { value: await work(), pinned: true };
   } finally {
     clientCores = null;
-    taskset(['-a', '-cp', current as string, pid]);
+    taskset(['-a', '-cp', cores.join(','), pid]);
   }
 }
 

@@ -3,12 +3,7 @@
  * core to itself and the measured children the others; afterwards every core is back.
  */
 import { spawnSync } from 'node:child_process';
-import { coreList, onClientCores, withServerCore } from '../../bench/server-core';
-
-const affinity = (pid: number | string): string | null => {
-  const r = spawnSync('taskset', ['-cp', String(pid)], { encoding: 'utf8' });
-  return r.status === 0 ? (r.stdout.split(':').pop()?.trim() ?? null) : null;
-};
+import { affinityOf, coreList, onClientCores, withServerCore } from '../../bench/server-core';
 
 describe('bench server core', () => {
   it('reads taskset lists', () => {
@@ -17,20 +12,20 @@ describe('bench server core', () => {
     expect(coreList('0,2-4,7')).toEqual([0, 2, 3, 4, 7]);
   });
 
-  const before = affinity(process.pid);
-  const cores = before ? coreList(before) : [];
+  const cores = affinityOf(process.pid);
   const it2 = cores.length >= 2 ? it : it.skip;
 
   it2('pins this process to its first core and the children to the rest, then gives every core back', async () => {
     const { value, pinned } = await withServerCore(async () => {
+      // The child reads its own affinity.
       const [command, args] = onClientCores('sh', ['-c', 'taskset -cp $$']);
       const child = spawnSync(command, args, { encoding: 'utf8' });
-      return { self: affinity(process.pid), child: child.stdout.split(':').pop()?.trim() };
+      return { self: affinityOf(process.pid), child: coreList(child.stdout.split(':').pop()?.trim() ?? '') };
     });
     expect(pinned).toBe(true);
-    expect(coreList(value.self ?? '')).toEqual([cores[0]]);
-    expect(coreList(value.child ?? '')).toEqual(cores.slice(1));
-    expect(coreList(affinity(process.pid) ?? '')).toEqual(cores);
+    expect(value.self).toEqual([cores[0]]);
+    expect(value.child).toEqual(cores.slice(1));
+    expect(affinityOf(process.pid)).toEqual(cores);
     // Outside it, children are started as they are.
     expect(onClientCores('node', ['x'])).toEqual(['node', ['x']]);
   });
